@@ -1,0 +1,95 @@
+"""Typed errors a script can catch, each with the CLI exit status it maps to.
+
+Every error keeps the text Nova returned (``nova_message``) and adds what an
+operator can do about it, so neither CLI needs its own error table.
+"""
+
+# Exit statuses shared by both CLIs (see outcome.py for the outcome ones).
+EXIT_ERROR = 1          # refused by the cloud, or anything unexpected
+EXIT_USAGE = 2          # bad arguments: nothing was sent
+EXIT_UNREACHABLE = 6    # the endpoint could not be reached
+
+
+class ForceCompleteError(Exception):
+    """Base class: something stopped the force-complete from being done."""
+
+    exit_code = EXIT_ERROR
+
+    def __init__(self, message, nova_message=None, http_status=None,
+                 request_id=None):
+        super().__init__(message)
+        self.message = message
+        self.nova_message = nova_message
+        self.http_status = http_status
+        self.request_id = request_id
+
+    def __str__(self):
+        return self.message
+
+
+class InvalidArgument(ForceCompleteError):
+    """The caller's input is malformed; no request was sent."""
+
+    exit_code = EXIT_USAGE
+
+
+class CloudTooOld(ForceCompleteError):
+    """The cloud's maximum microversion is below what the operation needs."""
+
+
+class VersionPinnedTooLow(ForceCompleteError):
+    """The caller pinned a microversion that cannot do the operation."""
+
+
+class ServerNotFound(ForceCompleteError):
+    """No server with that name or ID is visible to the caller."""
+
+
+class AmbiguousServer(ForceCompleteError):
+    """A server name matched more than one server."""
+
+
+class MigrationNotFound(ForceCompleteError):
+    """The migration does not exist for that server."""
+
+
+class NoMigrationInProgress(ForceCompleteError):
+    """No migration was given and none is in progress on the server."""
+
+
+class AmbiguousMigration(ForceCompleteError):
+    """No migration was given and several are in progress on the server."""
+
+
+class MigrationNotRunning(ForceCompleteError):
+    """The migration is queued/preparing/finished, not ``running``."""
+
+
+class AlreadyPostCopy(ForceCompleteError):
+    """The migration already switched to post-copy; nothing to force."""
+
+
+class ServerNotMigrating(ForceCompleteError):
+    """Nova answered 409: the server is not in a state that allows it."""
+
+
+class ServerLocked(ForceCompleteError):
+    """Nova answered 409: the server is locked and the caller is no admin."""
+
+
+class PolicyRefused(ForceCompleteError):
+    """Nova answered 403: the caller's role is not allowed to do it."""
+
+
+class Unauthorized(ForceCompleteError):
+    """The credentials or token were refused (401)."""
+
+
+class EndpointUnreachable(ForceCompleteError):
+    """Connection refused, DNS or TLS failure, or a read timeout."""
+
+    exit_code = EXIT_UNREACHABLE
+
+
+class ServiceError(ForceCompleteError):
+    """The cloud answered 5xx."""

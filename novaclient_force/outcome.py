@@ -1,0 +1,51 @@
+"""What became of a force-complete, and the exit status each result means.
+
+force_complete is asynchronous: the 202 only says Nova accepted it. The
+outcome is known later, from the migration's status and the server's
+instance actions. These results are deliberately distinct so that a script
+(or an operator at 3 a.m.) never mistakes "timed out" for "completed".
+"""
+
+import dataclasses
+import typing
+
+ACCEPTED = 'accepted'      # 202 received, not waited for
+COMPLETED = 'completed'
+FAILED = 'failed'          # migration status failed or error
+CANCELLED = 'cancelled'
+TIMED_OUT = 'timed out'    # still in progress when the wait ended
+ERROR = 'error'            # refused or not sent (see reason)
+
+EXIT_CODES = {
+    ACCEPTED: 0,
+    COMPLETED: 0,
+    ERROR: 1,
+    FAILED: 3,
+    CANCELLED: 4,
+    TIMED_OUT: 5,
+}
+
+
+@dataclasses.dataclass
+class Outcome:
+    """One migration's result, as the SDK returns and the CLIs print it."""
+
+    server: str                     # server UUID
+    migration: typing.Optional[int]  # integer migration ID, if known
+    status: str                     # one of the constants above
+    reason: str = ''                # why, in the cloud's words where possible
+    server_name: str = ''
+    migration_uuid: str = ''
+    duration: float = 0.0           # seconds from request to final answer
+    migration_status: str = ''      # Nova's last seen migration status
+    error: typing.Optional[Exception] = None
+
+    @property
+    def exit_code(self):
+        if self.status == ERROR and self.error is not None:
+            return getattr(self.error, 'exit_code', EXIT_CODES[ERROR])
+        return EXIT_CODES[self.status]
+
+    @property
+    def ok(self):
+        return self.exit_code == 0
