@@ -1,0 +1,201 @@
+"""Turn Nova's answers into the typed errors of ``exceptions.py``.
+
+Nova's error texts are precise but not actionable ("Migration 5 state of
+instance ... is queued. Cannot force complete while the migration is in
+this state."). Each error raised here says what the operator can do, in one
+line, and keeps Nova's own text in ``nova_message``. The texts matched below
+are Nova's templates (nova/exception.py, nova/api/openstack/common.py and
+nova/api/openstack/compute/server_migrations.py); anything unrecognised
+still maps by HTTP status, so a translated or future text never goes
+unreported.
+"""
+
+import re
+
+from novaclient_force import exceptions
+
+_STATE = re.compile(r'Migration (?P<mid>\S+) state of instance \S+ is '
+                    r'(?P<status>.+?)\. Cannot')
+_NOT_FOUND_FOR_INSTANCE = re.compile(r'Migration \S+ not found for instance')
+_POLICY = re.compile(r"Policy doesn't allow (?P<policy>\S+) to be performed")
+_VM_STATE = re.compile(r'while it is in vm_state (?P<state>\S+)')
+_NOT_IN_PROGRESS = re.compile(r'is not in progress')
+
+NOT_YET_RUNNING = ('accepted', 'queued', 'preparing')
+POST_COPY = 'running (post-copy)'
+
+# Who may do what under Nova's default policy (32.0.0+, nova/policies/).
+_ADMIN_OR_MANAGER = ("the admin role, or the manager role on the server's "
+                     "project (Nova 2025.2+ default policy)")
+_ADMIN_ONLY = 'the admin role'
+_ROLE_NEEDED = {
+    'force_complete': _ADMIN_OR_MANAGER,
+    'abort': _ADMIN_OR_MANAGER,
+    'list': _ADMIN_OR_MANAGER,
+    'show': _ADMIN_ONLY,
+    'list_all': _ADMIN_ONLY,
+}
+
+
+class Context:
+    """What a request was about, so an error can name it."""
+
+    def __init__(self, operation, server=None, migration=None):
+        self.operation = operation      # a key of _ROLE_NEEDED or free text
+        self.server = server
+        self.migration = migration
+
+    @property
+    def migration_label(self):
+        return 'Migration %s of server %s' % (self.migration, self.server)
+
+
+def nova_message(body):
+    """Nova's error text from a fault body, in one line.
+
+    Nova faults are ``{"<faultName>": {"code": ..., "message": ...}}``;
+    keystonemiddleware's 401 is ``{"error": {...}}``; WebOb's own 404 is a
+    flat ``{"message": ...}`` (nova-api-facts §4).
+    """
+    message = ''
+    if isinstance(body, dict):
+        if isinstance(body.get('message'), str):
+            message = body['message']
+        else:
+            for value in body.values():
+                if isinstance(value, dict) and 'message' in value:
+                    message = str(value['message'])
+                    break
+    message = message.replace('<br />', ' ')
+    return ' '.join(message.split())
+
+
+def from_response(resp, context):
+    """The typed error for an error response (status >= 400)."""
+    try:
+        body = resp.json()
+    except ValueError:
+        body = None
+    text = nova_message(body) or resp.reason or ''
+    status = resp.status_code
+    kwargs = {
+        'nova_message': text,
+        'http_status': status,
+        'request_id': (resp.headers.get('x-openstack-request-id')
+                       or resp.headers.get('x-compute-request-id')),
+    }
+    cls, advice = _classify(status, text, context)
+    message = advice
+    if text and text not in advice:
+        message = '%s (Nova: %s)' % (advice.rstrip('.'), text.rstrip('.'))
+    return cls(message, **kwargs)
+
+
+def _classify(status, text, ctx):
+    if status == 400:
+        return _bad_request(text, ctx)
+    if status == 401:
+        return exceptions.Unauthorized, (
+            'The cloud refused the credentials or token (HTTP 401): '
+            'check them, or get a new token')
+    if status == 403:
+        match = _POLICY.search(text)
+        policy = match.group('policy') if match else 'the cloud policy'
+        return exceptions.PolicyRefused, (
+            'Not allowed: %s refused this request; it needs %s' % (
+                policy, _ROLE_NEEDED.get(ctx.operation, _ADMIN_ONLY)))
+    if status == 404:
+        return _not_found(text, ctx)
+    if status == 409:
+        return _conflict(text, ctx)
+    if status >= 500:
+        return exceptions.ServiceError, (
+            'The compute service failed (HTTP %d); retry later or ask the '
+            'cloud operator' % status)
+    return exceptions.ForceCompleteError, (
+        'The compute service refused the request (HTTP %d)' % status)
+
+
+def _bad_request(text, ctx):
+    match = _STATE.search(text)
+    if match:
+        migration_status = match.group('status')
+        label = ctx.migration_label
+        if migration_status == POST_COPY:
+            return exceptions.AlreadyPostCopy, (
+                '%s already switched to post-copy: the guest runs on the '
+                'destination and the copy finishes on its own, there is '
+                'nothing to force' % label)
+        if migration_status in NOT_YET_RUNNING and ctx.operation == 'abort':
+            return exceptions.MigrationNotRunning, (
+                '%s is %s: aborting it before it runs needs a cloud with '
+                'compute API 2.65 or later; wait until it is running' % (
+                    label, migration_status))
+        if migration_status in NOT_YET_RUNNING:
+            return exceptions.MigrationNotRunning, (
+                '%s is %s, not running yet: wait until it is running, or '
+                'abort it' % (label, migration_status))
+        return exceptions.MigrationNotRunning, (
+            '%s is already %s: there is nothing to %s' % (
+                label, migration_status,
+                'abort' if ctx.operation == 'abort' else 'force'))
+    if _NOT_FOUND_FOR_INSTANCE.search(text):
+        return exceptions.MigrationNotFound, (
+            'Server %s has no migration %s' % (ctx.server, ctx.migration))
+    return exceptions.ForceCompleteError, (
+        'The compute service rejected the request as invalid (HTTP 400)')
+
+
+def _not_found(text, ctx):
+    if text.startswith('Instance '):
+        return exceptions.ServerNotFound, (
+            'No server %s is visible to you: it does not exist, or belongs '
+            'to another project' % ctx.server)
+    if _NOT_IN_PROGRESS.search(text):
+        return exceptions.MigrationNotRunning, (
+            '%s is not in progress any more (finished, or switched to '
+            'post-copy)' % ctx.migration_label)
+    if 'igration' in text:
+        return exceptions.MigrationNotFound, (
+            'Server %s has no in-progress live migration %s' % (
+                ctx.server, ctx.migration))
+    return exceptions.ForceCompleteError, (
+        'The compute service has no such resource (HTTP 404): is the '
+        'endpoint a Nova compute API v2.1?')
+
+
+def _conflict(text, ctx):
+    if text.endswith(' is locked'):
+        return exceptions.ServerLocked, (
+            'Server %s is locked: unlock it (openstack server unlock %s), '
+            'or ask an admin, whom the lock does not stop' % (
+                ctx.server, ctx.server))
+    match = _VM_STATE.search(text)
+    if match:
+        return exceptions.ServerNotMigrating, (
+            'Server %s is %s: only the live migration of an active server '
+            'can be forced to complete' % (ctx.server, match.group('state')))
+    if ctx.operation == 'abort':
+        return exceptions.ServerNotMigrating, (
+            'Server %s is not being live-migrated (or it is locked), so '
+            'there is nothing to abort' % ctx.server)
+    return exceptions.ServerNotMigrating, (
+        'Server %s is not being live-migrated (its migration may have just '
+        'finished), so there is nothing to force' % ctx.server)
+
+
+def unreachable(reason, endpoint, may_have_applied=False, check_command=None):
+    """EndpointUnreachable for a connection error (``reason`` is short).
+
+    After a read timeout on a mutating request the request may have reached
+    Nova and been applied; the message says so, and how to check.
+    """
+    if may_have_applied:
+        message = ('No answer from %s in time: the request may have been '
+                   'applied' % endpoint)
+        if check_command:
+            message += '; check with `%s`' % check_command
+        message += ' (%s)' % reason
+    else:
+        message = 'Cannot reach %s (%s)' % (endpoint, reason)
+    return exceptions.EndpointUnreachable(message)

@@ -1,0 +1,319 @@
+"""Microversion negotiation, and the one path every compute request takes.
+
+Negotiation is optimistic and happens at most once per client: requests go
+out at ``OPTIMISTIC`` (the highest version whose migration behaviour we
+know; no microversion after 2.80 changes the migration resources), and
+only when the cloud answers 406 ("Version ... is not supported by the API",
+which Nova checks before doing anything, so nothing was applied) does one
+discovery GET of the compute version document learn the cloud's maximum.
+The request is then re-sent at min(OPTIMISTIC, maximum), or refused with
+CloudTooOld before any mutating request when the maximum is below what the
+operation needs. A pinned version is sent as is. Upstream clients differ:
+openstacksdk sends force_complete at min(max, 2.80) even below 2.22, and
+python-novaclient always spends a discovery request first.
+"""
+
+import re
+import threading
+import time
+import urllib.parse
+
+import requests
+import urllib3
+from keystoneauth1 import adapter as ksa_adapter
+from keystoneauth1 import exceptions as ksa_exc
+from novaclient import api_versions
+
+from novaclient_force import errors, exceptions
+
+APIVersion = api_versions.APIVersion
+
+OPTIMISTIC = APIVersion('2.80')
+
+# (minimum microversion, what needs it) per operation; nova-api-facts §15.
+FORCE_COMPLETE = (APIVersion('2.22'), 'force-complete')
+MIGRATIONS = (APIVersion('2.23'), 'reading live migrations')
+ABORT = (APIVersion('2.24'), 'aborting a live migration')
+MIGRATION_UUID = (APIVersion('2.59'), 'a migration UUID')
+PROJECT_FILTER = APIVersion('2.80')   # /os-migrations?project_id=
+BASIC = (APIVersion('2.1'), 'this request')
+
+# Reads are retried this many times on connection errors and 503, with
+# these delays (seconds), unless the caller's deadline comes first.
+RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
+
+
+def as_version(value):
+    """A pinned version from an APIVersion or an 'X.Y' string, or None."""
+    if value is None or isinstance(value, APIVersion):
+        return value if value and not value.is_null() else None
+    text = str(value).strip()
+    if not re.fullmatch(r'2\.(0|[1-9]\d*)', text):
+        raise exceptions.InvalidArgument(
+            'Invalid compute API version %r: use the form 2.N, e.g. 2.80'
+            % text)
+    return APIVersion(text)
+
+
+def _adapter_for(client):
+    """A plain keystoneauth Adapter aimed where ``client`` is aimed.
+
+    novaclient's SessionClient stamps its own version on every request and
+    raises novaclient errors; we need the raw response at a version of our
+    choosing, over the same session (so connections are shared).
+    """
+    return ksa_adapter.Adapter(
+        session=client.session,
+        service_type=client.service_type or 'compute',
+        service_name=client.service_name,
+        interface=client.interface,
+        region_name=client.region_name,
+        endpoint_override=client.endpoint_override,
+        auth=client.auth,
+        user_agent=client.user_agent,
+        connect_retries=client.connect_retries,
+        logger=client.logger,
+        additional_headers={'Accept': 'application/json'},
+    )
+
+
+def _not_sent(exc):
+    """True when a connection error certainly happened before sending.
+
+    keystoneauth wraps requests' exception (kept as ``__context__``):
+    refused connections, DNS failures and connect timeouts never reach the
+    server; a read timeout or a dropped connection may have.
+    """
+    cause = exc.__context__
+    if isinstance(cause, requests.exceptions.ConnectTimeout):
+        return True
+    if isinstance(cause, requests.exceptions.ConnectionError) and cause.args:
+        reason = getattr(cause.args[0], 'reason', None)
+        return isinstance(reason, urllib3.exceptions.NewConnectionError)
+    return False
+
+
+class Compute:
+    """The compute endpoint of one client, at its negotiated microversion.
+
+    Thread-safe: a host drain shares one instance across its worker pool.
+    ``sleep`` and ``clock`` are injectable so retry timing is unit-tested
+    without waiting.
+    """
+
+    def __init__(self, client, pinned=None, sleep=time.sleep,
+                 clock=time.monotonic):
+        self.client = client
+        self.session = client.session
+        self.adapter = _adapter_for(client)
+        self.pinned = pinned
+        self.sleep = sleep
+        self.clock = clock
+        self.cloud_max = None        # learnt by discovery, only on a 406
+        self._confirmed = None       # a version the cloud has accepted
+        self._lock = threading.Lock()
+
+    # -- versions ---------------------------------------------------------
+
+    @property
+    def version(self):
+        """The version requests go out at; discovers only if unknown."""
+        if self.pinned is not None:
+            return self.pinned
+        if self._confirmed is not None:
+            return self._confirmed
+        self._discover()
+        return min(OPTIMISTIC, self.cloud_max)
+
+    def version_for(self, need):
+        """The version to send for an operation needing ``need``."""
+        minimum, what = need
+        if self.pinned is not None:
+            if self.pinned < minimum:
+                raise exceptions.VersionPinnedTooLow(
+                    'Compute API version %s was requested, but %s needs %s '
+                    'or later: request %s+ or let the client negotiate' % (
+                        self.pinned.get_string(), what,
+                        minimum.get_string(), minimum.get_string()))
+            return self.pinned
+        if self.cloud_max is None:
+            return OPTIMISTIC
+        if self.cloud_max < minimum:
+            raise exceptions.CloudTooOld(
+                'The cloud is too old: %s needs compute API %s, and the '
+                'cloud supports at most %s' % (
+                    what, minimum.get_string(), self._max_label()))
+        return min(OPTIMISTIC, self.cloud_max)
+
+    def _max_label(self):
+        if self.cloud_max.is_null() or self.cloud_max.ver_minor == 0:
+            return '2.0 (no microversions)'
+        return self.cloud_max.get_string()
+
+    def _confirm(self, version):
+        if self.pinned is None and self._confirmed is None:
+            self._confirmed = version
+            if hasattr(self.client, 'api_version'):
+                self.client.api_version = version
+
+    def _discover(self):
+        """One GET of the compute version document; caches the maximum."""
+        with self._lock:
+            if self.cloud_max is not None:
+                return
+            url = self._endpoint()
+            resp = self._send('GET', url, None, need_version=False)
+            if resp.status_code == 404:
+                # Pre-Mitaka catalogs put the project ID in the endpoint,
+                # where no version document lives (python-novaclient's
+                # VersionManager does the same fallback).
+                url = '%s/' % url.rstrip('/').rsplit('/', 1)[0]
+                resp = self._send('GET', url, None, need_version=False)
+            if resp.status_code >= 400:
+                raise errors.from_response(
+                    resp, errors.Context('version discovery'))
+            self.cloud_max = _max_version(resp.json())
+            if self.pinned is None:
+                self._confirm(min(OPTIMISTIC, self.cloud_max))
+
+    def _endpoint(self):
+        try:
+            return self.adapter.get_endpoint()
+        except ksa_exc.ClientException as exc:
+            raise _auth_error(exc) from None
+
+    # -- requests ---------------------------------------------------------
+
+    def request(self, method, url, need, context, json=None, params=None,
+                deadline=None):
+        """Send a request at the right version; the response, or raise.
+
+        GETs are retried on connection errors and 503; other methods only
+        when the request certainly did not leave (connection refused).
+        ``url`` is relative to the endpoint, or absolute (paging links).
+        """
+        version = self.version_for(need)
+        resp = self._send(method, url, version, json=json, params=params,
+                          deadline=deadline, context=context)
+        if (resp.status_code == 406 and self.pinned is None
+                and self._confirmed is None):
+            self._discover()
+            version = self.version_for(need)
+            resp = self._send(method, url, version, json=json,
+                              params=params, deadline=deadline,
+                              context=context)
+        if resp.status_code == 406:
+            raise exceptions.CloudTooOld(
+                'The cloud does not support compute API version %s' %
+                version.get_string(), nova_message=errors.nova_message(
+                    _json_or_none(resp)), http_status=406)
+        if resp.status_code >= 400:
+            raise errors.from_response(resp, context)
+        self._confirm(version)
+        return resp
+
+    def _send(self, method, url, version, json=None, params=None,
+              deadline=None, context=None, need_version=True):
+        idempotent = method == 'GET'
+        delays = iter(RETRY_DELAYS)
+        while True:
+            kwargs = {'raise_exc': False, 'params': params}
+            if json is not None:
+                kwargs['json'] = json
+            if need_version:
+                kwargs['microversion'] = version.get_string()
+            try:
+                resp = self.adapter.request(url, method, **kwargs)
+            except ksa_exc.ConnectionError as exc:
+                retry = idempotent or _not_sent(exc)
+                if retry and self._pause(delays, deadline):
+                    continue
+                raise _unreachable(exc, idempotent, context) from None
+            except ksa_exc.ClientException as exc:
+                raise _auth_error(exc) from None
+            if (resp.status_code == 503 and idempotent
+                    and self._pause(delays, deadline)):
+                continue
+            return resp
+
+    def _pause(self, delays, deadline):
+        """Sleep before a retry; False when retries or time ran out."""
+        delay = next(delays, None)
+        if delay is None:
+            return False
+        if deadline is not None and self.clock() + delay > deadline:
+            return False
+        self.sleep(delay)
+        return True
+
+    def get_json(self, url, need, context, params=None, deadline=None):
+        return self.request('GET', url, need, context, params=params,
+                            deadline=deadline).json()
+
+
+def _json_or_none(resp):
+    try:
+        return resp.json()
+    except ValueError:
+        return None
+
+
+def _max_version(doc):
+    """The maximum microversion in a version document.
+
+    Accepts ``{"version": {...}}`` (the versioned endpoint) and
+    ``{"versions": [...]}`` (the unversioned root), like keystoneauth's
+    discovery does. An empty ``version`` means no microversions (2.0).
+    """
+    entries = []
+    if isinstance(doc, dict):
+        if isinstance(doc.get('version'), dict):
+            entries = [doc['version']]
+        elif isinstance(doc.get('versions'), list):
+            entries = doc['versions']
+    found = [APIVersion(e['version']) for e in entries
+             if isinstance(e, dict) and e.get('version')]
+    return max(found) if found else APIVersion('2.0')
+
+
+def _unreachable(exc, idempotent, context):
+    """EndpointUnreachable naming the endpoint and the short cause."""
+    url = re.search(r'https?://[^\s]+?(?=:?\s|$)', str(exc))
+    endpoint = 'the cloud'
+    if url:
+        parts = urllib.parse.urlsplit(url.group(0))
+        endpoint = '%s://%s' % (parts.scheme, parts.netloc)
+    may_have_applied = not idempotent and not _not_sent(exc)
+    check = None
+    if may_have_applied and context is not None and context.server:
+        check = 'openstack server migration list --server %s' % (
+            context.server)
+    return errors.unreachable(_short_reason(exc), endpoint,
+                              may_have_applied, check)
+
+
+def _short_reason(exc):
+    if isinstance(exc, ksa_exc.ConnectTimeout):
+        return 'timed out'
+    text = str(exc)
+    errno = re.search(r'\[Errno -?\d+\] ([^\'")\]]+)', text)
+    if errno:
+        return errno.group(1).strip()
+    if isinstance(exc, ksa_exc.SSLError):
+        ssl = re.search(r'\] ([^(\'"]+)\(_ssl', text)
+        return 'TLS error: %s' % (ssl.group(1).strip() if ssl else text)
+    return type(exc).__name__
+
+
+def _auth_error(exc):
+    """Map keystoneauth's non-connection failures (token, catalog)."""
+    if isinstance(exc, ksa_exc.Unauthorized):
+        return exceptions.Unauthorized(
+            'The identity service refused the credentials (HTTP 401): '
+            'check the user, password and project')
+    if isinstance(exc, ksa_exc.EndpointNotFound):
+        return exceptions.ForceCompleteError(
+            'The service catalog has no compute endpoint for this region '
+            'and interface')
+    return exceptions.ForceCompleteError(
+        'Authentication failed: %s' % ' '.join(str(exc).split()))

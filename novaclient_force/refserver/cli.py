@@ -1,0 +1,163 @@
+"""``novaclient-force-refserver``: run the reference server.
+
+The first line on stdout is ``listening on http://HOST:PORT``, printed once
+the socket accepts connections; logs go to stderr. SIGTERM and SIGINT stop
+it cleanly. Bad options or files give one line on stderr and exit 2.
+"""
+
+import argparse
+import logging
+import signal
+import sys
+
+from novaclient_force.refserver import microversions
+
+EXIT_USAGE = 2
+
+
+class _Stop(Exception):
+    pass
+
+
+def _max_version(text):
+    try:
+        version = microversions.parse(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            'must look like 2.N, not %r' % text) from None
+    if not (microversions.MIN_VERSION <= version
+            <= microversions.MAX_VERSION):
+        raise argparse.ArgumentTypeError(
+            'must be between %s and %s' % (
+                microversions.fmt(microversions.MIN_VERSION),
+                microversions.fmt(microversions.MAX_VERSION)))
+    return version
+
+
+def _positive(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError('not a number: %r' % text) from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError('must be > 0')
+    return value
+
+
+def _count(text):
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(
+            'must be a whole number, not %r' % text)
+    return int(text)
+
+
+def _port(text):
+    value = _count(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError('must be 0..65535')
+    return value
+
+
+def parser():
+    parse = argparse.ArgumentParser(
+        prog='novaclient-force-refserver',
+        description='Reference server emulating the Nova live-migration '
+                    'API and Keystone v3 authentication.')
+    parse.add_argument('--bind', default='127.0.0.1',
+                       help='address to listen on (default 127.0.0.1)')
+    parse.add_argument('--port', type=_port, default=0,
+                       help='port (default 0: pick a free one)')
+    parse.add_argument('--scenario', default='stuck-migration',
+                       help='built-in scenario name or YAML file '
+                            '(default stuck-migration)')
+    parse.add_argument('--servers', type=_count, default=None,
+                       help='number of servers for scenarios that scale')
+    parse.add_argument('--time-scale', type=_positive, default=1.0,
+                       help='simulated seconds per real second')
+    parse.add_argument('--state', default=None,
+                       help='SQLite file to keep state in across restarts')
+    parse.add_argument('--policy-file', default=None,
+                       help='oslo.policy YAML/JSON file overriding defaults')
+    parse.add_argument('--max-microversion', type=_max_version,
+                       default=microversions.MAX_VERSION,
+                       help='highest compute microversion to offer')
+    parse.add_argument('--clouds-yaml', default=None,
+                       help='write a clouds.yaml for this server here')
+    parse.add_argument('--notifications', default=None,
+                       help='append versioned notifications (JSON lines)')
+    return parse
+
+
+def _build(args):
+    """The WSGI app for ``args``; raises ValueError with a one-line text."""
+    from novaclient_force.refserver import app as app_mod
+    from novaclient_force.refserver import (
+        compute,
+        notifier,
+        policy,
+        scenarios,
+        seed,
+    )
+    from novaclient_force.refserver import store as store_mod
+
+    try:
+        scenario = scenarios.load(args.scenario, servers=args.servers)
+    except scenarios.ScenarioError as error:
+        raise ValueError('scenario: %s' % error) from None
+    try:
+        rules = policy.Policy(args.policy_file)
+    except Exception as error:
+        raise ValueError('policy file %s: %s' % (
+            args.policy_file, str(error).splitlines()[0])) from None
+    try:
+        store = store_mod.Store(args.state or ':memory:', args.time_scale)
+    except Exception as error:
+        raise ValueError('state file %s: %s' % (args.state, error)) from None
+    seed.seed(store, scenario)
+    services = compute.Services(store, rules,
+                                notifier.Notifier(args.notifications),
+                                args.max_microversion)
+    return app_mod.RefServerApp(services), store
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    logging.basicConfig(
+        stream=sys.stderr, level=logging.INFO,
+        format='%(asctime)s %(levelname)s %(name)s %(message)s')
+    from novaclient_force.refserver import clouds, httpserver
+
+    try:
+        app, store = _build(args)
+        server = httpserver.make_server(args.bind, args.port, app)
+    except (ValueError, OSError) as error:
+        print('novaclient-force-refserver: error: %s' % error,
+              file=sys.stderr)
+        return EXIT_USAGE
+    host, port = server.server_address[:2]
+    url_host = '127.0.0.1' if host in ('0.0.0.0', '') else host
+    if ':' in url_host:
+        url_host = '[%s]' % url_host
+    if args.clouds_yaml:
+        try:
+            clouds.write(args.clouds_yaml,
+                         'http://%s:%d/identity' % (url_host, port))
+        except OSError as error:
+            print('novaclient-force-refserver: error: clouds.yaml: %s'
+                  % error, file=sys.stderr)
+            return EXIT_USAGE
+
+    def stop(signum, frame):
+        raise _Stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        print('listening on http://%s:%d' % (url_host, port), flush=True)
+        server.serve_forever(poll_interval=0.2)
+    except _Stop:
+        pass
+    finally:
+        server.server_close()
+        store.close()
+    return 0

@@ -1,0 +1,88 @@
+"""Error responses in the formats Nova and Keystone send.
+
+Nova wraps errors as ``{"<faultName>": {"code": N, "message": "..."}}``
+(``nova/api/openstack/wsgi.py``, ``Fault._fault_names``); statuses missing
+from that map, 406 among them, use ``computeFault``.
+"""
+
+import json
+
+import webob
+
+FAULT_NAMES = {
+    400: 'badRequest',
+    401: 'unauthorized',
+    403: 'forbidden',
+    404: 'itemNotFound',
+    405: 'badMethod',
+    409: 'conflictingRequest',
+    413: 'overLimit',
+    415: 'badMediaType',
+    429: 'overLimit',
+    501: 'notImplemented',
+    503: 'serviceUnavailable',
+}
+
+GENERIC_NOT_FOUND = 'The resource could not be found.'
+
+
+class Fault(Exception):
+    """Raised by handlers; becomes a Nova fault response."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def bad_request(message):
+    return Fault(400, message)
+
+
+def not_found(message=GENERIC_NOT_FOUND):
+    return Fault(404, message)
+
+
+def conflict(message):
+    return Fault(409, message)
+
+
+def forbidden(action):
+    return Fault(
+        403, 'Policy doesn\'t allow %s to be performed.' % action)
+
+
+def json_response(status, body=None, headers=()):
+    """A JSON response; ``body=None`` gives Nova's empty 202 body."""
+    resp = webob.Response(status=status, content_type='application/json',
+                          charset=None)
+    if body is not None:
+        resp.body = json.dumps(body).encode('utf-8')
+    else:
+        resp.body = b''
+    for name, value in headers:
+        resp.headerlist.append((name, value))
+    return resp
+
+
+def fault_response(code, message):
+    name = FAULT_NAMES.get(code, 'computeFault')
+    return json_response(code, {name: {'code': code, 'message': message}})
+
+
+def unauthorized(www_authenticate_uri):
+    """keystonemiddleware's 401 (``auth_token/__init__.py``), not a Fault."""
+    return json_response(
+        401,
+        {'error': {
+            'code': 401, 'title': 'Unauthorized',
+            'message': 'The request you have made requires '
+                       'authentication.'}},
+        headers=[('WWW-Authenticate',
+                  'Keystone uri="%s"' % www_authenticate_uri)])
+
+
+def keystone_error(code, title, message):
+    """Keystone's own error body (``keystone/exception.py``)."""
+    return json_response(
+        code, {'error': {'code': code, 'title': title, 'message': message}})

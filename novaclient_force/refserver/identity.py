@@ -1,0 +1,319 @@
+"""Keystone v3 password authentication, as much of it as clients need.
+
+Sources: keystone ``keystone/api/auth.py`` (``AuthTokenResource``),
+``keystone/api/discovery.py``, ``keystone/common/render_token.py`` and the
+api-ref samples ``auth-password-project-scoped-response.json``,
+``identity-version(s)-response.json``. Tokens are random opaque strings
+(like Fernet tokens, clients must not look inside), valid for one hour of
+wall time, stored hashed so they survive a restart with ``--state``.
+"""
+
+import dataclasses
+import datetime
+import json
+import secrets
+import uuid
+
+import webob
+import webob.dec
+
+from novaclient_force.refserver import faults
+from novaclient_force.refserver import store as store_mod
+
+TOKEN_LIFETIME = 3600.0
+DOMAIN = {'id': 'default', 'name': 'Default'}
+PASSWORD = 'secret'
+BUILTIN_PROJECTS = ('admin', 'demo', 'alt_demo')
+BUILTIN_USERS = {
+    'admin': [('admin', 'admin'), ('admin', 'demo'), ('admin', 'alt_demo')],
+    'demo': [('member', 'demo')],
+    'demo-reader': [('reader', 'demo')],
+    'demo-manager': [('manager', 'demo')],
+    'alt-manager': [('manager', 'alt_demo')],
+}
+# Keystone's default implied roles (bootstrap): each role implies the next.
+ROLE_CHAIN = ('admin', 'manager', 'member', 'reader')
+V3_UPDATED = '2020-04-07T00:00:00Z'
+UNAUTHORIZED = 'The request you have made requires authentication.'
+_NAMESPACE = uuid.UUID('6c1b8d4e-2f0a-4d8e-9a51-3f3e7b1c2a10')
+
+
+def stable_id(kind, name):
+    """Deterministic hex IDs, so docs and tests can rely on them."""
+    return uuid.uuid5(_NAMESPACE, '%s:%s' % (kind, name)).hex
+
+
+def stable_uuid(name):
+    return str(uuid.uuid5(_NAMESPACE, name))
+
+
+def project_id(name):
+    return stable_id('project', name)
+
+
+def user_id(name):
+    return stable_id('user', name)
+
+
+def expand_roles(roles):
+    """Add the roles each role implies (admin > manager > member > reader)."""
+    names = set(roles)
+    for index, role in enumerate(ROLE_CHAIN):
+        if role in names:
+            names.update(ROLE_CHAIN[index:])
+    chained = [role for role in ROLE_CHAIN if role in names]
+    return chained + sorted(names.difference(ROLE_CHAIN))
+
+
+def seed(db, users=(), projects=()):
+    """Write the built-in identity plus a scenario's users and projects.
+
+    ``users`` holds (name, password, [(role, project name), ...]).
+    """
+    for name in tuple(BUILTIN_PROJECTS) + tuple(projects):
+        db.execute('INSERT OR IGNORE INTO projects VALUES (?, ?)',
+                   project_id(name), name)
+    every = [(name, PASSWORD, roles) for name, roles in BUILTIN_USERS.items()]
+    for name, password, roles in every + list(users):
+        db.execute('INSERT OR REPLACE INTO users VALUES (?, ?, ?, NULL)',
+                   user_id(name), name, password)
+        for role, project in roles:
+            db.execute('INSERT OR IGNORE INTO projects VALUES (?, ?)',
+                       project_id(project), project)
+            db.execute('INSERT OR IGNORE INTO assignments VALUES (?, ?, ?)',
+                       user_id(name), project_id(project), role)
+
+
+@dataclasses.dataclass(frozen=True)
+class Token:
+    """What a validated token says about its caller."""
+
+    user_id: str
+    user_name: str
+    project_id: str | None
+    project_name: str | None
+    roles: tuple
+    audit_id: str
+    issued_at: float
+    expires_at: float
+
+
+def _load_token(db, token, now):
+    if not token:
+        return None
+    row = db.one(
+        'SELECT t.*, u.name AS user_name, p.name AS project_name '
+        'FROM tokens t JOIN users u ON u.id = t.user_id '
+        'LEFT JOIN projects p ON p.id = t.project_id WHERE t.digest = ?',
+        store_mod.token_digest(token))
+    if row is None or row['expires_at'] <= now:
+        return None
+    return Token(row['user_id'], row['user_name'], row['project_id'],
+                 row['project_name'], tuple(json.loads(row['roles'])),
+                 row['audit_id'], row['issued_at'], row['expires_at'])
+
+
+def validate(store, token):
+    """The Token for a live token string, or None."""
+    with store.transaction() as db:
+        return _load_token(db, token, store.wall())
+
+
+def _stamp(value):
+    moment = datetime.datetime.fromtimestamp(value, datetime.timezone.utc)
+    return moment.strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+
+
+def _version(base):
+    return {
+        'id': 'v3.14', 'status': 'stable', 'updated': V3_UPDATED,
+        'links': [{'rel': 'self', 'href': base + '/identity/v3/'}],
+        'media-types': [{
+            'base': 'application/json',
+            'type': 'application/vnd.openstack.identity-v3+json'}],
+    }
+
+
+def catalog(base):
+    """Compute and identity, each on three interfaces in RegionOne."""
+    services = [('compute', 'nova', base + '/compute/v2.1'),
+                ('identity', 'keystone', base + '/identity')]
+    entries = []
+    for kind, name, url in services:
+        entries.append({
+            'type': kind, 'name': name, 'id': stable_id('service', kind),
+            'endpoints': [{
+                'id': stable_id('endpoint', kind + interface),
+                'interface': interface, 'region': 'RegionOne',
+                'region_id': 'RegionOne', 'url': url,
+            } for interface in ('public', 'internal', 'admin')],
+        })
+    return entries
+
+
+def token_body(token, base, with_catalog=True):
+    body = {
+        'methods': ['password'],
+        'user': {'domain': dict(DOMAIN), 'id': token.user_id,
+                 'name': token.user_name, 'password_expires_at': None},
+        'audit_ids': [token.audit_id],
+        'expires_at': _stamp(token.expires_at),
+        'issued_at': _stamp(token.issued_at),
+    }
+    if token.project_id:
+        body['project'] = {'domain': dict(DOMAIN), 'id': token.project_id,
+                           'name': token.project_name}
+        body['is_domain'] = False
+        body['roles'] = [{'id': stable_id('role', role), 'name': role}
+                         for role in token.roles]
+        if with_catalog:
+            body['catalog'] = catalog(base)
+    return {'token': body}
+
+
+class _AuthFailed(Exception):
+    pass
+
+
+def _find_user(db, user):
+    if not isinstance(user, dict) or not isinstance(
+            user.get('password'), str):
+        raise _AuthFailed()
+    domain = user.get('domain') or {}
+    if 'id' in user:
+        row = db.one('SELECT * FROM users WHERE id = ?', str(user['id']))
+    else:
+        if not _default_domain(domain):
+            raise _AuthFailed()
+        row = db.one('SELECT * FROM users WHERE name = ?',
+                     str(user.get('name')))
+    if row is None or not secrets.compare_digest(
+            row['password'].encode(), user['password'].encode()):
+        raise _AuthFailed()
+    return row
+
+
+def _default_domain(domain):
+    if not isinstance(domain, dict):
+        return False
+    return (domain.get('id') == 'default'
+            or domain.get('name') == 'Default')
+
+
+def _find_project(db, scope):
+    project = scope.get('project') if isinstance(scope, dict) else None
+    if not isinstance(project, dict):
+        raise _AuthFailed()
+    if 'id' in project:
+        row = db.one('SELECT * FROM projects WHERE id = ?',
+                     str(project['id']))
+    elif _default_domain(project.get('domain')):
+        row = db.one('SELECT * FROM projects WHERE name = ?',
+                     str(project.get('name')))
+    else:
+        row = None
+    if row is None:
+        raise _AuthFailed()
+    return row
+
+
+def issue(store, auth):
+    """(token string, Token) for a v3 ``auth`` object; None if refused."""
+    identity = auth.get('identity') if isinstance(auth, dict) else None
+    if not isinstance(identity, dict) or 'password' not in (
+            identity.get('methods') or []):
+        return None
+    now = store.wall()
+    with store.transaction() as db:
+        try:
+            user = _find_user(db, (identity.get('password') or {}).get(
+                'user'))
+            project = None
+            roles = []
+            if auth.get('scope'):
+                project = _find_project(db, auth['scope'])
+                roles = [row['role'] for row in db.all(
+                    'SELECT role FROM assignments WHERE user_id = ? '
+                    'AND project_id = ?', user['id'], project['id'])]
+                if not roles:
+                    raise _AuthFailed()
+        except (_AuthFailed, AttributeError):
+            return None
+        text = secrets.token_urlsafe(32)
+        token = Token(user['id'], user['name'],
+                      project['id'] if project else None,
+                      project['name'] if project else None,
+                      tuple(expand_roles(roles)),
+                      secrets.token_urlsafe(16)[:22], now,
+                      now + TOKEN_LIFETIME)
+        db.insert('tokens', digest=store_mod.token_digest(text),
+                  user_id=token.user_id, project_id=token.project_id,
+                  roles=json.dumps(list(token.roles)),
+                  audit_id=token.audit_id, issued_at=token.issued_at,
+                  expires_at=token.expires_at)
+    return text, token
+
+
+class IdentityApp:
+    """WSGI app mounted at ``/identity``."""
+
+    def __init__(self, store):
+        self.store = store
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        base = req.host_url
+        path = req.path_info.rstrip('/')
+        if path == '':
+            if req.method not in ('GET', 'HEAD'):
+                return webob.exc.HTTPMethodNotAllowed()
+            body = {'versions': {'values': [_version(base)]}}
+            return faults.json_response(
+                300, body, [('Location', base + '/identity/v3/')])
+        if path == '/v3':
+            if req.method not in ('GET', 'HEAD'):
+                return webob.exc.HTTPMethodNotAllowed()
+            return faults.json_response(200, {'version': _version(base)})
+        if path == '/v3/auth/tokens':
+            handler = {'POST': self._create, 'GET': self._check,
+                       'HEAD': self._check,
+                       'DELETE': self._revoke}.get(req.method)
+            if handler is None:
+                return webob.exc.HTTPMethodNotAllowed()
+            return handler(req, base)
+        return faults.keystone_error(
+            404, 'Not Found', 'Could not find the requested resource.')
+
+    def _create(self, req, base):
+        try:
+            auth = json.loads(req.body)['auth']
+        except (ValueError, TypeError, KeyError):
+            return faults.keystone_error(
+                400, 'Bad Request',
+                'The request body is not valid: auth is required.')
+        issued = issue(self.store, auth)
+        if issued is None:
+            return faults.keystone_error(401, 'Unauthorized', UNAUTHORIZED)
+        text, token = issued
+        body = token_body(token, base, 'nocatalog' not in req.GET)
+        return faults.json_response(201, body, [('X-Subject-Token', text)])
+
+    def _check(self, req, base):
+        if validate(self.store, req.headers.get('X-Auth-Token')) is None:
+            return faults.keystone_error(401, 'Unauthorized', UNAUTHORIZED)
+        subject = req.headers.get('X-Subject-Token')
+        token = validate(self.store, subject)
+        if token is None:
+            return faults.keystone_error(
+                404, 'Not Found', 'Could not find token.')
+        body = token_body(token, base, 'nocatalog' not in req.GET)
+        return faults.json_response(200, body, [('X-Subject-Token', subject)])
+
+    def _revoke(self, req, base):
+        if validate(self.store, req.headers.get('X-Auth-Token')) is None:
+            return faults.keystone_error(401, 'Unauthorized', UNAUTHORIZED)
+        subject = req.headers.get('X-Subject-Token') or ''
+        with self.store.transaction() as db:
+            db.execute('DELETE FROM tokens WHERE digest = ?',
+                       store_mod.token_digest(subject))
+        return webob.Response(status=204)

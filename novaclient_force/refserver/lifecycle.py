@@ -1,0 +1,207 @@
+"""Live migrations over time: derived on read, written once they end.
+
+A live migration's progress is never stored while it runs: every read asks
+the simulator for its state at the current virtual time, given its start
+and the times of any force-complete or abort. When a read finds it has
+reached a terminal status, the outcome is written in the same transaction
+as that read (migration status and bytes; server host, node and task
+state; instance-action events; notifications), exactly once.
+
+What Nova records and when (``nova/compute/manager.py``,
+``nova/conductor/tasks/live_migrate.py``): the ``live-migration`` action
+gets ``conductor_live_migrate_instance``,
+``compute_check_can_live_migrate_destination``/``_source``,
+``compute_pre_live_migration`` and ``compute_live_migration`` (which ends
+at once: it only hands the job to a thread), then
+``compute_post_live_migration_at_destination`` on success or
+``compute_rollback_live_migration_at_destination`` on rollback.
+"""
+
+import dataclasses
+import json
+import uuid
+
+from novaclient_force.refserver import flavors, simulator
+
+IN_PROGRESS = ('queued', 'preparing', 'running', 'post-migrating')
+CONDUCTOR_HOST = 'controller'
+_PARAM_FIELDS = ('memory_bytes', 'dirty_rate', 'bandwidth', 'disk_bytes',
+                 'permit_post_copy', 'queued_seconds', 'preparing_seconds')
+
+
+@dataclasses.dataclass
+class Observed:
+    """A migration as the API shows it now."""
+
+    row: dict
+    status: str
+    updated_at: float | None
+    memory: tuple          # (total, processed, remaining)
+    disk: tuple
+
+    @property
+    def in_progress(self):
+        return self.status in IN_PROGRESS
+
+
+def new_uuid():
+    return str(uuid.uuid4())
+
+
+def params_json(params):
+    values = {name: getattr(params, name) for name in _PARAM_FIELDS}
+    values['config'] = dataclasses.asdict(params.config)
+    return json.dumps(values, sort_keys=True)
+
+
+def params_from_json(text):
+    values = json.loads(text)
+    config = simulator.LiveMigrationConfig(**values.pop('config'))
+    return simulator.MigrationParams(config=config, **values)
+
+
+def _relative(row, column):
+    value = row[column]
+    return None if value is None else value - row['created_at']
+
+
+def simulate(row, now):
+    """The simulator's state of a live (non-final) migration row."""
+    return simulator.state_at(
+        params_from_json(row['params']), now - row['created_at'],
+        force_complete_at=_relative(row, 'force_complete_at'),
+        abort_at=_relative(row, 'abort_at'))
+
+
+def _stored(row):
+    return Observed(
+        dict(row), row['status'], row['updated_at'],
+        (row['memory_total'], row['memory_processed'],
+         row['memory_remaining']),
+        (row['disk_total'], row['disk_processed'], row['disk_remaining']))
+
+
+def observe(db, row, now, notifier):
+    """What the API shows for ``row`` now, materializing a terminal state."""
+    if row['final'] or not row['params']:
+        return _stored(row)
+    state = simulate(row, now)
+    if state.finished_at is not None:
+        finish(db, row, state, notifier)
+        return _stored(db.one('SELECT * FROM migrations WHERE id = ?',
+                              row['id']))
+    interval = params_from_json(row['params']).config.monitor_interval
+    elapsed = now - row['created_at']
+    updated = row['created_at'] + elapsed - elapsed % interval
+    return Observed(
+        dict(row), state.status, max(updated, row['updated_at'] or 0),
+        (state.memory_total_bytes, state.memory_processed_bytes,
+         state.memory_remaining_bytes),
+        (state.disk_total_bytes, state.disk_processed_bytes,
+         state.disk_remaining_bytes))
+
+
+def finish(db, row, state, notifier):
+    """Write a migration's terminal state, once (guarded by ``final``)."""
+    ended = row['created_at'] + state.finished_at
+    cursor = db.execute(
+        'UPDATE migrations SET status = ?, final = 1, updated_at = ?, '
+        'memory_total = ?, memory_processed = ?, memory_remaining = ?, '
+        'disk_total = ?, disk_processed = ?, disk_remaining = ? '
+        'WHERE id = ? AND final = 0',
+        state.status, ended, state.memory_total_bytes,
+        state.memory_processed_bytes, state.memory_remaining_bytes,
+        state.disk_total_bytes, state.disk_processed_bytes,
+        state.disk_remaining_bytes, row['id'])
+    if cursor.rowcount != 1:
+        return
+    server = db.one('SELECT * FROM servers WHERE uuid = ?',
+                    row['instance_uuid'])
+    if state.status == 'completed':
+        db.execute(
+            'UPDATE servers SET host = ?, node = ?, task_state = NULL, '
+            'active_migration = NULL, updated = ? WHERE uuid = ?',
+            row['dest_compute'], row['dest_node'], ended, server['uuid'])
+        event = 'compute_post_live_migration_at_destination'
+    else:
+        db.execute(
+            'UPDATE servers SET task_state = NULL, active_migration = NULL,'
+            ' updated = ? WHERE uuid = ?', ended, server['uuid'])
+        event = 'compute_rollback_live_migration_at_destination'
+    if row['action_id'] is not None:
+        add_event(db, row['action_id'], event, ended, row['dest_compute'])
+    notifier.migration_ended(db, server, row, state.status == 'completed',
+                             ended)
+
+
+def add_event(db, action_id, event, at, host, result='Success'):
+    """A finished compute/conductor event; an Error marks the action."""
+    db.insert('events', action_id=action_id, event=event, start_time=at,
+              finish_time=at, result=result, host=host)
+    db.execute('UPDATE actions SET updated_at = ? WHERE id = ?', at,
+               action_id)
+    if result == 'Error':
+        db.execute("UPDATE actions SET message = 'Error' WHERE id = ?",
+                   action_id)
+
+
+def add_action(db, server_uuid, action, context, at):
+    return db.insert('actions', instance_uuid=server_uuid, action=action,
+                     request_id=context.request_id,
+                     user_id=context.user_id,
+                     project_id=context.project_id, start_time=at,
+                     updated_at=at)
+
+
+def start(db, server, dest, params, context, at, migration_uuid=None,
+          migration_id=None):
+    """Create a live migration the way the conductor and computes do."""
+    source = server['host']
+    flavor_id = flavors.for_memory(server['memory_bytes']).id
+    dest_ip = db.one('SELECT ip FROM hosts WHERE name = ?', dest)['ip']
+    action_id = add_action(db, server['uuid'], 'live-migration', context,
+                           at)
+    for event, host in (
+            ('conductor_live_migrate_instance', CONDUCTOR_HOST),
+            ('compute_check_can_live_migrate_destination', dest),
+            ('compute_check_can_live_migrate_source', source),
+            ('compute_pre_live_migration', dest),
+            ('compute_live_migration', source)):
+        add_event(db, action_id, event, at, host)
+    values = dict(
+        uuid=migration_uuid or new_uuid(),
+        instance_uuid=server['uuid'], migration_type='live-migration',
+        source_compute=source, source_node=server['node'],
+        dest_compute=dest, dest_node=dest, dest_host=dest_ip,
+        status='queued', final=0, created_at=at, updated_at=at,
+        user_id=context.user_id, project_id=context.project_id,
+        old_instance_type_id=flavor_id,
+        new_instance_type_id=flavor_id,
+        params=params_json(params), action_id=action_id)
+    if migration_id is not None:
+        values['id'] = migration_id
+    migration = db.insert('migrations', **values)
+    db.execute("UPDATE servers SET task_state = 'migrating', "
+               'active_migration = ?, updated = ? WHERE uuid = ?',
+               migration, at, server['uuid'])
+    return migration
+
+
+def build_params(db, server, dest, block_migration=False):
+    """Simulator inputs from the server's workload and the hosts' link."""
+    link = db.one('SELECT bandwidth FROM links WHERE src = ? AND dest = ?',
+                  server['host'], dest)
+    if link is None:
+        link = db.one("SELECT value AS bandwidth FROM meta "
+                      "WHERE key = 'default_bandwidth'")
+    host = db.one('SELECT permit_post_copy FROM hosts WHERE name = ?',
+                  server['host'])
+    config = json.loads(db.one(
+        "SELECT value FROM meta WHERE key = 'config'")['value'])
+    return simulator.MigrationParams(
+        memory_bytes=server['memory_bytes'],
+        dirty_rate=server['dirty_rate'],
+        bandwidth=float(link['bandwidth']),
+        disk_bytes=server['disk_bytes'] if block_migration else 0,
+        permit_post_copy=bool(host and host['permit_post_copy']),
+        config=simulator.LiveMigrationConfig(**config))

@@ -1,0 +1,171 @@
+"""``GET /os-migrations``: every migration, with filters and paging.
+
+Sources: ``nova/api/openstack/compute/migrations.py``,
+``schemas/migrations.py``, ``nova/db/main/api.py``
+(``migration_get_all_by_filters``) and the ``os-migrations`` samples.
+"""
+
+import datetime
+import urllib.parse
+
+from novaclient_force.refserver import faults, lifecycle
+from novaclient_force.refserver import store as store_mod
+
+POLICY = 'os_compute_api:os-migrations:%s'
+MAX_LIMIT = 1000
+_BASE_PARAMS = ('hidden', 'host', 'instance_uuid', 'source_compute',
+                'status', 'migration_type')
+
+
+def _allowed_params(version):
+    names = list(_BASE_PARAMS)
+    if version >= (2, 59):
+        names += ['limit', 'marker', 'changes-since']
+    if version >= (2, 66):
+        names.append('changes-before')
+    if version >= (2, 80):
+        names += ['user_id', 'project_id']
+    return names
+
+
+def parse_time(name, value):
+    try:
+        moment = datetime.datetime.fromisoformat(value.replace('Z',
+                                                               '+00:00'))
+    except ValueError:
+        raise faults.bad_request(
+            "Invalid input for query parameters %s. Value: %s. %r is not a "
+            "'date-time'" % (name, value, value)) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return moment.timestamp()
+
+
+def _params(req, version):
+    allowed = _allowed_params(version)
+    params = {}
+    for name, value in req.GET.items():
+        if name in allowed:
+            params[name] = value
+        elif version >= (2, 59):
+            raise faults.bad_request(
+                "Additional properties are not allowed ('%s' was "
+                'unexpected)' % name)
+    if 'limit' in params:
+        if not params['limit'].isdigit():
+            raise faults.bad_request(
+                "Invalid input for query parameters limit. Value: %s. %r "
+                "does not match '^[0-9]*$'" % (params['limit'],
+                                                 params['limit']))
+        params['limit'] = min(int(params['limit']), MAX_LIMIT)
+    for name in ('changes-since', 'changes-before'):
+        if name in params:
+            params[name] = parse_time(name, params[name])
+    if params.get('changes-since', 0) > params.get('changes-before',
+                                                   float('inf')):
+        raise faults.bad_request('The value of changes-since must be less '
+                                 'than or equal to changes-before.')
+    return params
+
+
+def view(context, observed, show_hosts):
+    row, version = observed.row, context.version
+    body = {
+        'created_at': store_mod.isotime(row['created_at']),
+        'id': row['id'], 'instance_uuid': row['instance_uuid'],
+        'new_instance_type_id': row['new_instance_type_id'],
+        'old_instance_type_id': row['old_instance_type_id'],
+        'status': observed.status,
+        'updated_at': store_mod.isotime(observed.updated_at),
+    }
+    for field in ('dest_compute', 'dest_host', 'dest_node',
+                  'source_compute', 'source_node'):
+        body[field] = row[field] if show_hosts else None
+    if version >= (2, 23):
+        body['migration_type'] = row['migration_type']
+        if (row['migration_type'] == 'live-migration'
+                and observed.in_progress):
+            path = '/servers/%s/migrations/%s' % (row['instance_uuid'],
+                                                  row['id'])
+            body['links'] = [
+                {'rel': 'self', 'href': context.links_base + path},
+                {'rel': 'bookmark', 'href': context.bookmark_base + path}]
+    if version >= (2, 59):
+        body['uuid'] = row['uuid']
+    if version >= (2, 80):
+        body['user_id'] = row['user_id']
+        body['project_id'] = row['project_id']
+    return body
+
+
+def _query(params, context, all_projects):
+    sql = ('SELECT m.* FROM migrations m JOIN servers s '
+           'ON s.uuid = m.instance_uuid WHERE m.hidden = 0')
+    args = []
+    if not all_projects:
+        sql += ' AND s.project_id = ?'
+        args.append(context.project_id)
+    if params.get('host'):
+        sql += ' AND (m.source_compute = ? OR m.dest_compute = ?)'
+        args += [params['host'], params['host']]
+    elif params.get('source_compute'):
+        sql += ' AND m.source_compute = ?'
+        args.append(params['source_compute'])
+    for name in ('migration_type', 'instance_uuid', 'user_id',
+                 'project_id'):
+        if params.get(name):
+            sql += ' AND m.%s = ?' % name
+            args.append(params[name])
+    if context.version >= (2, 59):
+        sql += ' ORDER BY m.created_at DESC, m.id DESC'
+    else:
+        sql += ' ORDER BY m.id'
+    return sql, args
+
+
+def _wanted(params, observed):
+    if params.get('status') and observed.status != params['status']:
+        return False
+    updated = observed.updated_at or observed.row['created_at']
+    if updated < params.get('changes-since', float('-inf')):
+        return False
+    return updated <= params.get('changes-before', float('inf'))
+
+
+def index(services, req, context, body=None):
+    params = _params(req, context.version)
+    services.policy.authorize(POLICY % 'index', context, context.project_id)
+    own = context.version >= (2, 80) and (
+        params.get('project_id') == context.project_id)
+    all_projects = own or services.policy.allowed(
+        POLICY % 'index:all_projects', context, context.project_id)
+    show_hosts = services.policy.allowed(POLICY % 'index:host', context,
+                                         context.project_id)
+    limit = params.get('limit', MAX_LIMIT if context.version >= (2, 59)
+                       else None)
+    sql, args = _query(params, context, all_projects)
+    now = services.store.now()
+    found = []
+    with services.store.transaction() as db:
+        rows = db.all(sql, *args)
+        if params.get('marker') is not None:
+            uuids = [row['uuid'] for row in rows]
+            if params['marker'] not in uuids:
+                raise faults.bad_request('Marker %s could not be found.'
+                                         % params['marker'])
+            rows = rows[uuids.index(params['marker']) + 1:]
+        for row in rows:
+            if limit is not None and len(found) >= limit:
+                break
+            observed = lifecycle.observe(db, row, now, services.notifier)
+            if _wanted(params, observed):
+                found.append(observed)
+    result = {'migrations': [view(context, item, show_hosts)
+                             for item in found]}
+    if context.version >= (2, 59) and found and len(found) == limit:
+        query = {k: v for k, v in sorted(req.GET.items())}
+        query['marker'] = found[-1].row['uuid']
+        result['migrations_links'] = [{
+            'rel': 'next', 'href': '%s/os-migrations?%s' % (
+                context.links_base, urllib.parse.urlencode(query))}]
+    return 200, result

@@ -1,0 +1,100 @@
+"""Nova's default policies for the calls the reference server serves.
+
+Check strings are Nova's current defaults (32.0.0+): ``nova/policies/
+base.py``, ``servers_migrations.py``, ``migrations.py``,
+``migrate_server.py``, ``instance_actions.py``, ``lock_server.py``,
+``pause_server.py`` and ``servers.py``. A ``--policy-file`` (YAML or JSON,
+oslo.policy format) overrides any of them.
+"""
+
+from oslo_config import cfg
+from oslo_policy import policy
+
+from novaclient_force.refserver import faults
+
+ADMIN = 'rule:context_is_admin'
+MANAGER_OR_ADMIN = 'rule:project_manager_or_admin'
+MEMBER_OR_ADMIN = 'rule:project_member_or_admin'
+READER_OR_ADMIN = 'rule:project_reader_or_admin'
+
+_BASE = [
+    ('context_is_admin', 'role:admin'),
+    ('project_manager_api', 'role:manager and project_id:%(project_id)s'),
+    ('project_member_api', 'role:member and project_id:%(project_id)s'),
+    ('project_reader_api', 'role:reader and project_id:%(project_id)s'),
+    ('project_manager_or_admin',
+     'rule:project_manager_api or rule:context_is_admin'),
+    ('project_member_or_admin',
+     'rule:project_member_api or rule:context_is_admin'),
+    ('project_reader_or_admin',
+     'rule:project_reader_api or rule:context_is_admin'),
+]
+
+_API = [
+    ('os_compute_api:servers:migrations:force_complete', MANAGER_OR_ADMIN),
+    ('os_compute_api:servers:migrations:delete', MANAGER_OR_ADMIN),
+    ('os_compute_api:servers:migrations:index', MANAGER_OR_ADMIN),
+    ('os_compute_api:servers:migrations:index:host', ADMIN),
+    ('os_compute_api:servers:migrations:show', ADMIN),
+    ('os_compute_api:os-migrations:index', MANAGER_OR_ADMIN),
+    ('os_compute_api:os-migrations:index:all_projects', ADMIN),
+    ('os_compute_api:os-migrations:index:host', ADMIN),
+    ('os_compute_api:os-migrate-server:migrate_live', MANAGER_OR_ADMIN),
+    ('os_compute_api:os-migrate-server:migrate_live:host', ADMIN),
+    ('os_compute_api:os-instance-actions:list', READER_OR_ADMIN),
+    ('os_compute_api:os-instance-actions:show', READER_OR_ADMIN),
+    ('os_compute_api:os-instance-actions:events', ADMIN),
+    ('os_compute_api:os-instance-actions:events:details', ADMIN),
+    ('os_compute_api:servers:index', READER_OR_ADMIN),
+    ('os_compute_api:servers:detail', READER_OR_ADMIN),
+    ('os_compute_api:servers:show', READER_OR_ADMIN),
+    ('os_compute_api:servers:index:get_all_tenants', ADMIN),
+    ('os_compute_api:servers:detail:get_all_tenants', ADMIN),
+    ('os_compute_api:servers:show:host_status', ADMIN),
+    ('os_compute_api:os-extended-server-attributes', ADMIN),
+    ('os_compute_api:os-lock-server:lock', MEMBER_OR_ADMIN),
+    ('os_compute_api:os-lock-server:unlock', MEMBER_OR_ADMIN),
+    ('os_compute_api:os-lock-server:unlock:unlock_override', ADMIN),
+    ('os_compute_api:os-pause-server:pause', MEMBER_OR_ADMIN),
+    ('os_compute_api:os-pause-server:unpause', MEMBER_OR_ADMIN),
+]
+
+
+def defaults():
+    """The registered RuleDefaults, base rules first."""
+    rules = [policy.RuleDefault(name, check) for name, check in _BASE]
+    rules += [policy.RuleDefault(name, check, scope_types=['project'])
+              for name, check in _API]
+    return rules
+
+
+class Policy:
+    """An oslo.policy enforcer loaded with Nova's defaults."""
+
+    def __init__(self, policy_file=None):
+        conf = cfg.ConfigOpts()
+        conf([], project='nova', default_config_files=[],
+             default_config_dirs=[])
+        self._enforcer = policy.Enforcer(
+            conf, policy_file=policy_file, use_conf=policy_file is not None)
+        # Only the file named on the command line, never a stray
+        # policy.d or policy.yaml found in a config directory.
+        conf.set_override('policy_dirs', [], 'oslo_policy')
+        self._enforcer.suppress_default_change_warnings = True
+        self._enforcer.register_defaults(defaults())
+        if policy_file is None:
+            self._enforcer.set_rules(policy.Rules(
+                {rule.name: rule.check for rule in defaults()}))
+        else:
+            # Loaded now so that a bad file stops start-up, not a request.
+            self._enforcer.load_rules()
+
+    def allowed(self, name, context, project_id):
+        return self._enforcer.enforce(
+            name, {'project_id': project_id, 'user_id': context.user_id},
+            context.credentials())
+
+    def authorize(self, name, context, project_id):
+        """Raise Nova's 403 when ``name`` fails for this target."""
+        if not self.allowed(name, context, project_id):
+            raise faults.forbidden(name)

@@ -1,0 +1,523 @@
+"""Scenarios: the hosts, servers, workloads and migrations to start with.
+
+A scenario is a plain dataclass tree. :func:`load` returns one for a
+built-in name (:data:`BUILTIN`) or a YAML file, whose format is documented
+in ``docs/scenarios.rst``. Invalid input raises :class:`ScenarioError` with
+a one-line message naming the file and the faulty entry.
+
+Built-in UUIDs are ``uuid5`` of the server name (:func:`server_uuid`) and
+migration IDs count from 1, so tests and docs can rely on them.
+"""
+
+import dataclasses
+import os
+import re
+import uuid
+
+from novaclient_force.refserver import simulator
+
+BUILTIN = ('stuck-migration', 'host-maintenance', 'empty')
+#: devstack's projects, always present (see the identity module).
+BUILTIN_PROJECTS = ('admin', 'demo', 'alt_demo')
+#: 10 Gbit/s: a forced 4 GiB copy takes about 3.5 simulated seconds.
+DEFAULT_BANDWIDTH = 1.25e9
+DEFAULT_HOSTS = ('compute-1', 'compute-2', 'compute-3')
+DEFAULT_MAINTENANCE_SERVERS = 20
+#: Workloads, as the bytes per second a guest dirties.
+BUSY_DIRTY_RATE = 2e9       # faster than the link: never converges
+IDLE_DIRTY_RATE = 20e6      # converges after the first round
+VM_STATES = ('active', 'paused', 'stopped', 'suspended', 'error')
+#: ``running`` is in progress (the simulator takes it from there given
+#: ``started_ago``); the others are finished migrations kept as history.
+MIGRATION_STATUSES = ('running', 'completed', 'cancelled', 'failed',
+                      'error')
+#: Scenario file keys under ``config:`` -> LiveMigrationConfig fields;
+#: the keys are Nova's ``[libvirt]`` option names.
+CONFIG_OPTIONS = {
+    'live_migration_completion_timeout': 'completion_timeout',
+    'live_migration_timeout_action': 'timeout_action',
+    'live_migration_downtime': 'downtime_ms',
+    'live_migration_downtime_steps': 'downtime_steps',
+    'live_migration_downtime_delay': 'downtime_delay',
+    'live_migration_monitor_interval': 'monitor_interval',
+}
+_UUID_NAMESPACE = uuid.UUID('5b4a4c1e-7c1d-5a53-9d0e-2f6f7263652d')
+GIB = simulator.GIB
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be loaded; the message is one line."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Host:
+    name: str
+    permit_post_copy: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Link:
+    src: str
+    dest: str
+    bandwidth: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Server:
+    name: str
+    uuid: str
+    project: str
+    host: str
+    memory_bytes: int
+    dirty_rate: float
+    vm_state: str = 'active'
+    locked: bool = False
+    disk_bytes: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class Migration:
+    server: str
+    dest: str
+    status: str = 'running'
+    started_ago: float = 60.0
+    uuid: str | None = None
+    id: int | None = None
+    block_migration: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class User:
+    name: str
+    password: str
+    roles: tuple = ()        # ((role, project name), ...)
+
+
+@dataclasses.dataclass(frozen=True)
+class Scenario:
+    name: str
+    hosts: tuple = ()
+    links: tuple = ()
+    default_bandwidth: float = DEFAULT_BANDWIDTH
+    servers: tuple = ()
+    migrations: tuple = ()
+    users: tuple = ()
+    projects: tuple = ()
+    config: simulator.LiveMigrationConfig = simulator.LiveMigrationConfig()
+
+
+def server_uuid(name):
+    """The deterministic UUID of a scenario server without an explicit one."""
+    return str(uuid.uuid5(_UUID_NAMESPACE, 'server:' + name))
+
+
+def migration_uuid(server_name):
+    """The deterministic UUID of a scenario migration without one."""
+    return str(uuid.uuid5(_UUID_NAMESPACE, 'migration:' + server_name))
+
+
+def load(name_or_path, servers=None):
+    """A built-in scenario by name, or one read from a YAML file.
+
+    ``servers`` (``--servers N``) sizes ``host-maintenance`` and scenario
+    files that declare ``scale:``; elsewhere it is an error.
+    """
+    if servers is not None and (isinstance(servers, bool)
+                                or not isinstance(servers, int)
+                                or servers < 1):
+        raise ScenarioError('--servers must be a positive integer')
+    if name_or_path == 'stuck-migration':
+        return _only_fixed(stuck_migration(), servers)
+    if name_or_path == 'host-maintenance':
+        return host_maintenance(servers or DEFAULT_MAINTENANCE_SERVERS)
+    if name_or_path == 'empty':
+        return _only_fixed(Scenario('empty', hosts=_hosts()), servers)
+    if not os.path.isfile(name_or_path):
+        raise ScenarioError(
+            '%r is neither a built-in scenario (%s) nor a file'
+            % (name_or_path, ', '.join(BUILTIN)))
+    return _from_file(name_or_path, servers)
+
+
+def _only_fixed(scenario, servers):
+    if servers is not None:
+        raise ScenarioError(
+            'scenario %r has a fixed set of servers; --servers applies to '
+            'host-maintenance and to files with a "scale" section'
+            % scenario.name)
+    return scenario
+
+
+def _hosts():
+    return tuple(Host(name) for name in DEFAULT_HOSTS)
+
+
+def stuck_migration():
+    """``busy-vm`` stuck migrating to compute-2, ``busy-vm-2`` (same
+    workload, not migrating) and ``idle-vm``, all in project demo on
+    compute-1."""
+    def server(name, dirty_rate, memory=4 * GIB):
+        return Server(name, server_uuid(name), 'demo', 'compute-1', memory,
+                      dirty_rate)
+
+    return Scenario(
+        'stuck-migration', hosts=_hosts(),
+        servers=(server('busy-vm', BUSY_DIRTY_RATE),
+                 server('busy-vm-2', BUSY_DIRTY_RATE),
+                 server('idle-vm', IDLE_DIRTY_RATE, 2 * GIB)),
+        migrations=(Migration('busy-vm', 'compute-2', started_ago=120.0,
+                              uuid=migration_uuid('busy-vm'), id=1),))
+
+
+def host_maintenance(count):
+    """``count`` busy servers on compute-1 (``maint-vm-001``...), each with
+    a running live migration that never converges unaided, alternately to
+    compute-2 and compute-3 (a drain spreads its load)."""
+    servers, migrations = [], []
+    for index in range(count):
+        name = 'maint-vm-%03d' % (index + 1)
+        servers.append(Server(name, server_uuid(name), 'demo', 'compute-1',
+                              4 * GIB, BUSY_DIRTY_RATE))
+        migrations.append(Migration(
+            name, DEFAULT_HOSTS[1 + index % 2],
+            started_ago=60.0 + index % 60, uuid=migration_uuid(name),
+            id=index + 1))
+    return Scenario('host-maintenance', hosts=_hosts(),
+                    servers=tuple(servers), migrations=tuple(migrations))
+
+
+# --- scenario files -------------------------------------------------------
+
+_SIZE = re.compile(
+    r'^\s*(\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*'
+    r'(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|bit|Kbit|Mbit|Gbit)?'
+    r'(/s)?\s*$')
+_UNITS = {None: 1, 'B': 1, 'KB': 1e3, 'MB': 1e6, 'GB': 1e9, 'TB': 1e12,
+          'KiB': 2 ** 10, 'MiB': 2 ** 20, 'GiB': 2 ** 30, 'TiB': 2 ** 40,
+          'bit': 1 / 8, 'Kbit': 1e3 / 8, 'Mbit': 1e6 / 8, 'Gbit': 1e9 / 8}
+
+
+class _File:
+    """Reads one scenario file, keeping its name for error messages."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def fail(self, where, message):
+        raise ScenarioError('%s: %s%s' % (
+            self.path, where + ': ' if where else '', message))
+
+    def mapping(self, where, value, required=(), optional=()):
+        if not isinstance(value, dict):
+            self.fail(where, 'must be a mapping')
+        for key in value:
+            if key not in required and key not in optional:
+                self.fail(where, 'unknown key %r (expected %s)' % (
+                    key, ', '.join(tuple(required) + tuple(optional))))
+        for key in required:
+            if key not in value:
+                self.fail(where, 'missing key %r' % key)
+        return value
+
+    def listing(self, where, value):
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(where, 'must be a list')
+        return value
+
+    def text(self, where, value):
+        if not isinstance(value, str) or not value.strip():
+            self.fail(where, 'must be a non-empty string')
+        return value
+
+    def flag(self, where, value):
+        if not isinstance(value, bool):
+            self.fail(where, 'must be true or false')
+        return value
+
+    def amount(self, where, value, rate=False, minimum=0):
+        """Bytes (or bytes/s): a number or a string like ``4GiB``,
+        ``10Gbit/s`` or ``200MB/s``."""
+        if isinstance(value, bool):
+            self.fail(where, 'must be a number or a size like 4GiB')
+        if isinstance(value, (int, float)):
+            number = float(value)
+        else:
+            match = _SIZE.match(value) if isinstance(value, str) else None
+            if match is None or (match.group(3) and not rate):
+                self.fail(where, 'must be %s, not %r' % (
+                    'a rate like 10Gbit/s or 200MB/s' if rate
+                    else 'a size like 4GiB or 512MiB', value))
+            number = float(match.group(1)) * _UNITS[match.group(2)]
+        if not number >= minimum or number == float('inf'):
+            self.fail(where, 'must be >= %s' % minimum)
+        return number if rate else int(number)
+
+
+def _from_file(path, servers):
+    import yaml
+
+    doc = _File(path)
+    try:
+        with open(path, encoding='utf-8') as stream:
+            data = yaml.safe_load(stream)
+    except (OSError, UnicodeDecodeError) as error:
+        doc.fail('', 'cannot read: %s' % error)
+    except yaml.YAMLError as error:
+        mark = getattr(error, 'problem_mark', None)
+        doc.fail('line %d' % (mark.line + 1) if mark else '',
+                 'not valid YAML: %s' % getattr(error, 'problem', error))
+    data = doc.mapping('', data, optional=(
+        'name', 'config', 'default_bandwidth', 'hosts', 'links',
+        'workloads', 'projects', 'users', 'servers', 'migrations', 'scale'))
+    name = doc.text('name', data.get('name', os.path.basename(path)))
+    config = _config(doc, data.get('config'))
+    hosts = tuple(_host(doc, 'hosts[%d]' % i, item) for i, item in
+                  enumerate(doc.listing('hosts', data.get('hosts'))))
+    host_names = _unique(doc, 'hosts', [host.name for host in hosts])
+    if 'default_bandwidth' in data:
+        bandwidth = doc.amount('default_bandwidth', data['default_bandwidth'],
+                               rate=True, minimum=1)
+    else:
+        bandwidth = DEFAULT_BANDWIDTH
+    links = tuple(_link(doc, 'links[%d]' % i, item, host_names) for i, item
+                  in enumerate(doc.listing('links', data.get('links'))))
+    workloads = _workloads(doc, data.get('workloads'))
+    projects = tuple(doc.text('projects[%d]' % i, item) for i, item in
+                     enumerate(doc.listing('projects', data.get('projects'))))
+    users = tuple(_user(doc, 'users[%d]' % i, item) for i, item in
+                  enumerate(doc.listing('users', data.get('users'))))
+    _unique(doc, 'users', [user.name for user in users])
+    known_projects = set(BUILTIN_PROJECTS) | set(projects) | {
+        project for user in users for _, project in user.roles}
+    server_list = [_server(doc, 'servers[%d]' % i, item, host_names,
+                           workloads, known_projects) for i, item in
+                   enumerate(doc.listing('servers', data.get('servers')))]
+    migration_list = [
+        _migration(doc, 'migrations[%d]' % i, item) for i, item in
+        enumerate(doc.listing('migrations', data.get('migrations')))]
+    if 'scale' in data:
+        server_list, migration_list = _scale(
+            doc, data['scale'], servers, host_names, workloads,
+            known_projects, server_list, migration_list)
+    elif servers is not None:
+        doc.fail('', '--servers needs a "scale" section in the file')
+    _unique(doc, 'servers', [server.name for server in server_list])
+    _unique(doc, 'servers', [server.uuid for server in server_list])
+    _check_migrations(doc, migration_list, server_list, host_names)
+    migration_list = [
+        migration if migration.uuid else dataclasses.replace(
+            migration, uuid=migration_uuid('%s#%d' % (migration.server, i)))
+        for i, migration in enumerate(migration_list)]
+    return Scenario(name, hosts=hosts, links=links,
+                    default_bandwidth=bandwidth, servers=tuple(server_list),
+                    migrations=tuple(migration_list), users=users,
+                    projects=projects, config=config)
+
+
+def _unique(doc, where, names):
+    seen = set()
+    for name in names:
+        if name in seen:
+            doc.fail(where, 'duplicate %r' % name)
+        seen.add(name)
+    return seen
+
+
+def _config(doc, value):
+    if value is None:
+        return simulator.LiveMigrationConfig()
+    doc.mapping('config', value, optional=tuple(CONFIG_OPTIONS))
+    values = {}
+    for option, field in CONFIG_OPTIONS.items():
+        if option not in value:
+            continue
+        item = value[option]
+        expected = str if field == 'timeout_action' else int
+        if isinstance(item, bool) or not isinstance(item, expected):
+            doc.fail('config.' + option, 'must be %s' % (
+                'a string' if expected is str else 'an integer'))
+        values[field] = item
+    try:
+        return simulator.LiveMigrationConfig(**values)
+    except ValueError as error:
+        doc.fail('config', str(error))
+
+
+def _host(doc, where, item):
+    if isinstance(item, str):
+        item = {'name': item}
+    doc.mapping(where, item, ('name',), ('permit_post_copy',))
+    return Host(doc.text(where + '.name', item['name']),
+                doc.flag(where + '.permit_post_copy',
+                         item.get('permit_post_copy', False)))
+
+
+def _link(doc, where, item, host_names):
+    doc.mapping(where, item, ('src', 'dest', 'bandwidth'))
+    for key in ('src', 'dest'):
+        if item[key] not in host_names:
+            doc.fail('%s.%s' % (where, key),
+                     'unknown host %r' % (item[key],))
+    return Link(item['src'], item['dest'], doc.amount(
+        where + '.bandwidth', item['bandwidth'], rate=True, minimum=1))
+
+
+def _workloads(doc, value):
+    workloads = {'busy': BUSY_DIRTY_RATE, 'idle': IDLE_DIRTY_RATE}
+    if value is None:
+        return workloads
+    doc.mapping('workloads', value, optional=tuple(value))
+    for name, rate in value.items():
+        workloads[str(name)] = doc.amount('workloads.%s' % name, rate,
+                                          rate=True)
+    return workloads
+
+
+def _user(doc, where, item):
+    doc.mapping(where, item, ('name', 'password'), ('roles',))
+    roles = []
+    for i, role in enumerate(doc.listing(where + '.roles',
+                                         item.get('roles'))):
+        place = '%s.roles[%d]' % (where, i)
+        doc.mapping(place, role, ('role', 'project'))
+        roles.append((doc.text(place + '.role', role['role']),
+                      doc.text(place + '.project', role['project'])))
+    return User(doc.text(where + '.name', item['name']),
+                doc.text(where + '.password', item['password']),
+                tuple(roles))
+
+
+def _server(doc, where, item, host_names, workloads, projects):
+    doc.mapping(where, item, ('name', 'host', 'memory'), (
+        'uuid', 'project', 'workload', 'dirty_rate', 'vm_state', 'locked',
+        'disk'))
+    name = doc.text(where + '.name', item['name'])
+    if item['host'] not in host_names:
+        doc.fail(where + '.host', 'unknown host %r' % (item['host'],))
+    project = doc.text(where + '.project', item.get('project', 'demo'))
+    if project not in projects:
+        doc.fail(where + '.project', 'unknown project %r (declare it under '
+                 '"projects")' % project)
+    if 'workload' in item and 'dirty_rate' in item:
+        doc.fail(where, 'give either workload or dirty_rate, not both')
+    if 'dirty_rate' in item:
+        dirty_rate = doc.amount(where + '.dirty_rate', item['dirty_rate'],
+                                rate=True)
+    else:
+        workload = item.get('workload', 'idle')
+        if workload not in workloads:
+            doc.fail(where + '.workload', 'unknown workload %r (known: %s)'
+                     % (workload, ', '.join(sorted(workloads))))
+        dirty_rate = workloads[workload]
+    vm_state = item.get('vm_state', 'active')
+    if vm_state not in VM_STATES:
+        doc.fail(where + '.vm_state', 'must be one of %s'
+                 % ', '.join(VM_STATES))
+    server_id = item.get('uuid', server_uuid(name))
+    try:
+        server_id = str(uuid.UUID(str(server_id)))
+    except ValueError:
+        doc.fail(where + '.uuid', 'not a UUID: %r' % (server_id,))
+    return Server(name, server_id, project, item['host'],
+                  doc.amount(where + '.memory', item['memory'], minimum=1),
+                  dirty_rate, vm_state,
+                  doc.flag(where + '.locked', item.get('locked', False)),
+                  doc.amount(where + '.disk', item.get('disk', 0)))
+
+
+def _migration(doc, where, item):
+    doc.mapping(where, item, ('server', 'dest'), (
+        'status', 'started_ago', 'uuid', 'id', 'block_migration'))
+    status = item.get('status', 'running')
+    if status not in MIGRATION_STATUSES:
+        doc.fail(where + '.status', 'must be one of %s'
+                 % ', '.join(MIGRATION_STATUSES))
+    started_ago = item.get('started_ago', 60.0)
+    if isinstance(started_ago, bool) or not isinstance(
+            started_ago, (int, float)) or not started_ago >= 0:
+        doc.fail(where + '.started_ago', 'must be a number of seconds >= 0')
+    migration_id = item.get('id')
+    if migration_id is not None and (isinstance(migration_id, bool) or
+                                     not isinstance(migration_id, int) or
+                                     migration_id < 1):
+        doc.fail(where + '.id', 'must be a positive integer')
+    server = doc.text(where + '.server', item['server'])
+    migration_id_text = item.get('uuid')
+    if migration_id_text is not None:
+        try:
+            migration_id_text = str(uuid.UUID(str(migration_id_text)))
+        except ValueError:
+            doc.fail(where + '.uuid', 'not a UUID: %r' % (migration_id_text,))
+    return Migration(server, doc.text(where + '.dest', item['dest']), status,
+                     float(started_ago), migration_id_text, migration_id,
+                     doc.flag(where + '.block_migration',
+                              item.get('block_migration', False)))
+
+
+def _scale(doc, value, servers, host_names, workloads, projects,
+           server_list, migration_list):
+    """``scale:`` stamps out ``count`` (or ``--servers``) copies of a
+    server template, each optionally migrating to ``dest``."""
+    doc.mapping('scale', value, ('prefix', 'count', 'server'), (
+        'migrate_to', 'started_ago'))
+    count = servers if servers is not None else value['count']
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        doc.fail('scale.count', 'must be a positive integer')
+    prefix = doc.text('scale.prefix', value['prefix'])
+    template = dict(doc.mapping('scale.server', value['server'],
+                                ('host', 'memory'),
+                                ('project', 'workload', 'dirty_rate',
+                                 'vm_state', 'locked', 'disk')))
+    dests = value.get('migrate_to') or []
+    if isinstance(dests, str):
+        dests = [dests]
+    started_ago = value.get('started_ago', 60.0)
+    servers_out, migrations_out = list(server_list), list(migration_list)
+    for index in range(count):
+        name = '%s%03d' % (prefix, index + 1)
+        servers_out.append(_server(
+            doc, 'scale.server', dict(template, name=name, uuid=server_uuid(
+                name)), host_names, workloads, projects))
+        if dests:
+            migrations_out.append(_migration(doc, 'scale', {
+                'server': name, 'dest': dests[index % len(dests)],
+                'started_ago': started_ago}))
+    return servers_out, migrations_out
+
+
+def _check_migrations(doc, migrations, servers, host_names):
+    by_name = {server.name: server for server in servers}
+    running = set()
+    ids = set()
+    with_id = [migration.id is not None for migration in migrations]
+    if any(with_id) and not all(with_id):
+        doc.fail('migrations', 'give an id to every migration or to none')
+    for migration in migrations:
+        where = 'migration of %r' % migration.server
+        server = by_name.get(migration.server)
+        if server is None:
+            doc.fail(where + '.server', 'unknown server %r'
+                     % migration.server)
+        if migration.dest not in host_names:
+            doc.fail(where + '.dest', 'unknown host %r' % migration.dest)
+        if migration.dest == server.host:
+            doc.fail(where + '.dest', 'server %r is already on %r'
+                     % (server.name, server.host))
+        if migration.block_migration and not server.disk_bytes:
+            doc.fail(where + '.block_migration',
+                     'server %r has no local disk' % server.name)
+        if migration.id is not None:
+            if migration.id in ids:
+                doc.fail(where + '.id', 'duplicate %d' % migration.id)
+            ids.add(migration.id)
+        if migration.status != 'running':
+            continue
+        if server.name in running:
+            doc.fail(where, 'server %r already has a running migration'
+                     % server.name)
+        if server.vm_state not in ('active', 'paused'):
+            doc.fail(where, 'server %r is %s; only active or paused servers '
+                     'live-migrate' % (server.name, server.vm_state))
+        running.add(server.name)

@@ -1,0 +1,102 @@
+"""Write a scenario into a new state: identity, hosts, servers, migrations.
+
+Only a state without data is seeded; a ``--state`` file that already holds
+state is resumed as it is. Host IPs come from TEST-NET-2 (RFC 5737) so
+they can never collide with a real address.
+"""
+
+import dataclasses
+import json
+
+from novaclient_force.refserver import flavors, identity, lifecycle
+
+SERVER_AGE = 86400.0        # scenario servers were booted a day ago
+TERMINAL = ('completed', 'cancelled', 'failed', 'error')
+
+
+@dataclasses.dataclass(frozen=True)
+class Actor:
+    """Who a seeded action is recorded for (the cloud admin)."""
+
+    request_id: str
+    user_id: str = identity.user_id('admin')
+    project_id: str = identity.project_id('admin')
+
+
+def seed(store, scenario):
+    """Seed ``store`` from ``scenario`` unless it already holds state."""
+    now = store.now()
+    with store.transaction() as db:
+        if db.one("SELECT 1 FROM meta WHERE key = 'seeded'") is not None:
+            return False
+        identity.seed(
+            db, users=[(user.name, user.password, list(user.roles))
+                       for user in scenario.users],
+            projects=list(scenario.projects))
+        db.execute('INSERT INTO meta VALUES (?, ?)', 'default_bandwidth',
+                   repr(float(scenario.default_bandwidth)))
+        db.execute('INSERT INTO meta VALUES (?, ?)', 'config', json.dumps(
+            dataclasses.asdict(scenario.config), sort_keys=True))
+        for index, host in enumerate(scenario.hosts):
+            db.insert('hosts', name=host.name,
+                      ip='198.51.100.%d' % (index % 250 + 1),
+                      permit_post_copy=int(host.permit_post_copy))
+        for link in scenario.links:
+            db.insert('links', src=link.src, dest=link.dest,
+                      bandwidth=float(link.bandwidth))
+        for index, server in enumerate(scenario.servers):
+            _add_server(db, server, now - SERVER_AGE + index)
+        for index, migration in enumerate(scenario.migrations):
+            _add_migration(db, migration, now, index)
+        db.execute("INSERT INTO meta VALUES ('seeded', '1')")
+    return True
+
+
+def _add_server(db, server, created):
+    flavor = flavors.for_memory(server.memory_bytes)
+    project = identity.project_id(server.project)
+    owner = db.one('SELECT user_id FROM assignments WHERE project_id = ? '
+                   "AND role != 'admin' ORDER BY user_id LIMIT 1", project)
+    db.insert(
+        'servers', uuid=server.uuid, name=server.name, project_id=project,
+        user_id=owner['user_id'] if owner else identity.user_id('admin'),
+        host=server.host, node=server.host, vm_state=server.vm_state,
+        task_state=None,
+        power_state={'active': 1, 'paused': 3, 'suspended': 7}.get(
+            server.vm_state, 4),
+        locked=int(bool(server.locked)),
+        locked_by='owner' if server.locked else None,
+        locked_reason=None, memory_bytes=server.memory_bytes,
+        disk_bytes=server.disk_bytes, dirty_rate=float(server.dirty_rate),
+        vcpus=flavor.vcpus, created=created, updated=created,
+        launched_at=created + 30)
+
+
+def _add_migration(db, migration, now, index):
+    server = db.one('SELECT * FROM servers WHERE name = ?',
+                    migration.server)
+    started = now - migration.started_ago
+    actor = Actor('req-' + identity.stable_uuid('seed-action-%d' % index))
+    if migration.status in TERMINAL:
+        db.insert(
+            'migrations', uuid=migration.uuid or lifecycle.new_uuid(),
+            instance_uuid=server['uuid'], migration_type='live-migration',
+            source_compute=server['host'], source_node=server['node'],
+            dest_compute=migration.dest, dest_node=migration.dest,
+            dest_host=db.one('SELECT ip FROM hosts WHERE name = ?',
+                             migration.dest)['ip'],
+            status=migration.status, final=1, created_at=started,
+            updated_at=started, user_id=actor.user_id,
+            project_id=actor.project_id,
+            old_instance_type_id=flavors.for_memory(
+                server['memory_bytes']).id,
+            new_instance_type_id=flavors.for_memory(
+                server['memory_bytes']).id,
+            **({'id': migration.id} if migration.id else {}))
+        return
+    params = lifecycle.build_params(db, server, migration.dest,
+                                    migration.block_migration)
+    lifecycle.start(db, server, migration.dest, params, actor, started,
+                    migration_uuid=migration.uuid,
+                    migration_id=migration.id)
+

@@ -1,0 +1,427 @@
+"""Servers: list, show, and the actions live migration needs.
+
+Sources: ``nova/api/openstack/compute/servers.py``, ``views/servers.py``,
+``migrate_server.py``, ``pause_server.py``, ``lock_server.py``,
+``nova/api/openstack/common.py`` (``_STATE_MAP``, ``get_instance``) and
+``nova/compute/api.py`` (``check_instance_lock``, ``check_instance_state``).
+Another project's server is a 404, never a 403 (``project_only=True``).
+"""
+
+import hashlib
+
+from novaclient_force.refserver import faults, flavors, lifecycle, validation
+from novaclient_force.refserver import store as store_mod
+
+MAX_LIMIT = 1000            # [api] max_limit
+POWER_STATES = {'active': 1, 'paused': 3, 'stopped': 4}
+_STATUS = {'active': 'ACTIVE', 'paused': 'PAUSED', 'stopped': 'SHUTOFF',
+           'error': 'ERROR', 'building': 'BUILD', 'suspended': 'SUSPENDED'}
+_PROGRESS_STATUSES = ('ACTIVE', 'BUILD', 'REBUILD', 'RESIZE',
+                      'VERIFY_RESIZE', 'MIGRATING')
+_HOST = {'type': ['string', 'null'], 'minLength': 1, 'maxLength': 255,
+         'pattern': '^[a-zA-Z0-9-._]*$'}
+
+
+def status(server):
+    """Nova's ``_STATE_MAP``: migrating shows MIGRATING whatever the
+    vm_state (active or paused)."""
+    if server['task_state'] == 'migrating':
+        return 'MIGRATING'
+    return _STATUS.get(server['vm_state'], 'UNKNOWN')
+
+
+def refresh(services, db, server, now):
+    """The server row after settling any migration that has ended."""
+    if server['active_migration'] is None:
+        return server
+    row = db.one('SELECT * FROM migrations WHERE id = ?',
+                 server['active_migration'])
+    if row is not None:
+        lifecycle.observe(db, row, now, services.notifier)
+    return db.one('SELECT * FROM servers WHERE uuid = ?', server['uuid'])
+
+
+def get_instance(services, db, context, server_id, now):
+    """Nova's ``common.get_instance``: 404 unless visible to the caller."""
+    server = db.one('SELECT * FROM servers WHERE uuid = ?', server_id)
+    if server is None or (not context.is_admin
+                          and server['project_id'] != context.project_id):
+        raise faults.not_found('Instance %s could not be found.'
+                               % server_id)
+    return refresh(services, db, server, now)
+
+
+def _links(context, server_id):
+    return [
+        {'rel': 'self',
+         'href': '%s/servers/%s' % (context.links_base, server_id)},
+        {'rel': 'bookmark',
+         'href': '%s/servers/%s' % (context.bookmark_base, server_id)},
+    ]
+
+
+def host_id(project_id, host):
+    """Nova's ``utils.generate_hostid``."""
+    if not host:
+        return ''
+    return hashlib.sha224((project_id + host).encode('utf-8')).hexdigest()
+
+
+def _flavor(context, server):
+    flavor = flavors.for_memory(server['memory_bytes'])
+    if context.version >= (2, 47):
+        return {'vcpus': flavor.vcpus, 'ram': flavor.ram,
+                'disk': flavor.disk, 'ephemeral': 0, 'swap': 0,
+                'original_name': flavor.name, 'extra_specs': {}}
+    return {'id': str(flavor.id), 'links': [{
+        'rel': 'bookmark',
+        'href': '%s/flavors/%s' % (context.bookmark_base, flavor.id)}]}
+
+
+def view(context, server, allowed):
+    """The detail view, keys per microversion and role."""
+    v = context.version
+    shown = status(server)
+    body = {
+        'id': server['uuid'], 'name': server['name'], 'status': shown,
+        'tenant_id': server['project_id'], 'user_id': server['user_id'],
+        'metadata': {}, 'hostId': host_id(server['project_id'],
+                                          server['host']),
+        'image': '', 'flavor': _flavor(context, server),
+        'created': store_mod.zulu(server['created']),
+        'updated': store_mod.zulu(server['updated']),
+        'addresses': {}, 'accessIPv4': '', 'accessIPv6': '',
+        'links': _links(context, server['uuid']),
+        'OS-DCF:diskConfig': 'MANUAL',
+        'OS-EXT-AZ:availability_zone': 'nova', 'config_drive': '',
+        'key_name': None,
+        'OS-SRV-USG:launched_at': store_mod.isotime(server['launched_at']),
+        'OS-SRV-USG:terminated_at': None,
+        'OS-EXT-STS:task_state': server['task_state'],
+        'OS-EXT-STS:vm_state': server['vm_state'],
+        'OS-EXT-STS:power_state': server['power_state'],
+        'os-extended-volumes:volumes_attached': [],
+        'security_groups': [{'name': 'default'}],
+    }
+    if shown in _PROGRESS_STATUSES:
+        body['progress'] = 0
+    if allowed('os_compute_api:os-extended-server-attributes'):
+        body['OS-EXT-SRV-ATTR:host'] = server['host']
+        body['OS-EXT-SRV-ATTR:hypervisor_hostname'] = server['node']
+        body['OS-EXT-SRV-ATTR:instance_name'] = (
+            'instance-%08x' % (int(server['uuid'][:8], 16) % 2 ** 32))
+        if v >= (2, 3):
+            body.update({
+                'OS-EXT-SRV-ATTR:hostname': server['name'],
+                'OS-EXT-SRV-ATTR:reservation_id': 'r-' + server['uuid'][:8],
+                'OS-EXT-SRV-ATTR:launch_index': 0,
+                'OS-EXT-SRV-ATTR:kernel_id': '',
+                'OS-EXT-SRV-ATTR:ramdisk_id': '',
+                'OS-EXT-SRV-ATTR:root_device_name': '/dev/vda',
+                'OS-EXT-SRV-ATTR:user_data': None})
+    if v >= (2, 9):
+        body['locked'] = bool(server['locked'])
+    if v >= (2, 16) and allowed('os_compute_api:servers:show:host_status'):
+        body['host_status'] = 'UP'
+    if v >= (2, 19):
+        body['description'] = None
+    if v >= (2, 26):
+        body['tags'] = []
+    if v >= (2, 63):
+        body['trusted_image_certificates'] = None
+    if v >= (2, 71):
+        body['server_groups'] = []
+    if v >= (2, 73):
+        body['locked_reason'] = server['locked_reason']
+    if v >= (2, 96):
+        body['pinned_availability_zone'] = None
+    if v >= (2, 100):
+        body['scheduler_hints'] = {}
+    return body
+
+
+def _allowed(services, context, project_id):
+    return lambda name: services.policy.allowed(name, context, project_id)
+
+
+def _true(value):
+    """oslo's ``bool_from_string(value, default=True)`` as Nova uses it
+    for ``all_tenants``: an empty value means yes."""
+    return value == '' or value.lower() in ('1', 't', 'true', 'on', 'y',
+                                            'yes')
+
+
+def _search(services, context, req, detail):
+    params = req.GET
+    kind = 'detail' if detail else 'index'
+    services.policy.authorize('os_compute_api:servers:%s' % kind, context,
+                              context.project_id)
+    all_tenants = 'all_tenants' in params and _true(params['all_tenants'])
+    if all_tenants:
+        services.policy.authorize(
+            'os_compute_api:servers:%s:get_all_tenants' % kind, context,
+            context.project_id)
+    sql, args = 'SELECT * FROM servers WHERE 1 = 1', []
+    project = params.get('project_id') or params.get('tenant_id')
+    if not all_tenants:
+        sql += ' AND project_id = ?'
+        args.append(context.project_id)
+    elif project:
+        sql += ' AND project_id = ?'
+        args.append(project)
+    if params.get('name'):
+        sql += ' AND name REGEXP ?'
+        args.append(params['name'])
+    try:
+        limit = min(int(params.get('limit', MAX_LIMIT)), MAX_LIMIT)
+    except ValueError:
+        raise faults.bad_request('limit param must be an integer') from None
+    if limit < 0:
+        raise faults.bad_request('limit param must be positive')
+    sql += ' ORDER BY created DESC, uuid DESC'
+    now = services.store.now()
+    found = []
+    with services.store.transaction() as db:
+        rows = db.all(sql, *args)
+        marker = params.get('marker')
+        if marker is not None:
+            ids = [row['uuid'] for row in rows]
+            if marker not in ids:
+                raise faults.bad_request('marker [%s] not found' % marker)
+            rows = rows[ids.index(marker) + 1:]
+        for row in rows:
+            if len(found) >= limit:
+                break
+            row = refresh(services, db, row, now)
+            if params.get('status') and status(row) != params[
+                    'status'].upper():
+                continue
+            if (params.get('host') and context.is_admin
+                    and row['host'] != params['host']):
+                continue
+            found.append(row)
+    return found, limit
+
+
+def _page(context, req, key, items, limit, found):
+    body = {key: items}
+    if found and len(found) == limit:
+        query = dict(req.GET)
+        query.update(limit=str(limit), marker=found[-1]['uuid'])
+        path = 'servers/detail' if key == 'servers' and req.path.endswith(
+            '/detail') else 'servers'
+        body['servers_links'] = [{
+            'rel': 'next',
+            'href': '%s/%s?%s' % (context.links_base, path, '&'.join(
+                '%s=%s' % item for item in sorted(query.items())))}]
+    return body
+
+
+def index(services, req, context, body=None):
+    found, limit = _search(services, context, req, detail=False)
+    items = [{'id': row['uuid'], 'name': row['name'],
+              'links': _links(context, row['uuid'])} for row in found]
+    return 200, _page(context, req, 'servers', items, limit, found)
+
+
+def detail(services, req, context, body=None):
+    found, limit = _search(services, context, req, detail=True)
+    items = [view(context, row, _allowed(services, context,
+                                         row['project_id']))
+             for row in found]
+    return 200, _page(context, req, 'servers', items, limit, found)
+
+
+def show(services, req, context, server_id, body=None):
+    with services.store.transaction() as db:
+        server = get_instance(services, db, context, server_id,
+                              services.store.now())
+    services.policy.authorize('os_compute_api:servers:show', context,
+                              server['project_id'])
+    return 200, {'server': view(
+        context, server, _allowed(services, context, server['project_id']))}
+
+
+def check_lock(context, server, server_id):
+    if server['locked'] and not context.is_admin:
+        raise faults.conflict('Instance %s is locked' % server['uuid'])
+
+
+def invalid_state(server_id, action, attribute, value):
+    """``raise_http_conflict_for_instance_invalid_state``: a None value
+    gets the generic text."""
+    if value is None:
+        return faults.conflict("Instance %s is in an invalid state for "
+                               "'%s'" % (server_id, action))
+    return faults.conflict("Cannot '%s' instance %s while it is in %s %s"
+                           % (action, server_id, attribute, value))
+
+
+def check_state(server, server_id, action, vm_states, task_states=(None,)):
+    if server['vm_state'] not in vm_states:
+        raise invalid_state(server_id, action, 'vm_state',
+                            server['vm_state'])
+    if server['task_state'] not in task_states:
+        raise invalid_state(server_id, action, 'task_state',
+                            server['task_state'])
+    if server['launched_at'] is None:
+        raise invalid_state(server_id, action, 'launched_at', None)
+
+
+def _simple_action(services, context, server_id, policy, action,
+                   vm_states, change, check_locked=True):
+    now = services.store.now()
+    with services.store.transaction() as db:
+        server = get_instance(services, db, context, server_id, now)
+        services.policy.authorize(policy, context, server['project_id'])
+        if check_locked:
+            check_lock(context, server, server_id)
+        check_state(server, server_id, action, vm_states)
+        db.update('servers', 'uuid', server['uuid'], updated=now, **change)
+        action_id = lifecycle.add_action(db, server['uuid'], action,
+                                         context, now)
+        lifecycle.add_event(db, action_id, 'compute_%s_instance' % action,
+                            now, server['host'])
+    return 202, None
+
+
+def pause(services, req, context, server_id, body=None):
+    return _simple_action(
+        services, context, server_id, 'os_compute_api:os-pause-server:pause',
+        'pause', ('active',), {'vm_state': 'paused', 'power_state': 3})
+
+
+def unpause(services, req, context, server_id, body=None):
+    return _simple_action(
+        services, context, server_id,
+        'os_compute_api:os-pause-server:unpause', 'unpause', ('paused',),
+        {'vm_state': 'active', 'power_state': 1})
+
+
+def lock(services, req, context, server_id, body=None):
+    """Lock is allowed in any state and is idempotent (``lock_server``);
+    2.73 accepts an optional ``locked_reason``."""
+    reason = None
+    if context.version >= (2, 73) and body is not None:
+        validation.validate({'type': ['object', 'null'], 'properties': {
+            'locked_reason': {'type': 'string', 'minLength': 1,
+                              'maxLength': 255}},
+            'additionalProperties': False}, body)
+        reason = (body or {}).get('locked_reason')
+    now = services.store.now()
+    with services.store.transaction() as db:
+        server = get_instance(services, db, context, server_id, now)
+        services.policy.authorize('os_compute_api:os-lock-server:lock',
+                                  context, server['project_id'])
+        db.update('servers', 'uuid', server['uuid'], locked=1,
+                  locked_by='admin' if context.is_admin else 'owner',
+                  locked_reason=reason, updated=now)
+        lifecycle.add_action(db, server['uuid'], 'lock', context, now)
+    return 202, None
+
+
+def unlock(services, req, context, server_id, body=None):
+    now = services.store.now()
+    with services.store.transaction() as db:
+        server = get_instance(services, db, context, server_id, now)
+        services.policy.authorize('os_compute_api:os-lock-server:unlock',
+                                  context, server['project_id'])
+        if server['locked_by'] == 'admin' and not context.is_admin:
+            services.policy.authorize(
+                'os_compute_api:os-lock-server:unlock:unlock_override',
+                context, server['project_id'])
+        db.update('servers', 'uuid', server['uuid'], locked=0,
+                  locked_by=None, locked_reason=None, updated=now)
+        lifecycle.add_action(db, server['uuid'], 'unlock', context, now)
+    return 202, None
+
+
+def _migrate_live_schema(version):
+    """``schemas/migrate_server.py`` per microversion."""
+    props = {'block_migration': validation.BOOLEAN, 'host': _HOST}
+    required = ['block_migration', 'host']
+    if version < (2, 25):
+        props['disk_over_commit'] = validation.BOOLEAN
+        required.append('disk_over_commit')
+    else:
+        props['block_migration'] = {
+            'type': ['boolean', 'string'],
+            'enum': validation.BOOLEAN['enum'] + ['auto']}
+    if (2, 30) <= version < (2, 68):
+        props['force'] = validation.BOOLEAN
+    return {'type': 'object', 'properties': {'os-migrateLive': {
+        'type': 'object', 'properties': props, 'required': required,
+        'additionalProperties': False}},
+        'required': ['os-migrateLive'], 'additionalProperties': False}
+
+
+def migrate_live(services, req, context, server_id, body=None):
+    """os-migrateLive: 202, then the migration runs on its own.
+
+    Before 2.34 a bad destination is a 400; from 2.34 the conductor's
+    checks are asynchronous and fail as migration status ``error`` plus an
+    ``Error`` on ``conductor_live_migrate_instance``.
+    """
+    validation.validate(_migrate_live_schema(context.version),
+                        {'os-migrateLive': body})
+    host = body.get('host')
+    if validation.as_bool(body.get('force', False)) and not host:
+        raise faults.bad_request("Can't force to a non-provided destination")
+    block = body.get('block_migration')
+    now = services.store.now()
+    with services.store.transaction() as db:
+        server = get_instance(services, db, context, server_id, now)
+        policy = 'os_compute_api:os-migrate-server:migrate_live'
+        services.policy.authorize(policy, context, server['project_id'])
+        if host:
+            services.policy.authorize(policy + ':host', context,
+                                      server['project_id'])
+        check_lock(context, server, server_id)
+        check_state(server, server_id, 'os-migrateLive',
+                    ('active', 'paused'))
+        dest, problem = _destination(db, server, host)
+        if problem and context.version < (2, 34):
+            raise faults.bad_request(problem)
+        block_migration = block == 'auto' or validation.as_bool(block)
+        if problem:
+            _failed_precheck(db, server, host, context, now)
+        else:
+            params = lifecycle.build_params(db, server, dest,
+                                            block_migration)
+            lifecycle.start(db, server, dest, params, context, now)
+            services.notifier.migration_started(db, server, dest, context,
+                                                now)
+    return 202, None
+
+
+def _destination(db, server, host):
+    """(destination, None) or (None, Nova's message for the failure)."""
+    if host:
+        if host == server['host']:
+            return None, ('Unable to migrate instance (%s) to current host '
+                          '(%s).' % (server['uuid'], host))
+        if db.one('SELECT 1 FROM hosts WHERE name = ?', host) is None:
+            return None, 'Compute host %s could not be found.' % host
+        return host, None
+    row = db.one('SELECT name FROM hosts WHERE name != ? ORDER BY '
+                 '(SELECT COUNT(*) FROM servers s WHERE s.host = hosts.name),'
+                 ' name LIMIT 1', server['host'] or '')
+    if row is None:
+        return None, 'No valid host was found. There are not enough hosts '\
+                     'available.'
+    return row['name'], None
+
+
+def _failed_precheck(db, server, host, context, now):
+    action_id = lifecycle.add_action(db, server['uuid'], 'live-migration',
+                                     context, now)
+    lifecycle.add_event(db, action_id, 'conductor_live_migrate_instance',
+                        now, lifecycle.CONDUCTOR_HOST, result='Error')
+    db.insert('migrations', uuid=lifecycle.new_uuid(),
+              instance_uuid=server['uuid'], migration_type='live-migration',
+              source_compute=server['host'], source_node=server['node'],
+              dest_compute=host, dest_node=None, dest_host=None,
+              status='error', final=1, created_at=now, updated_at=now,
+              user_id=context.user_id, project_id=context.project_id,
+              action_id=action_id)
+

@@ -1,0 +1,448 @@
+"""Deterministic model of a libvirt/QEMU pre-copy live migration.
+
+The state of a migration is a pure function of its parameters and of the
+simulated time elapsed since it started, so the reference server needs no
+background thread: every read asks :func:`state_at` what the migration looks
+like *now*.
+
+Sources for each rule (openstack/nova unless noted):
+
+* status sequence ``queued`` -> ``preparing`` -> ``running`` ->
+  [``running (post-copy)``] -> ``completed``: ``nova/compute/manager.py``
+  (``live_migration``, ``_do_live_migration``, ``_post_live_migration``);
+* pre-copy rounds and the convergence test (the dirty memory left must fit
+  in ``bandwidth x max downtime``): QEMU ``migration/migration.c``
+  (``migration_iteration_run``, threshold = bandwidth x downtime limit);
+* max downtime stepped up linearly: ``nova/virt/libvirt/migration.py``
+  ``downtime_steps`` and ``update_downtime`` (a step applies once
+  ``elapsed > step time``);
+* ``data_gb`` and the completion timeout:
+  ``LibvirtDriver._live_migration_data_gb`` and ``_live_migration_monitor``
+  (``completion_timeout = live_migration_completion_timeout x data_gb``),
+  ``migration.should_trigger_timeout_action`` (never in post-copy);
+* force complete: ``migration.run_tasks`` -- ``migrateStartPostCopy`` and
+  status ``running (post-copy)`` when post-copy is permitted, otherwise
+  ``guest.pause()`` so that nothing more is dirtied;
+* stats saved every ``live_migration_monitor_interval`` seconds
+  (``migration.save_stats``): the ``*_bytes`` fields are ``None`` until the
+  first save and then show the values of the latest save;
+* options and defaults: ``nova/conf/libvirt.py``.
+
+One documented simplification: libvirt's ``memory_processed`` counts every
+byte sent, re-sent dirty pages included, so on a real cloud it can exceed
+``memory_total``. Here ``processed`` is the net progress
+(``total - remaining``): ``processed + remaining == total`` holds at every
+read and ``processed`` never decreases, which is what clients showing a
+percentage rely on. ``remaining`` is the dirty memory the current pre-copy
+round is working through (interpolated from the round's start to its end).
+"""
+
+import dataclasses
+import functools
+import math
+
+GIB = 1024 ** 3
+
+#: Sim seconds from the end of the memory copy to status ``completed``
+#: (post_live_migration_at_destination, port binding activation, cleanup).
+POST_MIGRATION_SECONDS = 1.0
+#: Sim seconds from an abort (or the abort timeout action) to ``cancelled``.
+ABORT_SECONDS = 1.0
+
+#: Bound on the float-rounding corrections of a closed-form round number.
+_SETTLE_STEPS = 64
+
+TIMEOUT_ACTIONS = ('abort', 'force_complete')
+TERMINAL_STATUSES = ('completed', 'cancelled', 'failed')
+
+
+def _require(condition, message):
+    if not condition:
+        raise ValueError(message)
+
+
+@dataclasses.dataclass(frozen=True)
+class LiveMigrationConfig:
+    """Nova's ``[libvirt] live_migration_*`` options, with Nova's defaults.
+
+    The minimums are those ``nova/conf/libvirt.py`` declares.
+    """
+
+    completion_timeout: int = 800
+    timeout_action: str = 'abort'
+    downtime_ms: int = 500
+    downtime_steps: int = 10
+    downtime_delay: int = 75
+    monitor_interval: int = 5
+
+    def __post_init__(self):
+        _require(self.completion_timeout >= 0,
+                 'completion_timeout must be >= 0')
+        _require(self.timeout_action in TIMEOUT_ACTIONS,
+                 'timeout_action must be one of %s'
+                 % ', '.join(TIMEOUT_ACTIONS))
+        _require(self.downtime_ms >= 100, 'downtime_ms must be >= 100')
+        _require(self.downtime_steps >= 3, 'downtime_steps must be >= 3')
+        _require(self.downtime_delay >= 3, 'downtime_delay must be >= 3')
+        _require(self.monitor_interval >= 1,
+                 'monitor_interval must be >= 1')
+
+
+@dataclasses.dataclass(frozen=True)
+class MigrationParams:
+    """What decides how one live migration unfolds."""
+
+    memory_bytes: int
+    dirty_rate: float
+    bandwidth: float
+    disk_bytes: int = 0
+    permit_post_copy: bool = False
+    queued_seconds: float = 0.5
+    preparing_seconds: float = 1.0
+    config: LiveMigrationConfig = LiveMigrationConfig()
+
+    def __post_init__(self):
+        _require(self.memory_bytes > 0, 'memory_bytes must be > 0')
+        _require(self.dirty_rate >= 0, 'dirty_rate must be >= 0')
+        _require(self.bandwidth > 0, 'bandwidth must be > 0')
+        _require(self.disk_bytes >= 0, 'disk_bytes must be >= 0')
+        _require(self.queued_seconds >= 0 and self.preparing_seconds >= 0,
+                 'queued_seconds and preparing_seconds must be >= 0')
+
+
+@dataclasses.dataclass(frozen=True)
+class MigrationState:
+    """A migration as observed at one instant of simulated time."""
+
+    status: str
+    memory_total_bytes: int | None
+    memory_processed_bytes: int | None
+    memory_remaining_bytes: int | None
+    disk_total_bytes: int | None
+    disk_processed_bytes: int | None
+    disk_remaining_bytes: int | None
+    paused: bool
+    finished_at: float | None
+    ended_by: str | None
+    force_complete_applied: bool
+
+
+def data_gb(params):
+    """Nova's ``_live_migration_data_gb``: RAM and each block-migrated
+    disk count for at least 2 GiB each."""
+    total = max(params.memory_bytes / GIB, 2)
+    if params.disk_bytes:
+        total += max(params.disk_bytes / GIB, 2)
+    return total
+
+
+def downtime_steps(params):
+    """Nova's ``migration.downtime_steps``: ``(elapsed s, max downtime ms)``
+    pairs, ``downtime_steps + 1`` of them, linear from downtime/steps up to
+    downtime, one every ``downtime_delay x data_gb`` seconds."""
+    conf = params.config
+    delay = int(conf.downtime_delay * data_gb(params))
+    base = conf.downtime_ms / conf.downtime_steps
+    offset = (conf.downtime_ms - base) / conf.downtime_steps
+    return tuple((int(delay * i), int(base + offset * i))
+                 for i in range(conf.downtime_steps + 1))
+
+
+def completion_timeout(params):
+    """Seconds of ``running`` after which the timeout action fires, or
+    None when ``live_migration_completion_timeout`` is 0 (disabled)."""
+    seconds = int(params.config.completion_timeout * data_gb(params))
+    return seconds or None
+
+
+class _PreCopy:
+    """Closed form of the pre-copy rounds of one memory image.
+
+    Round 1 sends all memory; round k+1 sends what round k's duration let
+    the guest dirty, capped at the memory size. With ``p = min(dirty_rate /
+    bandwidth, 1)`` round k sends ``S_k = M p**(k-1)`` bytes, and rounds
+    1..k take ``(M / B) G(k)`` seconds with ``G(k) = sum(p**j, j < k)``.
+    Everything below is O(downtime steps), however old the migration.
+    """
+
+    def __init__(self, memory, dirty_rate, bandwidth):
+        self.memory = memory
+        self.bandwidth = bandwidth
+        self.ratio = min(dirty_rate / bandwidth, 1.0)
+
+    def dirty_after(self, k):
+        """Bytes round k+1 must send (``S_{k+1}``)."""
+        return self.memory * self.ratio ** k
+
+    def end_of(self, k):
+        """Seconds from the start of the copy to the end of round k."""
+        p = self.ratio
+        if p == 1.0:
+            rounds = k
+        else:
+            rounds = (1 - p ** k) / (1 - p)
+        return self.memory / self.bandwidth * rounds
+
+    def first_round_ending_after(self, seconds):
+        """Smallest k >= 1 whose round ends strictly after ``seconds``, or
+        None when the rounds' total duration never gets there."""
+        if seconds < 0:
+            return 1
+        p = self.ratio
+        units = seconds * self.bandwidth / self.memory
+        if p == 1.0:
+            k = math.floor(units) + 1
+        elif p == 0.0:
+            k = 1
+        else:
+            left = 1 - units * (1 - p)
+            if left <= 0:
+                return None
+            k = max(1, math.floor(math.log(left) / math.log(p)) + 1)
+        return self._settle(k, lambda n: self.end_of(n) > seconds)
+
+    def first_round_fitting(self, limit):
+        """Smallest k >= 1 after which the dirty memory is <= ``limit``
+        bytes, or None if that never happens."""
+        p = self.ratio
+        if p == 1.0:
+            return 1 if self.memory <= limit else None
+        if p == 0.0 or self.memory * p <= limit:
+            return 1
+        k = max(1, math.ceil(math.log(limit / self.memory) / math.log(p)))
+        return self._settle(k, lambda n: self.dirty_after(n) <= limit)
+
+    @staticmethod
+    def _settle(k, holds):
+        """Fix the float rounding of a closed-form k: the smallest k >= 1
+        for which the monotonic predicate ``holds`` is true (None when
+        floats cannot tell it from the limit of the series)."""
+        while k > 1 and holds(k - 1):
+            k -= 1
+        for _ in range(_SETTLE_STEPS):
+            if holds(k):
+                return k
+            k += 1
+        return None
+
+    def remaining_at(self, seconds):
+        """Dirty bytes left at ``seconds`` into the copy, interpolated
+        linearly across the current round from S_k down to S_{k+1}."""
+        k = self.first_round_ending_after(seconds)
+        if k is None:
+            return 0.0
+        start = self.end_of(k - 1)
+        fraction = (seconds - start) / (self.end_of(k) - start)
+        now_dirty = self.dirty_after(k - 1)
+        return now_dirty + (self.dirty_after(k) - now_dirty) * fraction
+
+
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    """Per-params timeline without any request (cached)."""
+
+    running_at: float
+    memory_at: float
+    converged_at: float | None
+    final_dirty: float
+    timeout_at: float | None
+    precopy: _PreCopy
+
+
+@functools.lru_cache(maxsize=4096)
+def _plan(params):
+    running_at = params.queued_seconds + params.preparing_seconds
+    disk_seconds = params.disk_bytes / params.bandwidth
+    precopy = _PreCopy(params.memory_bytes, params.dirty_rate,
+                       params.bandwidth)
+    converged = _convergence(params, precopy, disk_seconds)
+    timeout = completion_timeout(params)
+    return _Plan(
+        running_at=running_at,
+        memory_at=running_at + disk_seconds,
+        converged_at=(None if converged is None
+                      else running_at + converged[0]),
+        final_dirty=0.0 if converged is None else converged[1],
+        timeout_at=None if timeout is None else running_at + timeout,
+        precopy=precopy)
+
+
+def _convergence(params, precopy, disk_seconds):
+    """(seconds after ``running`` when pre-copy converges, dirty bytes left
+    for the stop-and-copy), or None if it never does unaided.
+
+    The downtime step in force when round k ends decides whether the
+    dirty memory fits. Steps only grow and the dirty memory only shrinks,
+    so within each step's window the first fitting round is the answer.
+    """
+    steps = downtime_steps(params)
+    for index, (step_at, downtime_ms) in enumerate(steps):
+        limit = params.bandwidth * downtime_ms / 1000.0
+        needed = precopy.first_round_fitting(limit)
+        if needed is None:
+            continue
+        window_start = step_at if index else -math.inf
+        first = precopy.first_round_ending_after(window_start - disk_seconds)
+        if first is None:
+            return None
+        k = max(needed, first)
+        ends = disk_seconds + precopy.end_of(k)
+        if index + 1 == len(steps) or ends <= steps[index + 1][0]:
+            return ends, precopy.dirty_after(k)
+    return None
+
+
+@dataclasses.dataclass
+class _Run:
+    """What the requests received so far made of the plan."""
+
+    copy_end: float | None
+    ended_by: str | None = 'converged'
+    forced_at: float | None = None
+    post_copy: bool = False
+    cancel_requested_at: float | None = None
+    cancel_reason: str | None = None
+    force_complete_applied: bool = False
+
+
+def state_at(params, now, force_complete_at=None, abort_at=None):
+    """State of a live migration started at sim time 0, observed at sim
+    time ``now``; request times are relative to the start too.
+
+    Requests later than ``now`` have not happened yet. A force complete
+    finding the job not ``running`` does nothing (Nova records the compute
+    event as Error, libvirt's NoActiveMigrationForInstance). An abort stops
+    the job unless its memory copy is already over or it is in post-copy
+    (Nova rejects those aborts in the API); ``cancelled`` follows
+    :data:`ABORT_SECONDS` later.
+    """
+    plan = _plan(params)
+    run = _replay(params, plan, now, force_complete_at, abort_at)
+    if run.cancel_requested_at is not None:
+        cancelled_at = run.cancel_requested_at + ABORT_SECONDS
+        if now >= cancelled_at:
+            frozen = _observe(params, plan, run, run.cancel_requested_at)
+            return dataclasses.replace(
+                frozen, status='cancelled', paused=False,
+                finished_at=cancelled_at, ended_by=run.cancel_reason)
+        return _observe(params, plan, run, min(now, run.cancel_requested_at))
+    if run.copy_end is not None:
+        completed_at = run.copy_end + POST_MIGRATION_SECONDS
+        if now >= completed_at:
+            disk = params.disk_bytes
+            memory = params.memory_bytes
+            return MigrationState(
+                'completed', memory, memory, 0, disk, disk, 0, False,
+                completed_at, run.ended_by, run.force_complete_applied)
+    return _observe(params, plan, run, now)
+
+
+def _replay(params, plan, now, force_complete_at, abort_at):
+    """Apply the requests (and the completion timeout) in time order."""
+    copy_end = None
+    if plan.converged_at is not None:
+        copy_end = plan.converged_at + plan.final_dirty / params.bandwidth
+    run = _Run(copy_end=copy_end)
+    events = []
+    if abort_at is not None:
+        events.append((abort_at, 0, 'abort'))
+    if force_complete_at is not None:
+        events.append((force_complete_at, 1, 'force'))
+    if plan.timeout_at is not None:
+        events.append((plan.timeout_at, 2, 'timeout'))
+    for at, _, kind in sorted(events):
+        if at > now:
+            continue
+        running = _is_running(plan, run, at)
+        if kind == 'force':
+            run.force_complete_applied = running
+        if run.cancel_requested_at is not None:
+            continue
+        copying = run.copy_end is None or at < run.copy_end
+        if kind == 'abort':
+            if copying and not run.post_copy:
+                run.cancel_requested_at, run.cancel_reason = at, 'abort'
+        elif kind == 'force':
+            if running and _forcible(plan, run, at):
+                _force(params, plan, run, at, 'force_complete')
+        elif running and copying:
+            if params.config.timeout_action == 'abort':
+                run.cancel_requested_at = at
+                run.cancel_reason = 'timeout_abort'
+            elif _forcible(plan, run, at):
+                _force(params, plan, run, at, 'timeout_force_complete')
+    return run
+
+
+def _is_running(plan, run, at):
+    """Whether the status at ``at`` is ``running`` (an abort freezes the
+    status it found until ``cancelled``)."""
+    if run.cancel_requested_at is not None:
+        return (plan.running_at <= run.cancel_requested_at
+                and at < run.cancel_requested_at + ABORT_SECONDS)
+    return (plan.running_at <= at and not run.post_copy
+            and (run.copy_end is None
+                 or at < run.copy_end + POST_MIGRATION_SECONDS))
+
+
+def _forcible(plan, run, at):
+    """Forcing acts only while pre-copy still iterates: not once the job
+    was forced (libvirt: already paused or in post-copy) nor once it has
+    converged (QEMU is already in its stop-and-copy phase)."""
+    return run.forced_at is None and (
+        plan.converged_at is None or at < plan.converged_at)
+
+
+def _force(params, plan, run, at, reason):
+    """Post-copy switch or guest pause: no more dirtying, so whatever is
+    left (disk first, then memory) goes at link speed."""
+    disk_left, memory_left = _left(params, plan, run, at)
+    run.forced_at = at
+    run.post_copy = params.permit_post_copy
+    run.copy_end = at + (disk_left + memory_left) / params.bandwidth
+    run.ended_by = 'post_copy' if run.post_copy and reason == (
+        'force_complete') else reason
+
+
+def _left(params, plan, run, at):
+    """(disk, memory) bytes still to send at ``at``, before rounding."""
+    if run.forced_at is not None and at >= run.forced_at:
+        disk, memory = _left(params, plan, _Run(copy_end=None),
+                             run.forced_at)
+        sent = params.bandwidth * (at - run.forced_at)
+        return (max(disk - sent, 0.0),
+                max(memory - max(sent - disk, 0.0), 0.0))
+    if at < plan.memory_at:
+        sent = params.bandwidth * max(at - plan.running_at, 0.0)
+        return max(params.disk_bytes - sent, 0.0), params.memory_bytes
+    if plan.converged_at is not None and at >= plan.converged_at:
+        sent = params.bandwidth * (at - plan.converged_at)
+        return 0.0, max(plan.final_dirty - sent, 0.0)
+    return 0.0, plan.precopy.remaining_at(at - plan.memory_at)
+
+
+def _observe(params, plan, run, at):
+    """A non-terminal state at ``at``: bytes from the latest stats save."""
+    if at < params.queued_seconds:
+        status = 'queued'
+    elif at < plan.running_at:
+        status = 'preparing'
+    elif run.post_copy and at >= run.forced_at:
+        status = 'running (post-copy)'
+    else:
+        status = 'running'
+    paused = (run.forced_at is not None and not run.post_copy
+              and run.forced_at <= at < run.copy_end)
+    fields = [None] * 6
+    interval = params.config.monitor_interval
+    saves = math.floor((at - plan.running_at) / interval)
+    if saves >= 1:
+        saved_at = plan.running_at + saves * interval
+        disk_left, memory_left = _left(params, plan, run, saved_at)
+        memory_left = round(memory_left)
+        disk_left = round(disk_left)
+        fields = [params.memory_bytes, params.memory_bytes - memory_left,
+                  memory_left, params.disk_bytes,
+                  params.disk_bytes - disk_left, disk_left]
+    return MigrationState(status, *fields, paused, None, None,
+                          run.force_complete_applied)

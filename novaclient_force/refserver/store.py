@@ -1,0 +1,208 @@
+"""The reference server's state, in SQLite from the standard library.
+
+One connection, guarded by a lock, serves every thread: SQLite serializes
+writers anyway, and a single connection keeps ``:memory:`` state shared.
+With a file, WAL journaling is used and every write is committed before
+the response is sent, so a ``kill -9`` loses nothing acknowledged (WAL
+with ``synchronous=NORMAL`` is durable against process crashes; only an
+OS crash could lose the last commits).
+
+Times are "virtual" Unix timestamps: ``epoch + (wall - epoch) * scale``,
+where ``epoch`` is the wall time the state was created, kept in the state
+so that a restart keeps the clock. With the default scale of 1 they are the
+wall clock.
+"""
+
+import contextlib
+import datetime
+import hashlib
+import re
+import sqlite3
+import threading
+import time
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS projects (
+    id TEXT PRIMARY KEY, name TEXT UNIQUE NOT NULL);
+CREATE TABLE IF NOT EXISTS users (
+    id TEXT PRIMARY KEY, name TEXT UNIQUE NOT NULL, password TEXT NOT NULL,
+    password_expires_at TEXT);
+CREATE TABLE IF NOT EXISTS assignments (
+    user_id TEXT, project_id TEXT, role TEXT,
+    PRIMARY KEY (user_id, project_id, role));
+CREATE TABLE IF NOT EXISTS tokens (
+    digest TEXT PRIMARY KEY, user_id TEXT NOT NULL, project_id TEXT,
+    roles TEXT NOT NULL, audit_id TEXT NOT NULL,
+    issued_at REAL NOT NULL, expires_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS hosts (
+    name TEXT PRIMARY KEY, ip TEXT NOT NULL,
+    permit_post_copy INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS links (
+    src TEXT, dest TEXT, bandwidth REAL NOT NULL, PRIMARY KEY (src, dest));
+CREATE TABLE IF NOT EXISTS servers (
+    uuid TEXT PRIMARY KEY, name TEXT NOT NULL, project_id TEXT NOT NULL,
+    user_id TEXT NOT NULL, host TEXT, node TEXT, vm_state TEXT NOT NULL,
+    task_state TEXT, power_state INTEGER NOT NULL, locked INTEGER NOT NULL,
+    locked_by TEXT, locked_reason TEXT, memory_bytes INTEGER NOT NULL,
+    disk_bytes INTEGER NOT NULL, dirty_rate REAL NOT NULL,
+    vcpus INTEGER NOT NULL, created REAL NOT NULL, updated REAL NOT NULL,
+    launched_at REAL, active_migration INTEGER);
+CREATE INDEX IF NOT EXISTS servers_project ON servers (project_id, created);
+CREATE INDEX IF NOT EXISTS servers_created ON servers (created);
+CREATE INDEX IF NOT EXISTS servers_host ON servers (host);
+CREATE TABLE IF NOT EXISTS migrations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, uuid TEXT UNIQUE NOT NULL,
+    instance_uuid TEXT NOT NULL, migration_type TEXT NOT NULL,
+    source_compute TEXT, source_node TEXT, dest_compute TEXT,
+    dest_node TEXT, dest_host TEXT, status TEXT NOT NULL,
+    final INTEGER NOT NULL, created_at REAL NOT NULL,
+    updated_at REAL, user_id TEXT, project_id TEXT,
+    old_instance_type_id INTEGER, new_instance_type_id INTEGER,
+    hidden INTEGER NOT NULL DEFAULT 0, params TEXT,
+    force_complete_at REAL, abort_at REAL, action_id INTEGER,
+    memory_total INTEGER, memory_processed INTEGER,
+    memory_remaining INTEGER, disk_total INTEGER, disk_processed INTEGER,
+    disk_remaining INTEGER);
+CREATE INDEX IF NOT EXISTS migrations_instance
+    ON migrations (instance_uuid, id);
+CREATE INDEX IF NOT EXISTS migrations_created
+    ON migrations (created_at, id);
+CREATE TABLE IF NOT EXISTS actions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, instance_uuid TEXT NOT NULL,
+    action TEXT NOT NULL, request_id TEXT NOT NULL, user_id TEXT,
+    project_id TEXT, start_time REAL NOT NULL, updated_at REAL,
+    message TEXT);
+CREATE INDEX IF NOT EXISTS actions_instance
+    ON actions (instance_uuid, request_id);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, action_id INTEGER NOT NULL,
+    event TEXT NOT NULL, start_time REAL NOT NULL, finish_time REAL,
+    result TEXT, traceback TEXT, host TEXT, details TEXT);
+CREATE INDEX IF NOT EXISTS events_action ON events (action_id);
+"""
+
+
+def isotime(value):
+    """Nova's body timestamp format: no zone, microseconds."""
+    if value is None:
+        return None
+    moment = datetime.datetime.fromtimestamp(value, datetime.timezone.utc)
+    return moment.strftime('%Y-%m-%dT%H:%M:%S.%f')
+
+
+def zulu(value):
+    """Second-precision UTC with a Z, as the servers API and Keystone use."""
+    moment = datetime.datetime.fromtimestamp(value, datetime.timezone.utc)
+    return moment.strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def token_digest(token):
+    """Tokens are stored hashed, so the state file holds no secret."""
+    return hashlib.sha256(token.encode('utf-8')).hexdigest()
+
+
+class Store:
+    """SQLite state plus the virtual clock."""
+
+    def __init__(self, path=':memory:', time_scale=1.0, wall=time.time):
+        self._lock = threading.RLock()
+        self._wall = wall
+        self.time_scale = time_scale
+        self.path = path
+        self._conn = sqlite3.connect(
+            path, check_same_thread=False, isolation_level=None)
+        self._conn.row_factory = sqlite3.Row
+        if path != ':memory:':
+            self._conn.execute('PRAGMA journal_mode=WAL')
+            self._conn.execute('PRAGMA synchronous=NORMAL')
+        self._conn.create_function('REGEXP', 2, _regexp,
+                                   deterministic=True)
+        with self.transaction() as db:
+            db.executescript_safe(SCHEMA)
+            epoch = db.one('SELECT value FROM meta WHERE key = ?', 'epoch')
+            if epoch is None:
+                self.epoch = self._wall()
+                db.execute('INSERT INTO meta VALUES (?, ?)', 'epoch',
+                           repr(self.epoch))
+            else:
+                self.epoch = float(epoch['value'])
+
+    def now(self):
+        """Virtual time: seconds since the Unix epoch, scaled since start."""
+        return self.epoch + (self._wall() - self.epoch) * self.time_scale
+
+    def wall(self):
+        return self._wall()
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """A write transaction, committed before the caller responds."""
+        with self._lock:
+            db = _Db(self._conn)
+            self._conn.execute('BEGIN IMMEDIATE')
+            try:
+                yield db
+            except BaseException:
+                self._conn.execute('ROLLBACK')
+                raise
+            self._conn.execute('COMMIT')
+            for callback in db.after_commit:
+                callback()
+
+    def close(self):
+        with self._lock:
+            self._conn.close()
+
+    def is_seeded(self):
+        with self.transaction() as db:
+            return db.one('SELECT 1 FROM meta WHERE key = ?',
+                          'seeded') is not None
+
+
+class _Db:
+    """Small helpers over a connection inside a transaction."""
+
+    def __init__(self, conn):
+        self._conn = conn
+        # Run once the transaction is committed (notifications are only
+        # written for state that is really there).
+        self.after_commit = []
+
+    def executescript_safe(self, script):
+        for statement in script.split(';'):
+            if statement.strip():
+                self._conn.execute(statement)
+
+    def execute(self, sql, *args):
+        return self._conn.execute(sql, args)
+
+    def one(self, sql, *args):
+        return self._conn.execute(sql, args).fetchone()
+
+    def all(self, sql, *args):
+        return self._conn.execute(sql, args).fetchall()
+
+    def insert(self, table, **values):
+        names = ', '.join(values)
+        marks = ', '.join('?' for _ in values)
+        cursor = self._conn.execute(
+            'INSERT INTO %s (%s) VALUES (%s)' % (table, names, marks),
+            tuple(values.values()))
+        return cursor.lastrowid
+
+    def update(self, table, key, key_value, **values):
+        assignments = ', '.join('%s = ?' % name for name in values)
+        self._conn.execute(
+            'UPDATE %s SET %s WHERE %s = ?' % (table, assignments, key),
+            tuple(values.values()) + (key_value,))
+
+
+def _regexp(pattern, value):
+    """``x REGEXP p``: Nova filters server names with a regular
+    expression (``re.search``); a pattern that is not one matches
+    literally."""
+    try:
+        return re.search(pattern, value or '') is not None
+    except re.error:
+        return pattern in (value or '')

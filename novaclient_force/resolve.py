@@ -1,0 +1,175 @@
+"""Find the server and the migration a caller means, in as few requests
+as possible.
+
+A server ID (UUID-like) is used as is: the action itself answers 404 when
+no such server is visible, so a lookup would only cost a round trip. A
+name costs one list request. Nova's ``name`` filter is a regular
+expression (nova-api-facts §1, and python-novaclient's ``find`` pays for
+that with extra requests), so the name is escaped and anchored, and the
+answer is still matched exactly. A migration ID is used as is; a UUID
+(2.59+) and "the one in progress" cost one read of the server's
+in-progress migrations.
+"""
+
+import dataclasses
+import re
+
+from keystoneauth1 import exceptions as ksa_exc
+from oslo_utils import uuidutils
+
+from novaclient_force import errors, exceptions, negotiation
+
+
+@dataclasses.dataclass(frozen=True)
+class ServerRef:
+    id: str
+    name: str = ''
+
+    @property
+    def label(self):
+        """How messages name it: as the caller did, name or ID."""
+        return self.name or self.id
+
+
+@dataclasses.dataclass(frozen=True)
+class MigrationRef:
+    id: int
+    uuid: str = ''
+    status: str = ''
+
+
+def server(compute, value):
+    """The ServerRef for a name, an ID or an object with ``.id``."""
+    if hasattr(value, 'id'):
+        return ServerRef(str(value.id), getattr(value, 'name', '') or '')
+    if not isinstance(value, str) or not value.strip():
+        raise exceptions.InvalidArgument(
+            'A server name or ID is required, got %r' % (value,))
+    if uuidutils.is_uuid_like(value):
+        return ServerRef(value)
+    return _by_name(compute, value)
+
+
+def _by_name(compute, name):
+    params = {'name': '^%s$' % re.escape(name)}
+    if is_admin(compute):
+        params['all_tenants'] = '1'
+    body = compute.get_json('/servers', negotiation.BASIC,
+                            errors.Context('find', server=name),
+                            params=params)
+    found = [s for s in body.get('servers', []) if s.get('name') == name]
+    if not found:
+        raise exceptions.ServerNotFound(
+            'No server named %s is visible to you' % name)
+    if len(found) > 1:
+        raise exceptions.AmbiguousServer(
+            '%d servers are named %s; use an ID: %s' % (
+                len(found), name, ', '.join(s['id'] for s in found)))
+    return ServerRef(found[0]['id'], name)
+
+
+def is_admin(compute):
+    """Whether the caller's token carries the admin role.
+
+    Read from the token the session already holds (no extra request); it
+    decides whether a name lookup may look across projects.
+    """
+    auth = compute.adapter.auth or compute.session.auth
+    try:
+        access = auth.get_access(compute.session)
+    except (AttributeError, ksa_exc.ClientException):
+        return False
+    return 'admin' in (getattr(access, 'role_names', None) or ())
+
+
+def migration(compute, server_ref, value):
+    """The MigrationRef for an ID, a UUID, or None (the one in progress)."""
+    if hasattr(value, 'id'):
+        value = value.id
+    if isinstance(value, bool):
+        raise _bad_migration(value)
+    if isinstance(value, int):
+        if value < 0:
+            raise _bad_migration(value)
+        return MigrationRef(value)
+    if value is None:
+        return _the_one_in_progress(compute, server_ref)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isdigit():
+            return MigrationRef(int(text))
+        if uuidutils.is_uuid_like(text):
+            return _by_uuid(compute, server_ref, text)
+    raise _bad_migration(value)
+
+
+def _bad_migration(value):
+    return exceptions.InvalidArgument(
+        'Invalid migration %r: give an integer migration ID or a migration '
+        'UUID' % (value,))
+
+
+def in_progress(compute, server_ref, need=negotiation.MIGRATIONS,
+                deadline=None):
+    """The server's in-progress live migrations (index; manager-readable).
+
+    Nova lists only live migrations that are queued, preparing, running or
+    post-migrating here; ``running (post-copy)`` is not included.
+    """
+    body = compute.get_json(
+        '/servers/%s/migrations' % server_ref.id, need,
+        errors.Context('list', server=server_ref.label), deadline=deadline)
+    return body.get('migrations', [])
+
+
+def _ref(row):
+    return MigrationRef(int(row['id']), row.get('uuid') or '',
+                        row.get('status') or '')
+
+
+def _the_one_in_progress(compute, server_ref):
+    rows = in_progress(compute, server_ref)
+    if not rows:
+        raise exceptions.NoMigrationInProgress(
+            'Server %s has no live migration in progress' % server_ref.label)
+    if len(rows) > 1:
+        raise exceptions.AmbiguousMigration(
+            'Server %s has %d live migrations in progress; name one: %s' % (
+                server_ref.label, len(rows), ', '.join(
+                    '%s (%s)' % (r['id'], r.get('status')) for r in rows)))
+    return _ref(rows[0])
+
+
+def _by_uuid(compute, server_ref, uuid):
+    rows = in_progress(compute, server_ref, need=negotiation.MIGRATION_UUID)
+    for row in rows:
+        if row.get('uuid') == uuid:
+            return _ref(row)
+    raise exceptions.MigrationNotFound(
+        'Server %s has no live migration %s in progress' % (
+            server_ref.label, uuid))
+
+
+def os_migrations(compute, params, context, deadline=None, until=None):
+    """Rows of ``GET /os-migrations`` with ``params``, across pages.
+
+    From 2.59 Nova pages the list (``limit``, default and cap 1000) and
+    adds a ``migrations_links`` "next" link only when a page is full; the
+    link is followed until exhausted, or until ``until(rows so far)`` says
+    enough was read (rows come newest first).
+    """
+    rows = []
+    url = '/os-migrations'
+    seen = set()
+    while url and url not in seen:
+        seen.add(url)
+        body = compute.get_json(url, negotiation.MIGRATIONS, context,
+                                params=params, deadline=deadline)
+        rows.extend(body.get('migrations', []))
+        if until is not None and until(rows):
+            break
+        url = next((link.get('href') for link in
+                    body.get('migrations_links', ())
+                    if link.get('rel') == 'next'), None)
+        params = None       # the next link carries the whole query
+    return rows

@@ -1,0 +1,2 @@
+"""Compute API v2 pieces: the server migrations manager and the nova CLI
+extension module (``shell``)."""

@@ -1,0 +1,188 @@
+"""Server migrations manager: python-novaclient's, plus force-complete done
+right (negotiated microversion, name and auto-detected migration, typed
+errors, waiting for the real outcome, host drain).
+
+It is a drop-in subclass of novaclient's ServerMigrationsManager: the nova
+extension installs it as ``cs.server_migrations`` and ``client.Client``
+installs it on the client it builds. The ``api`` it is given is a
+python-novaclient v2 Client; requests go over that client's keystoneauth
+session, so connections are shared.
+"""
+
+from novaclient import base
+from novaclient.v2 import server_migrations as upstream
+
+from novaclient_force import (
+    drain,
+    errors,
+    exceptions,
+    negotiation,
+    outcome,
+    resolve,
+    waiting,
+)
+
+ServerMigration = upstream.ServerMigration
+
+_FROM_API = object()
+
+
+class ServerMigrationsManager(upstream.ServerMigrationsManager):
+    """``pinned``: a version to send as is, or None to negotiate.
+
+    By default the api's own version is taken as pinned when it is set
+    (python-novaclient's shell has already discovered or been told it),
+    and negotiated otherwise.
+    """
+
+    resource_class = ServerMigration
+
+    def __init__(self, api, pinned=_FROM_API, clock=None, sleep=None):
+        super().__init__(api)
+        self._pinned = pinned
+        self._clock = clock
+        self._sleep = sleep
+        self._compute = None
+
+    @property
+    def compute(self):
+        """The negotiating request path (built on first use: novaclient
+        creates extension managers before the client's HTTP adapter)."""
+        if self._compute is None:
+            pinned = self._pinned
+            if pinned is _FROM_API:
+                version = getattr(self.api, 'api_version', None)
+                pinned = None if version is None or version.is_latest() \
+                    else negotiation.as_version(version)
+            kwargs = {}
+            if self._clock is not None:
+                kwargs['clock'] = self._clock
+            if self._sleep is not None:
+                kwargs['sleep'] = self._sleep
+            self._compute = negotiation.Compute(self.api.client, pinned,
+                                                **kwargs)
+        return self._compute
+
+    # -- python-novaclient's API, same names and return types ------------
+
+    def list(self, server):
+        """In-progress live migrations of a server (2.23+)."""
+        ref = resolve.server(self.compute, server)
+        resp = self.compute.request(
+            'GET', '/servers/%s/migrations' % ref.id, negotiation.MIGRATIONS,
+            errors.Context('list', server=ref.label))
+        return base.ListWithMeta(
+            [self.resource_class(self, row, loaded=True)
+             for row in resp.json().get('migrations', [])], resp)
+
+    def get(self, server, migration):
+        """One in-progress live migration (2.23+; admin-only by policy)."""
+        ref = resolve.server(self.compute, server)
+        mig = resolve.migration(self.compute, ref, migration)
+        resp = self.compute.request(
+            'GET', '/servers/%s/migrations/%s' % (ref.id, mig.id),
+            negotiation.MIGRATIONS,
+            errors.Context('show', server=ref.label, migration=mig.id))
+        return self.resource_class(self, resp.json()['migration'],
+                                   loaded=True, resp=resp)
+
+    def live_migration_abort(self, server, migration):
+        """Abort a live migration (2.24+; queued/preparing from 2.65)."""
+        ref = resolve.server(self.compute, server)
+        mig = resolve.migration(self.compute, ref, migration)
+        resp = self.compute.request(
+            'DELETE', '/servers/%s/migrations/%s' % (ref.id, mig.id),
+            negotiation.ABORT,
+            errors.Context('abort', server=ref.label, migration=mig.id))
+        return self.convert_into_with_meta(None, resp)
+
+    def live_migrate_force_complete(self, server, migration):
+        """POST force_complete; novaclient's return type (TupleWithMeta)."""
+        ref = resolve.server(self.compute, server)
+        mig = resolve.migration(self.compute, ref, migration)
+        return self.convert_into_with_meta(None, self._post(ref, mig))
+
+    # -- ours ------------------------------------------------------------
+
+    def force_complete(self, server, migration=None, wait=False,
+                       timeout=None, progress=None):
+        """Force a live migration to complete; an Outcome.
+
+        ``migration`` None means the one live migration in progress. With
+        ``wait`` the real outcome is awaited (``timeout`` seconds at most,
+        None for no limit) and ``progress(waiting.Progress)`` is called on
+        every reading while it is in progress. Refusals raise the errors
+        of novaclient_force.exceptions.
+        """
+        _check_timeout(timeout)
+        start = self.compute.clock()
+        ref = resolve.server(self.compute, server)
+        mig = resolve.migration(self.compute, ref, migration)
+        self._post(ref, mig)
+        if not wait:
+            show, listing = waiting.follow_command(ref.label, mig.id)
+            return outcome.Outcome(
+                ref.id, mig.id, outcome.ACCEPTED,
+                reason='Nova accepted the request; the outcome is not known '
+                       'yet: follow it with `%s`' % listing,
+                server_name=ref.name, migration_uuid=mig.uuid,
+                duration=self.compute.clock() - start,
+                migration_status=mig.status)
+        return self._wait(ref, mig, timeout, progress, start)
+
+    def wait(self, server, migration, timeout=None, progress=None):
+        """Wait for a live migration's outcome (no force-complete sent)."""
+        _check_timeout(timeout)
+        start = self.compute.clock()
+        ref = resolve.server(self.compute, server)
+        mig = resolve.migration(self.compute, ref, migration)
+        return self._wait(ref, mig, timeout, progress, start)
+
+    def force_complete_host(self, host, wait=False, timeout=None,
+                            concurrency=8, progress=None):
+        """Force every running live migration leaving ``host``; a list of
+        Outcomes, one per migration (see novaclient_force.drain)."""
+        _check_timeout(timeout)
+        return drain.force_complete_host(
+            self.compute, host, wait=wait, timeout=timeout,
+            concurrency=concurrency, progress=progress)
+
+    def _post(self, ref, mig):
+        return self.compute.request(
+            'POST', '/servers/%s/migrations/%s/action' % (ref.id, mig.id),
+            negotiation.FORCE_COMPLETE,
+            errors.Context('force_complete', server=ref.label,
+                           migration=mig.id),
+            json={'force_complete': None})
+
+    def _wait(self, ref, mig, timeout, progress, start):
+        watch = waiting.MigrationWatch(self.compute, ref, mig.id)
+        report = None
+        if progress is not None:
+            def report(reading, elapsed):
+                progress(waiting.progress_event(ref.id, mig.id, reading,
+                                                elapsed))
+        reading, _ = waiting.wait_for_outcome(
+            watch.read, timeout, clock=self.compute.clock,
+            sleep=self.compute.sleep, progress=report)
+        result = outcome.Outcome(
+            ref.id, mig.id, reading.outcome or outcome.TIMED_OUT,
+            server_name=ref.name, migration_uuid=mig.uuid,
+            duration=self.compute.clock() - start,
+            migration_status=reading.status)
+        if reading.done:
+            result.reason = reading.reason
+        else:
+            result.reason = waiting.timed_out_reason(ref.label, mig.id,
+                                                     reading, timeout)
+        return result
+
+
+def _check_timeout(timeout):
+    if timeout is None:
+        return
+    if (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+            or timeout < 0):
+        raise exceptions.InvalidArgument(
+            'Invalid timeout %r: give a number of seconds, 0 or more'
+            % (timeout,))

@@ -1,0 +1,273 @@
+"""Wait for the real outcome of a force-complete.
+
+Nova answers force_complete with 202 before anything happens (the compute
+host only queues the request), so the outcome has to be read later. While
+the migration is in progress the server's migration index is polled (a
+project manager may read it; ``show`` is admin-only by default policy) and
+each reading is reported as a Progress event. Once the migration has left
+the index, its final status comes from ``/os-migrations`` where the caller
+may read it, or else from the server and its instance actions (nova-api-
+facts §6, §8, §10, §12). The loop itself (``wait_for_outcome``) is pure:
+clock and sleep are injected, so it is tested without waiting.
+"""
+
+import dataclasses
+import time
+import typing
+
+from novaclient_force import errors, exceptions, negotiation, outcome, resolve
+
+FIRST_DELAY = 0.5       # seconds before the second reading
+MAX_DELAY = 5.0         # the interval doubles up to this
+
+FINAL = {
+    'completed': outcome.COMPLETED,
+    'failed': outcome.FAILED,
+    'error': outcome.FAILED,
+    'cancelled': outcome.CANCELLED,
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Progress:
+    """One reading of a migration still in progress, for a callback."""
+
+    server: str
+    migration: int
+    status: str
+    memory_processed_bytes: typing.Optional[int]
+    memory_remaining_bytes: typing.Optional[int]
+    memory_total_bytes: typing.Optional[int]
+    elapsed: float
+
+
+@dataclasses.dataclass(frozen=True)
+class Reading:
+    """What one look at a migration told: still going, or how it ended."""
+
+    status: str                       # Nova's migration status ('' unknown)
+    done: bool = False
+    outcome: str = ''                 # an outcome constant, once done
+    reason: str = ''
+    memory_processed_bytes: typing.Optional[int] = None
+    memory_remaining_bytes: typing.Optional[int] = None
+    memory_total_bytes: typing.Optional[int] = None
+
+
+def wait_for_outcome(read, timeout=None, clock=time.monotonic,
+                     sleep=time.sleep, progress=None,
+                     first_delay=FIRST_DELAY, max_delay=MAX_DELAY):
+    """Call ``read(deadline)`` until its reading is done or time runs out.
+
+    ``progress(reading, elapsed)`` is called for every reading that is not
+    done. The interval starts at ``first_delay`` and doubles up to
+    ``max_delay``; the last reading is taken at the deadline itself.
+    Returns ``(reading, elapsed)``; ``reading.done`` is False on time-out.
+    """
+    start = clock()
+    deadline = None if timeout is None else start + timeout
+    delay = first_delay
+    while True:
+        reading = read(deadline)
+        elapsed = clock() - start
+        if reading.done:
+            return reading, elapsed
+        if progress is not None:
+            progress(reading, elapsed)
+        if deadline is not None:
+            left = deadline - clock()
+            if left <= 0:
+                return reading, elapsed
+            delay = min(delay, left)
+        sleep(delay)
+        delay = min(delay * 2, max_delay)
+
+
+def progress_event(server_id, migration_id, reading, elapsed):
+    return Progress(server_id, migration_id, reading.status,
+                    reading.memory_processed_bytes,
+                    reading.memory_remaining_bytes,
+                    reading.memory_total_bytes, elapsed)
+
+
+def follow_command(server, migration):
+    """How an operator follows a migration after we stop watching."""
+    return ('openstack server migration show %s %s' % (server, migration),
+            'openstack server migration list --server %s' % server)
+
+
+def timed_out_reason(server, migration, reading, timeout):
+    show, listing = follow_command(server, migration)
+    return ('still %s after %gs; the migration may still finish: follow '
+            'it with `%s` or `%s`' % (reading.status or 'in progress',
+                                      timeout, show, listing))
+
+
+class MigrationWatch:
+    """Reads one live migration of one server, as often as asked."""
+
+    def __init__(self, compute, server_ref, migration_id):
+        self.compute = compute
+        self.server = server_ref
+        self.migration = migration_id
+        self._in_index = True         # still listed as in progress?
+        self._os_migrations = True    # may we read /os-migrations?
+        self._project_filter = False  # ... only for our own project?
+
+    def read(self, deadline=None):
+        if self._in_index:
+            for row in resolve.in_progress(self.compute, self.server,
+                                           deadline=deadline):
+                if str(row.get('id')) == str(self.migration):
+                    return Reading(
+                        row.get('status') or '',
+                        memory_processed_bytes=row.get(
+                            'memory_processed_bytes'),
+                        memory_remaining_bytes=row.get(
+                            'memory_remaining_bytes'),
+                        memory_total_bytes=row.get('memory_total_bytes'))
+            self._in_index = False
+        if self._os_migrations:
+            row = self._os_migration_row(deadline)
+            if row is not None:
+                return final_reading(self.compute, self.server, row,
+                                     deadline)
+        return self._from_server(deadline)
+
+    def _os_migration_row(self, deadline):
+        """This migration's row in /os-migrations, or None if unreadable.
+
+        A project manager may list only its own project's migrations (the
+        ``project_id`` filter, 2.80+); rows are tagged with the project of
+        whoever started the migration, so a miss falls back to the server.
+        """
+        params = {'instance_uuid': self.server.id,
+                  'migration_type': 'live-migration'}
+        if self._project_filter:
+            params['project_id'] = self.compute.session.get_project_id()
+        context = errors.Context('list_all', server=self.server.label)
+        try:
+            rows = resolve.os_migrations(self.compute, params, context,
+                                         deadline=deadline)
+        except exceptions.PolicyRefused:
+            if (not self._project_filter
+                    and self.compute.version >= negotiation.PROJECT_FILTER):
+                self._project_filter = True
+                return self._os_migration_row(deadline)
+            self._os_migrations = False
+            return None
+        for row in rows:
+            if str(row.get('id')) == str(self.migration):
+                return row
+        self._os_migrations = not self._project_filter
+        if self._os_migrations:
+            raise exceptions.MigrationNotFound(
+                'Server %s has no migration %s' % (self.server.label,
+                                                   self.migration))
+        return None
+
+    def _from_server(self, deadline):
+        """The outcome from the server and its actions (no admin rights)."""
+        body = self.compute.get_json(
+            '/servers/%s' % self.server.id, negotiation.BASIC,
+            errors.Context('show server', server=self.server.label),
+            deadline=deadline)
+        server = body.get('server', {})
+        if server.get('OS-EXT-STS:task_state') == 'migrating':
+            # Out of the index yet migrating: post-copy, or the moment
+            # between the guest landing and the status turning completed.
+            return Reading('migrating')
+        result, reason = _result_from_actions(self.compute, self.server,
+                                              deadline)
+        return Reading(result, done=True, outcome=FINAL[result],
+                       reason=reason)
+
+
+def final_reading(compute, server_ref, row, deadline=None):
+    """The Reading for a migration's /os-migrations row."""
+    status = row.get('status') or ''
+    if status not in FINAL:
+        return Reading(status)
+    result = FINAL[status]
+    if result == outcome.COMPLETED:
+        dest = row.get('dest_compute')
+        reason = 'completed' + (' on %s' % dest if dest else '')
+    elif result == outcome.CANCELLED:
+        reason = ('cancelled: the migration was aborted, or Nova\'s '
+                  'live_migration_completion_timeout ran out')
+    else:
+        reason = '%s: %s' % (status, failure_reason(compute, server_ref,
+                                                    deadline))
+    return Reading(status, done=True, outcome=result, reason=reason)
+
+
+def _actions(compute, server_ref, deadline):
+    body = compute.get_json(
+        '/servers/%s/os-instance-actions' % server_ref.id, negotiation.BASIC,
+        errors.Context('instance actions', server=server_ref.label),
+        deadline=deadline)
+    return body.get('instanceActions', [])
+
+
+def _events(compute, server_ref, request_id, deadline):
+    body = compute.get_json(
+        '/servers/%s/os-instance-actions/%s' % (server_ref.id, request_id),
+        negotiation.BASIC,
+        errors.Context('instance action', server=server_ref.label),
+        deadline=deadline)
+    return body.get('instanceAction', {}).get('events') or []
+
+
+def _latest(actions, name):
+    return next((a for a in actions if a.get('action') == name), None)
+
+
+def failure_reason(compute, server_ref, deadline=None):
+    """Why the latest live migration failed, from its instance action.
+
+    Error events are named with the last line of their traceback when the
+    caller may see it (admin). The force-complete's own event tells
+    whether the request reached a running job at all.
+    """
+    try:
+        actions = _actions(compute, server_ref, deadline)
+        parts = []
+        for name in ('live-migration', 'live_migration_force_complete'):
+            action = _latest(actions, name)
+            if action is None:
+                continue
+            for event in _events(compute, server_ref, action['request_id'],
+                                 deadline):
+                if event.get('result') == 'Error':
+                    parts.append(_describe_event(event))
+    except exceptions.ForceCompleteError as exc:
+        return 'the reason could not be read (%s)' % exc
+    return '; '.join(parts) or 'Nova recorded no error event'
+
+
+def _describe_event(event):
+    text = '%s: Error' % event.get('event')
+    lines = [line.strip() for line in (event.get('traceback') or '')
+             .splitlines() if line.strip()]
+    return text + (' (%s)' % lines[-1] if lines else '')
+
+
+def _result_from_actions(compute, server_ref, deadline):
+    """(status, reason) of the latest live migration, from its actions."""
+    actions = _actions(compute, server_ref, deadline)
+    migration = _latest(actions, 'live-migration')
+    cancel = _latest(actions, 'live_migration_cancel')
+    if migration is None:
+        return 'error', 'Nova recorded no live-migration action'
+    events = {e.get('event'): e for e in _events(
+        compute, server_ref, migration['request_id'], deadline)}
+    landed = events.get('compute_post_live_migration_at_destination', {})
+    if landed.get('result') == 'Success':
+        return 'completed', 'completed'
+    if cancel is not None and (cancel.get('start_time') or '') >= (
+            migration.get('start_time') or ''):
+        return 'cancelled', 'cancelled: the migration was aborted'
+    errors_seen = [_describe_event(e) for e in events.values()
+                   if e.get('result') == 'Error']
+    return 'failed', 'failed: %s' % ('; '.join(errors_seen)
+                                     or 'rolled back to the source host')

@@ -1,0 +1,1 @@
+"""OpenStackClient plugin: ``openstack server migration force complete``."""

@@ -1,0 +1,1 @@
+"""Commands of the plugin's command group ``openstack.migration_force.v2``."""

@@ -1,0 +1,256 @@
+"""``openstack server migration force complete``, a superset of OSC's own.
+
+Upstream python-openstackclient registers a command of the same name in
+``openstack.compute.v2``; OSC adds plugin command groups after its core
+ones and the later registration of a name wins, so this class is the one
+that runs. Its positional arguments are upstream's, so old runbooks keep
+working; ``<migration>`` became optional and ``--host``, ``--wait``,
+``--timeout`` and ``--concurrency`` are new.
+
+This module holds no HTTP or waiting logic: it checks the arguments, calls
+the SDK (``novaclient_force``) and formats the outcomes with cliff.
+"""
+
+import dataclasses
+import math
+import re
+import typing
+import uuid
+
+from osc_lib.command import command
+
+from novaclient_force import exceptions
+from osc_plugin.v2 import progress
+
+MAX_CONCURRENCY = 64
+COLUMNS = ('Server', 'Server Name', 'Migration', 'Status', 'Duration',
+           'Reason')
+_INTEGER = re.compile(r'[0-9]+')
+
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+    """The validated arguments: what the user asked for."""
+
+    server: typing.Optional[str] = None
+    migration: typing.Union[int, str, None] = None
+    host: typing.Optional[str] = None
+    wait: bool = False
+    timeout: typing.Optional[float] = None
+    concurrency: typing.Optional[int] = None
+
+    @property
+    def shows_table(self):
+        """Upstream prints nothing; we print outcomes once there are any."""
+        return self.wait or self.host is not None
+
+
+def validated(parsed_args):
+    """Check the arguments and return a Request, or raise InvalidArgument.
+
+    This runs before authentication (see ForceCompleteMigration.run), so a
+    typo costs no token request and nothing is sent to the cloud.
+    """
+    if parsed_args.host is not None:
+        if parsed_args.server is not None:
+            raise _usage('--host cannot be combined with <server>: it acts '
+                         'on every live migration leaving the host')
+        if not parsed_args.host.strip():
+            raise _usage('--host must name a compute host')
+        if parsed_args.all_projects:
+            raise _usage('--all-projects applies only to <server>: --host '
+                         'already covers every project')
+    elif parsed_args.server is None:
+        raise _usage('give a <server>, or --host <host> to force every '
+                     'live migration leaving that host')
+    elif not parsed_args.server.strip():
+        raise _usage('<server> must be a server name or ID')
+    if parsed_args.concurrency is not None and parsed_args.host is None:
+        raise _usage('--concurrency applies only with --host')
+    if parsed_args.timeout is not None and not parsed_args.wait:
+        raise _usage('--timeout applies only with --wait')
+    return Request(
+        server=parsed_args.server,
+        migration=_migration(parsed_args.migration),
+        host=parsed_args.host,
+        wait=parsed_args.wait,
+        timeout=_timeout(parsed_args.timeout),
+        concurrency=_concurrency(parsed_args.concurrency),
+    )
+
+
+def _usage(message):
+    return exceptions.InvalidArgument(message)
+
+
+def _migration(text):
+    """An integer ID, a canonical UUID string, or None (auto-detect)."""
+    if text is None:
+        return None
+    text = text.strip()
+    if _INTEGER.fullmatch(text):
+        return int(text)
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        raise _usage(f'<migration> must be an integer ID or a UUID, '
+                     f'not {text!r}') from None
+
+
+def _timeout(text):
+    if text is None:
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise _usage(f'--timeout must be a positive number of seconds, '
+                     f'not {text!r}')
+    return seconds
+
+
+def _concurrency(text):
+    if text is None:
+        return None
+    value = int(text) if _INTEGER.fullmatch(text.strip()) else 0
+    if not 1 <= value <= MAX_CONCURRENCY:
+        raise _usage(f'--concurrency must be a whole number from 1 to '
+                     f'{MAX_CONCURRENCY}, not {text!r}')
+    return value
+
+
+def row(outcome):
+    """One table row for an SDK Outcome (see COLUMNS)."""
+    migration = outcome.migration
+    if migration is None:
+        migration = outcome.migration_uuid or None
+    return (outcome.server, outcome.server_name, migration, outcome.status,
+            round(outcome.duration, 1), outcome.reason)
+
+
+def verdict(outcomes, host=None):
+    """The exit status and, if it is not 0, a one-line explanation.
+
+    The exit status is the highest of the outcomes' (outcome.py): a script
+    learns the most serious thing that happened, and 0 means every
+    migration completed (or, without --wait, was accepted).
+    """
+    failed = [o for o in outcomes if not o.ok]
+    if not failed:
+        return 0, ''
+    exit_code = max(o.exit_code for o in failed)
+    if host is None:
+        only = failed[0]
+        name = only.server_name or only.server
+        what = f'migration {only.migration} of server {name}'
+        if only.migration is None:
+            what = f'server {name}'
+        reason = f': {only.reason}' if only.reason else ''
+        return exit_code, f'{what} {only.status}{reason}'
+    counts = {}
+    for o in failed:
+        counts[o.status] = counts.get(o.status, 0) + 1
+    summary = ', '.join(f'{n} {status}' for status, n in counts.items())
+    return exit_code, (f'{len(failed)} of {len(outcomes)} live migrations '
+                       f'leaving {host} did not complete: {summary}')
+
+
+class ForceCompleteMigration(command.Lister):
+    """Force on-going live migrations to complete.
+
+    Forces the live migration of one server, or with --host every live
+    migration leaving a host, to finish now: Nova pauses the guest (or
+    switches to post-copy where that is allowed) so that the memory copy
+    can converge. Microversion 2.22 or later is negotiated automatically;
+    --os-compute-api-version is honoured when given. Without --wait or
+    --host nothing is printed (Nova only accepted the request); with them
+    one row per migration, and the exit status is 0 only if every
+    migration completed.
+    """
+
+    # Authentication is deferred to run(), after the arguments are checked:
+    # cliff authenticates in prepare_to_run_command(), before parsing, for
+    # commands that require it.
+    auth_required = False
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument(
+            'server', metavar='<server>', nargs='?',
+            help='Server (name or ID)')
+        parser.add_argument(
+            'migration', metavar='<migration>', nargs='?',
+            help='Migration (ID, or UUID with microversion 2.59 or later); '
+                 'default: the live migration in progress on the server')
+        parser.add_argument(
+            '--all-projects', action='store_true',
+            help='Find <server> by name in any project (admin only). '
+                 'Name lookups by an admin always span all projects; the '
+                 'option is accepted for scripts written for other '
+                 'OSC commands')
+        parser.add_argument(
+            '--host', metavar='<host>',
+            help='Force every running live migration leaving this compute '
+                 'host (admin only); give no <server>')
+        parser.add_argument(
+            '--wait', action='store_true',
+            help='Wait until each migration has finished and report how '
+                 'it ended (progress is shown when stderr is a terminal)')
+        parser.add_argument(
+            '--timeout', metavar='<seconds>',
+            help='With --wait: stop waiting after this many seconds '
+                 '(the migration may still finish; exit status 5)')
+        parser.add_argument(
+            '--concurrency', metavar='<n>',
+            help=f'With --host: how many force-complete requests to send '
+                 f'at once (1 to {MAX_CONCURRENCY}; default 8)')
+        return parser
+
+    def run(self, parsed_args):
+        """Run the command; return the exit status described above."""
+        self._verdict = (0, '')
+        try:
+            super().run(parsed_args)
+        except exceptions.ForceCompleteError as err:
+            self._verdict = (err.exit_code, str(err))
+        exit_code, message = self._verdict
+        if message:
+            self.app.stderr.write(f'{message}\n')
+        return exit_code
+
+    def take_action(self, parsed_args):
+        self._request = request = validated(parsed_args)
+        self._authenticate()
+        client = self.app.client_manager.migration_force
+        migrations = client.server_migrations
+        display = None
+        if request.wait:
+            display = progress.for_stream(self.app.stderr)
+        try:
+            if request.host is not None:
+                options = {}
+                if request.concurrency is not None:
+                    options['concurrency'] = request.concurrency
+                outcomes = migrations.force_complete_host(
+                    request.host, wait=request.wait,
+                    timeout=request.timeout, progress=display, **options)
+            else:
+                outcomes = [migrations.force_complete(
+                    request.server, request.migration, wait=request.wait,
+                    timeout=request.timeout, progress=display)]
+        finally:
+            if display is not None:
+                display.close()
+        self._verdict = verdict(outcomes, request.host)
+        return COLUMNS, [row(o) for o in outcomes]
+
+    def produce_output(self, parsed_args, column_names, data):
+        if not self._request.shows_table:
+            return 0
+        return super().produce_output(parsed_args, column_names, data)
+
+    def _authenticate(self):
+        """Authenticate now, the way the shell does for other commands."""
+        self.auth_required = True
+        self.app.prepare_to_run_command(self)

@@ -1,0 +1,76 @@
+"""A one-line progress display on stderr while ``--wait`` waits.
+
+Drawn only when stderr is a terminal: in a pipe, a log file or a CI job the
+redrawn line would be noise, so nothing at all is written there. The line
+is erased before the command prints its table, so stdout stays clean.
+"""
+
+import shutil
+import threading
+
+_CLEAR_LINE = '\r\x1b[K'
+_GIB = 1024 ** 3
+
+
+def for_stream(stream):
+    """A Display on ``stream`` if it is a terminal, otherwise None."""
+    isatty = getattr(stream, 'isatty', None)
+    if isatty is not None and isatty():
+        return Display(stream)
+    return None
+
+
+def describe(events):
+    """The text of the progress line, from the latest event per migration.
+
+    One migration: its status and how much memory is copied. Several (a
+    host drain): the SDK reports every migration still in progress once
+    per poll, all with that poll's elapsed time, and stops reporting a
+    migration once it has finished; so those not in the latest poll are
+    done.
+    """
+    if not events:
+        return ''
+    if len(events) == 1:
+        return _describe_one(events[0])
+    latest = max(e.elapsed for e in events)
+    moving = sum(1 for e in events if e.elapsed == latest)
+    return (f'{moving} of {len(events)} live migrations still in '
+            f'progress, {latest:.0f}s')
+
+
+def _describe_one(event):
+    text = f'migration {event.migration}: {event.status}'
+    total = event.memory_total_bytes
+    processed = event.memory_processed_bytes
+    if total and processed is not None:
+        text += (f', {processed / _GIB:.1f} of {total / _GIB:.1f} GiB '
+                 f'copied')
+    if event.memory_remaining_bytes is not None:
+        text += f', {event.memory_remaining_bytes / _GIB:.1f} GiB remaining'
+    return f'{text}, {event.elapsed:.0f}s'
+
+
+class Display:
+    """Redraws one status line; safe to call from several threads."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self._latest = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, event):
+        """Take a progress event from the SDK and redraw the line."""
+        with self._lock:
+            self._latest[(event.server, event.migration)] = event
+            width = shutil.get_terminal_size().columns - 1
+            line = describe(list(self._latest.values()))[:width]
+            self._stream.write(_CLEAR_LINE + line)
+            self._stream.flush()
+
+    def close(self):
+        """Erase the line so the table and messages start clean."""
+        with self._lock:
+            if self._latest:
+                self._stream.write(_CLEAR_LINE)
+                self._stream.flush()

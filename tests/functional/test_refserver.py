@@ -1,0 +1,231 @@
+"""The real reference server process over loopback, driven by real clients."""
+
+import concurrent.futures
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import fixtures
+import testtools
+
+from novaclient_force.refserver import fixture
+
+SAMPLES = os.path.join(os.path.dirname(__file__), '..', 'samples')
+BUSY_VM = 'busy-vm'
+
+
+def _sample(name):
+    with open(os.path.join(SAMPLES, name)) as stream:
+        return json.load(stream)
+
+
+class RefServerCase(testtools.TestCase):
+    scenario = 'stuck-migration'
+    servers = None
+    time_scale = 1.0
+
+    def setUp(self):
+        super().setUp()
+        self.server = self.useFixture(fixture.RefServer(
+            scenario=self.scenario, servers=self.servers,
+            time_scale=self.time_scale, **self.fixture_args()))
+        self.session = self.server.session()
+
+    def fixture_args(self):
+        return {}
+
+    def get(self, path, version=None, session=None, **kwargs):
+        headers = {}
+        if version:
+            headers['OpenStack-API-Version'] = 'compute ' + version
+        return (session or self.session).get(
+            self.server.compute_url + path, headers=headers,
+            raise_exc=False, **kwargs)
+
+    def post(self, path, body, version, session=None):
+        return (session or self.session).post(
+            self.server.compute_url + path, json=body, raise_exc=False,
+            headers={'OpenStack-API-Version': 'compute ' + version})
+
+    def find_server(self, name):
+        resp = self.get('/servers/detail?all_tenants=1&name=^%s$' % name)
+        return resp.json()['servers'][0]
+
+    def running_migration(self, server_id):
+        resp = self.get('/servers/%s/migrations' % server_id, '2.80')
+        return resp.json()['migrations'][0]
+
+
+class TestRawHttp(RefServerCase):
+    def test_discovery_without_token(self):
+        import requests
+
+        root = requests.get(self.server.url + '/compute/').json()
+        self.assertEqual(
+            sorted(_sample('versions-get.json')['versions'][1]),
+            sorted(root['versions'][1]))
+        doc = requests.get(self.server.compute_url).json()
+        self.assertEqual(sorted(_sample('v21-version-get.json')['version']),
+                         sorted(doc['version']))
+
+    def test_field_sets_match_nova_samples_per_version(self):
+        busy = self.find_server(BUSY_VM)
+        for version in ('2.23', '2.59', '2.80'):
+            index = self.get('/servers/%s/migrations' % busy['id'], version)
+            self.assertEqual(200, index.status_code)
+            expected = _sample('server-migrations-index-v%s.json' % version)
+            self.assertEqual(sorted(expected['migrations'][0]),
+                             sorted(index.json()['migrations'][0]), version)
+            migration_id = index.json()['migrations'][0]['id']
+            show = self.get('/servers/%s/migrations/%s'
+                            % (busy['id'], migration_id), version)
+            expected = _sample('server-migrations-get-v%s.json' % version)
+            self.assertEqual(sorted(expected['migration']),
+                             sorted(show.json()['migration']), version)
+
+    def test_headers_on_the_wire(self):
+        resp = self.get('/servers', '2.60')
+        self.assertEqual('compute 2.60',
+                         resp.headers['OpenStack-API-Version'])
+        self.assertEqual('OpenStack-API-Version, '
+                         'X-OpenStack-Nova-API-Version',
+                         resp.headers['Vary'])
+        self.assertTrue(resp.headers['x-compute-request-id'].startswith(
+            'req-'))
+
+    def test_force_complete_then_completed(self):
+        busy = self.find_server(BUSY_VM)
+        migration = self.running_migration(busy['id'])
+        resp = self.post('/servers/%s/migrations/%s/action'
+                         % (busy['id'], migration['id']),
+                         {'force_complete': None}, '2.22')
+        self.assertEqual(202, resp.status_code, resp.text)
+        self.assertEqual('', resp.text)
+
+
+class TestClients(RefServerCase):
+    def test_python_novaclient(self):
+        import novaclient
+        from novaclient import api_versions
+        from novaclient import client as nova_client
+
+        probe = nova_client.Client('2.1', session=self.session)
+        version = api_versions.discover_version(
+            probe, api_versions.APIVersion('2.latest'))
+        # novaclient's own maximum is below the server's 2.104.
+        self.assertEqual(novaclient.API_MAX_VERSION, version)
+        nova = nova_client.Client(version, session=self.session)
+        names = {s.name for s in nova.servers.list(
+            search_opts={'all_tenants': True})}
+        self.assertIn(BUSY_VM, names)
+        busy = nova.servers.find(name=BUSY_VM, all_tenants=True)
+        migrations = nova.server_migrations.list(busy)
+        self.assertEqual(1, len(migrations))
+        self.assertEqual('running', migrations[0].status)
+        result = nova.server_migrations.live_migrate_force_complete(
+            busy, migrations[0].id)
+        request_id = result.request_ids[0]
+        actions = nova.instance_action.list(busy)
+        self.assertIn(('live_migration_force_complete', request_id),
+                      [(a.action, a.request_id) for a in actions])
+
+    def test_openstacksdk(self):
+        import openstack
+
+        conn = openstack.connection.Connection(session=self.session)
+        busy = conn.compute.find_server(BUSY_VM, all_projects=True)
+        self.assertIsNotNone(busy)
+        migrations = list(conn.compute.server_migrations(busy))
+        self.assertEqual(['running'], [m.status for m in migrations])
+        conn.compute.force_complete_server_migration(migrations[0], busy)
+        listed = list(conn.compute.migrations(instance_uuid=busy.id))
+        self.assertEqual(1, len(listed))
+
+
+class TestPersistence(RefServerCase):
+    def fixture_args(self):
+        self.state = os.path.join(
+            self.useFixture(fixtures.TempDir()).path, 'state.db')
+        return {'state_file': self.state}
+
+    def test_kill_9_loses_nothing_acknowledged(self):
+        busy = self.find_server(BUSY_VM)
+        migration = self.running_migration(busy['id'])
+        resp = self.post('/servers/%s/migrations/%s/action'
+                         % (busy['id'], migration['id']),
+                         {'force_complete': None}, '2.22')
+        self.assertEqual(202, resp.status_code)
+        request_id = resp.headers['x-openstack-request-id']
+        self.server.kill()
+        self.server.start()
+        # The old token survives too: it was committed before the 201.
+        resp = self.get('/servers/%s/os-instance-actions/%s'
+                        % (busy['id'], request_id), '2.84')
+        self.assertEqual(200, resp.status_code, resp.text)
+        self.assertEqual('live_migration_force_complete',
+                         resp.json()['instanceAction']['action'])
+
+
+class TestConcurrency(RefServerCase):
+    scenario = 'host-maintenance'
+    servers = 12
+
+    def test_many_clients_at_once(self):
+        servers = self.get('/servers/detail?all_tenants=1').json()['servers']
+        self.assertEqual(12, len(servers))
+
+        def work(server):
+            session = self.server.session()
+            migration = self.running_migration(server['id'])
+            codes = []
+            for _ in range(3):
+                codes.append(self.get('/servers/%s/migrations/%s' % (
+                    server['id'], migration['id']), '2.80',
+                    session=session).status_code)
+                codes.append(self.post(
+                    '/servers/%s/migrations/%s/action' % (
+                        server['id'], migration['id']),
+                    {'force_complete': None}, '2.22',
+                    session=session).status_code)
+            return server['id'], codes
+
+        with concurrent.futures.ThreadPoolExecutor(12) as pool:
+            results = list(pool.map(work, servers))
+        for server_id, codes in results:
+            self.assertNotIn(500, codes)
+            accepted = codes.count(202)
+            actions = self.get('/servers/%s/os-instance-actions' % server_id
+                               ).json()['instanceActions']
+            forced = [a for a in actions
+                      if a['action'] == 'live_migration_force_complete']
+            self.assertEqual(accepted, len(forced))
+
+
+class TestCommandLine(testtools.TestCase):
+    def run_cli(self, *args):
+        return subprocess.run(
+            [sys.executable, '-m', 'novaclient_force.refserver'] + list(args),
+            capture_output=True, text=True, timeout=60)
+
+    def test_bad_options_give_one_line_and_exit_2(self):
+        for args in (['--max-microversion', '3.0'],
+                     ['--time-scale', '-1'],
+                     ['--scenario', 'no-such-scenario']):
+            result = self.run_cli(*args)
+            self.assertEqual(2, result.returncode, args)
+            self.assertNotIn('Traceback', result.stderr)
+            self.assertEqual('', result.stdout)
+
+    def test_sigterm_exits_cleanly(self):
+        process = subprocess.Popen(
+            [sys.executable, '-m', 'novaclient_force.refserver',
+             '--port', '0'], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True)
+        line = process.stdout.readline()
+        self.assertTrue(line.startswith('listening on http://127.0.0.1:'))
+        process.send_signal(signal.SIGTERM)
+        self.assertEqual(0, process.wait(timeout=10))
+        process.stdout.close()
+        process.stderr.close()

@@ -1,0 +1,112 @@
+"""The SDK against the reference server, over loopback, with a real
+keystoneauth session."""
+
+import testtools
+
+from novaclient_force import client, exceptions, outcome
+from novaclient_force.refserver import fixture
+
+
+def count_compute_requests(session, compute_url):
+    """A list that collects (method, path) of every compute request."""
+    seen = []
+
+    def hook(resp, *args, **kwargs):
+        if resp.request.url.startswith(compute_url):
+            seen.append((resp.request.method, resp.request.path_url))
+    session.session.hooks['response'].append(hook)
+    return seen
+
+
+class TestStuckMigration(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.cloud = self.useFixture(fixture.RefServer(
+            'stuck-migration', time_scale=20))
+
+    def test_force_complete_and_wait_completes(self):
+        nc = client.Client(session=self.cloud.session())
+        events = []
+        result = nc.server_migrations.force_complete(
+            'busy-vm', wait=True, timeout=120, progress=events.append)
+        self.assertEqual(outcome.COMPLETED, result.status, result.reason)
+        self.assertEqual('busy-vm', result.server_name)
+        self.assertEqual('completed', result.migration_status)
+        server = nc.servers.get(result.server)
+        self.assertEqual('compute-2',
+                         getattr(server, 'OS-EXT-SRV-ATTR:host'))
+        self.assertEqual([], nc.server_migrations.list(result.server))
+
+    def test_round_trips(self):
+        nc = client.Client(session=self.cloud.session())
+        row = nc.server_migrations.list('busy-vm')[0]
+        server, migration = row.server_uuid, row.id
+
+        session = self.cloud.session()
+        seen = count_compute_requests(session, self.cloud.compute_url)
+        fresh = client.Client(session=session)
+        fresh.server_migrations.force_complete(server, migration)
+        self.assertEqual(['POST'], [m for m, _ in seen])
+        self.assertEqual('2.80', fresh.api_version.get_string())
+        self.assertEqual(1, len(seen))
+
+    def test_auto_detected_migration_by_name(self):
+        session = self.cloud.session()
+        seen = count_compute_requests(session, self.cloud.compute_url)
+        result = client.Client(session=session).server_migrations \
+            .force_complete('busy-vm')
+        self.assertEqual(outcome.ACCEPTED, result.status)
+        self.assertEqual(['GET', 'GET', 'POST'], [m for m, _ in seen])
+
+    def test_member_is_refused_with_the_role_needed(self):
+        nc = client.Client(session=self.cloud.session('demo', 'demo'))
+        exc = self.assertRaises(exceptions.PolicyRefused,
+                                nc.server_migrations.force_complete,
+                                'busy-vm')
+        self.assertIn('manager role', str(exc))
+
+    def test_project_manager_waits_without_admin_reads(self):
+        nc = client.Client(session=self.cloud.session('demo-manager',
+                                                      'demo'))
+        result = nc.server_migrations.force_complete(
+            'busy-vm', wait=True, timeout=120)
+        self.assertEqual(outcome.COMPLETED, result.status, result.reason)
+
+    def test_idle_vm_has_nothing_to_force(self):
+        nc = client.Client(session=self.cloud.session())
+        self.assertRaises(exceptions.NoMigrationInProgress,
+                          nc.server_migrations.force_complete, 'idle-vm')
+
+
+class TestTooOldCloud(testtools.TestCase):
+
+    def test_refused_naming_both_versions(self):
+        cloud = self.useFixture(fixture.RefServer(
+            'stuck-migration', max_microversion='2.21'))
+        session = cloud.session()
+        seen = count_compute_requests(session, cloud.compute_url)
+        nc = client.Client(session=session)
+        exc = self.assertRaises(
+            exceptions.CloudTooOld, nc.server_migrations.force_complete,
+            '00000000-0000-4000-8000-000000000000', 1)
+        self.assertIn('2.22', str(exc))
+        self.assertIn('at most 2.21', str(exc))
+        # The one POST was refused with 406 before Nova did anything.
+        self.assertEqual(['POST', 'GET'], [m for m, _ in seen])
+
+
+class TestHostDrain(testtools.TestCase):
+
+    def test_drain_host_maintenance(self):
+        cloud = self.useFixture(fixture.RefServer(
+            'host-maintenance', servers=12, time_scale=50))
+        nc = client.Client(session=cloud.session())
+        results = nc.server_migrations.force_complete_host(
+            'compute-1', wait=True, timeout=120, concurrency=4)
+        self.assertEqual(12, len(results))
+        self.assertEqual({outcome.COMPLETED},
+                         {r.status for r in results},
+                         [r.reason for r in results])
+        self.assertEqual([], nc.server_migrations.force_complete_host(
+            'compute-1'))

@@ -1,0 +1,204 @@
+"""Argument checks, outcome rows, exit statuses and the progress line."""
+
+import io
+
+import testtools
+
+from novaclient_force import exceptions, outcome
+from osc_plugin.v2 import force_complete, progress
+
+SERVER = '9a7b4c2e-52a8-5d4e-bd28-8f1f0f5c1d11'
+MIGRATION_UUID = '12341d4b-346a-40d0-83c6-5f4f6892b650'
+
+
+def parse(*argv):
+    cmd = force_complete.ForceCompleteMigration(None, None)
+    return cmd.get_parser('openstack server migration force complete') \
+        .parse_args(list(argv))
+
+
+def check(*argv):
+    return force_complete.validated(parse(*argv))
+
+
+class TestValidated(testtools.TestCase):
+
+    def test_upstream_form_server_and_integer_id(self):
+        request = check('busy-vm', '42')
+        self.assertEqual('busy-vm', request.server)
+        self.assertEqual(42, request.migration)
+        self.assertFalse(request.shows_table)
+
+    def test_migration_omitted_means_auto_detect(self):
+        self.assertIsNone(check('busy-vm').migration)
+
+    def test_uuid_is_normalised(self):
+        request = check(SERVER, '{%s}' % MIGRATION_UUID.upper())
+        self.assertEqual(MIGRATION_UUID, request.migration)
+
+    def test_wait_and_timeout(self):
+        request = check('busy-vm', '--wait', '--timeout', '90.5')
+        self.assertEqual(90.5, request.timeout)
+        self.assertTrue(request.shows_table)
+
+    def test_host_drain(self):
+        request = check('--host', 'compute-1', '--concurrency', '16')
+        self.assertEqual('compute-1', request.host)
+        self.assertEqual(16, request.concurrency)
+        self.assertIsNone(request.server)
+        self.assertTrue(request.shows_table)
+
+    def assertRefused(self, argv, *words):
+        err = self.assertRaises(exceptions.InvalidArgument, check, *argv)
+        self.assertEqual(exceptions.EXIT_USAGE, err.exit_code)
+        self.assertNotIn('\n', str(err))
+        for word in words:
+            self.assertIn(word, str(err))
+
+    def test_malformed_migration(self):
+        self.assertRefused(['busy-vm', 'abc'], "'abc'", 'UUID')
+        self.assertRefused(['busy-vm', '7.5'], 'integer ID')
+        # Digits of other scripts pass str.isdigit() but are no Nova ID.
+        self.assertRefused(['busy-vm', '\u0661\u0662'], 'integer ID')
+
+    def test_host_with_server(self):
+        self.assertRefused(['busy-vm', '--host', 'compute-1'], '--host')
+
+    def test_all_projects_with_host(self):
+        self.assertRefused(['--host', 'compute-1', '--all-projects'],
+                           '--all-projects')
+
+    def test_all_projects_with_server_is_accepted(self):
+        self.assertEqual('busy-vm', check('busy-vm', '--all-projects').server)
+
+    def test_nothing_to_act_on(self):
+        self.assertRefused([], '<server>', '--host')
+
+    def test_blank_names(self):
+        self.assertRefused([' '], '<server>')
+        self.assertRefused(['--host', ''], '--host')
+
+    def test_bad_timeouts(self):
+        for value in ('0', '-5', 'soon', 'nan', 'inf'):
+            self.assertRefused(['busy-vm', '--wait', '--timeout', value],
+                               '--timeout', repr(value))
+
+    def test_timeout_without_wait(self):
+        self.assertRefused(['busy-vm', '--timeout', '30'], '--wait')
+
+    def test_bad_concurrency(self):
+        for value in ('0', '65', '2.5', 'many'):
+            self.assertRefused(
+                ['--host', 'compute-1', '--concurrency', value],
+                '--concurrency', repr(value))
+
+    def test_concurrency_without_host(self):
+        self.assertRefused(['busy-vm', '--concurrency', '4'], '--host')
+
+
+def result(status, migration=7, reason='', name='busy-vm', error=None):
+    return outcome.Outcome(
+        server=SERVER, migration=migration, status=status, reason=reason,
+        server_name=name, duration=12.345, error=error)
+
+
+class TestRowsAndVerdict(testtools.TestCase):
+
+    def test_row(self):
+        self.assertEqual(
+            (SERVER, 'busy-vm', 7, 'completed', 12.3, ''),
+            force_complete.row(result(outcome.COMPLETED)))
+
+    def test_row_falls_back_to_migration_uuid(self):
+        done = result(outcome.ACCEPTED, migration=None)
+        done.migration_uuid = MIGRATION_UUID
+        self.assertEqual(MIGRATION_UUID, force_complete.row(done)[2])
+
+    def test_all_good_is_zero_and_silent(self):
+        self.assertEqual((0, ''), force_complete.verdict(
+            [result(outcome.COMPLETED), result(outcome.ACCEPTED)]))
+        self.assertEqual((0, ''), force_complete.verdict([], 'compute-1'))
+
+    def test_single_failure_names_migration_and_reason(self):
+        code, message = force_complete.verdict(
+            [result(outcome.FAILED, reason='guest crashed')])
+        self.assertEqual(outcome.EXIT_CODES[outcome.FAILED], code)
+        self.assertEqual(
+            'migration 7 of server busy-vm failed: guest crashed', message)
+
+    def test_drain_reports_the_highest_exit_status(self):
+        outcomes = [result(outcome.COMPLETED), result(outcome.FAILED),
+                    result(outcome.TIMED_OUT), result(outcome.TIMED_OUT)]
+        code, message = force_complete.verdict(outcomes, 'compute-1')
+        self.assertEqual(outcome.EXIT_CODES[outcome.TIMED_OUT], code)
+        self.assertEqual('3 of 4 live migrations leaving compute-1 did not '
+                         'complete: 1 failed, 2 timed out', message)
+
+    def test_error_outcome_keeps_its_errors_exit_status(self):
+        unreachable = exceptions.EndpointUnreachable('gone')
+        code, _ = force_complete.verdict(
+            [result(outcome.ERROR, error=unreachable)], 'compute-1')
+        self.assertEqual(exceptions.EXIT_UNREACHABLE, code)
+
+
+class Event:
+    def __init__(self, server, migration, status, processed=None,
+                 remaining=None, total=None, elapsed=0.0):
+        self.server = server
+        self.migration = migration
+        self.status = status
+        self.memory_processed_bytes = processed
+        self.memory_remaining_bytes = remaining
+        self.memory_total_bytes = total
+        self.elapsed = elapsed
+
+
+GIB = 1024 ** 3
+
+
+class TerminalStream(io.StringIO):
+    def isatty(self):
+        return True
+
+
+class TestProgress(testtools.TestCase):
+
+    def test_one_migration(self):
+        event = Event(SERVER, 7, 'running', GIB, 3 * GIB, 4 * GIB, 12.4)
+        self.assertEqual(
+            'migration 7: running, 1.0 of 4.0 GiB copied, '
+            '3.0 GiB remaining, 12s', progress.describe([event]))
+
+    def test_before_first_stats(self):
+        self.assertEqual('migration 7: preparing, 1s', progress.describe(
+            [Event(SERVER, 7, 'preparing', elapsed=1)]))
+
+    def test_drain_counts_those_still_reported(self):
+        stream = TerminalStream()
+        display = progress.for_stream(stream)
+        for migration in (1, 2, 3):          # first poll: all three
+            display(Event('s%d' % migration, migration, 'running',
+                          elapsed=0.5))
+        for migration in (1, 3):             # second poll: 2 finished
+            display(Event('s%d' % migration, migration, 'running',
+                          elapsed=1.5))
+        self.assertTrue(stream.getvalue().endswith(
+            '\r\x1b[K2 of 3 live migrations still in progress, 2s'))
+
+    def test_nothing_drawn_unless_terminal(self):
+        self.assertIsNone(progress.for_stream(io.StringIO()))
+
+    def test_terminal_line_is_redrawn_then_erased(self):
+        stream = TerminalStream()
+        display = progress.for_stream(stream)
+        display(Event(SERVER, 7, 'running', elapsed=1))
+        display(Event(SERVER, 7, 'completed', elapsed=2))
+        display.close()
+        self.assertEqual(
+            '\r\x1b[Kmigration 7: running, 1s'
+            '\r\x1b[Kmigration 7: completed, 2s\r\x1b[K', stream.getvalue())
+
+    def test_close_without_events_writes_nothing(self):
+        stream = TerminalStream()
+        progress.for_stream(stream).close()
+        self.assertEqual('', stream.getvalue())

@@ -1,0 +1,60 @@
+"""The plugin module OSC imports on every run: names, cost, client."""
+
+import argparse
+import subprocess
+import sys
+
+import testtools
+
+from osc_plugin import plugin
+
+
+class TestPluginModule(testtools.TestCase):
+
+    def test_own_api_name_and_a_default_version(self):
+        # OSC replaces the client-manager attribute named API_NAME, and
+        # builds the command group from DEFAULT_API_VERSION's major part.
+        self.assertNotIn(plugin.API_NAME, ('compute', 'identity', 'image',
+                                           'network', 'volume'))
+        self.assertEqual('openstack.migration_force.v2', 'openstack.%s.v%s' % (
+            plugin.API_NAME, plugin.DEFAULT_API_VERSION.split('.')[0]))
+        self.assertIn(plugin.DEFAULT_API_VERSION, plugin.API_VERSIONS)
+        self.assertTrue(plugin.API_VERSION_OPTION.startswith('os_'))
+
+    def test_adds_no_global_option(self):
+        parser = argparse.ArgumentParser()
+        parser.add_argument('--os-compute-api-version')
+        before = list(parser._option_string_actions)
+        self.assertIs(parser, plugin.build_option_parser(parser))
+        self.assertEqual(before, list(parser._option_string_actions))
+
+    def test_imports_nothing_but_itself(self):
+        code = ('import sys; before = set(sys.modules); '
+                'import osc_plugin.plugin; '
+                'print(" ".join(sorted(set(sys.modules) - before)))')
+        loaded = subprocess.run(
+            [sys.executable, '-c', code], capture_output=True, text=True,
+            check=True).stdout.split()
+        self.assertEqual(['osc_plugin', 'osc_plugin.plugin'], loaded)
+
+
+class TestPinnedComputeVersion(testtools.TestCase):
+
+    def test_not_set_means_negotiate(self):
+        self.assertIsNone(plugin.pinned_compute_version({}))
+
+    def test_major_only_or_latest_means_negotiate(self):
+        for value in ('2', 'latest', '2.latest', ' 2 ', ''):
+            self.assertIsNone(
+                plugin.pinned_compute_version({'compute_api_version': value}),
+                value)
+
+    def test_a_microversion_is_honoured(self):
+        for value in ('2.1', '2.22', '2.95'):
+            self.assertEqual(value, plugin.pinned_compute_version(
+                {'compute_api_version': value}))
+
+    def test_numbers_from_yaml_are_text(self):
+        # clouds.yaml ``compute_api_version: 2.30`` loads as a float.
+        self.assertEqual('2.5', plugin.pinned_compute_version(
+            {'compute_api_version': 2.5}))

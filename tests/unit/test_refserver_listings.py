@@ -1,0 +1,249 @@
+"""os-migrations, instance actions, servers lists and policy per role."""
+
+import json
+import os
+import tempfile
+
+from tests.unit import test_refserver_api as base
+from tests.unit.test_refserver_api import ALT, BUSY, BUSY2, IDLE
+
+SAMPLES = os.path.join(os.path.dirname(__file__), '..', 'samples')
+
+
+def _sample_keys(name):
+    with open(os.path.join(SAMPLES, name)) as stream:
+        return json.load(stream)
+
+
+class TestOsMigrations(base.RefServerTestCase):
+    def listing(self, query='', version='2.80', **kwargs):
+        resp = self.compute('GET', '/os-migrations' + query,
+                            version=version, **kwargs)
+        self.assertEqual(200, resp.status_int, resp.body)
+        return json.loads(resp.body)
+
+    def test_fields_match_nova_samples(self):
+        for version, sample in (('2.1', 'os-migrations-v2.1.json'),
+                                ('2.23', 'os-migrations-v2.23.json'),
+                                ('2.59', 'os-migrations-v2.59.json'),
+                                ('2.80', 'os-migrations-v2.80.json')):
+            expected = _sample_keys(sample)['migrations']
+            # The in-progress live migration (links from 2.23 on).
+            live = ([m for m in expected if 'links' in m] or expected)[0]
+            ours = self.listing('?instance_uuid=%s' % BUSY,
+                                version)['migrations'][0]
+            self.assertEqual(sorted(live), sorted(ours), version)
+
+    def test_paging_newest_first_with_next_link(self):
+        page = self.listing('?limit=2', '2.59')
+        self.assertEqual([3, 2], [m['id'] for m in page['migrations']])
+        link = page['migrations_links'][0]['href']
+        marker = page['migrations'][-1]['uuid']
+        self.assertIn('marker=%s' % marker, link)
+        rest = self.listing('?limit=2&marker=%s' % marker, '2.59')
+        self.assertEqual([1], [m['id'] for m in rest['migrations']])
+        self.assertNotIn('migrations_links', rest)
+
+    def test_bad_marker_and_unknown_params(self):
+        resp = self.compute('GET', '/os-migrations?marker=nope',
+                            version='2.59')
+        self.assertFault(resp, 400, 'Marker nope could not be found.')
+        resp = self.compute('GET', '/os-migrations?foo=1', version='2.59')
+        self.assertEqual(400, resp.status_int)
+        resp = self.compute('GET', '/os-migrations?foo=1', version='2.58')
+        self.assertEqual(200, resp.status_int)
+
+    def test_filters(self):
+        self.assertEqual(3, len(self.listing('?host=compute-2')[
+            'migrations']))
+        self.assertEqual(0, len(self.listing('?host=compute-3')[
+            'migrations']))
+        self.assertEqual(3, len(self.listing('?status=running')[
+            'migrations']))
+        self.assertEqual(0, len(self.listing('?status=completed')[
+            'migrations']))
+
+    def test_changes_since_and_before(self):
+        future = '2100-01-01T00:00:00'
+        self.assertEqual([], self.listing('?changes-since=%s' % future)[
+            'migrations'])
+        resp = self.compute('GET', '/os-migrations?changes-since=%s&'
+                            'changes-before=2000-01-01T00:00:00' % future,
+                            version='2.66')
+        self.assertFault(resp, 400, 'The value of changes-since must be '
+                         'less than or equal to changes-before.')
+
+    def test_manager_sees_own_project_without_hosts(self):
+        page = self.listing(user='demo-manager')
+        self.assertEqual(3, len(page['migrations']))
+        self.assertIsNone(page['migrations'][0]['source_compute'])
+        page = self.listing(user='alt-manager')
+        self.assertEqual([], page['migrations'])
+
+    def test_member_is_forbidden(self):
+        resp = self.compute('GET', '/os-migrations', user='demo')
+        self.assertEqual(403, resp.status_int)
+
+
+class TestInstanceActions(base.RefServerTestCase):
+    def test_seeded_live_migration_action_and_events(self):
+        resp = self.compute('GET', '/servers/%s/os-instance-actions' % BUSY,
+                            version='2.58')
+        actions = json.loads(resp.body)['instanceActions']
+        self.assertEqual(['live-migration'], [a['action'] for a in actions])
+        self.assertEqual(
+            sorted(_sample_keys('instance-actions-list-v2.58.json')[
+                'instanceActions'][0]), sorted(actions[0]))
+        resp = self.compute('GET', '/servers/%s/os-instance-actions/%s'
+                            % (BUSY, actions[0]['request_id']),
+                            version='2.84')
+        action = json.loads(resp.body)['instanceAction']
+        self.assertEqual({'conductor_live_migrate_instance',
+                          'compute_check_can_live_migrate_destination',
+                          'compute_check_can_live_migrate_source',
+                          'compute_pre_live_migration',
+                          'compute_live_migration'},
+                         {e['event'] for e in action['events']})
+        admin_event = _sample_keys('instance-action-get-v2.84.json')[
+            'instanceAction']['events'][0]
+        self.assertEqual(sorted(admin_event), sorted(action['events'][0]))
+
+    def test_non_admin_event_fields(self):
+        resp = self.compute('GET', '/servers/%s/os-instance-actions' % BUSY,
+                            user='demo-reader')
+        request_id = json.loads(resp.body)['instanceActions'][0][
+            'request_id']
+        path = '/servers/%s/os-instance-actions/%s' % (BUSY, request_id)
+        resp = self.compute('GET', path, version='2.50', user='demo-reader')
+        self.assertNotIn('events', json.loads(resp.body)['instanceAction'])
+        resp = self.compute('GET', path, version='2.84', user='demo-reader')
+        event = json.loads(resp.body)['instanceAction']['events'][0]
+        expected = _sample_keys('instance-action-get-non-admin-v2.84.json')
+        self.assertEqual(sorted(expected['instanceAction']['events'][0]),
+                         sorted(event))
+
+    def test_unknown_action(self):
+        resp = self.compute('GET', '/servers/%s/os-instance-actions/req-x'
+                            % BUSY)
+        self.assertFault(resp, 404, 'Action req-x not found')
+
+    def test_limit_gives_a_next_link(self):
+        self.compute('POST', '/servers/%s/action' % IDLE, {'lock': None})
+        resp = self.compute('GET', '/servers/%s/os-instance-actions?limit=1'
+                            % IDLE, version='2.58')
+        body = json.loads(resp.body)
+        self.assertEqual(['lock'], [a['action']
+                                    for a in body['instanceActions']])
+        self.assertEqual('next', body['links'][0]['rel'])
+
+
+class TestServers(base.RefServerTestCase):
+    def names(self, query='', **kwargs):
+        resp = self.compute('GET', '/servers/detail' + query, **kwargs)
+        self.assertEqual(200, resp.status_int, resp.body)
+        return sorted(s['name'] for s in json.loads(resp.body)['servers'])
+
+    def test_project_scoping_and_all_tenants(self):
+        self.assertEqual([], self.names())
+        self.assertIn('alt-vm', self.names('?all_tenants=1'))
+        self.assertNotIn('alt-vm', self.names(user='demo'))
+        resp = self.compute('GET', '/servers/detail?all_tenants=1',
+                            user='demo')
+        self.assertEqual(403, resp.status_int)
+
+    def test_name_is_a_regex(self):
+        self.assertEqual(['busy-vm', 'busy-vm-2'],
+                         self.names('?name=^busy', user='demo'))
+        self.assertEqual(['busy-vm-2'],
+                         self.names('?name=vm-2$', user='demo'))
+
+    def test_non_admin_gets_no_host_attributes(self):
+        resp = self.compute('GET', '/servers/%s' % BUSY, user='demo')
+        server = json.loads(resp.body)['server']
+        self.assertNotIn('OS-EXT-SRV-ATTR:host', server)
+        self.assertEqual('MIGRATING', server['status'])
+        self.assertEqual('migrating', server['OS-EXT-STS:task_state'])
+
+    def test_other_project_is_404(self):
+        resp = self.compute('GET', '/servers/%s' % ALT, user='demo')
+        self.assertFault(resp, 404, 'Instance %s could not be found.' % ALT)
+
+    def test_pause_lock_and_state_checks(self):
+        path = '/servers/%s/action' % BUSY2
+        self.assertEqual(202, self.compute('POST', path, {'pause': None},
+                                           user='demo').status_int)
+        resp = self.compute('POST', path, {'pause': None}, user='demo')
+        self.assertFault(resp, 409, "Cannot 'pause' instance %s while it is "
+                         'in vm_state paused' % BUSY2)
+        self.compute('POST', path, {'unpause': None}, user='demo')
+        self.compute('POST', path, {'lock': None}, user='demo')
+        resp = self.compute('POST', path, {'pause': None}, user='demo')
+        self.assertFault(resp, 409, 'Instance %s is locked' % BUSY2)
+        resp = self.compute('GET', '/servers/%s' % BUSY2, version='2.9',
+                            user='demo')
+        self.assertTrue(json.loads(resp.body)['server']['locked'])
+
+    def test_migrate_live_schemas(self):
+        path = '/servers/%s/action' % BUSY2
+        resp = self.compute('POST', path, {'os-migrateLive': {
+            'host': None, 'block_migration': 'auto'}}, version='2.24')
+        self.assertEqual(400, resp.status_int)
+        resp = self.compute('POST', path, {'os-migrateLive': {
+            'host': None, 'block_migration': False, 'force': True}},
+            version='2.30')
+        self.assertFault(resp, 400,
+                         "Can't force to a non-provided destination")
+        resp = self.compute('POST', path, {'os-migrateLive': {
+            'host': None, 'block_migration': False, 'force': False}},
+            version='2.68')
+        self.assertFault(resp, 400, "Invalid input for field/attribute "
+                         "os-migrateLive. Value: {'host': None, "
+                         "'block_migration': False, 'force': False}. "
+                         "Additional properties are not allowed ('force' "
+                         "was unexpected)")
+
+    def test_migrate_live_to_unknown_host(self):
+        path = '/servers/%s/action' % BUSY2
+        body = {'os-migrateLive': {'host': 'nowhere',
+                                   'block_migration': False}}
+        resp = self.compute('POST', path, body, version='2.25')
+        self.assertFault(resp, 400, 'Compute host nowhere could not be '
+                         'found.')
+        resp = self.compute('POST', path, body, version='2.34')
+        self.assertEqual(202, resp.status_int)
+        migration = json.loads(self.compute(
+            'GET', '/os-migrations?instance_uuid=%s' % BUSY2).body)[
+            'migrations'][0]
+        self.assertEqual('error', migration['status'])
+
+    def test_idle_vm_converges_by_itself(self):
+        path = '/servers/%s/action' % IDLE
+        self.assertEqual(202, self.compute('POST', path, {'os-migrateLive': {
+            'host': None, 'block_migration': 'auto'}},
+            version='2.25').status_int)
+        self.wall.advance(30)
+        resp = self.compute('GET', '/servers/%s' % IDLE)
+        server = json.loads(resp.body)['server']
+        self.assertEqual(('ACTIVE', 'compute-2'),
+                         (server['status'], server['OS-EXT-SRV-ATTR:host']))
+
+
+class TestPolicyFile(base.RefServerTestCase):
+    def setUp(self):
+        handle, self.policy_file = tempfile.mkstemp(suffix='.yaml')
+        with os.fdopen(handle, 'w') as stream:
+            stream.write('"os_compute_api:servers:migrations:show": '
+                         '"rule:project_manager_or_admin"\n'
+                         '"os_compute_api:servers:migrations:force_complete":'
+                         ' "rule:context_is_admin"\n')
+        self.addCleanup(os.unlink, self.policy_file)
+        super().setUp()
+
+    def test_overrides_apply(self):
+        resp = self.compute('GET', '/servers/%s/migrations/1' % BUSY,
+                            version='2.23', user='demo-manager')
+        self.assertEqual(200, resp.status_int)
+        resp = self.compute('POST', '/servers/%s/migrations/1/action' % BUSY,
+                            {'force_complete': None}, version='2.22',
+                            user='demo-manager')
+        self.assertEqual(403, resp.status_int)

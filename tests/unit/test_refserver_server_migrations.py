@@ -1,0 +1,314 @@
+"""force_complete, abort, index and show: each row of the reference tables."""
+
+import json
+import os
+
+import fixtures
+
+from novaclient_force.refserver import notifier
+from tests.unit import test_refserver_api as base
+from tests.unit.test_refserver_api import BUSY, BUSY2, LOCKED, MISSING, PAUSED
+
+FORCE = {'force_complete': None}
+
+
+def _path(server, migration=1):
+    return '/servers/%s/migrations/%s/action' % (server, migration)
+
+
+class TestForceCompleteTable(base.RefServerTestCase):
+    def force(self, server=BUSY, migration=1, body=FORCE, version='2.22',
+              **kwargs):
+        return self.compute('POST', _path(server, migration), body,
+                            version=version, **kwargs)
+
+    def test_00_no_token(self):
+        self.assertEqual(401, self.force(token=None).status_int)
+
+    def test_0b_unsupported_content_type(self):
+        resp = self.force(headers={'Content-Type': 'text/xml'})
+        self.assertFault(resp, 415, 'Unsupported Content-Type')
+
+    def test_0b_text_plain_is_parsed_as_json(self):
+        resp = self.force(headers={'Content-Type': 'text/plain'})
+        self.assertEqual(202, resp.status_int, resp.body)
+
+    def test_0c_dispatch_errors_come_before_the_version_check(self):
+        for raw in (b'not json', b'', b'{"a": 1, "b": 2}'):
+            resp = self.force(raw=raw, version='2.21')
+            self.assertFault(resp, 400, 'Malformed request body')
+        resp = self.force(body={'force_completed': None})
+        self.assertFault(resp, 400,
+                         'There is no such action: force_completed')
+        for raw in (b'null', b'["x"]', b'"x"'):
+            resp = self.force(raw=raw)
+            self.assertFault(resp, 404, 'The resource could not be found.')
+
+    def test_0d_url_project_mismatch(self):
+        other = '0123456789abcdef0123456789abcdef'
+        resp = self.compute('POST', '/%s%s' % (other, _path(BUSY)), FORCE,
+                            version='2.22')
+        self.assertEqual(400, resp.status_int)
+        self.assertIn("URL's project_id '%s'" % other,
+                      json.loads(resp.body)['badRequest']['message'])
+
+    def test_url_with_own_project_works(self):
+        project = self.admin_project()
+        resp = self.compute('POST', '/%s%s' % (project, _path(BUSY)), FORCE,
+                            version='2.22')
+        self.assertEqual(202, resp.status_int, resp.body)
+
+    def admin_project(self):
+        resp = self.request('GET', '/identity/v3/auth/tokens',
+                            headers={'X-Subject-Token': self.token()})
+        return json.loads(resp.body)['token']['project']['id']
+
+    def test_1_below_222_is_404_even_with_a_bad_schema(self):
+        resp = self.force(version='2.21')
+        self.assertFault(resp, 404, 'The resource could not be found.')
+        self.assertEqual('compute 2.21',
+                         resp.headers['OpenStack-API-Version'])
+        resp = self.force(body={'force_complete': {}}, version='2.21')
+        self.assertEqual(404, resp.status_int)
+
+    def test_2_schema_before_server_lookup(self):
+        resp = self.force(server=MISSING, body={'force_complete': {}})
+        self.assertFault(resp, 400, 'Invalid input for field/attribute '
+                         "force_complete. Value: {}. {} is not of type "
+                         "'null'")
+
+    def test_3_unknown_other_project_and_not_uuid(self):
+        for server in (MISSING, base.ALT, 'busy-vm'):
+            resp = self.force(server=server, user='demo-manager')
+            self.assertFault(resp, 404, 'Instance %s could not be found.'
+                             % server)
+
+    def test_4_policy(self):
+        for user in ('demo', 'demo-reader'):
+            resp = self.force(user=user)
+            self.assertFault(resp, 403, "Policy doesn't allow os_compute_api"
+                             ':servers:migrations:force_complete to be '
+                             'performed.')
+
+    def test_5_locked_for_manager_not_for_admin(self):
+        resp = self.force(server=LOCKED, migration=2, user='demo-manager')
+        self.assertFault(resp, 409, 'Instance %s is locked' % LOCKED)
+        self.assertEqual(202, self.force(server=LOCKED,
+                                         migration=2).status_int)
+
+    def test_6_paused_server(self):
+        resp = self.force(server=PAUSED, migration=3)
+        self.assertFault(resp, 409, "Cannot 'force_complete' instance %s "
+                         'while it is in vm_state paused' % PAUSED)
+
+    def test_7_not_migrating_gets_the_generic_text(self):
+        resp = self.force(server=BUSY2)
+        self.assertFault(resp, 409, "Instance %s is in an invalid state for "
+                         "'force_complete'" % BUSY2)
+
+    def test_9_migration_not_found_is_400(self):
+        for migration in ('99', 'abc', '2'):
+            resp = self.force(migration=migration)
+            self.assertFault(resp, 400, 'Migration %s not found for '
+                             'instance %s' % (migration, BUSY))
+
+    def test_10_only_running_passes(self):
+        self.start_migration(BUSY2)
+        resp = self.force(server=BUSY2, migration=4)
+        self.assertFault(resp, 400, 'Migration 4 state of instance %s is '
+                         'queued. Cannot force complete while the migration '
+                         'is in this state.' % BUSY2)
+
+    def start_migration(self, server):
+        resp = self.compute('POST', '/servers/%s/action' % server,
+                            {'os-migrateLive': {'host': None,
+                                                'block_migration': 'auto'}},
+                            version='2.30')
+        self.assertEqual(202, resp.status_int, resp.body)
+
+    def test_11_accepted_then_completes_on_the_destination(self):
+        resp = self.force(user='demo-manager')
+        self.assertEqual(202, resp.status_int)
+        self.assertEqual(b'', resp.body)
+        request_id = resp.headers['x-openstack-request-id']
+        server = self.show_server(BUSY)
+        self.assertEqual('MIGRATING', server['status'])
+        self.wall.advance(30)
+        server = self.show_server(BUSY)
+        self.assertEqual(('ACTIVE', 'compute-2', None),
+                         (server['status'], server['OS-EXT-SRV-ATTR:host'],
+                          server['OS-EXT-STS:task_state']))
+        action = self.action(BUSY, request_id)
+        self.assertEqual('live_migration_force_complete', action['action'])
+        self.assertEqual([('compute_live_migration_force_complete',
+                           'Success')],
+                         [(e['event'], e['result']) for e in action['events']])
+        migration = json.loads(self.compute(
+            'GET', '/os-migrations?instance_uuid=%s' % BUSY,
+            version='2.59').body)['migrations'][0]
+        self.assertEqual('completed', migration['status'])
+        self.assertNotIn('links', migration)
+        # Finished: the task state is back to None, so 409 rather than 400.
+        resp = self.force()
+        self.assertEqual(409, resp.status_int)
+
+    def show_server(self, server):
+        resp = self.compute('GET', '/servers/%s' % server, version='2.80')
+        return json.loads(resp.body)['server']
+
+    def action(self, server, request_id):
+        resp = self.compute('GET', '/servers/%s/os-instance-actions/%s'
+                            % (server, request_id), version='2.84')
+        return json.loads(resp.body)['instanceAction']
+
+
+class TestAbort(base.RefServerTestCase):
+    def abort(self, server=BUSY, migration=1, version='2.24', **kwargs):
+        return self.compute('DELETE', '/servers/%s/migrations/%s'
+                            % (server, migration), version=version, **kwargs)
+
+    def test_below_224_is_404(self):
+        self.assertEqual(404, self.abort(version='2.23').status_int)
+
+    def test_abort_cancels_and_server_stays_on_source(self):
+        resp = self.abort(user='demo-manager')
+        self.assertEqual(202, resp.status_int, resp.body)
+        self.wall.advance(5)
+        resp = self.compute('GET', '/servers/%s' % BUSY, version='2.80')
+        server = json.loads(resp.body)['server']
+        self.assertEqual(('ACTIVE', 'compute-1'),
+                         (server['status'], server['OS-EXT-SRV-ATTR:host']))
+        migration = json.loads(self.compute(
+            'GET', '/os-migrations?instance_uuid=%s' % BUSY,
+            version='2.80').body)['migrations'][0]
+        self.assertEqual('cancelled', migration['status'])
+
+    def test_not_found_is_404(self):
+        resp = self.abort(migration=42)
+        self.assertFault(resp, 404, 'Migration 42 not found for instance %s'
+                         % BUSY)
+
+    def test_locked_uses_the_generic_text(self):
+        resp = self.abort(server=LOCKED, migration=2, user='demo-manager')
+        self.assertFault(resp, 409, "Instance %s is in an invalid state for "
+                         "'abort live migration'" % LOCKED)
+
+    def test_queued_needs_265(self):
+        self.compute('POST', '/servers/%s/action' % BUSY2,
+                     {'os-migrateLive': {'host': 'compute-3',
+                                         'block_migration': False}},
+                     version='2.68')
+        resp = self.abort(server=BUSY2, migration=4, version='2.64')
+        self.assertFault(resp, 400, 'Migration 4 state of instance %s is '
+                         'queued. Cannot abort live migration while the '
+                         'migration is in this state.' % BUSY2)
+        resp = self.abort(server=BUSY2, migration=4, version='2.65')
+        self.assertEqual(202, resp.status_int)
+
+    def test_force_complete_still_accepted_during_abort(self):
+        self.assertEqual(202, self.abort().status_int)
+        resp = self.compute('POST', _path(BUSY), FORCE, version='2.22')
+        self.assertEqual(202, resp.status_int)
+
+
+class TestIndexAndShow(base.RefServerTestCase):
+    def test_index_fields_per_version(self):
+        expected = {
+            '2.23': 16, '2.59': 17, '2.80': 19}
+        for version, count in expected.items():
+            resp = self.compute('GET', '/servers/%s/migrations' % BUSY,
+                                version=version)
+            migrations = json.loads(resp.body)['migrations']
+            self.assertEqual(1, len(migrations))
+            self.assertEqual(count, len(migrations[0]), version)
+
+    def test_index_hides_hosts_from_managers(self):
+        resp = self.compute('GET', '/servers/%s/migrations' % BUSY,
+                            version='2.80', user='demo-manager')
+        migration = json.loads(resp.body)['migrations'][0]
+        self.assertIsNone(migration['dest_compute'])
+        self.assertIn('source_node', migration)
+
+    def test_show_is_admin_only(self):
+        resp = self.compute('GET', '/servers/%s/migrations/1' % BUSY,
+                            version='2.23', user='demo-manager')
+        self.assertEqual(403, resp.status_int)
+
+    def test_show_404_texts_in_order(self):
+        resp = self.compute('GET', '/servers/%s/migrations/1' % MISSING,
+                            version='2.23')
+        self.assertFault(resp, 404, 'Instance %s could not be found.'
+                         % MISSING)
+        resp = self.compute('GET', '/servers/%s/migrations/9' % BUSY,
+                            version='2.23')
+        self.assertFault(resp, 404, 'In-progress live migration 9 is not '
+                         'found for server %s.' % BUSY)
+        self.compute('DELETE', '/servers/%s/migrations/1' % BUSY,
+                     version='2.24')
+        self.wall.advance(5)
+        resp = self.compute('GET', '/servers/%s/migrations/1' % BUSY,
+                            version='2.23')
+        self.assertFault(resp, 404, 'Live migration 1 for server %s is not '
+                         'in progress.' % BUSY)
+
+    def test_query_rejected_from_2102(self):
+        resp = self.compute('GET', '/servers/%s/migrations?x=1' % BUSY,
+                            version='2.101')
+        self.assertEqual(200, resp.status_int)
+        resp = self.compute('GET', '/servers/%s/migrations?x=1' % BUSY,
+                            version='2.102')
+        self.assertEqual(400, resp.status_int)
+
+    def test_bytes_are_null_before_first_stats_save(self):
+        self.compute('POST', '/servers/%s/action' % BUSY2,
+                     {'os-migrateLive': {'host': None,
+                                         'block_migration': False,
+                                         'disk_over_commit': False}})
+        self.wall.advance(2)
+        resp = self.compute('GET', '/servers/%s/migrations' % BUSY2,
+                            version='2.23')
+        migration = json.loads(resp.body)['migrations'][0]
+        self.assertEqual('running', migration['status'])
+        self.assertIsNone(migration['memory_total_bytes'])
+
+
+class TestNotifications(base.RefServerTestCase):
+    def setUp(self):
+        super().setUp()
+        self.path = self.useFixture(fixtures.TempDir()).join('notes.jsonl')
+        self.services.notifier = notifier.Notifier(self.path)
+
+    def events(self):
+        with open(self.path) as stream:
+            return [json.loads(line)['event_type'] for line in stream]
+
+    def test_force_complete_then_post_migration(self):
+        resp = self.compute('POST', _path(BUSY), FORCE, version='2.22')
+        self.assertEqual(202, resp.status_int)
+        self.assertEqual(['instance.live_migration_force_complete.start',
+                          'instance.live_migration_force_complete.end'],
+                         self.events())
+        self.wall.advance(30)
+        self.compute('GET', '/servers/%s' % BUSY)
+        self.assertEqual(['instance.live_migration_post.start',
+                          'instance.live_migration_post_dest.start',
+                          'instance.live_migration_post_dest.end',
+                          'instance.live_migration_post.end'],
+                         self.events()[2:])
+
+    def test_refused_request_emits_nothing(self):
+        self.compute('POST', _path(BUSY2), FORCE, version='2.22')
+        self.assertFalse(os.path.exists(self.path))
+
+    def test_abort_then_rollback(self):
+        self.compute('DELETE', '/servers/%s/migrations/1' % BUSY,
+                     version='2.24')
+        self.wall.advance(5)
+        self.compute('GET', '/servers/%s/migrations' % BUSY, version='2.23')
+        self.assertEqual(['instance.live_migration_abort.start',
+                          'instance.live_migration_abort.end',
+                          'instance.live_migration_rollback.start',
+                          'instance.live_migration_rollback_dest.start',
+                          'instance.live_migration_rollback_dest.end',
+                          'instance.live_migration_rollback.end'],
+                         self.events())

@@ -1,0 +1,211 @@
+"""Nova's answers become typed, actionable, one-line errors."""
+
+import requests
+import urllib3
+from keystoneauth1 import fixture as ksa_fixture
+
+from novaclient_force import exceptions
+from tests.unit import sdk_fakes as f
+
+ACTION = f.COMPUTE + '/servers/%s/migrations/7/action' % f.SERVER
+STATE = ('Migration 7 state of instance %s is %%s. Cannot force complete '
+         'while the migration is in this state.' % f.SERVER)
+REFUSED = requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(
+    None, '/x', urllib3.exceptions.NewConnectionError(
+        None, 'Failed to establish a new connection: [Errno 111] '
+        'Connection refused')))
+
+# (status, fault key, Nova's text, expected class, advice fragment)
+CASES = [
+    (400, 'badRequest', STATE % 'queued', exceptions.MigrationNotRunning,
+     'wait until it is running, or abort it'),
+    (400, 'badRequest', STATE % 'preparing', exceptions.MigrationNotRunning,
+     'is preparing, not running yet'),
+    (400, 'badRequest', STATE % 'running (post-copy)',
+     exceptions.AlreadyPostCopy, 'already switched to post-copy'),
+    (400, 'badRequest', STATE % 'completed', exceptions.MigrationNotRunning,
+     'already completed'),
+    (400, 'badRequest', 'Migration 7 not found for instance %s' % f.SERVER,
+     exceptions.MigrationNotFound, 'has no migration 7'),
+    (409, 'conflictingRequest',
+     "Instance %s is in an invalid state for 'force_complete'" % f.SERVER,
+     exceptions.ServerNotMigrating, 'is not being live-migrated'),
+    (409, 'conflictingRequest', "Cannot 'force_complete' instance %s while "
+     "it is in vm_state paused" % f.SERVER, exceptions.ServerNotMigrating,
+     'is paused'),
+    (409, 'conflictingRequest', 'Instance %s is locked' % f.SERVER,
+     exceptions.ServerLocked, 'openstack server unlock'),
+    (403, 'forbidden', "Policy doesn't allow os_compute_api:servers:"
+     "migrations:force_complete to be performed.", exceptions.PolicyRefused,
+     "manager role on the server's project"),
+    (404, 'itemNotFound', 'Instance %s could not be found.' % f.SERVER,
+     exceptions.ServerNotFound, 'belongs to another project'),
+    (500, 'computeFault', 'Unexpected API Error. Please report this.\n'
+     "<class 'KeyError'>", exceptions.ServiceError, 'HTTP 500'),
+]
+
+
+class TestNovaAnswers(f.SDKTestCase):
+
+    def test_each_answer_maps_to_its_error(self):
+        for status, key, text, cls, advice in CASES:
+            self.requests.post(ACTION, headers={
+                'x-openstack-request-id': 'req-1'}, **f.fault(status, key,
+                                                             text))
+            exc = self.assertRaises(
+                cls, self.client().server_migrations.force_complete,
+                f.SERVER, 7)
+            self.assertIs(cls, type(exc), text)
+            self.assertIn(advice, str(exc))
+            self.assertEqual(' '.join(text.split()), exc.nova_message)
+            self.assertNotIn('\n', str(exc))
+            self.assertEqual(status, exc.http_status)
+            self.assertEqual('req-1', exc.request_id)
+
+    def test_policy_refusal_names_the_policy(self):
+        self.requests.post(ACTION, **f.fault(
+            403, 'forbidden', "Policy doesn't allow os_compute_api:servers:"
+            "migrations:force_complete to be performed."))
+        exc = self.assertRaises(
+            exceptions.PolicyRefused,
+            self.client().server_migrations.force_complete, f.SERVER, 7)
+        self.assertIn('os_compute_api:servers:migrations:force_complete',
+                      str(exc))
+        self.assertIn('admin role', str(exc))
+
+    def test_keystonemiddleware_401(self):
+        self.requests.post(ACTION, status_code=401, json={'error': {
+            'code': 401, 'title': 'Unauthorized', 'message':
+            'The request you have made requires authentication.'}})
+        exc = self.assertRaises(
+            exceptions.Unauthorized,
+            self.client().server_migrations.force_complete, f.SERVER, 7)
+        self.assertEqual('The request you have made requires '
+                         'authentication.', exc.nova_message)
+
+    def test_keystone_refuses_the_password(self):
+        self.requests.post(f.AUTH_URL + '/auth/tokens', status_code=401,
+                           json={'error': {'code': 401, 'message': 'no'}})
+        exc = self.assertRaises(
+            exceptions.Unauthorized,
+            self.client().server_migrations.force_complete, f.SERVER, 7)
+        self.assertNotIn('secret', str(exc))
+
+    def test_webob_404_is_not_taken_for_a_missing_server(self):
+        self.requests.post(ACTION, status_code=404, json={
+            'message': 'The resource could not be found.<br /><br />\n\n\n',
+            'code': '404 Not Found', 'title': 'Not Found'})
+        exc = self.assertRaises(
+            exceptions.ForceCompleteError,
+            self.client().server_migrations.force_complete, f.SERVER, 7)
+        self.assertIs(exceptions.ForceCompleteError, type(exc))
+        self.assertEqual('The resource could not be found.',
+                         exc.nova_message)
+
+
+class TestConnectionErrors(f.SDKTestCase):
+
+    def test_refused_post_is_retried_then_sent(self):
+        manager = self.manager()
+        self.requests.post(ACTION, [{'exc': REFUSED}, {'status_code': 202}])
+        result = manager.force_complete(f.SERVER, 7)
+        self.assertEqual('accepted', result.status)
+        self.assertEqual(2, len(self.compute_calls()))
+        self.assertEqual([0.5], self.clock.sleeps)
+
+    def test_refused_until_retries_run_out(self):
+        manager = self.manager()
+        self.requests.post(ACTION, exc=REFUSED)
+        exc = self.assertRaises(exceptions.EndpointUnreachable,
+                                manager.force_complete, f.SERVER, 7)
+        self.assertEqual('Cannot reach http://nova.test (Connection '
+                         'refused)', str(exc))
+        self.assertEqual(6, exc.exit_code)
+        self.assertEqual(5, len(self.compute_calls()))
+
+    def test_post_never_retried_after_a_read_timeout(self):
+        manager = self.manager()
+        self.requests.post(ACTION, exc=requests.exceptions.ReadTimeout('x'))
+        exc = self.assertRaises(exceptions.EndpointUnreachable,
+                                manager.force_complete, f.SERVER, 7)
+        self.assertEqual(1, len(self.compute_calls()))
+        self.assertIn('may have been applied', str(exc))
+        self.assertIn('openstack server migration list --server %s'
+                      % f.SERVER, str(exc))
+
+    def test_post_never_retried_on_503(self):
+        manager = self.manager()
+        self.requests.post(ACTION, **f.fault(503, 'serviceUnavailable',
+                                             'down'))
+        self.assertRaises(exceptions.ServiceError, manager.force_complete,
+                          f.SERVER, 7)
+        self.assertEqual(1, len(self.compute_calls()))
+
+    def test_reads_are_retried_on_503_and_connection_errors(self):
+        manager = self.manager()
+        self.requests.get(f.COMPUTE + '/servers/%s/migrations' % f.SERVER, [
+            f.fault(503, 'serviceUnavailable', 'busy'),
+            {'exc': requests.exceptions.ReadTimeout('slow')},
+            {'json': {'migrations': [f.migration_row()]}}])
+        self.requests.post(ACTION, status_code=202)
+        result = manager.force_complete(f.SERVER)
+        self.assertEqual(7, result.migration)
+        self.assertEqual([0.5, 1.0], self.clock.sleeps)
+
+    def test_tls_failure(self):
+        manager = self.manager()
+        self.requests.post(ACTION, exc=requests.exceptions.SSLError(
+            '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed '
+            '(_ssl.c:1006)'))
+        exc = self.assertRaises(exceptions.EndpointUnreachable,
+                                manager.force_complete, f.SERVER, 7)
+        self.assertIn('TLS error', str(exc))
+        self.assertEqual(1, len(self.compute_calls()))
+
+    def test_keystone_unreachable_names_it(self):
+        self.requests.post(f.AUTH_URL + '/auth/tokens', exc=REFUSED)
+        exc = self.assertRaises(
+            exceptions.EndpointUnreachable,
+            self.manager().force_complete, f.SERVER, 7)
+        self.assertIn('http://keystone.test', str(exc))
+
+    def test_no_compute_in_catalog(self):
+        token = ksa_fixture.V3Token()
+        token.set_project_scope()
+        self.requests.post(f.AUTH_URL + '/auth/tokens', json=token,
+                           headers={'X-Subject-Token': 't'})
+        exc = self.assertRaises(
+            exceptions.ForceCompleteError,
+            self.client().server_migrations.force_complete, f.SERVER, 7)
+        self.assertIn('no compute endpoint', str(exc))
+        self.assertEqual([], self.compute_calls())
+
+
+class TestAbortAnswers(f.SDKTestCase):
+
+    def abort(self, status, key, text):
+        self.requests.delete(ACTION.rsplit('/', 1)[0], **f.fault(
+            status, key, text))
+        return self.assertRaises(
+            exceptions.ForceCompleteError,
+            self.client().server_migrations.live_migration_abort,
+            f.SERVER, 7)
+
+    def test_queued_on_an_old_cloud(self):
+        exc = self.abort(400, 'badRequest', 'Migration 7 state of instance '
+                         '%s is queued. Cannot abort live migration while '
+                         'the migration is in this state.' % f.SERVER)
+        self.assertIsInstance(exc, exceptions.MigrationNotRunning)
+        self.assertIn('2.65', str(exc))
+
+    def test_missing_migration_is_404_for_abort(self):
+        exc = self.abort(404, 'itemNotFound', 'Migration 7 not found for '
+                         'instance %s' % f.SERVER)
+        self.assertIsInstance(exc, exceptions.MigrationNotFound)
+
+    def test_invalid_state(self):
+        exc = self.abort(409, 'conflictingRequest', "Instance %s is in an "
+                         "invalid state for 'abort live migration'"
+                         % f.SERVER)
+        self.assertIsInstance(exc, exceptions.ServerNotMigrating)
+        self.assertIn('nothing to abort', str(exc))

@@ -1,0 +1,234 @@
+"""Waiting for the real outcome: the pure loop, then each outcome."""
+
+import testtools
+
+from novaclient_force import outcome, waiting
+from tests.unit import sdk_fakes as f
+
+INDEX = f.COMPUTE + '/servers/%s/migrations' % f.SERVER
+ACTION = f.COMPUTE + '/servers/%s/migrations/7/action' % f.SERVER
+OS_MIGRATIONS = f.COMPUTE + '/os-migrations'
+ACTIONS = f.COMPUTE + '/servers/%s/os-instance-actions' % f.SERVER
+
+
+class TestLoop(testtools.TestCase):
+
+    def test_backs_off_to_the_cap_and_stops_when_done(self):
+        clock = f.FakeClock()
+        readings = iter([waiting.Reading('running')] * 7 +
+                        [waiting.Reading('completed', done=True)])
+        seen = []
+        reading, elapsed = waiting.wait_for_outcome(
+            lambda deadline: next(readings), clock=clock, sleep=clock.sleep,
+            progress=lambda r, e: seen.append(e))
+        self.assertTrue(reading.done)
+        self.assertEqual([0.5, 1.0, 2.0, 4.0, 5.0, 5.0, 5.0], clock.sleeps)
+        self.assertEqual(7, len(seen))
+        self.assertEqual(22.5, elapsed)
+
+    def test_times_out_with_a_last_look_at_the_deadline(self):
+        clock = f.FakeClock()
+        deadlines = []
+
+        def read(deadline):
+            deadlines.append(deadline)
+            return waiting.Reading('running')
+
+        reading, elapsed = waiting.wait_for_outcome(
+            read, timeout=3, clock=clock, sleep=clock.sleep)
+        self.assertFalse(reading.done)
+        self.assertEqual([0.5, 1.0, 1.5], clock.sleeps)
+        self.assertEqual(3, elapsed)
+        self.assertEqual({103.0}, set(deadlines))
+
+    def test_zero_timeout_reads_once(self):
+        clock = f.FakeClock()
+        calls = []
+        waiting.wait_for_outcome(
+            lambda d: calls.append(d) or waiting.Reading('running'),
+            timeout=0, clock=clock, sleep=clock.sleep)
+        self.assertEqual(1, len(calls))
+        self.assertEqual([], clock.sleeps)
+
+
+class WaitCase(f.SDKTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.requests.post(ACTION, status_code=202)
+        self.events = []
+
+    def index(self, *responses):
+        self.requests.get(INDEX, [{'json': {'migrations': rows}}
+                                  for rows in responses])
+
+    def os_migrations(self, *statuses, **kwargs):
+        self.requests.get(OS_MIGRATIONS, [
+            {'json': {'migrations': [f.os_migration_row(status=s)]}}
+            for s in statuses], **kwargs)
+
+    def force(self, timeout=60):
+        return self.manager().force_complete(
+            f.SERVER, 7, wait=True, timeout=timeout,
+            progress=self.events.append)
+
+
+class TestOutcomes(WaitCase):
+
+    def test_completed_with_progress_events(self):
+        self.index([f.migration_row(processed=10, remaining=90, total=100)],
+                   [f.migration_row(processed=80, remaining=20, total=100)],
+                   [])
+        self.os_migrations('completed')
+        result = self.force()
+        self.assertEqual(outcome.COMPLETED, result.status)
+        self.assertEqual('completed on compute-2', result.reason)
+        self.assertEqual('completed', result.migration_status)
+        self.assertEqual(0, result.exit_code)
+        self.assertEqual([(10, 90, 100), (80, 20, 100)], [
+            (e.memory_processed_bytes, e.memory_remaining_bytes,
+             e.memory_total_bytes) for e in self.events])
+        self.assertEqual({'running'}, {e.status for e in self.events})
+        self.assertEqual(f.SERVER, self.events[0].server)
+        self.assertEqual(7, self.events[0].migration)
+        self.assertEqual([0.5, 1.0], self.clock.sleeps)
+        query = self.requests.request_history[-1].qs
+        self.assertEqual([f.SERVER], query['instance_uuid'])
+        self.assertEqual(['live-migration'], query['migration_type'])
+
+    def test_post_copy_is_followed_until_it_completes(self):
+        self.index([])
+        self.os_migrations('running (post-copy)', 'completed')
+        result = self.force()
+        self.assertEqual(outcome.COMPLETED, result.status)
+        self.assertEqual(['running (post-copy)'],
+                         [e.status for e in self.events])
+        # Out of the index once: not read again.
+        self.assertEqual(1, [p for _, p in self.compute_calls()].count(
+            '/compute/v2.1/servers/%s/migrations' % f.SERVER))
+
+    def test_failed_carries_the_clouds_reason(self):
+        self.index([])
+        self.os_migrations('failed')
+        self.requests.get(ACTIONS, json={'instanceActions': [
+            {'action': 'live_migration_force_complete',
+             'request_id': 'req-fc'},
+            {'action': 'live-migration', 'request_id': 'req-lm'}]})
+        self.requests.get(ACTIONS + '/req-lm', json={'instanceAction': {
+            'events': [{'event': 'compute_live_migration', 'result': 'Error',
+                        'traceback': 'Traceback...\n  File x\n'
+                        'libvirt.libvirtError: operation failed\n'}]}})
+        self.requests.get(ACTIONS + '/req-fc', json={'instanceAction': {
+            'events': [{'event': 'compute_live_migration_force_complete',
+                        'result': 'Success'}]}})
+        result = self.force()
+        self.assertEqual(outcome.FAILED, result.status)
+        self.assertEqual(3, result.exit_code)
+        self.assertEqual('failed: compute_live_migration: Error '
+                         '(libvirt.libvirtError: operation failed)',
+                         result.reason)
+
+    def test_error_status_is_failed(self):
+        self.index([])
+        self.os_migrations('error')
+        self.requests.get(ACTIONS, json={'instanceActions': []})
+        result = self.force()
+        self.assertEqual(outcome.FAILED, result.status)
+        self.assertIn('no error event', result.reason)
+
+    def test_cancelled(self):
+        self.index([])
+        self.os_migrations('cancelled')
+        result = self.force()
+        self.assertEqual(outcome.CANCELLED, result.status)
+        self.assertEqual(4, result.exit_code)
+
+    def test_timed_out_says_how_to_follow(self):
+        self.index([f.migration_row()])
+        result = self.force(timeout=10)
+        self.assertEqual(outcome.TIMED_OUT, result.status)
+        self.assertEqual(5, result.exit_code)
+        self.assertIn('may still finish', result.reason)
+        self.assertIn('openstack server migration show %s 7' % f.SERVER,
+                      result.reason)
+        self.assertEqual(10, sum(self.clock.sleeps))
+        self.assertEqual('running', result.migration_status)
+
+    def test_wait_without_forcing(self):
+        self.index([])
+        self.os_migrations('completed')
+        result = self.manager().wait(f.SERVER, 7)
+        self.assertEqual(outcome.COMPLETED, result.status)
+        self.assertNotIn('POST', [m for m, _ in self.compute_calls()])
+
+    def test_reads_during_the_wait_are_retried(self):
+        self.requests.get(INDEX, [f.fault(503, 'serviceUnavailable', 'x'),
+                                  {'json': {'migrations': []}}])
+        self.os_migrations('completed')
+        self.assertEqual(outcome.COMPLETED, self.force().status)
+        self.assertEqual([0.5], self.clock.sleeps)
+
+
+class TestOutcomesAsManager(WaitCase):
+    """A project manager may not read /os-migrations across projects."""
+
+    roles = ('manager', 'member', 'reader')
+    refused = f.fault(403, 'forbidden', "Policy doesn't allow os_compute_api"
+                      ":os-migrations:index:all_projects to be performed.")
+
+    def server(self, task_state):
+        self.requests.get(f.COMPUTE + '/servers/%s' % f.SERVER, json={
+            'server': {'id': f.SERVER, 'status': 'ACTIVE',
+                       'OS-EXT-STS:task_state': task_state}})
+
+    def actions(self, *actions, events=()):
+        self.requests.get(ACTIONS, json={'instanceActions': list(actions)})
+        self.requests.get(ACTIONS + '/req-lm', json={'instanceAction': {
+            'events': list(events)}})
+
+    def test_own_project_filter_then_completed(self):
+        self.index([])
+        self.requests.get(OS_MIGRATIONS, [self.refused, {'json': {
+            'migrations': [f.os_migration_row(status='completed')]}}])
+        self.assertEqual(outcome.COMPLETED, self.force().status)
+        self.assertEqual([f.PROJECT], self.requests.request_history[-1]
+                         .qs['project_id'])
+
+    def test_completed_from_the_instance_actions(self):
+        self.index([])
+        self.requests.get(OS_MIGRATIONS, **self.refused)
+        self.server(None)
+        self.actions({'action': 'live-migration', 'request_id': 'req-lm'},
+                     events=[{'event': 'compute_post_live_migration_at_'
+                              'destination', 'result': 'Success'}])
+        result = self.force()
+        self.assertEqual(outcome.COMPLETED, result.status)
+
+    def test_still_migrating_then_cancelled(self):
+        self.index([])
+        self.requests.get(OS_MIGRATIONS, **self.refused)
+        self.requests.get(f.COMPUTE + '/servers/%s' % f.SERVER, [
+            {'json': {'server': {'OS-EXT-STS:task_state': 'migrating'}}},
+            {'json': {'server': {'OS-EXT-STS:task_state': None}}}])
+        self.actions(
+            {'action': 'live_migration_cancel', 'request_id': 'req-ab',
+             'start_time': '2026-01-01T10:05:00.000000'},
+            {'action': 'live-migration', 'request_id': 'req-lm',
+             'start_time': '2026-01-01T10:00:00.000000'},
+            events=[{'event': 'compute_rollback_live_migration_at_'
+                     'destination', 'result': 'Success'}])
+        result = self.force()
+        self.assertEqual(outcome.CANCELLED, result.status)
+        self.assertEqual(['migrating'], [e.status for e in self.events])
+
+    def test_failed_from_the_instance_actions(self):
+        self.index([])
+        self.requests.get(OS_MIGRATIONS, **self.refused)
+        self.server(None)
+        self.actions({'action': 'live-migration', 'request_id': 'req-lm'},
+                     events=[{'event': 'compute_live_migration',
+                              'result': 'Error', 'traceback': None}])
+        result = self.force()
+        self.assertEqual(outcome.FAILED, result.status)
+        self.assertEqual('failed: compute_live_migration: Error',
+                         result.reason)
