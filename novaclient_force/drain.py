@@ -50,8 +50,11 @@ def force_complete_host(compute, host, wait=False, timeout=None,
     ensure_pool_size(compute.session, concurrency)
     workers = min(concurrency, len(rows))
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        names = pool.submit(_server_names, compute, host)
         results = list(pool.map(
             lambda row: _force_one(compute, row, start), rows))
+    for result in results:
+        result.server_name = names.result().get(result.server, '')
     if wait:
         _HostWatch(compute, host, results, start).wait(timeout, progress)
     return results
@@ -84,6 +87,22 @@ def _force_one(compute, row, start):
         result.reason = 'Nova accepted the request'
     result.duration = compute.clock() - start
     return result
+
+
+def _server_names(compute, host):
+    """{server UUID: name} for the servers on ``host``, for the report.
+
+    One request, sent alongside the POSTs; names are a courtesy, so a
+    refusal (the ``host`` filter is admin-only) just leaves them blank.
+    """
+    try:
+        body = compute.get_json(
+            '/servers', negotiation.BASIC,
+            errors.Context('find', server='servers on %s' % host),
+            params={'host': host, 'all_tenants': '1'})
+    except exceptions.ForceCompleteError:
+        return {}
+    return {s.get('id'): s.get('name', '') for s in body.get('servers', ())}
 
 
 def ensure_pool_size(session, size):

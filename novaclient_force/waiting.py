@@ -90,14 +90,23 @@ def progress_event(server_id, migration_id, reading, elapsed):
                     reading.memory_total_bytes, elapsed)
 
 
-def follow_command(server, migration):
-    """How an operator follows a migration after we stop watching."""
-    return ('openstack server migration show %s %s' % (server, migration),
-            'openstack server migration list --server %s' % server)
+_FOLLOW = {
+    'openstack': ('openstack server migration show %(s)s %(m)s',
+                  'openstack server migration list --server %(s)s'),
+    'nova': ('nova server-migration-show %(s)s %(m)s',
+             'nova server-migration-list %(s)s'),
+}
 
 
-def timed_out_reason(server, migration, reading, timeout):
-    show, listing = follow_command(server, migration)
+def follow_command(server, migration, cli='openstack'):
+    """How an operator follows a migration after we stop watching, in the
+    words of the CLI they are using (``openstack`` or ``nova``)."""
+    values = {'s': server, 'm': migration}
+    return tuple(template % values for template in _FOLLOW[cli])
+
+
+def timed_out_reason(server, migration, reading, timeout, cli='openstack'):
+    show, listing = follow_command(server, migration, cli)
     return ('still %s after %gs; the migration may still finish: follow '
             'it with `%s` or `%s`' % (reading.status or 'in progress',
                                       timeout, show, listing))

@@ -30,10 +30,14 @@ class RefServerApp:
         if length is not None and length > MAX_BODY:
             return webob.exc.HTTPRequestEntityTooLarge(
                 explanation='Request is too large.')
+        try:
+            path = req.path_info
+        except UnicodeDecodeError:
+            # Not a path any route could match.
+            return webob.exc.HTTPNotFound()
         for prefix, app in (('/identity', self.identity),
                             ('/compute', self.compute)):
-            if req.path_info == prefix or req.path_info.startswith(
-                    prefix + '/'):
+            if path == prefix or path.startswith(prefix + '/'):
                 req.path_info_pop()
                 try:
                     return req.get_response(app)

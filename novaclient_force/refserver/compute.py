@@ -192,6 +192,13 @@ class ComputeApp:
 
     def _dispatch(self, req, route, args, url_project, context, version):
         context.version = version
+        try:
+            req.GET.mixed()
+        except UnicodeDecodeError:
+            # WebOb cannot decode it; Nova's stack would fail the same way
+            # deep inside, the reference server says so plainly instead.
+            raise faults.bad_request(
+                'Query string is not valid UTF-8') from None
         content_type = req.headers.get('Content-Type')
         if content_type is not None:
             media = content_type.split(';')[0].strip().lower()

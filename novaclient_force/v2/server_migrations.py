@@ -9,18 +9,35 @@ python-novaclient v2 Client; requests go over that client's keystoneauth
 session, so connections are shared.
 """
 
+import importlib
+
 from novaclient import base
 from novaclient.v2 import server_migrations as upstream
 
-from novaclient_force import (
-    drain,
-    errors,
-    exceptions,
-    negotiation,
-    outcome,
-    resolve,
-    waiting,
-)
+from novaclient_force import exceptions
+
+
+class _LazyModule:
+    """A novaclient_force module imported on first attribute access.
+
+    ``nova`` imports this module on every run (the extension installs the
+    manager), even for ``nova list``; the SDK logic loads only when one of
+    our methods runs.
+    """
+
+    def __init__(self, name):
+        self._name = 'novaclient_force.' + name
+
+    def __getattr__(self, attr):
+        return getattr(importlib.import_module(self._name), attr)
+
+
+drain = _LazyModule('drain')
+errors = _LazyModule('errors')
+negotiation = _LazyModule('negotiation')
+outcome = _LazyModule('outcome')
+resolve = _LazyModule('resolve')
+waiting = _LazyModule('waiting')
 
 ServerMigration = upstream.ServerMigration
 
@@ -36,6 +53,9 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
     """
 
     resource_class = ServerMigration
+    #: Which CLI's commands the "follow it with ..." hints name; the nova
+    #: extension sets 'nova'.
+    cli = 'openstack'
 
     def __init__(self, api, pinned=_FROM_API, clock=None, sleep=None):
         super().__init__(api)
@@ -120,7 +140,8 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
         mig = resolve.migration(self.compute, ref, migration)
         self._post(ref, mig)
         if not wait:
-            show, listing = waiting.follow_command(ref.label, mig.id)
+            show, listing = waiting.follow_command(ref.label, mig.id,
+                                                    self.cli)
             return outcome.Outcome(
                 ref.id, mig.id, outcome.ACCEPTED,
                 reason='Nova accepted the request; the outcome is not known '
@@ -173,8 +194,8 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
         if reading.done:
             result.reason = reading.reason
         else:
-            result.reason = waiting.timed_out_reason(ref.label, mig.id,
-                                                     reading, timeout)
+            result.reason = waiting.timed_out_reason(
+                ref.label, mig.id, reading, timeout, self.cli)
         return result
 
 

@@ -165,6 +165,7 @@ def live_migration_force_complete(cs, args):
         # below what the command needs is then reported as too old, not as
         # a version the user asked for.
         manager = ServerMigrationsManager(cs, pinned=None)
+    manager.cli = 'nova'
     try:
         result = manager.force_complete(args.server, migration)
         if args.wait:

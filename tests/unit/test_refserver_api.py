@@ -324,6 +324,34 @@ class TestRobustness(RefServerTestCase):
                             raw=b'\xff\xfe{', version='2.22')
         self.assertFault(resp, 400, 'Malformed request body')
 
+    def test_odd_input_never_gives_a_500(self):
+        cases = [
+            ('GET', '/servers/detail?name=%ff', {}),
+            ('GET', '/servers/%ff', {}),
+            ('GET', '/servers?limit=abc', {}),
+            ('GET', '/servers?marker=zzz', {}),
+            ('GET', '/os-migrations?changes-since=garbage',
+             {'version': '2.59'}),
+            ('GET', '/os-migrations?limit=-1', {'version': '2.59'}),
+            ('POST', '/servers/%s/action' % BUSY,
+             {'raw': b'{"os-migrateLive": 5}'}),
+            ('POST', '/servers/%s/action' % BUSY,
+             {'raw': b'{"lock": {"locked_reason": 5}}', 'version': '2.73'}),
+            ('DELETE', '/servers/%s/migrations/1' % BUSY,
+             {'raw': b'\xff', 'version': '2.24'}),
+            ('GET', '/servers',
+             {'headers': {'OpenStack-API-Version': 'compute'}}),
+        ]
+        for method, path, kwargs in cases:
+            resp = self.compute(method, path, **kwargs)
+            self.assertIn(resp.status_int, (200, 400, 404), path)
+            self.assertNotIn(b'Traceback', resp.body)
+        for raw in (b'\xff', b'{"auth": {"identity": {"methods": '
+                                b'["password"], "password": 5}}}'):
+            resp = self.request('POST', '/identity/v3/auth/tokens', raw=raw,
+                                token=None)
+            self.assertIn(resp.status_int, (400, 401))
+
     def test_unknown_route(self):
         self.assertEqual(404, self.compute('GET', '/nothing').status_int)
         self.assertEqual(404, self.request('GET', '/else').status_int)

@@ -21,6 +21,15 @@ def page(rows, next_marker=None):
 
 class TestDrain(f.SDKTestCase):
 
+    def setUp(self):
+        super().setUp()
+        self.requests.get(f.COMPUTE + '/servers', json={'servers': [
+            {'id': s, 'name': 'vm-%d' % i} for i, s in enumerate(SERVERS)]})
+
+    def listing_gets(self):
+        return [p for m, p in self.compute_calls()
+                if m == 'GET' and '/os-migrations' in p]
+
     def rows(self, status='running'):
         return [f.os_migration_row(10 + i, status=status, server=s)
                 for i, s in enumerate(SERVERS[:3])]
@@ -50,7 +59,7 @@ class TestDrain(f.SDKTestCase):
         self.assertEqual(['running'], first['status'])
         self.assertEqual(['live-migration'], first['migration_type'])
         self.assertNotIn('host', first)
-        gets = [p for m, p in self.compute_calls() if m == 'GET']
+        gets = self.listing_gets()
         self.assertEqual(2, len(gets))
         self.assertIn('marker=%s' % self.rows()[1]['uuid'], gets[1])
         self.assertEqual(3, [m for m, _ in self.compute_calls()]
@@ -63,6 +72,27 @@ class TestDrain(f.SDKTestCase):
         self.requests.post(action(SERVERS[0], 10), status_code=202)
         results = self.manager().force_complete_host('compute-1')
         self.assertEqual([10], [r.migration for r in results])
+
+    def test_server_names_come_from_one_host_listing(self):
+        self.requests.get(OS_MIGRATIONS, **page(self.rows()))
+        for i, server in enumerate(SERVERS[:3]):
+            self.requests.post(action(server, 10 + i), status_code=202)
+        results = self.manager().force_complete_host('compute-1')
+        self.assertEqual(['vm-0', 'vm-1', 'vm-2'],
+                         [r.server_name for r in results])
+        lookups = [p for m, p in self.compute_calls()
+                   if m == 'GET' and p.startswith('/compute/v2.1/servers?')]
+        self.assertEqual(1, len(lookups))
+        self.assertIn('host=compute-1', lookups[0])
+
+    def test_names_refused_leave_them_blank(self):
+        self.requests.get(f.COMPUTE + '/servers', **f.fault(
+            403, 'forbidden', 'Only admins may filter by host'))
+        self.requests.get(OS_MIGRATIONS, **page(self.rows()[:1]))
+        self.requests.post(action(SERVERS[0], 10), status_code=202)
+        results = self.manager().force_complete_host('compute-1')
+        self.assertEqual([(outcome.ACCEPTED, '')],
+                         [(r.status, r.server_name) for r in results])
 
     def test_no_migrations(self):
         self.requests.get(OS_MIGRATIONS, json={'migrations': []})
@@ -103,8 +133,7 @@ class TestDrain(f.SDKTestCase):
         self.assertEqual([outcome.COMPLETED, outcome.COMPLETED,
                           outcome.CANCELLED], [r.status for r in results])
         # One listing per poll, for all migrations.
-        self.assertEqual(3, [m for m, _ in self.compute_calls()]
-                         .count('GET'))
+        self.assertEqual(3, len(self.listing_gets()))
         self.assertEqual([(SERVERS[1], 11, 'running')],
                          [(e.server, e.migration, e.status)
                           for e in events])
@@ -118,8 +147,7 @@ class TestDrain(f.SDKTestCase):
             self.requests.post(action(server, 10 + i), status_code=202)
         results = self.manager().force_complete_host('compute-1', wait=True)
         self.assertEqual({outcome.COMPLETED}, {r.status for r in results})
-        self.assertEqual(2, [m for m, _ in self.compute_calls()]
-                         .count('GET'))
+        self.assertEqual(2, len(self.listing_gets()))
 
     def test_wait_times_out_per_migration(self):
         rows = self.rows()[:1]

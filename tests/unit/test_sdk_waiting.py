@@ -154,6 +154,16 @@ class TestOutcomes(WaitCase):
         self.assertEqual(10, sum(self.clock.sleeps))
         self.assertEqual('running', result.migration_status)
 
+    def test_timed_out_hint_speaks_the_callers_cli(self):
+        self.index([f.migration_row()])
+        manager = self.manager()
+        manager.cli = 'nova'
+        result = manager.force_complete(f.SERVER, 7, wait=True, timeout=5)
+        self.assertEqual(outcome.TIMED_OUT, result.status)
+        self.assertIn('nova server-migration-show %s 7' % f.SERVER,
+                      result.reason)
+        self.assertNotIn('openstack', result.reason)
+
     def test_wait_without_forcing(self):
         self.index([])
         self.os_migrations('completed')

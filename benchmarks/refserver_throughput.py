@@ -1,0 +1,220 @@
+"""Reference server throughput: does a request's cost depend on cloud size?
+
+Starts the real server (``python -m novaclient_force.refserver``) with the
+``host-maintenance`` scenario at N = 10 and N = 1000 servers, each with a
+running live migration, and drives it with 8 concurrent keep-alive clients
+(one ``requests.Session`` per thread):
+
+* migration show: ``GET /servers/{id}/migrations/{mid}`` at 2.80;
+* force complete: ``POST /servers/{id}/migrations/{mid}/action``
+  ``{"force_complete": null}`` at 2.22.
+
+The simulated clock runs slowly (``--time-scale``) so forced migrations stay
+``running`` and every force complete takes the accepted (202) path. Prints
+requests per second, p50 and p99 latency, the status codes seen, and the
+1000/10 ratios; it never asserts on timing.
+
+    python benchmarks/refserver_throughput.py [--quick]
+"""
+
+import argparse
+import collections
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import requests
+
+CLIENTS = 8
+SIZES = (10, 1000)
+LISTENING = 'listening on '
+AUTH_BODY = {'auth': {
+    'identity': {'methods': ['password'], 'password': {'user': {
+        'name': 'admin', 'domain': {'id': 'default'}, 'password': 'secret'}}},
+    'scope': {'project': {'name': 'admin', 'domain': {'id': 'default'}}}}}
+
+
+class Server:
+    """The reference server in a subprocess, on a free loopback port."""
+
+    def __init__(self, servers, time_scale):
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            [sys.executable, '-m', 'novaclient_force.refserver',
+             '--port', '0', '--scenario', 'host-maintenance',
+             '--servers', str(servers), '--time-scale', str(time_scale)],
+            stdout=subprocess.PIPE, stderr=self.log, text=True)
+        self.url = self._wait_listening(timeout=60)
+
+    def _wait_listening(self, timeout):
+        lines = []
+        reader = threading.Thread(
+            target=lambda: lines.append(self.process.stdout.readline()),
+            daemon=True)
+        reader.start()
+        reader.join(timeout)
+        if not lines or not lines[0].startswith(LISTENING):
+            self.stop()
+            self.log.seek(0)
+            tail = self.log.read().decode('utf-8', 'replace').strip()
+            raise SystemExit('refserver did not start: %s'
+                             % (tail.splitlines()[-1:] or ['no output'])[0])
+        return lines[0][len(LISTENING):].strip()
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+def token(url):
+    response = requests.post(url + '/identity/v3/auth/tokens',
+                             json=AUTH_BODY, timeout=30)
+    response.raise_for_status()
+    return response.headers['X-Subject-Token']
+
+
+def running_migrations(session, compute):
+    """(server UUID, migration ID) of every running live migration, paged
+    through ``GET /os-migrations`` (2.59 markers)."""
+    found, marker = [], None
+    while True:
+        params = {'status': 'running', 'limit': 500}
+        if marker:
+            params['marker'] = marker
+        response = session.get(compute + '/os-migrations', params=params,
+                               headers=version('2.80'), timeout=30)
+        response.raise_for_status()
+        page = response.json()['migrations']
+        if not page:
+            return found
+        found += [(item['instance_uuid'], item['id']) for item in page]
+        marker = page[-1]['uuid']
+
+
+def version(microversion):
+    return {'OpenStack-API-Version': 'compute %s' % microversion}
+
+
+def show(session, compute, server, migration):
+    return session.get(
+        '%s/servers/%s/migrations/%s' % (compute, server, migration),
+        headers=version('2.80'), timeout=30)
+
+
+def force_complete(session, compute, server, migration):
+    return session.post(
+        '%s/servers/%s/migrations/%s/action' % (compute, server, migration),
+        json={'force_complete': None}, headers=version('2.22'), timeout=30)
+
+
+def drive(call, compute, auth, targets, per_client):
+    """Run ``per_client`` calls on each of CLIENTS threads; return the
+    wall time, the latencies and the status codes."""
+    latencies, statuses = [], collections.Counter()
+    lock = threading.Lock()
+    start_line = threading.Barrier(CLIENTS + 1)
+
+    def client(offset):
+        session = requests.Session()
+        session.headers['X-Auth-Token'] = auth
+        mine, codes = [], collections.Counter()
+        # one warm-up call opens the keep-alive connection
+        call(session, compute, *targets[offset % len(targets)])
+        start_line.wait()
+        for index in range(per_client):
+            server, migration = targets[
+                (offset + index * CLIENTS) % len(targets)]
+            began = time.perf_counter()
+            response = call(session, compute, server, migration)
+            mine.append(time.perf_counter() - began)
+            codes[response.status_code] += 1
+        session.close()
+        with lock:
+            latencies.extend(mine)
+            statuses.update(codes)
+
+    threads = [threading.Thread(target=client, args=(offset,))
+               for offset in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    start_line.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - began, sorted(latencies), statuses
+
+
+def percentile(ordered, fraction):
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def measure(servers, per_client, time_scale):
+    server = Server(servers, time_scale)
+    try:
+        auth = token(server.url)
+        compute = server.url + '/compute/v2.1'
+        with requests.Session() as session:
+            session.headers['X-Auth-Token'] = auth
+            targets = running_migrations(session, compute)
+        if len(targets) != servers:
+            raise SystemExit('expected %d running migrations, found %d'
+                             % (servers, len(targets)))
+        rows = []
+        for name, call in (('migration show (2.80)', show),
+                           ('force_complete (2.22)', force_complete)):
+            wall, latencies, statuses = drive(call, compute, auth, targets,
+                                              per_client)
+            rows.append((servers, name, len(latencies) / wall,
+                         percentile(latencies, 0.5) * 1000,
+                         percentile(latencies, 0.99) * 1000, statuses))
+        return rows
+    finally:
+        server.stop()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--quick', action='store_true',
+                        help='small request counts, for CI')
+    parser.add_argument('--requests', type=int, metavar='N',
+                        help='requests per client and operation '
+                             '(default 250, 25 with --quick)')
+    parser.add_argument('--time-scale', type=float, default=0.001,
+                        help='simulated seconds per real second '
+                             '(default 0.001: forced migrations stay running)')
+    args = parser.parse_args(argv)
+    per_client = args.requests or (25 if args.quick else 250)
+    if per_client < 1:
+        parser.error('--requests must be at least 1')
+    print('refserver throughput: %d keep-alive clients, %d requests per '
+          'row, %d CPUs' % (CLIENTS, CLIENTS * per_client, os.cpu_count()))
+    rows = []
+    for servers in SIZES:
+        rows += measure(servers, per_client, args.time_scale)
+    print('%7s  %-22s %9s %8s %8s  %s' % (
+        'servers', 'operation', 'req/s', 'p50 ms', 'p99 ms', 'statuses'))
+    for servers, name, rate, p50, p99, statuses in rows:
+        print('%7d  %-22s %9.1f %8.2f %8.2f  %s' % (
+            servers, name, rate, p50, p99, ' '.join(
+                '%dx%d' % (code, count)
+                for code, count in sorted(statuses.items()))))
+    small = {row[1]: row for row in rows if row[0] == SIZES[0]}
+    large = {row[1]: row for row in rows if row[0] == SIZES[1]}
+    for name in small:
+        print('ratio %d/%d %-22s req/s %.2f  p50 %.2f  p99 %.2f' % (
+            SIZES[1], SIZES[0], name, large[name][2] / small[name][2],
+            large[name][3] / small[name][3],
+            large[name][4] / small[name][4]))
+
+
+if __name__ == '__main__':
+    main()
