@@ -28,15 +28,18 @@ echo "Reference server listening on $url (scenario stuck-migration)"
 export OS_CLIENT_CONFIG_FILE="$workdir/clouds.yaml" OS_CLOUD=refserver-admin
 run() { echo; echo "\$ $*"; "$@"; }
 
-run openstack server list --long -c Name -c Status -c Host
-run openstack server migration list --server busy-vm -c Id -c Status -c 'Source Compute' -c 'Dest Compute'
+run openstack server list --all-projects --long -c Name -c Status -c Host
+run openstack server migration list --host compute-1 --status running \
+    -c Id -c 'Server UUID' -c Status -c 'Source Compute' -c 'Dest Compute'
 run openstack server migration force complete busy-vm --wait
-run openstack server list --long -c Name -c Status -c Host
+run openstack server list --all-projects --long -c Name -c Status -c Host
 
-# The legacy nova CLI reads OS_* variables rather than clouds.yaml.
+# The legacy nova CLI reads OS_* variables rather than clouds.yaml. This
+# time as the demo project's manager: since Nova 32.0.0 (2025.2) a project
+# manager may live-migrate and force-complete its own project's servers.
 unset OS_CLOUD
-export OS_AUTH_URL="$url/identity" OS_USERNAME=admin OS_PASSWORD=secret \
-    OS_PROJECT_NAME=admin OS_USER_DOMAIN_ID=default OS_PROJECT_DOMAIN_ID=default
+export OS_AUTH_URL="$url/identity" OS_USERNAME=demo-manager OS_PASSWORD=secret \
+    OS_PROJECT_NAME=demo OS_USER_DOMAIN_ID=default OS_PROJECT_DOMAIN_ID=default
 run nova live-migration busy-vm-2
 run nova live-migration-force-complete busy-vm-2 --wait
-run nova list --fields name,status,host
+run nova list --fields name,status

@@ -9,8 +9,14 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 if [ ! -f "$stamp" ] || [ "$here/setup.cfg" -nt "$stamp" ]; then
     echo "Installing novaclient-force and its test requirements into .venv ..." >&2
-    "$venv/bin/python" -m pip install --quiet --upgrade pip >&2
-    "$venv/bin/python" -m pip install --quiet -e "$here[test]" >&2
+    log="$venv/pip.log"
+    if ! { "$venv/bin/python" -m pip install --upgrade pip &&
+           "$venv/bin/python" -m pip install -e "$here[test]"; } >"$log" 2>&1
+    then
+        tail -n 30 "$log" >&2
+        echo "pip install failed; the full log is $log" >&2
+        exit 1
+    fi
     touch "$stamp"
 fi
 export PATH="$venv/bin:$PATH"

@@ -28,13 +28,32 @@ Sources for each rule (openstack/nova unless noted):
   first save and then show the values of the latest save;
 * options and defaults: ``nova/conf/libvirt.py``.
 
-One documented simplification: libvirt's ``memory_processed`` counts every
-byte sent, re-sent dirty pages included, so on a real cloud it can exceed
-``memory_total``. Here ``processed`` is the net progress
-(``total - remaining``): ``processed + remaining == total`` holds at every
-read and ``processed`` never decreases, which is what clients showing a
-percentage rely on. ``remaining`` is the dirty memory the current pre-copy
-round is working through (interpolated from the round's start to its end).
+Byte counters: Nova copies libvirt's job stats verbatim
+(``LibvirtDriver._live_migration_monitor`` reads
+``guest.get_job_info()``, i.e. ``virDomainGetJobStats``, and
+``migration.save_stats`` stores ``memory_total``, ``memory_processed``,
+``memory_remaining`` and the ``disk_*`` trio). A live migration is an
+*unbounded* libvirt job, for which libvirt documents that total need not
+equal processed + remaining because dirtied pages are sent again
+(``include/libvirt/libvirt-domain.h``, ``struct _virDomainJobInfo`` and the
+``VIR_DOMAIN_JOB_MEMORY_*`` fields; QEMU ``query-migrate``
+``ram.transferred`` / ``ram.remaining``). Nova's monitor says as much: it
+ignores ``memory_processed`` for the instance progress because "due to
+repeated dirtying of data, this can be way larger than memory_total".
+So here:
+
+* ``memory_total`` is the guest RAM;
+* ``memory_processed`` is every memory byte put on the wire so far, re-sent
+  pages included: ``bandwidth x time`` since the disk copy ended, up to the
+  end of the copy. It never decreases and, on a guest that does not
+  converge, grows without bound past ``memory_total``;
+* ``memory_remaining`` is the dirty memory not yet sent: the set the
+  current pre-copy round works through plus what the guest dirtied
+  meanwhile (interpolated from the round's start to its end). After a
+  pause, a post-copy switch or convergence it shrinks to 0 at link speed;
+  a completed job reports 0;
+* ``disk_*`` (block migration) are copied once, before the memory, so for
+  them ``processed + remaining == total`` holds.
 """
 
 import dataclasses
@@ -331,9 +350,11 @@ def state_at(params, now, force_complete_at=None, abort_at=None):
         if now >= completed_at:
             disk = params.disk_bytes
             memory = params.memory_bytes
+            sent = round(_memory_sent(params, plan, run, run.copy_end))
             return MigrationState(
-                'completed', memory, memory, 0, disk, disk, 0, False,
-                completed_at, run.ended_by, run.force_complete_applied)
+                'completed', memory, max(sent, memory), 0, disk, disk, 0,
+                False, completed_at, run.ended_by,
+                run.force_complete_applied)
     return _observe(params, plan, run, now)
 
 
@@ -421,6 +442,31 @@ def _left(params, plan, run, at):
     return 0.0, plan.precopy.remaining_at(at - plan.memory_at)
 
 
+def _memory_sent(params, plan, run, at):
+    """Cumulative memory bytes sent by ``at`` (libvirt's
+    ``memory_processed``): from the end of the disk copy to the end of the
+    memory copy the link carries memory only -- pre-copy rounds back to
+    back, then the stop-and-copy, the paused remainder or the post-copy
+    pages -- so this is bandwidth x time, however many rounds."""
+    end = at if run.copy_end is None else min(at, run.copy_end)
+    return params.bandwidth * max(end - plan.memory_at, 0.0)
+
+
+def _memory_fields(params, plan, run, at, memory_left):
+    """(total, processed, remaining) memory bytes at ``at``, as integers,
+    given the ``memory_left`` that :func:`_left` found there.
+
+    Processed and remaining come from two closed forms that agree exactly
+    on a guest dirtying nothing in its first round (processed == total -
+    remaining); the ``max`` keeps float noise from breaking
+    ``processed >= total - remaining`` by a byte.
+    """
+    memory = params.memory_bytes
+    remaining = min(round(memory_left), memory)
+    sent = round(_memory_sent(params, plan, run, at))
+    return memory, memory - remaining, remaining
+
+
 def _observe(params, plan, run, at):
     """A non-terminal state at ``at``: bytes from the latest stats save."""
     if at < params.queued_seconds:
@@ -439,10 +485,9 @@ def _observe(params, plan, run, at):
     if saves >= 1:
         saved_at = plan.running_at + saves * interval
         disk_left, memory_left = _left(params, plan, run, saved_at)
-        memory_left = round(memory_left)
         disk_left = round(disk_left)
-        fields = [params.memory_bytes, params.memory_bytes - memory_left,
-                  memory_left, params.disk_bytes,
-                  params.disk_bytes - disk_left, disk_left]
+        fields = [*_memory_fields(params, plan, run, saved_at, memory_left),
+                  params.disk_bytes, params.disk_bytes - disk_left,
+                  disk_left]
     return MigrationState(status, *fields, paused, None, None,
                           run.force_complete_applied)

@@ -37,6 +37,9 @@ SERVER_NAMES = ('busy-vm', 'busy-vm-2', 'idle-vm')
 DEMO = identity.project_id('demo')
 ADMIN = identity.project_id('admin')
 
+# Nested deeper than Python's JSON decoder can recurse, yet small.
+DEEP_JSON = b'[' * 5000 + b']' * 5000
+
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow,
                                            HealthCheck.data_too_large])
@@ -123,7 +126,7 @@ _BODIES = st.one_of(
     st.just(b'{"force_complete": "\xff"}'),
     st.just(b'{"force_complete": null}'
             + b' ' * (app_mod.MAX_BODY + 1)),
-    st.just(b'[' * 5000 + b']' * 5000))
+    st.just(DEEP_JSON))
 
 
 def _segments(server_ids):
@@ -281,4 +284,19 @@ class TestRefServerHTTPSurface(testtools.TestCase):
                 'OpenStack-API-Version': 'compute 2.80',
                 'Content-Type': 'application/json'}, body)
             self.assertEqual(413, resp.status_int, path)
+        self.assertEqual(before, snapshot(self.store))
+
+    def test_deeply_nested_json_is_a_bad_request(self):
+        """JSON nested past the decoder's recursion limit is malformed
+        input (400), not a server failure."""
+        headers = {'X-Auth-Token': self.tokens['admin'],
+                   'OpenStack-API-Version': 'compute 2.80',
+                   'Content-Type': 'application/json'}
+        before = snapshot(self.store)
+        for path in ('/compute/v2.1/servers/%s/migrations/1/action'
+                     % self.server_ids[0],
+                     '/compute/v2.1/servers/%s/action' % self.server_ids[0],
+                     '/identity/v3/auth/tokens'):
+            resp = self.send('POST', path, '', headers, DEEP_JSON)
+            self.assertEqual(400, resp.status_int, (path, resp.body))
         self.assertEqual(before, snapshot(self.store))

@@ -1,5 +1,6 @@
 """Tests for the live-migration simulator (simulated clock, no I/O)."""
 
+import time
 
 import hypothesis
 import testtools
@@ -112,8 +113,10 @@ class TestUnaided(testtools.TestCase):
         timeout_at = 1.5 + 3200
         state = simulator.state_at(params, timeout_at - 0.1)
         self.assertEqual('running', state.status)
+        # libvirt's counters: the whole RAM is dirty again every round, yet
+        # the link has been busy the whole time (latest save: 3195 s in).
         self.assertEqual(4 * GIB, state.memory_remaining_bytes)
-        self.assertEqual(0, state.memory_processed_bytes)
+        self.assertEqual(3195 * LINK, state.memory_processed_bytes)
         end = simulator.state_at(params, timeout_at + 10)
         self.assertEqual('cancelled', end.status)
         self.assertEqual('timeout_abort', end.ended_by)
@@ -124,6 +127,19 @@ class TestUnaided(testtools.TestCase):
         state = simulator.state_at(busy(config=NO_TIMEOUT), 10 * 3600.0)
         self.assertEqual('running', state.status)
         self.assertIsNone(state.finished_at)
+        self.assertEqual(4 * GIB, state.memory_remaining_bytes)
+        # latest save 35995 s after running: ~10,000 times the RAM sent
+        self.assertEqual(35995 * LINK, state.memory_processed_bytes)
+
+    def test_reading_a_ten_hour_old_migration_is_cheap(self):
+        params = busy(memory_bytes=64 * GIB, config=NO_TIMEOUT)
+        started = time.perf_counter()
+        for tick in range(1000):
+            simulator.state_at(params, 36000.0 + tick,
+                               force_complete_at=36000.0 + tick / 2)
+        # closed form: microseconds a read; a round-by-round replay of the
+        # ~600 rounds per read would take far longer than this
+        self.assertLess(time.perf_counter() - started, 1.0)
 
     def test_idle_vm_converges_within_seconds(self):
         state = simulator.state_at(idle(), 60)
@@ -131,6 +147,9 @@ class TestUnaided(testtools.TestCase):
         self.assertEqual('converged', state.ended_by)
         self.assertLess(state.finished_at, 5)
         self.assertEqual(0, state.memory_remaining_bytes)
+        # round 1 sends the RAM, the stop-and-copy what it dirtied meanwhile
+        self.assertAlmostEqual(GIB * (1 + 10e6 / LINK),
+                               state.memory_processed_bytes, delta=1)
         self.assertFalse(state.force_complete_applied)
 
     def test_slowly_converging_vm_matches_round_by_round_replay(self):
@@ -165,6 +184,7 @@ class TestUnaided(testtools.TestCase):
         self.assertEqual(one, two)
         self.assertEqual(int(64 * GIB - 10 * LINK),
                          one.memory_remaining_bytes)
+        self.assertEqual(int(10 * LINK), one.memory_processed_bytes)
         self.assertEqual(int(64 * GIB - 15 * LINK),
                          three.memory_remaining_bytes)
 
@@ -173,7 +193,10 @@ class TestUnaided(testtools.TestCase):
         state = simulator.state_at(params, 1.5 + 10)
         self.assertEqual(20 * GIB, state.disk_total_bytes)
         self.assertEqual(int(10 * LINK), state.disk_processed_bytes)
+        self.assertEqual(int(20 * GIB - 10 * LINK),
+                         state.disk_remaining_bytes)
         self.assertEqual(GIB, state.memory_remaining_bytes)
+        self.assertEqual(0, state.memory_processed_bytes)
         done = simulator.state_at(params, 600)
         self.assertEqual('completed', done.status)
         self.assertAlmostEqual(
@@ -197,6 +220,30 @@ class TestForceComplete(testtools.TestCase):
             100 + 4 * GIB / LINK + simulator.POST_MIGRATION_SECONDS,
             end.finished_at)
         self.assertLess(end.finished_at - 100, 6)
+
+    def test_paused_guest_remaining_drains_while_processed_grows(self):
+        self._check_drain(busy(memory_bytes=64 * GIB), 'running')
+
+    def test_post_copy_pulls_the_rest_at_link_speed(self):
+        self._check_drain(busy(memory_bytes=64 * GIB, permit_post_copy=True),
+                          'running (post-copy)')
+
+    def _check_drain(self, params, status):
+        # forced at 100 s: nothing is dirtied any more, the 64 GiB still
+        # dirty go at link speed (51.5 s); saves every 5 s from 1.5 s
+        for saved_at in (101.5, 106.5, 151.5):
+            state = simulator.state_at(params, saved_at + 1,
+                                       force_complete_at=100.0)
+            self.assertEqual(status, state.status)
+            self.assertEqual(round(64 * GIB - (saved_at - 100) * LINK),
+                             state.memory_remaining_bytes)
+            self.assertEqual(round((saved_at - 1.5) * LINK),
+                             state.memory_processed_bytes)
+        end = simulator.state_at(params, 200.0, force_complete_at=100.0)
+        self.assertEqual(('completed', 0),
+                         (end.status, end.memory_remaining_bytes))
+        self.assertAlmostEqual(98.5 * LINK + 64 * GIB,
+                               end.memory_processed_bytes, delta=1)
 
     def test_post_copy_when_the_source_permits_it(self):
         params = busy(permit_post_copy=True)
@@ -297,18 +344,19 @@ class TestAbort(testtools.TestCase):
 sizes = st.integers(min_value=1, max_value=64).map(lambda n: n * GIB // 2)
 rates = st.floats(min_value=0, max_value=4e9)
 links = st.floats(min_value=1e8, max_value=1e10)
+examples = hypothesis.settings(max_examples=150, deadline=None,
+                               derandomize=True, database=None)
 
 
 class TestProperties(testtools.TestCase):
 
-    @hypothesis.settings(max_examples=150, deadline=None, derandomize=True,
-                       database=None)
+    @examples
     @hypothesis.given(memory=sizes, rate=rates, link=links,
                       disk=st.sampled_from([0, 3 * GIB]),
                       force=st.one_of(st.none(), st.floats(0, 4000)),
                       abort=st.one_of(st.none(), st.floats(0, 4000)))
-    def test_bytes_consistent_and_monotonic(self, memory, rate, link, disk,
-                                            force, abort):
+    def test_byte_counters_follow_libvirt(self, memory, rate, link, disk,
+                                          force, abort):
         params = simulator.MigrationParams(
             memory_bytes=memory, dirty_rate=rate, bandwidth=link,
             disk_bytes=disk)
@@ -317,21 +365,52 @@ class TestProperties(testtools.TestCase):
             state = simulator.state_at(params, tick / 1.0, force, abort)
             if state.memory_total_bytes is None:
                 continue
-            self.assertEqual(state.memory_total_bytes,
-                             state.memory_processed_bytes
-                             + state.memory_remaining_bytes)
+            total = state.memory_total_bytes
+            remaining = state.memory_remaining_bytes
+            processed = state.memory_processed_bytes
+            self.assertEqual(memory, total)
+            self.assertTrue(0 <= remaining <= total, remaining)
+            self.assertGreaterEqual(processed, total - remaining)
+            # nothing moves faster than the link
+            self.assertLessEqual(processed + state.disk_processed_bytes,
+                                 link * tick + 1)
+            if state.status == 'completed':
+                self.assertEqual(0, remaining)
             self.assertEqual(state.disk_total_bytes,
                              state.disk_processed_bytes
                              + state.disk_remaining_bytes)
-            self.assertGreaterEqual(state.memory_remaining_bytes, 0)
-            processed = (state.disk_processed_bytes,
-                         state.memory_processed_bytes)
-            self.assertGreaterEqual(processed[0], last_processed[0])
-            self.assertGreaterEqual(processed[1], last_processed[1])
-            last_processed = processed
+            self.assertGreaterEqual(state.disk_processed_bytes,
+                                    last_processed[0])
+            self.assertGreaterEqual(processed, last_processed[1])
+            last_processed = (state.disk_processed_bytes, processed)
 
-    @hypothesis.settings(max_examples=150, deadline=None, derandomize=True,
-                       database=None)
+    @examples
+    @hypothesis.given(memory=sizes, faster=st.floats(1.0, 4.0),
+                      link=st.floats(min_value=1e8, max_value=1e9),
+                      disk=st.sampled_from([0, 3 * GIB]))
+    def test_non_converging_processed_grows_without_bound(self, memory,
+                                                          faster, link,
+                                                          disk):
+        params = simulator.MigrationParams(
+            memory_bytes=memory, dirty_rate=link * faster, bandwidth=link,
+            disk_bytes=disk, config=NO_TIMEOUT)
+        max_downtime = simulator.downtime_steps(params)[-1][1] / 1000.0
+        copying_from = 1.5 + disk / link
+        last = 0
+        for now in (600.0, 6000.0, 60000.0, 600000.0):
+            state = simulator.state_at(params, now)
+            self.assertEqual('running', state.status)
+            self.assertGreater(state.memory_remaining_bytes,
+                               link * max_downtime)
+            # the link never idles: processed keeps pace with it (the
+            # latest save is at most one monitor interval old)
+            self.assertGreaterEqual(state.memory_processed_bytes,
+                                    link * (now - copying_from - 5) - 1)
+            self.assertGreater(state.memory_processed_bytes, last)
+            last = state.memory_processed_bytes
+        self.assertGreater(last, 100 * memory)
+
+    @examples
     @hypothesis.given(memory=sizes, rate=rates, link=links,
                       disk=st.sampled_from([0, 3 * GIB]))
     def test_convergence_matches_round_by_round_replay(self, memory, rate,
