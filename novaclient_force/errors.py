@@ -11,6 +11,7 @@ unreported.
 """
 
 import re
+import urllib.parse
 
 from novaclient_force import exceptions
 
@@ -44,10 +45,20 @@ class Context:
         self.operation = operation      # a key of _ROLE_NEEDED or free text
         self.server = server
         self.migration = migration
+        self.endpoint = None            # scheme://host:port, once answered
 
     @property
     def migration_label(self):
         return 'Migration %s of server %s' % (self.migration, self.server)
+
+
+def endpoint_of(url):
+    """``scheme://host:port`` of a URL: what an error names, without the
+    path or query (which may carry IDs but never credentials)."""
+    if not url:
+        return None
+    parts = urllib.parse.urlsplit(url)
+    return '%s://%s' % (parts.scheme, parts.netloc) if parts.netloc else None
 
 
 def nova_message(body):
@@ -84,6 +95,7 @@ def from_response(resp, context):
         'request_id': (resp.headers.get('x-openstack-request-id')
                        or resp.headers.get('x-compute-request-id')),
     }
+    context.endpoint = endpoint_of(getattr(resp, 'url', None))
     cls, advice = _classify(status, text, context)
     message = advice
     if text and text not in advice:
@@ -110,8 +122,8 @@ def _classify(status, text, ctx):
         return _conflict(text, ctx)
     if status >= 500:
         return exceptions.ServiceError, (
-            'The compute service failed (HTTP %d); retry later or ask the '
-            'cloud operator' % status)
+            'The compute service at %s failed (HTTP %d); retry later or '
+            'ask the cloud operator' % (ctx.endpoint or 'the cloud', status))
     return exceptions.ForceCompleteError, (
         'The compute service refused the request (HTTP %d)' % status)
 
@@ -184,11 +196,13 @@ def _conflict(text, ctx):
         'finished), so there is nothing to force' % ctx.server)
 
 
-def unreachable(reason, endpoint, may_have_applied=False, check_command=None):
+def unreachable(reason, endpoint, may_have_applied=False, check_command=None,
+                advice=None):
     """EndpointUnreachable for a connection error (``reason`` is short).
 
     After a read timeout on a mutating request the request may have reached
     Nova and been applied; the message says so, and how to check.
+    Otherwise ``advice`` says what to check.
     """
     if may_have_applied:
         message = ('No answer from %s in time: the request may have been '
@@ -198,4 +212,6 @@ def unreachable(reason, endpoint, may_have_applied=False, check_command=None):
         message += ' (%s)' % reason
     else:
         message = 'Cannot reach %s (%s)' % (endpoint, reason)
+        if advice:
+            message += ': %s' % advice
     return exceptions.EndpointUnreachable(message)

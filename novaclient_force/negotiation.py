@@ -81,16 +81,33 @@ def _not_sent(exc):
     """True when a connection error certainly happened before sending.
 
     keystoneauth wraps requests' exception (kept as ``__context__``):
-    refused connections, DNS failures and connect timeouts never reach the
-    server; a read timeout or a dropped connection may have.
+    refused connections, DNS failures, connect timeouts and failed TLS
+    handshakes never reach the server; a read timeout or a dropped
+    connection may have.
     """
+    if isinstance(exc, ksa_exc.SSLError):
+        return True
     cause = exc.__context__
     if isinstance(cause, requests.exceptions.ConnectTimeout):
         return True
+    return isinstance(_urllib3_reason(exc),
+                      urllib3.exceptions.NewConnectionError)
+
+
+def _urllib3_reason(exc):
+    """urllib3's own error under keystoneauth's and requests' wrappers."""
+    cause = exc.__context__
     if isinstance(cause, requests.exceptions.ConnectionError) and cause.args:
-        reason = getattr(cause.args[0], 'reason', None)
-        return isinstance(reason, urllib3.exceptions.NewConnectionError)
-    return False
+        return getattr(cause.args[0], 'reason', None)
+    return None
+
+
+def _permanent(exc):
+    """True for failures a retry a few seconds later cannot cure: a
+    certificate or protocol mismatch, or a host name that does not
+    resolve. Waiting on them would only delay the error."""
+    return isinstance(exc, ksa_exc.SSLError) or isinstance(
+        _urllib3_reason(exc), urllib3.exceptions.NameResolutionError)
 
 
 class Compute:
@@ -225,7 +242,8 @@ class Compute:
             try:
                 resp = self.adapter.request(url, method, **kwargs)
             except ksa_exc.ConnectionError as exc:
-                retry = idempotent or _not_sent(exc)
+                retry = (idempotent or _not_sent(exc)) and not _permanent(
+                    exc)
                 if retry and self._pause(delays, deadline):
                     continue
                 raise _unreachable(exc, idempotent, context) from None
@@ -289,7 +307,24 @@ def _unreachable(exc, idempotent, context):
         check = 'openstack server migration list --server %s' % (
             context.server)
     return errors.unreachable(_short_reason(exc), endpoint,
-                              may_have_applied, check)
+                              may_have_applied, check, _advice(exc))
+
+
+def _advice(exc):
+    """What to check, for a connection that never carried the request."""
+    if isinstance(exc, ksa_exc.SSLError):
+        return ('check http or https in the URL, the port, and the CA '
+                'certificate (--os-cacert)')
+    reason = _urllib3_reason(exc)
+    if isinstance(reason, urllib3.exceptions.NameResolutionError):
+        return 'check the host name in the auth URL or service catalog'
+    if isinstance(reason, urllib3.exceptions.NewConnectionError):
+        return ('check that the service is up and that the URL\'s host '
+                'and port are right')
+    if isinstance(exc, ksa_exc.ConnectTimeout):
+        return ('check that the service is up, and the network and '
+                'firewalls between here and there')
+    return 'check that the service is up and reachable'
 
 
 def _short_reason(exc):

@@ -464,7 +464,7 @@ def _memory_fields(params, plan, run, at, memory_left):
     memory = params.memory_bytes
     remaining = min(round(memory_left), memory)
     sent = round(_memory_sent(params, plan, run, at))
-    return memory, memory - remaining, remaining
+    return memory, max(sent, memory - remaining), remaining
 
 
 def _observe(params, plan, run, at):

@@ -1,0 +1,119 @@
+"""The two Python environments every comparison runs in.
+
+``upstream`` has python-openstackclient and python-novaclient only, as an
+operator has them today; ``ours`` has the same plus this checkout, installed
+the way a user installs it (a regular, non-editable ``pip install``). Both
+are plain venvs built with ``python -m venv`` and pip, so the benchmarks
+need nothing but python3 and pip on a fresh machine. They are kept in a
+cache directory (pip's own cache makes the first build quick) and this
+checkout is reinstalled into ``ours`` on every run, so what is measured is
+the code as it is now.
+
+Standard library only: this module runs before the environments exist.
+"""
+
+import concurrent.futures
+import dataclasses
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+UPSTREAM_PACKAGES = ('python-openstackclient', 'python-novaclient')
+# Written once a venv is fully installed: a half-built one is rebuilt.
+READY = 'novaclient-force-bench.ready'
+# Not copied when the checkout is installed: VCS data, caches, venvs.
+_NOT_SOURCE = shutil.ignore_patterns(
+    '.git', '.venv', '.bench-venv', '.stestr', '.hypothesis', 'build',
+    'dist', '*.egg-info', '__pycache__', '*.pyc')
+
+
+class SetupError(Exception):
+    """An environment could not be built; the message says which step."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Env:
+    """One venv; ``bindir`` holds its python, openstack and nova."""
+
+    name: str
+    bindir: str
+
+    @property
+    def python(self):
+        return os.path.join(self.bindir, 'python')
+
+    @property
+    def openstack(self):
+        return os.path.join(self.bindir, 'openstack')
+
+    @property
+    def nova(self):
+        return os.path.join(self.bindir, 'nova')
+
+    def versions(self):
+        """``{distribution: version}`` of the packages compared."""
+        code = ('import importlib.metadata as m\n'
+                'for d in ("python-openstackclient", "python-novaclient",'
+                ' "novaclient-force"):\n'
+                '    try: print(d, m.version(d))\n'
+                '    except m.PackageNotFoundError: pass\n')
+        out = subprocess.run([self.python, '-c', code], capture_output=True,
+                             text=True, check=True).stdout
+        return dict(line.split() for line in out.splitlines())
+
+
+def default_dir():
+    """Where the venvs are cached: the user's cache directory."""
+    base = os.environ.get('XDG_CACHE_HOME') or os.path.join(
+        os.path.expanduser('~'), '.cache')
+    return os.path.join(base, 'novaclient-force-bench')
+
+
+def _run(step, argv):
+    done = subprocess.run(argv, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL)
+    if done.returncode:
+        tail = (done.stderr.strip().splitlines() or ['no output'])[-1]
+        raise SetupError('%s failed (exit %d): %s'
+                         % (step, done.returncode, tail))
+
+
+def _build(path, packages):
+    """A venv at ``path`` with ``packages``; reused when already ready."""
+    env = Env(os.path.basename(path), os.path.join(path, 'bin'))
+    if os.path.exists(os.path.join(path, READY)):
+        return env
+    shutil.rmtree(path, ignore_errors=True)
+    _run('creating venv %s' % path, [sys.executable, '-m', 'venv', path])
+    _run('pip install into %s' % env.name,
+         [env.python, '-m', 'pip', 'install', '--quiet',
+          '--disable-pip-version-check', *packages])
+    with open(os.path.join(path, READY), 'w') as stamp:
+        stamp.write(' '.join(packages) + '\n')
+    return env
+
+
+def _install_checkout(env, checkout):
+    """Install the checkout as a regular package (pip always reinstalls
+    a local directory, and adds any dependency it lacks), from a copy, so
+    the build leaves nothing in the working tree."""
+    with tempfile.TemporaryDirectory(prefix='nf-bench-src-') as tmp:
+        source = os.path.join(tmp, 'src')
+        shutil.copytree(checkout, source, ignore=_NOT_SOURCE)
+        _run('installing the checkout into %s' % env.name,
+             [env.python, '-m', 'pip', 'install', '--quiet',
+              '--disable-pip-version-check', source])
+
+
+def ensure(venv_dir, checkout):
+    """(upstream, ours): build what is missing (both at once), then put
+    the current checkout into ``ours``."""
+    os.makedirs(venv_dir, exist_ok=True)
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        upstream, ours = pool.map(
+            lambda name: _build(os.path.join(venv_dir, name),
+                                UPSTREAM_PACKAGES), ('upstream', 'ours'))
+    _install_checkout(ours, checkout)
+    return upstream, ours

@@ -1,0 +1,169 @@
+"""Drain a host of N running live migrations (issue 6 item 4, issue 3's
+drain target), four ways on the same reference server:
+
+* ours: ``openstack server migration force complete --host compute-1``
+  (one process; default pool of 8);
+* the upstream loop an operator writes today: ``openstack server migration
+  list --host compute-1 --status running`` then one upstream ``openstack
+  server migration force complete <server> <id>`` process per migration;
+* the SDK: ``force_complete_host('compute-1')`` in this process, on a
+  session that already holds a token (list + POSTs are timed);
+* the physical limit: N bare POSTs from ``http.client`` on POOL threads,
+  one keep-alive connection each, token and targets known in advance.
+
+The server runs with a very slow simulated clock, so a forced migration
+stays ``running`` and forcing it again is accepted just like the first
+time: every method finds all N migrations and gets N 202s.
+"""
+
+import concurrent.futures
+import dataclasses
+import http.client
+import json
+import threading
+import time
+import urllib.parse
+
+import clirun
+import requestlog
+import single
+
+HOST = 'compute-1'
+POOL = 8            # ours' default --concurrency, and the bare pool size
+TIME_SCALE = 0.0001
+FORCE_BODY = json.dumps({'force_complete': None}).encode()
+
+
+@dataclasses.dataclass
+class DrainResult:
+    size: int
+    ours_cli: list = dataclasses.field(default_factory=list)      # seconds
+    sdk: list = dataclasses.field(default_factory=list)
+    bare: list = dataclasses.field(default_factory=list)
+    ours_requests: list = dataclasses.field(default_factory=list)
+    loop_list: float = 0.0          # the upstream listing process
+    loop_each: list = dataclasses.field(default_factory=list)
+    loop_measured: int = 0          # how many force processes were run
+
+    @property
+    def loop_total(self):
+        """Listing plus N force processes; extrapolated from the mean of
+        the measured ones when fewer than N were run."""
+        each = sum(self.loop_each) / len(self.loop_each)
+        return self.loop_list + each * self.size
+
+    @property
+    def loop_extrapolated(self):
+        return self.loop_measured < self.size
+
+
+class DrainError(Exception):
+    pass
+
+
+def bare_posts(server, token, targets, pool=POOL):
+    """Seconds for len(targets) concurrent POSTs over ``pool`` keep-alive
+    connections; every answer must be 202."""
+    address = urllib.parse.urlsplit(server.url)
+    headers = {'X-Auth-Token': token, 'Content-Type': 'application/json',
+               'OpenStack-API-Version': 'compute 2.22',
+               'X-OpenStack-Nova-API-Version': '2.22'}
+    local = threading.local()
+    opened = []
+
+    def post(target):
+        _, uuid, migration = target
+        if not hasattr(local, 'conn'):
+            local.conn = http.client.HTTPConnection(
+                address.hostname, address.port, timeout=30)
+            opened.append(local.conn)
+        local.conn.request(
+            'POST', '/compute/v2.1/servers/%s/migrations/%d/action'
+            % (uuid, migration), body=FORCE_BODY, headers=headers)
+        response = local.conn.getresponse()
+        response.read()
+        return response.status
+
+    with concurrent.futures.ThreadPoolExecutor(pool) as executor:
+        began = time.perf_counter()
+        statuses = list(executor.map(post, targets))
+        seconds = time.perf_counter() - began
+    for conn in opened:
+        conn.close()
+    bad = [s for s in statuses if s != 202]
+    if bad:
+        raise DrainError('bare POSTs: %d of %d not accepted (%s)'
+                         % (len(bad), len(statuses), sorted(set(bad))))
+    return seconds
+
+
+def sdk_drain(server, size):
+    """Seconds for the SDK's force_complete_host, auth excluded."""
+    from novaclient_force import client, outcome
+
+    session = server.session('admin', 'admin')
+    session.get_token()
+    nc = client.Client(session=session)
+    began = time.perf_counter()
+    results = nc.server_migrations.force_complete_host(HOST)
+    seconds = time.perf_counter() - began
+    accepted = [r for r in results if r.status == outcome.ACCEPTED]
+    if len(accepted) != size:
+        raise DrainError('SDK drain: %d of %d accepted'
+                         % (len(accepted), size))
+    session.session.close()
+    return seconds
+
+
+def cli_drain(server, ours, log, size):
+    run = clirun.run([ours.openstack, *single.FORCE, '--host', HOST],
+                     server.env('refserver-admin'), log)
+    posts = [r for r in run.compute if r.method == 'POST']
+    if not run.ok or len(posts) != size:
+        raise DrainError('ours --host: %s (%d POSTs)'
+                         % (run.error(), len(posts)))
+    return run
+
+
+def upstream_loop(server, upstream, log, result, measure):
+    """The list process, then ``measure`` force processes."""
+    env = server.env('refserver-admin')
+    listing = clirun.run(
+        [upstream.openstack, 'server', 'migration', 'list', '--host', HOST,
+         '--status', 'running', '-f', 'value', '-c', 'Id',
+         '-c', 'Server UUID'], env, log)
+    rows = [line.split() for line in listing.stdout.splitlines()
+            if line.strip()]
+    if not listing.ok or len(rows) != result.size:
+        raise DrainError('upstream list: %s (%d rows)'
+                         % (listing.error(), len(rows)))
+    result.loop_list = listing.seconds
+    for migration, uuid in rows[:measure]:
+        run = clirun.run([upstream.openstack, *single.FORCE, uuid,
+                          migration], env, log)
+        if not run.ok:
+            raise DrainError('upstream force: %s' % run.error())
+        result.loop_each.append(run.seconds)
+    result.loop_measured = len(result.loop_each)
+
+
+def measure(upstream, ours, size, repeats, loop_cap):
+    """One DrainResult for N = ``size``; the in-process and ours' runs are
+    repeated and interleaved, the upstream loop runs once."""
+    from novaclient_force.refserver import fixture
+
+    result = DrainResult(size)
+    with fixture.RefServer('host-maintenance', servers=size,
+                           time_scale=TIME_SCALE) as server:
+        log = requestlog.RequestLog(server)
+        token = server.session('admin', 'admin').get_token()
+        targets = single.targets(size)
+        for _ in range(repeats):
+            result.bare.append(bare_posts(server, token, targets))
+            result.sdk.append(sdk_drain(server, size))
+            log.take()      # count only what ours' process sends
+            run = cli_drain(server, ours, log, size)
+            result.ours_cli.append(run.seconds)
+            result.ours_requests.append(len(run.compute))
+        upstream_loop(server, upstream, log, result, min(size, loop_cap))
+    return result
