@@ -37,10 +37,6 @@ __all__ = ['ServerMigrationsManager']
 COMMAND_ATTR = 'do_live_migration_force_complete'
 EXIT_INTERRUPTED = 130      # what nova itself exits with on Ctrl-C
 
-# What a progress line may show, largest unit first.
-_UNITS = (('GiB', 1 << 30), ('MiB', 1 << 20), ('KiB', 1 << 10))
-
-
 def _parse_migration(value):
     """An integer ID, a UUID string, or None (the one in progress)."""
     if value is None:
@@ -51,46 +47,6 @@ def _parse_migration(value):
         return value
     _usage_error('Invalid migration %r: expected an integer ID or a UUID.'
                  % value)
-
-
-def _size(nbytes):
-    for unit, scale in _UNITS:
-        if nbytes >= scale:
-            return '%.1f %s' % (nbytes / scale, unit)
-    return '%d B' % nbytes
-
-
-def _progress_line(server, event):
-    """One status line for a waiting.Progress event of ``server``."""
-    parts = ['migration %s of server %s: %s'
-             % (event.migration, server, event.status)]
-    if event.memory_total_bytes:
-        parts.append('%s of %s memory copied'
-                     % (_size(event.memory_processed_bytes or 0),
-                        _size(event.memory_total_bytes)))
-    if event.memory_remaining_bytes is not None:
-        parts.append('%s remaining' % _size(event.memory_remaining_bytes))
-    parts.append('%ds' % event.elapsed)
-    return ', '.join(parts)
-
-
-class _TerminalProgress:
-    """Redraw one status line on stderr; only used when it is a terminal."""
-
-    def __init__(self, stream, server):
-        self.stream = stream
-        self.server = server
-        self.drawn = False
-
-    def __call__(self, event):
-        self.stream.write('\r\033[K' + _progress_line(self.server, event))
-        self.stream.flush()
-        self.drawn = True
-
-    def finish(self):
-        if self.drawn:
-            self.stream.write('\n')
-            self.stream.flush()
 
 
 def _print_outcome(result):
@@ -186,9 +142,9 @@ def _wait(manager, accepted, label, timeout):
     Waiting is a separate step so that an operator who stops it (Ctrl-C)
     is told the truth: Nova has the request and the migration goes on.
     """
-    progress = None
-    if sys.stderr.isatty():
-        progress = _TerminalProgress(sys.stderr, label)
+    from novaclient_force import progress as progress_line
+
+    progress = progress_line.for_stream(sys.stderr)
     result = None
     try:
         result = manager.wait(accepted.server, accepted.migration,
@@ -197,7 +153,7 @@ def _wait(manager, accepted, label, timeout):
         pass
     finally:
         if progress is not None:
-            progress.finish()
+            progress.close()
     if result is None:
         _fail('Interrupted',
               'stopped waiting, but Nova had accepted the force-complete: '

@@ -19,8 +19,7 @@ import uuid
 
 from osc_lib.command import command
 
-from novaclient_force import exceptions
-from osc_plugin.v2 import progress
+from novaclient_force import exceptions, progress
 
 MAX_CONCURRENCY = 64
 COLUMNS = ('Server', 'Server Name', 'Migration', 'Status', 'Duration',

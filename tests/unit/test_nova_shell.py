@@ -313,13 +313,13 @@ class TestWait(NovaShellTestCase):
             'live-migration-force-complete', 'busy-vm', '--wait',
             stderr=tty)
         self.assertEqual(0, status)
+        # One line drawn, then erased before the outcome table.
         drawn = tty.getvalue().split('\r\033[K')[1:]
-        self.assertEqual(1, len(drawn), tty.getvalue())
-        self.assertIn('migration %d of server busy-vm: running'
-                      % MIGRATION_ID, drawn[0])
-        self.assertIn('1.0 GiB of 4.0 GiB memory copied', drawn[0])
-        self.assertIn('3.0 GiB remaining', drawn[0])
-        self.assertTrue(drawn[0].endswith('\n'))
+        self.assertEqual(2, len(drawn), tty.getvalue())
+        self.assertIn('migration %d: running' % MIGRATION_ID, drawn[0])
+        self.assertIn('3.0 of 4.0 GiB left to copy', drawn[0])
+        self.assertIn('1.0 GiB sent', drawn[0])
+        self.assertEqual('', drawn[1])
         self.assertEqual('completed', self.outcome_table(out)['status'])
 
     def test_no_progress_when_not_a_terminal(self):

@@ -4,8 +4,8 @@ import io
 
 import testtools
 
-from novaclient_force import exceptions, outcome
-from osc_plugin.v2 import force_complete, progress
+from novaclient_force import exceptions, outcome, progress
+from osc_plugin.v2 import force_complete
 
 SERVER = '9a7b4c2e-52a8-5d4e-bd28-8f1f0f5c1d11'
 MIGRATION_UUID = '12341d4b-346a-40d0-83c6-5f4f6892b650'
@@ -166,8 +166,8 @@ class TestProgress(testtools.TestCase):
     def test_one_migration(self):
         event = Event(SERVER, 7, 'running', GIB, 3 * GIB, 4 * GIB, 12.4)
         self.assertEqual(
-            'migration 7: running, 1.0 of 4.0 GiB copied, '
-            '3.0 GiB remaining, 12s', progress.describe([event]))
+            'migration 7: running, 3.0 of 4.0 GiB left to copy, '
+            '1.0 GiB sent, 12s', progress.describe([event]))
 
     def test_before_first_stats(self):
         self.assertEqual('migration 7: preparing, 1s', progress.describe(

@@ -235,8 +235,8 @@ class TestOutcomes(testtools.TestCase):
             stderr=Terminal())
         self.assertEqual((0, 'completed\n'), (code, out))
         self.assertEqual(
-            '\r\x1b[Kmigration 7: running, 2.0 of 4.0 GiB copied, '
-            '1.0 GiB remaining, 3s\r\x1b[K', err)
+            '\r\x1b[Kmigration 7: running, 1.0 of 4.0 GiB left to copy, '
+            '2.0 GiB sent, 3s\r\x1b[K', err)
 
     def test_columns_can_be_chosen(self):
         self.use_sdk(FakeMigrations([result(outcome.COMPLETED)]))

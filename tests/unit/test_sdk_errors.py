@@ -119,7 +119,8 @@ class TestConnectionErrors(f.SDKTestCase):
         exc = self.assertRaises(exceptions.EndpointUnreachable,
                                 manager.force_complete, f.SERVER, 7)
         self.assertEqual('Cannot reach http://nova.test (Connection '
-                         'refused)', str(exc))
+                         'refused): check that the service is up and that '
+                         "the URL's host and port are right", str(exc))
         self.assertEqual(6, exc.exit_code)
         self.assertEqual(5, len(self.compute_calls()))
 
@@ -160,7 +161,25 @@ class TestConnectionErrors(f.SDKTestCase):
         exc = self.assertRaises(exceptions.EndpointUnreachable,
                                 manager.force_complete, f.SERVER, 7)
         self.assertIn('TLS error', str(exc))
+        self.assertIn('Cannot reach http://nova.test', str(exc))
+        self.assertNotIn('may have been applied', str(exc))
         self.assertEqual(1, len(self.compute_calls()))
+
+    def test_dns_failure_is_not_retried(self):
+        manager = self.manager()
+        self.requests.get(f.COMPUTE + '/servers/%s/migrations' % f.SERVER,
+                          exc=requests.exceptions.ConnectionError(
+                              urllib3.exceptions.MaxRetryError(
+                                  None, '/x',
+                                  urllib3.exceptions.NameResolutionError(
+                                      'nova.test', None, OSError(
+                                          '[Errno -2] Name or service not '
+                                          'known')))))
+        exc = self.assertRaises(exceptions.EndpointUnreachable,
+                                manager.force_complete, f.SERVER)
+        self.assertIn('check the host name', str(exc))
+        self.assertEqual(1, len(self.compute_calls()))
+        self.assertEqual([], self.clock.sleeps)
 
     def test_keystone_unreachable_names_it(self):
         self.requests.post(f.AUTH_URL + '/auth/tokens', exc=REFUSED)

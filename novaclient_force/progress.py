@@ -1,5 +1,7 @@
 """A one-line progress display on stderr while ``--wait`` waits.
 
+Both CLIs draw the same line from the SDK's ``waiting.Progress`` events.
+
 Drawn only when stderr is a terminal: in a pipe, a log file or a CI job the
 redrawn line would be noise, so nothing at all is written there. The line
 is erased before the command prints its table, so stdout stays clean.
@@ -23,7 +25,10 @@ def for_stream(stream):
 def describe(events):
     """The text of the progress line, from the latest event per migration.
 
-    One migration: its status and how much memory is copied. Several (a
+    One migration: its status, how much memory is left to copy out of the
+    guest's total, and how much has been sent (libvirt counts re-sent pages
+    too, so "sent" outgrows the total on a guest that does not converge,
+    which is exactly what an operator needs to see). Several (a
     host drain): the SDK reports every migration still in progress once
     per poll, all with that poll's elapsed time, and stops reporting a
     migration once it has finished; so those not in the latest poll are
@@ -42,12 +47,12 @@ def describe(events):
 def _describe_one(event):
     text = f'migration {event.migration}: {event.status}'
     total = event.memory_total_bytes
-    processed = event.memory_processed_bytes
-    if total and processed is not None:
-        text += (f', {processed / _GIB:.1f} of {total / _GIB:.1f} GiB '
-                 f'copied')
-    if event.memory_remaining_bytes is not None:
-        text += f', {event.memory_remaining_bytes / _GIB:.1f} GiB remaining'
+    remaining = event.memory_remaining_bytes
+    if total and remaining is not None:
+        text += (f', {remaining / _GIB:.1f} of {total / _GIB:.1f} GiB '
+                 f'left to copy')
+    if event.memory_processed_bytes is not None:
+        text += f', {event.memory_processed_bytes / _GIB:.1f} GiB sent'
     return f'{text}, {event.elapsed:.0f}s'
 
 

@@ -1,0 +1,183 @@
+"""Print what the benchmarks measured: tables, ratios, targets."""
+
+import os
+import platform
+import re
+import sys
+
+import clirun
+import single
+
+_UUID = re.compile(r'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-'
+                   r'[0-9a-f]{12}')
+_DRAIN_TARGET_SIZE = 100
+LOOP_TARGET = 30.0          # ours --host at least 30x faster than the loop
+BARE_TARGET = 1.5           # SDK drain within 1.5x of bare POSTs
+
+
+class Targets:
+    """The issues' targets, met or missed, and anything that went wrong."""
+
+    def __init__(self):
+        self.rows = []
+        self.problems = []
+
+    def check(self, name, met, detail):
+        self.rows.append((name, 'met' if met else 'MISSED', detail))
+
+    def note(self, problem):
+        self.problems.append(problem)
+
+    def summary(self):
+        """Print the targets; exit status 1 if a measurement failed (a
+        missed target is a result, not an error)."""
+        section('Targets')
+        if self.rows:
+            table(('target', 'result', 'measured'), self.rows)
+        for problem in self.problems:
+            print('ERROR: %s' % problem)
+        return 1 if self.problems else 0
+
+
+def section(title):
+    print('\n== %s ==' % title, flush=True)
+
+
+def table(headers, rows):
+    rows = [tuple(str(cell) for cell in row) for row in rows]
+    widths = [max(len(str(h)), *(len(r[i]) for r in rows))
+              for i, h in enumerate(headers)]
+    for row in (headers, tuple('-' * w for w in widths), *rows):
+        print('  '.join(str(cell).ljust(w)
+                        for cell, w in zip(row, widths, strict=True)).rstrip())
+    sys.stdout.flush()
+
+
+def header(settings, upstream, ours, argv):
+    command = ' '.join(['python3', 'benchmarks/run.py'] +
+                       [a for a in argv[1:] if a != '--inside'])
+    print('command: %s' % command)
+    print('machine: %d CPUs (nproc), %s, Python %s' % (
+        os.cpu_count(), platform.machine(), platform.python_version()))
+    for venv in (upstream, ours):
+        print('%-8s venv: %s' % (venv.name, ', '.join(
+            '%s %s' % item for item in sorted(venv.versions().items()))))
+    print('mode: %s' % ('quick (small N, few runs)' if settings.quick
+                        else 'full'))
+
+
+def _ratio(a, b):
+    return '%.2fx' % (a / b) if b else 'n/a'
+
+
+def _lines(requests):
+    return ', '.join(_UUID.sub('<uuid>', r.short()) for r in requests)
+
+
+def _counts(runs):
+    """'compute/identity' of the runs (all alike, else every value)."""
+    seen = sorted({(len(r.compute), len(r.identity)) for r in runs})
+    return ' or '.join('%d / %d' % pair for pair in seen)
+
+
+def requests(runs, rounds, targets):
+    section('1. Requests per force-complete, counted at the reference '
+            'server (compute / identity), and 3. wall time of one command '
+            '(median of %d runs each, interleaved)' % rounds)
+    rows, details = [], []
+    for case in single.CASES:
+        cells = [case.program, case.label]
+        times = {}
+        for name in ('upstream', 'ours'):
+            these = runs.get((case, name))
+            if these is None:
+                cells.append('-')
+                continue
+            failed = [r for r in these if not r.ok]
+            if failed:
+                cells.append('FAILED')
+                targets.note('%s %s (%s): %s' % (
+                    case.program, case.label, name, failed[0].error()))
+                continue
+            cells.append(_counts(these))
+            times[name] = clirun.median([r.seconds for r in these])
+            details.append('%s %s, %s: %s' % (
+                case.program, case.label, name, _lines(
+                    these[0].identity + these[0].compute)))
+        for name in ('upstream', 'ours'):
+            cells.append('%.3f s' % times[name] if name in times else '-')
+        cells.append(_ratio(times['upstream'], times['ours'])
+                     if len(times) == 2 else '-')
+        rows.append(cells)
+    table(('command', 'arguments', 'upstream req', 'ours req',
+           'upstream time', 'ours time', 'upstream/ours'), rows)
+    print('\nrequest lines (first run; identity first, then compute):')
+    for line in details:
+        print('  ' + line)
+
+
+def sdk_requests(rows, targets):
+    section('1b. SDK requests per force_complete() (new client each; '
+            'issue 3 targets)')
+    out = []
+    for case, compute, identity, status in rows:
+        met = len(compute) == case.target
+        targets.check('SDK %s: %d compute request(s)' % (
+            case.label, case.target), met, len(compute))
+        out.append((case.label, len(compute), len(identity), case.target,
+                     'met' if met else 'MISSED', status, _lines(compute)))
+    table(('arguments', 'compute', 'identity', 'target', 'result',
+           'outcome', 'compute requests'), out)
+
+
+def startup(rows, rounds):
+    section('2. Start-up cost added by this package (median of %d '
+            'interleaved runs each)' % rounds)
+    table(('command', 'upstream only', 'with ours', 'added', 'ratio'),
+          [(command, '%.0f ms' % (up * 1000), '%.0f ms' % (ours * 1000),
+            '%+.0f ms' % ((ours - up) * 1000), _ratio(ours, up))
+           for command, up, ours in rows])
+
+
+def drain(results, settings, targets):
+    section('4. Host drain: N running live migrations leaving one host '
+            '(pool of 8; median of %d runs for ours, the SDK and bare '
+            'POSTs)' % settings.drain_repeats)
+    rows, notes = [], []
+    for result in results:
+        cli = clirun.median(result.ours_cli)
+        sdk = clirun.median(result.sdk)
+        bare = clirun.median(result.bare)
+        loop = result.loop_total
+        loop_cell = '%.1f s' % loop
+        if result.loop_extrapolated:
+            loop_cell += ' (est.)'
+            notes.append(
+                'N=%d: upstream loop = the listing process (%.2f s, '
+                'measured) + %d x the mean of %d measured force '
+                'processes (%.2f s); extrapolated, not run'
+                % (result.size, result.loop_list, result.size,
+                   result.loop_measured,
+                   sum(result.loop_each) / len(result.loop_each)))
+        rows.append((result.size, '%.3f s' % cli,
+                     ' or '.join(str(n) for n in sorted(
+                         set(result.ours_requests))),
+                     loop_cell, _ratio(loop, cli), '%.3f s' % bare,
+                     _ratio(cli, bare), '%.3f s' % sdk, _ratio(sdk, bare)))
+        if result.size == _DRAIN_TARGET_SIZE:
+            targets.check('ours --host >= %gx faster than the upstream '
+                          'loop at N=%d' % (LOOP_TARGET, result.size),
+                          loop / cli >= LOOP_TARGET, _ratio(loop, cli))
+            targets.check('SDK drain within %gx of bare POSTs at N=%d'
+                          % (BARE_TARGET, result.size),
+                          sdk / bare <= BARE_TARGET, _ratio(sdk, bare))
+    table(('N', 'ours --host', 'ours req', 'upstream loop', 'loop/ours',
+           'bare POSTs', 'ours/bare', 'SDK drain', 'SDK/bare'), rows)
+    for note in notes:
+        print('  ' + note)
+    print('  ours --host and the loop are whole processes (interpreter '
+          'start-up and authentication included); the SDK drain and the '
+          'bare POSTs run in this process with a token in hand.')
+    if _DRAIN_TARGET_SIZE not in settings.drain_sizes:
+        print('  (the targets apply at N=%d, not measured in this mode)'
+              % _DRAIN_TARGET_SIZE)

@@ -1,0 +1,138 @@
+"""Benchmarks side by side with upstream; prints ratios.
+
+    python3 benchmarks/run.py [--quick] [--only SECTION ...]
+
+Sections: ``requests`` (requests per command, counted at the reference
+server, and one command's wall time), ``startup`` (what this package adds
+to ``openstack``/``nova`` start-up), ``drain`` (host drain of N migrations
+vs the upstream loop and bare POSTs), ``throughput`` (the reference
+server, benchmarks/refserver_throughput.py).
+
+It first builds (or reuses) two venvs, one with the upstream clients only
+and one with them plus this checkout (see envs.py), then runs itself again
+in the second one; everything is measured in one run on this machine.
+Absolute times on a shared machine are noise: read the ratios. Benchmarks
+are not tests: nothing here asserts a timing.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+
+import envs
+import report
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CHECKOUT = os.path.dirname(HERE)
+SECTIONS = ('requests', 'startup', 'drain', 'throughput')
+
+
+class Settings:
+    """How much to measure: full, or --quick for CI (a few minutes)."""
+
+    def __init__(self, quick):
+        self.quick = quick
+        self.rounds = 2 if quick else 10            # single command runs
+        self.startup_rounds = 3 if quick else 15
+        self.drain_sizes = (10,) if quick else (20, 100, 200)
+        self.drain_repeats = 2 if quick else 5
+        self.loop_cap = 3 if quick else 20
+
+
+def parser():
+    parse = argparse.ArgumentParser(
+        prog='benchmarks/run.py', description=__doc__.splitlines()[0])
+    parse.add_argument('--quick', action='store_true',
+                       help='small N and few runs (for CI)')
+    parse.add_argument('--only', nargs='+', choices=SECTIONS,
+                       metavar='SECTION', default=list(SECTIONS),
+                       help='run only these sections: %s'
+                            % ', '.join(SECTIONS))
+    parse.add_argument('--venv-dir', default=envs.default_dir(),
+                       help='where the two venvs are kept '
+                            '(default: %(default)s)')
+    parse.add_argument('--inside', action='store_true',
+                       help=argparse.SUPPRESS)
+    return parse
+
+
+def prepare(args, argv):
+    """Build the venvs, then run this script again inside ``ours``."""
+    print('preparing venvs in %s ...' % args.venv_dir, flush=True)
+    try:
+        _, ours = envs.ensure(args.venv_dir, CHECKOUT)
+    except envs.SetupError as error:
+        print('benchmarks: error: %s' % error, file=sys.stderr)
+        return 2
+    environ = {key: value for key, value in os.environ.items()
+               if key != 'PYTHONPATH'}
+    return subprocess.call(
+        [ours.python, os.path.abspath(__file__), *argv, '--inside'],
+        env=environ)
+
+
+def measure(args):
+    settings = Settings(args.quick)
+    upstream = envs.Env('upstream', os.path.join(args.venv_dir, 'upstream',
+                                                 'bin'))
+    ours = envs.Env('ours', os.path.join(args.venv_dir, 'ours', 'bin'))
+    report.header(settings, upstream, ours, sys.argv)
+    targets = report.Targets()
+    if 'requests' in args.only:
+        import single
+
+        from novaclient_force.refserver import fixture
+
+        pool = single.targets(single.servers_needed(settings.rounds))
+        with fixture.RefServer('host-maintenance',
+                               servers=len(pool)) as server:
+            runs = single.measure_clis(server, upstream, ours,
+                                       settings.rounds, pool)
+            sdk_rows = single.measure_sdk(server, pool)
+        report.requests(runs, settings.rounds, targets)
+        report.sdk_requests(sdk_rows, targets)
+    if 'startup' in args.only:
+        import startup
+
+        try:
+            report.startup(startup.measure(upstream, ours,
+                                           settings.startup_rounds),
+                           settings.startup_rounds)
+        except RuntimeError as error:
+            targets.note('start-up: %s' % error)
+    if 'drain' in args.only:
+        import host_drain
+
+        results = []
+        for size in settings.drain_sizes:
+            print('draining %d migrations ...' % size, flush=True)
+            try:
+                results.append(host_drain.measure(
+                    upstream, ours, size, settings.drain_repeats,
+                    settings.loop_cap))
+            except host_drain.DrainError as error:
+                targets.note('drain of %d: %s' % (size, error))
+        if results:
+            report.drain(results, settings, targets)
+    if 'throughput' in args.only:
+        report.section('5. Reference server throughput '
+                       '(benchmarks/refserver_throughput.py)')
+        code = subprocess.call(
+            [sys.executable, os.path.join(HERE, 'refserver_throughput.py')]
+            + (['--quick'] if args.quick else []))
+        if code:
+            targets.note('refserver_throughput.py exited %d' % code)
+    return targets.summary()
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser().parse_args(argv)
+    if not args.inside:
+        return prepare(args, argv)
+    return measure(args)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
