@@ -21,6 +21,9 @@ import sys
 import tempfile
 
 UPSTREAM_PACKAGES = ('python-openstackclient', 'python-novaclient')
+# The benchmark itself runs in ``ours`` and needs the RefServer fixture's
+# library; both venvs get it so that they differ only by this package.
+RUNNER_PACKAGES = ('fixtures',)
 # Written once a venv is fully installed: a half-built one is rebuilt.
 READY = 'novaclient-force-bench.ready'
 # Not copied when the checkout is installed: VCS data, caches, venvs.
@@ -59,8 +62,9 @@ class Env:
                 ' "novaclient-force"):\n'
                 '    try: print(d, m.version(d))\n'
                 '    except m.PackageNotFoundError: pass\n')
-        out = subprocess.run([self.python, '-c', code], capture_output=True,
-                             text=True, check=True).stdout
+        out = subprocess.run([self.python, '-I', '-c', code],
+                             capture_output=True, text=True,
+                             check=True).stdout
         return dict(line.split() for line in out.splitlines())
 
 
@@ -81,17 +85,25 @@ def _run(step, argv):
 
 
 def _build(path, packages):
-    """A venv at ``path`` with ``packages``; reused when already ready."""
+    """A venv at ``path`` with ``packages``; reused when it already has
+    them (a stamp file lists what was installed)."""
     env = Env(os.path.basename(path), os.path.join(path, 'bin'))
-    if os.path.exists(os.path.join(path, READY)):
-        return env
-    shutil.rmtree(path, ignore_errors=True)
-    _run('creating venv %s' % path, [sys.executable, '-m', 'venv', path])
+    stamp = os.path.join(path, READY)
+    wanted = ' '.join(packages) + '\n'
+    if os.path.exists(stamp):
+        with open(stamp) as done:
+            if done.read() == wanted:
+                return env
+        os.unlink(stamp)
+    elif os.path.exists(path):
+        shutil.rmtree(path)         # half-built: start again
+    if not os.path.exists(path):
+        _run('creating venv %s' % path, [sys.executable, '-m', 'venv', path])
     _run('pip install into %s' % env.name,
          [env.python, '-m', 'pip', 'install', '--quiet',
           '--disable-pip-version-check', *packages])
-    with open(os.path.join(path, READY), 'w') as stamp:
-        stamp.write(' '.join(packages) + '\n')
+    with open(stamp, 'w') as done:
+        done.write(wanted)
     return env
 
 
@@ -114,6 +126,7 @@ def ensure(venv_dir, checkout):
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         upstream, ours = pool.map(
             lambda name: _build(os.path.join(venv_dir, name),
-                                UPSTREAM_PACKAGES), ('upstream', 'ours'))
+                                UPSTREAM_PACKAGES + RUNNER_PACKAGES),
+            ('upstream', 'ours'))
     _install_checkout(ours, checkout)
     return upstream, ours

@@ -8,22 +8,21 @@ drain target), four ways on the same reference server:
   server migration force complete <server> <id>`` process per migration;
 * the SDK: ``force_complete_host('compute-1')`` in this process, on a
   session that already holds a token (list + POSTs are timed);
-* the physical limit: N bare POSTs from ``http.client`` on POOL threads,
-  one keep-alive connection each, token and targets known in advance.
+* the physical limit (bare_client.py): N bare POSTs from ``http.client``
+  on POOL threads, one keep-alive connection each; in this process with
+  the token and targets known in advance (the floor for the SDK), and as
+  a process that also gets a token and lists (the floor for a CLI).
 
 The server runs with a very slow simulated clock, so a forced migration
 stays ``running`` and forcing it again is accepted just like the first
 time: every method finds all N migrations and gets N 202s.
 """
 
-import concurrent.futures
 import dataclasses
-import http.client
-import json
-import threading
+import sys
 import time
-import urllib.parse
 
+import bare_client
 import clirun
 import requestlog
 import single
@@ -31,7 +30,6 @@ import single
 HOST = 'compute-1'
 POOL = 8            # ours' default --concurrency, and the bare pool size
 TIME_SCALE = 0.0001
-FORCE_BODY = json.dumps({'force_complete': None}).encode()
 
 
 @dataclasses.dataclass
@@ -40,7 +38,10 @@ class DrainResult:
     ours_cli: list = dataclasses.field(default_factory=list)      # seconds
     sdk: list = dataclasses.field(default_factory=list)
     bare: list = dataclasses.field(default_factory=list)
+    bare_process: list = dataclasses.field(default_factory=list)
+    osc_startup: list = dataclasses.field(default_factory=list)
     ours_requests: list = dataclasses.field(default_factory=list)
+    ours_lines: list = dataclasses.field(default_factory=list)  # 1st run
     loop_list: float = 0.0          # the upstream listing process
     loop_each: list = dataclasses.field(default_factory=list)
     loop_measured: int = 0          # how many force processes were run
@@ -61,40 +62,30 @@ class DrainError(Exception):
     pass
 
 
-def bare_posts(server, token, targets, pool=POOL):
-    """Seconds for len(targets) concurrent POSTs over ``pool`` keep-alive
-    connections; every answer must be 202."""
-    address = urllib.parse.urlsplit(server.url)
-    headers = {'X-Auth-Token': token, 'Content-Type': 'application/json',
-               'OpenStack-API-Version': 'compute 2.22',
-               'X-OpenStack-Nova-API-Version': '2.22'}
-    local = threading.local()
-    opened = []
-
-    def post(target):
-        _, uuid, migration = target
-        if not hasattr(local, 'conn'):
-            local.conn = http.client.HTTPConnection(
-                address.hostname, address.port, timeout=30)
-            opened.append(local.conn)
-        local.conn.request(
-            'POST', '/compute/v2.1/servers/%s/migrations/%d/action'
-            % (uuid, migration), body=FORCE_BODY, headers=headers)
-        response = local.conn.getresponse()
-        response.read()
-        return response.status
-
-    with concurrent.futures.ThreadPoolExecutor(pool) as executor:
-        began = time.perf_counter()
-        statuses = list(executor.map(post, targets))
-        seconds = time.perf_counter() - began
-    for conn in opened:
-        conn.close()
-    bad = [s for s in statuses if s != 202]
-    if bad:
-        raise DrainError('bare POSTs: %d of %d not accepted (%s)'
-                         % (len(bad), len(statuses), sorted(set(bad))))
+def bare_posts(server, token, targets):
+    """Seconds for the in-process bare POSTs; every answer must be 202."""
+    seconds, statuses = bare_client.post_all(
+        server.url, token, [(uuid, mid) for _, uuid, mid in targets], POOL)
+    _all_accepted('bare POSTs', statuses, len(targets))
     return seconds
+
+
+def bare_process(server, size):
+    """Seconds for bare_client.py as a process: the floor for a CLI."""
+    run = clirun.run([sys.executable, '-I', bare_client.__file__,
+                      server.url, HOST, str(POOL)], server.env())
+    if not run.ok:
+        raise DrainError('bare client process: %s' % run.error())
+    _all_accepted('bare client process',
+                  [int(code) for code in run.stdout.split()], size)
+    return run.seconds
+
+
+def _all_accepted(what, statuses, size):
+    accepted = statuses.count(202)
+    if accepted != size or len(statuses) != size:
+        raise DrainError('%s: %d of %d accepted (%s)' % (
+            what, accepted, size, sorted(set(statuses))))
 
 
 def sdk_drain(server, size):
@@ -160,10 +151,15 @@ def measure(upstream, ours, size, repeats, loop_cap):
         targets = single.targets(size)
         for _ in range(repeats):
             result.bare.append(bare_posts(server, token, targets))
+            result.bare_process.append(bare_process(server, size))
+            # what `openstack` costs before any command code runs
+            result.osc_startup.append(clirun.run(
+                [ours.openstack, '--version'], server.env()).seconds)
             result.sdk.append(sdk_drain(server, size))
             log.take()      # count only what ours' process sends
             run = cli_drain(server, ours, log, size)
             result.ours_cli.append(run.seconds)
             result.ours_requests.append(len(run.compute))
+            result.ours_lines = result.ours_lines or run.compute
         upstream_loop(server, upstream, log, result, min(size, loop_cap))
     return result

@@ -29,14 +29,12 @@ class Request(collections.namedtuple('Request', 'method path status')):
             else 'other'
 
     def short(self):
-        """``GET /servers/detail?name=x`` (without the API prefix)."""
+        """``GET /servers/detail?name=x 200``: compute paths without their
+        ``/compute/v2.1`` prefix, everything else as it came."""
         path = self.path
-        for prefix in ('/compute/v2.1', '/identity/v3', '/compute',
-                       '/identity'):
-            if path == prefix or path.startswith(prefix + '/') \
-                    or path.startswith(prefix + '?'):
-                path = path[len(prefix):] or '/'
-                break
+        prefix = '/compute/v2.1'
+        if path.startswith(prefix + '/') or path.startswith(prefix + '?'):
+            path = path[len(prefix):]
         return '%s %s %s' % (self.method, path, self.status)
 
 

@@ -42,6 +42,11 @@ BASIC = (APIVersion('2.1'), 'this request')
 # these delays (seconds), unless the caller's deadline comes first.
 RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
 
+# A request sent with a deadline waits for its answer until the deadline,
+# but never less than this (seconds): a last reading taken at the deadline
+# itself still gets a fair chance to be answered.
+MIN_REQUEST_TIMEOUT = 2.0
+
 
 def as_version(value):
     """A pinned version from an APIVersion or an 'X.Y' string, or None."""
@@ -235,6 +240,11 @@ class Compute:
         delays = iter(RETRY_DELAYS)
         while True:
             kwargs = {'raise_exc': False, 'params': params}
+            if deadline is not None:
+                # Without this a hung endpoint holds the caller past its
+                # own time limit (OSC sets no HTTP timeout at all).
+                kwargs['timeout'] = max(deadline - self.clock(),
+                                        MIN_REQUEST_TIMEOUT)
             if json is not None:
                 kwargs['json'] = json
             if need_version:

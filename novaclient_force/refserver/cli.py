@@ -7,6 +7,7 @@ it cleanly. Bad options or files give one line on stderr and exit 2.
 
 import argparse
 import logging
+import os
 import signal
 import sys
 
@@ -104,6 +105,8 @@ def _build(args):
         scenario = scenarios.load(args.scenario, servers=args.servers)
     except scenarios.ScenarioError as error:
         raise ValueError('scenario: %s' % error) from None
+    if args.policy_file and not os.path.isfile(args.policy_file):
+        raise ValueError('policy file %s: no such file' % args.policy_file)
     try:
         rules = policy.Policy(args.policy_file)
     except Exception as error:

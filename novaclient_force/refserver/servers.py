@@ -8,6 +8,7 @@ Another project's server is a 404, never a 403 (``project_only=True``).
 """
 
 import hashlib
+import urllib.parse
 
 from novaclient_force.refserver import faults, flavors, lifecycle, validation
 from novaclient_force.refserver import store as store_mod
@@ -212,8 +213,9 @@ def _page(context, req, key, items, limit, found):
             '/detail') else 'servers'
         body['servers_links'] = [{
             'rel': 'next',
-            'href': '%s/%s?%s' % (context.links_base, path, '&'.join(
-                '%s=%s' % item for item in sorted(query.items())))}]
+            'href': '%s/%s?%s' % (context.links_base, path,
+                                  urllib.parse.urlencode(
+                                      sorted(query.items())))}]
     return body
 
 

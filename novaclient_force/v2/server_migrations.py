@@ -138,7 +138,10 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
         start = self.compute.clock()
         ref = resolve.server(self.compute, server)
         mig = resolve.migration(self.compute, ref, migration)
-        self._post(ref, mig)
+        deadline = None
+        if wait and timeout is not None:
+            deadline = start + timeout
+        self._post(ref, mig, deadline)
         if not wait:
             show, listing = waiting.follow_command(ref.label, mig.id,
                                                     self.cli)
@@ -168,13 +171,13 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
             self.compute, host, wait=wait, timeout=timeout,
             concurrency=concurrency, progress=progress)
 
-    def _post(self, ref, mig):
+    def _post(self, ref, mig, deadline=None):
         return self.compute.request(
             'POST', '/servers/%s/migrations/%s/action' % (ref.id, mig.id),
             negotiation.FORCE_COMPLETE,
             errors.Context('force_complete', server=ref.label,
                            migration=mig.id),
-            json={'force_complete': None})
+            json={'force_complete': None}, deadline=deadline)
 
     def _wait(self, ref, mig, timeout, progress, start):
         watch = waiting.MigrationWatch(self.compute, ref, mig.id)

@@ -1,0 +1,53 @@
+"""The benchmarks run: ``python benchmarks/run.py --quick``, end to end.
+
+Benchmarks are not tests, so nothing here looks at a timing. What must hold
+is that the one documented command builds (or reuses) its two venvs, runs
+every section against real reference servers and real ``openstack`` and
+``nova`` processes, and exits 0: a command that failed to force a migration,
+a section that crashed or a missing table makes this test fail.
+"""
+
+import os
+import subprocess
+import sys
+
+import testtools
+
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+RUNNER = os.path.join(CHECKOUT, 'benchmarks', 'run.py')
+# A fresh machine builds two venvs first (about a minute with pip's cache).
+TIMEOUT = 900
+SECTIONS = ('== 1. Requests per force-complete', '== 1b. SDK requests',
+            '== 2. Start-up cost', '== 4. Host drain',
+            '== 5. Reference server throughput', '== Targets ==')
+
+
+class QuickBenchmarkTest(testtools.TestCase):
+
+    def test_quick_mode_runs_every_section(self):
+        env = {key: value for key, value in os.environ.items()
+               if not key.startswith('OS_') and key != 'PYTHONPATH'}
+        done = subprocess.run(
+            [sys.executable, RUNNER, '--quick'], cwd=CHECKOUT, env=env,
+            capture_output=True, text=True, timeout=TIMEOUT,
+            stdin=subprocess.DEVNULL)
+        output = done.stdout + done.stderr
+        self.assertEqual(0, done.returncode, output[-3000:])
+        self.assertNotIn('Traceback', output)
+        for title in SECTIONS:
+            self.assertIn(title, done.stdout)
+        self.assertIn('command: python3 benchmarks/run.py --quick',
+                      done.stdout)
+        self.assertNotIn('FAILED', done.stdout)
+        self.assertNotIn('ERROR', done.stdout)
+
+    def test_unknown_section_is_a_usage_error(self):
+        done = subprocess.run(
+            [sys.executable, RUNNER, '--only', 'nonsense'], cwd=CHECKOUT,
+            capture_output=True, text=True, timeout=60,
+            stdin=subprocess.DEVNULL)
+        self.assertEqual(2, done.returncode)
+        self.assertIn("invalid choice: 'nonsense'", done.stderr)
+        self.assertNotIn('Traceback', done.stderr)
+        self.assertEqual('', done.stdout)
