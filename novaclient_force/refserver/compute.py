@@ -10,7 +10,6 @@ Content-Type (415) -> body and action dispatch (400/404) -> URL project
 """
 
 import dataclasses
-import json
 import logging
 import uuid
 
@@ -28,6 +27,7 @@ from novaclient_force.refserver import (
     os_migrations,
     server_migrations,
     servers,
+    validation,
 )
 
 LOG = logging.getLogger(__name__)
@@ -213,10 +213,7 @@ class ComputeApp:
             handler, min_version = route.actions[name]
             body = body[name]
         elif req.body:
-            try:
-                body = json.loads(req.body)
-            except ValueError:
-                raise faults.bad_request('Malformed request body') from None
+            body = _decode(req.body)
         if url_project and url_project != context.project_id:
             raise faults.bad_request(
                 "Malformed request URL: URL's project_id '%s' doesn't match "
@@ -229,12 +226,16 @@ class ComputeApp:
         return faults.json_response(status, result)
 
 
-def _action_peek(raw):
-    """Nova's ``action_peek``: exactly one key, or the matching error."""
+def _decode(raw):
     try:
-        decoded = json.loads(raw)
+        return validation.load_json(raw)
     except ValueError:
         raise faults.bad_request('Malformed request body') from None
+
+
+def _action_peek(raw):
+    """Nova's ``action_peek``: exactly one key, or the matching error."""
+    decoded = _decode(raw)
     try:
         if len(decoded) != 1:
             raise faults.bad_request('Malformed request body')

@@ -17,7 +17,7 @@ import uuid
 import webob
 import webob.dec
 
-from novaclient_force.refserver import faults
+from novaclient_force.refserver import faults, validation
 from novaclient_force.refserver import store as store_mod
 
 TOKEN_LIFETIME = 3600.0
@@ -286,7 +286,7 @@ class IdentityApp:
 
     def _create(self, req, base):
         try:
-            auth = json.loads(req.body)['auth']
+            auth = validation.load_json(req.body)['auth']
         except (ValueError, TypeError, KeyError):
             return faults.keystone_error(
                 400, 'Bad Request',

@@ -8,6 +8,7 @@ use are implemented here with jsonschema's wording and keyword order, so
 the server needs no jsonschema dependency.
 """
 
+import json
 import re
 
 from novaclient_force.refserver import faults
@@ -29,6 +30,18 @@ BOOLEAN = {
 }
 TRUE_STRINGS = ('True', 'TRUE', 'true', '1', 'ON', 'On', 'on', 'YES',
                 'Yes', 'yes')
+
+
+def load_json(raw):
+    """Decode a request body; ValueError for anything that is not JSON.
+
+    A body nested thousands deep exhausts the decoder's recursion limit
+    (RecursionError); that is a malformed body, not a server error.
+    """
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise ValueError('JSON nested too deeply') from None
 
 
 def as_bool(value):
