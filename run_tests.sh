@@ -4,8 +4,8 @@
 set -euo pipefail
 . "$(dirname "$0")/tools/bootstrap.sh"
 ruff check novaclient_force osc_plugin tests benchmarks
-stestr run "$@" | tee .stestr-output.txt
-status=${PIPESTATUS[0]}
+status=0
+stestr run "$@" | tee .stestr-output.txt || status=$?
 passed=$(sed -n 's/^ - Passed: \([0-9]*\).*/\1/p' .stestr-output.txt | tail -1)
 failed=$(sed -n 's/^ - Failed: \([0-9]*\).*/\1/p' .stestr-output.txt | tail -1)
 rm -f .stestr-output.txt

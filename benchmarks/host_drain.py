@@ -8,6 +8,8 @@ drain target), four ways on the same reference server:
   server migration force complete <server> <id>`` process per migration;
 * the SDK: ``force_complete_host('compute-1')`` in this process, on a
   session that already holds a token (list + POSTs are timed);
+* the same POSTs through one keystoneauth session on POOL threads (what
+  any client built on keystoneauth pays per request);
 * the physical limit (bare_client.py): N bare POSTs from ``http.client``
   on POOL threads, one keep-alive connection each; in this process with
   the token and targets known in advance (the floor for the SDK), and as
@@ -18,6 +20,7 @@ stays ``running`` and forcing it again is accepted just like the first
 time: every method finds all N migrations and gets N 202s.
 """
 
+import concurrent.futures
 import dataclasses
 import sys
 import time
@@ -39,6 +42,7 @@ class DrainResult:
     sdk: list = dataclasses.field(default_factory=list)
     bare: list = dataclasses.field(default_factory=list)
     bare_process: list = dataclasses.field(default_factory=list)
+    session: list = dataclasses.field(default_factory=list)
     osc_startup: list = dataclasses.field(default_factory=list)
     ours_requests: list = dataclasses.field(default_factory=list)
     ours_lines: list = dataclasses.field(default_factory=list)  # 1st run
@@ -67,6 +71,26 @@ def bare_posts(server, token, targets):
     seconds, statuses = bare_client.post_all(
         server.url, token, [(uuid, mid) for _, uuid, mid in targets], POOL)
     _all_accepted('bare POSTs', statuses, len(targets))
+    return seconds
+
+
+def session_posts(server, session, targets):
+    """Seconds for the same concurrent POSTs through one keystoneauth
+    session (requests underneath), the layer every OpenStack client and
+    our SDK use: the floor for any client built on it."""
+    def post(target):
+        _, uuid, migration = target
+        return session.post(
+            '%s/servers/%s/migrations/%d/action'
+            % (server.compute_url, uuid, migration),
+            json={'force_complete': None}, raise_exc=False,
+            headers=dict(bare_client.VERSION_HEADERS)).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(POOL) as executor:
+        began = time.perf_counter()
+        statuses = list(executor.map(post, targets))
+        seconds = time.perf_counter() - began
+    _all_accepted('keystoneauth POSTs', statuses, len(targets))
     return seconds
 
 
@@ -147,10 +171,12 @@ def measure(upstream, ours, size, repeats, loop_cap):
     with fixture.RefServer('host-maintenance', servers=size,
                            time_scale=TIME_SCALE) as server:
         log = requestlog.RequestLog(server)
-        token = server.session('admin', 'admin').get_token()
+        session = server.session('admin', 'admin')
+        token = session.get_token()
         targets = single.targets(size)
         for _ in range(repeats):
             result.bare.append(bare_posts(server, token, targets))
+            result.session.append(session_posts(server, session, targets))
             result.bare_process.append(bare_process(server, size))
             # what `openstack` costs before any command code runs
             result.osc_startup.append(clirun.run(

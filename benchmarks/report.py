@@ -150,10 +150,18 @@ def startup(rows, rounds):
            for command, up, ours in rows])
 
 
+def import_cost(rows):
+    print('\nimport of our start-up module after what the upstream program '
+          'has already imported at start-up (median, in-process timer):')
+    table(('module', 'import time', 'modules it adds'),
+          [(module, '%.2f ms' % (seconds * 1000), len(added))
+           for module, seconds, added in rows])
+
+
 def drain(results, settings, targets):
     section('4. Host drain: N running live migrations leaving one host '
-            '(pool of 8; median of %d runs for ours, the SDK and bare '
-            'POSTs)' % settings.drain_repeats)
+            '(pool of 8; medians of %d interleaved runs; the upstream loop '
+            'runs once)' % settings.drain_repeats)
     rows, notes = [], []
     for result in results:
         cli = clirun.median(result.ours_cli)
@@ -171,12 +179,14 @@ def drain(results, settings, targets):
                    result.loop_measured,
                    sum(result.loop_each) / len(result.loop_each)))
         bare_cli = clirun.median(result.bare_process)
+        session = clirun.median(result.session)
         rows.append((result.size, '%.3f s' % cli,
                      ' or '.join(str(n) for n in sorted(
                          set(result.ours_requests))),
                      loop_cell, _ratio(loop, cli), '%.3f s' % bare_cli,
                      _ratio(cli, bare_cli), '%.3f s' % sdk,
-                     '%.3f s' % bare, _ratio(sdk, bare)))
+                     '%.3f s' % session, '%.3f s' % bare, _ratio(sdk, bare),
+                     _ratio(session, bare)))
         if result.size == _DRAIN_TARGET_SIZE:
             targets.check('ours --host >= %gx faster than the upstream '
                           'loop at N=%d' % (LOOP_TARGET, result.size),
@@ -189,8 +199,8 @@ def drain(results, settings, targets):
                           % (BARE_TARGET, result.size),
                           sdk / bare <= BARE_TARGET, _ratio(sdk, bare))
     table(('N', 'ours --host', 'ours req', 'upstream loop', 'loop/ours',
-           'bare process', 'ours/bare', 'SDK drain', 'bare POSTs',
-           'SDK/bare'), rows)
+           'bare process', 'ours/bare', 'SDK drain', 'ksa POSTs',
+           'bare POSTs', 'SDK/bare', 'ksa/bare'), rows)
     for note in notes:
         print('  ' + note)
     for result in results:
@@ -205,8 +215,9 @@ def drain(results, settings, targets):
                   after, clirun.median(result.bare_process))))
     print('  ours --host, the upstream loop and the bare process are whole '
           'processes (start-up, authentication and listing included); the '
-          'SDK drain (listing included) and the bare POSTs run in this '
-          'process with a token in hand.')
+          'SDK drain (listing included), the POSTs through a keystoneauth '
+          'session (ksa) and the bare POSTs run in this process with a '
+          'token in hand.')
     if _DRAIN_TARGET_SIZE not in settings.drain_sizes:
         print('  (the targets apply at N=%d, not measured in this mode)'
               % _DRAIN_TARGET_SIZE)

@@ -36,7 +36,7 @@ class Settings:
         self.rounds = 2 if quick else 10            # single command runs
         self.startup_rounds = 3 if quick else 15
         self.drain_sizes = (10,) if quick else (20, 100, 200)
-        self.drain_repeats = 2 if quick else 5
+        self.drain_repeats = 2 if quick else 9
         self.loop_cap = 3 if quick else 20
 
 
@@ -99,7 +99,9 @@ def measure(args):
             report.startup(startup.measure(upstream, ours,
                                            settings.startup_rounds),
                            settings.startup_rounds)
-        except RuntimeError as error:
+            report.import_cost(startup.import_cost(
+                upstream, ours, settings.startup_rounds))
+        except (RuntimeError, subprocess.CalledProcessError) as error:
             targets.note('start-up: %s' % error)
     if 'drain' in args.only:
         import host_drain

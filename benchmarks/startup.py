@@ -10,6 +10,7 @@ as well because it loads extensions and builds every subcommand parser,
 as every real ``nova`` command does.
 """
 
+import json
 import os
 import subprocess
 import time
@@ -18,6 +19,30 @@ import clirun
 
 COMMANDS = (('openstack', '--version'), ('nova', '--version'),
             ('nova', 'help'))
+# Our modules each program imports at start-up, and what that program has
+# imported by then without us (its shell and, for nova, its v2 client).
+PLUGINS = (('osc_plugin.plugin', ('openstackclient.shell',)),
+           ('novaclient_force.v2.shell',
+            ('novaclient.shell', 'novaclient.v2.shell',
+             'novaclient.v2.client')))
+# Run in the upstream venv: the modules its programs load at start-up.
+_LOADED = ('import importlib, json, sys\n'
+           'for name in sys.argv[1:]: importlib.import_module(name)\n'
+           'print(json.dumps(sorted(sys.modules)))\n')
+# Modules whose import loads every installed OSC plugin (ours included).
+_LOADS_PLUGINS = ('openstackclient.shell',
+                  'openstackclient.common.clientmanager')
+# Run in ours: load those first (each one that exists), then time ours.
+_MARGINAL = ('import importlib, json, sys, time\n'
+             'for name in json.load(sys.stdin):\n'
+             '    try: importlib.import_module(name)\n'
+             '    except Exception: pass\n'
+             'before = set(sys.modules)\n'
+             'began = time.perf_counter()\n'
+             'importlib.import_module(sys.argv[1])\n'
+             'seconds = time.perf_counter() - began\n'
+             'print(json.dumps([seconds, sorted(set(sys.modules) - before'
+             ')]))\n')
 
 
 def _environ():
@@ -56,3 +81,27 @@ def measure(upstream, ours, rounds):
                     _time(argv, env))
     return [(' '.join(command), clirun.median(times[command, 'upstream']),
              clirun.median(times[command, 'ours'])) for command in COMMANDS]
+
+
+def import_cost(upstream, ours, rounds):
+    """[(module, median seconds, modules it added)]: the import of our
+    start-up module in a process that has already imported what the
+    upstream program imports at start-up: the cost we add, without the
+    process-to-process noise of the wall-clock comparison."""
+    env = _environ()
+    rows = []
+    for module, program_modules in PLUGINS:
+        loaded = subprocess.run(
+            [upstream.python, '-I', '-c', _LOADED, *program_modules],
+            env=env, capture_output=True, text=True, check=True).stdout
+        loaded = json.dumps([name for name in json.loads(loaded)
+                             if name not in _LOADS_PLUGINS])
+        samples, added = [], []
+        for _ in range(rounds):
+            out = subprocess.run(
+                [ours.python, '-I', '-c', _MARGINAL, module], input=loaded,
+                env=env, capture_output=True, text=True, check=True).stdout
+            seconds, added = json.loads(out)
+            samples.append(seconds)
+        rows.append((module, clirun.median(samples), added))
+    return rows

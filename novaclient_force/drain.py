@@ -43,7 +43,8 @@ def force_complete_host(compute, host, wait=False, timeout=None,
     rows = [row for row in resolve.os_migrations(
         compute, {'source_compute': host, 'status': 'running',
                   'migration_type': 'live-migration'},
-        errors.Context('list_all', server='host %s' % host))
+        errors.Context('list_all',
+                       server='host %s' % resolve.printable(host)))
         if _leaves(row, host) and row.get('status') == 'running']
     if not rows:
         return []
@@ -98,7 +99,8 @@ def _server_names(compute, host):
     try:
         body = compute.get_json(
             '/servers', negotiation.BASIC,
-            errors.Context('find', server='servers on %s' % host),
+            errors.Context('find', server='servers on %s'
+                           % resolve.printable(host)),
             params={'host': host, 'all_tenants': '1'})
     except exceptions.ForceCompleteError:
         return {}
@@ -155,7 +157,8 @@ class _HostWatch:
         rows = resolve.os_migrations(
             self.compute, {'source_compute': self.host,
                            'migration_type': 'live-migration'},
-            errors.Context('list_all', server='host %s' % self.host),
+            errors.Context('list_all', server='host %s'
+                           % resolve.printable(self.host)),
             deadline=deadline,
             until=lambda rows: wanted <= {r.get('id') for r in rows})
         by_id = {r.get('id'): r for r in rows}

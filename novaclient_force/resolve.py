@@ -28,7 +28,14 @@ class ServerRef:
     @property
     def label(self):
         """How messages name it: as the caller did, name or ID."""
-        return self.name or self.id
+        return printable(self.name or self.id)
+
+
+def printable(text):
+    """``text`` as a one-line message may show it: as is when it is
+    printable, else quoted with its control characters escaped (a name
+    holding a newline must not split an error line in two)."""
+    return text if text.isprintable() else repr(text)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,16 +62,17 @@ def _by_name(compute, name):
     if is_admin(compute):
         params['all_tenants'] = '1'
     body = compute.get_json('/servers', negotiation.BASIC,
-                            errors.Context('find', server=name),
+                            errors.Context('find', server=printable(name)),
                             params=params)
     found = [s for s in body.get('servers', []) if s.get('name') == name]
     if not found:
         raise exceptions.ServerNotFound(
-            'No server named %s is visible to you' % name)
+            'No server named %s is visible to you' % printable(name))
     if len(found) > 1:
         raise exceptions.AmbiguousServer(
             '%d servers are named %s; use an ID: %s' % (
-                len(found), name, ', '.join(s['id'] for s in found)))
+                len(found), printable(name),
+                ', '.join(s['id'] for s in found)))
     return ServerRef(found[0]['id'], name)
 
 
