@@ -4,7 +4,7 @@ import io
 
 import testtools
 
-from novaclient_force import exceptions, outcome, progress
+from novaclient_force import exceptions, outcome, progress, waiting
 from osc_plugin.v2 import force_complete
 
 SERVER = '9a7b4c2e-52a8-5d4e-bd28-8f1f0f5c1d11'
@@ -141,16 +141,11 @@ class TestRowsAndVerdict(testtools.TestCase):
         self.assertEqual(exceptions.EXIT_UNREACHABLE, code)
 
 
-class Event:
-    def __init__(self, server, migration, status, processed=None,
-                 remaining=None, total=None, elapsed=0.0):
-        self.server = server
-        self.migration = migration
-        self.status = status
-        self.memory_processed_bytes = processed
-        self.memory_remaining_bytes = remaining
-        self.memory_total_bytes = total
-        self.elapsed = elapsed
+def Event(server, migration, status, processed=None, remaining=None,
+          total=None, elapsed=0.0):
+    """The SDK's own progress event, as the display receives it."""
+    return waiting.Progress(server, migration, status, processed, remaining,
+                            total, elapsed)
 
 
 GIB = 1024 ** 3
