@@ -17,7 +17,7 @@ import re
 from keystoneauth1 import exceptions as ksa_exc
 from oslo_utils import uuidutils
 
-from novaclient_force import errors, exceptions, negotiation
+from novaclient_force import arguments, errors, exceptions, negotiation
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,10 +95,10 @@ def migration(compute, server_ref, value):
     if hasattr(value, 'id'):
         value = value.id
     if isinstance(value, bool):
-        raise _bad_migration(value)
+        raise arguments.bad_migration(value)
     if isinstance(value, int):
         if value < 0:
-            raise _bad_migration(value)
+            raise arguments.bad_migration(value)
         return MigrationRef(value)
     if value is None:
         return _the_one_in_progress(compute, server_ref)
@@ -108,13 +108,7 @@ def migration(compute, server_ref, value):
             return MigrationRef(int(text))
         if uuidutils.is_uuid_like(text):
             return _by_uuid(compute, server_ref, text)
-    raise _bad_migration(value)
-
-
-def _bad_migration(value):
-    return exceptions.InvalidArgument(
-        'Invalid migration %r: give an integer migration ID or a migration '
-        'UUID' % (value,))
+    raise arguments.bad_migration(value)
 
 
 def in_progress(compute, server_ref, need=negotiation.MIGRATIONS,

@@ -28,7 +28,6 @@ there and nothing would crash.
 import sys
 
 from novaclient import api_versions, utils
-from oslo_utils import uuidutils
 
 from novaclient_force.v2.server_migrations import ServerMigrationsManager
 
@@ -37,16 +36,14 @@ __all__ = ['ServerMigrationsManager']
 COMMAND_ATTR = 'do_live_migration_force_complete'
 EXIT_INTERRUPTED = 130      # what nova itself exits with on Ctrl-C
 
+
 def _parse_migration(value):
-    """An integer ID, a UUID string, or None (the one in progress)."""
-    if value is None:
-        return None
-    if value.isascii() and value.isdigit():
-        return int(value)
-    if uuidutils.is_uuid_like(value):
-        return value
-    _usage_error('Invalid migration %r: expected an integer ID or a UUID.'
-                 % value)
+    from novaclient_force import arguments, exceptions
+
+    try:
+        return arguments.migration(value)
+    except exceptions.InvalidArgument as exc:
+        _usage_error(str(exc))
 
 
 def _print_outcome(result):

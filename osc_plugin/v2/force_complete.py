@@ -15,11 +15,10 @@ import dataclasses
 import math
 import re
 import typing
-import uuid
 
 from osc_lib.command import command
 
-from novaclient_force import exceptions, progress
+from novaclient_force import arguments, exceptions, progress
 
 MAX_CONCURRENCY = 64
 COLUMNS = ('Server', 'Server Name', 'Migration', 'Status', 'Duration',
@@ -70,7 +69,7 @@ def validated(parsed_args):
         raise _usage('--timeout applies only with --wait')
     return Request(
         server=parsed_args.server,
-        migration=_migration(parsed_args.migration),
+        migration=arguments.migration(parsed_args.migration),
         host=parsed_args.host,
         wait=parsed_args.wait,
         timeout=_timeout(parsed_args.timeout),
@@ -80,20 +79,6 @@ def validated(parsed_args):
 
 def _usage(message):
     return exceptions.InvalidArgument(message)
-
-
-def _migration(text):
-    """An integer ID, a canonical UUID string, or None (auto-detect)."""
-    if text is None:
-        return None
-    text = text.strip()
-    if _INTEGER.fullmatch(text):
-        return int(text)
-    try:
-        return str(uuid.UUID(text))
-    except ValueError:
-        raise _usage(f'<migration> must be an integer ID or a UUID, '
-                     f'not {text!r}') from None
 
 
 def _timeout(text):

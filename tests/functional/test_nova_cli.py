@@ -149,7 +149,8 @@ class TestForceComplete(NovaCLITestCase):
             'live-migration-force-complete', 'busy-vm', 'not-an-id')
         self.assertEqual(2, status)
         self.assertEqual(["ERROR (InvalidArgument): Invalid migration "
-                          "'not-an-id': expected an integer ID or a UUID."],
+                          "'not-an-id': give an integer migration ID or a "
+                          "migration UUID"],
                          err)
         self.assertEqual([], self.force_complete_actions(server))
 

@@ -57,9 +57,9 @@ class TestValidated(testtools.TestCase):
 
     def test_malformed_migration(self):
         self.assertRefused(['busy-vm', 'abc'], "'abc'", 'UUID')
-        self.assertRefused(['busy-vm', '7.5'], 'integer ID')
+        self.assertRefused(['busy-vm', '7.5'], 'integer migration ID')
         # Digits of other scripts pass str.isdigit() but are no Nova ID.
-        self.assertRefused(['busy-vm', '\u0661\u0662'], 'integer ID')
+        self.assertRefused(['busy-vm', '\u0661\u0662'], 'integer migration ID')
 
     def test_host_with_server(self):
         self.assertRefused(['busy-vm', '--host', 'compute-1'], '--host')
