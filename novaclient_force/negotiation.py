@@ -256,7 +256,7 @@ class Compute:
                     exc)
                 if retry and self._pause(delays, deadline):
                     continue
-                raise _unreachable(exc, idempotent, context) from None
+                raise unreachable(exc, idempotent, context) from None
             except ksa_exc.ClientException as exc:
                 raise _auth_error(exc) from None
             if (resp.status_code == 503 and idempotent
@@ -304,8 +304,9 @@ def _max_version(doc):
     return max(found) if found else APIVersion('2.0')
 
 
-def _unreachable(exc, idempotent, context):
-    """EndpointUnreachable naming the endpoint and the short cause."""
+def unreachable(exc, idempotent=True, context=None):
+    """EndpointUnreachable naming the endpoint and the short cause of a
+    keystoneauth connection error (also used for authentication)."""
     url = re.search(r'https?://[^\s]+?(?=:?\s|$)', str(exc))
     endpoint = 'the cloud'
     if url:

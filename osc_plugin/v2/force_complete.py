@@ -12,6 +12,7 @@ the SDK (``novaclient_force``) and formats the outcomes with cliff.
 """
 
 import dataclasses
+import logging
 import math
 import re
 import typing
@@ -235,6 +236,31 @@ class ForceCompleteMigration(command.Lister):
         return super().produce_output(parsed_args, column_names, data)
 
     def _authenticate(self):
-        """Authenticate now, the way the shell does for other commands."""
+        """Authenticate now, the way the shell does for other commands.
+
+        An identity endpoint that cannot be reached is reported like a
+        compute one (one line, exit 6) rather than as keystoneauth's
+        discovery warning followed by its error; ``-v``/``--debug`` still
+        show keystoneauth's own account.
+        """
+        from keystoneauth1 import exceptions as ksa_exc
+
+        from novaclient_force import negotiation
+
         self.auth_required = True
-        self.app.prepare_to_run_command(self)
+        keystoneauth_log = logging.getLogger('keystoneauth')
+        quiet = self.app.options.verbose_level <= 1
+        level = keystoneauth_log.level
+        if quiet:
+            keystoneauth_log.setLevel(logging.ERROR)
+        try:
+            self.app.prepare_to_run_command(self)
+        except (ksa_exc.ConnectionError, ksa_exc.DiscoveryFailure) as exc:
+            cause = exc
+            if not isinstance(exc, ksa_exc.ConnectionError):
+                cause = exc.__context__
+            if not isinstance(cause, ksa_exc.ConnectionError):
+                raise
+            raise negotiation.unreachable(cause) from exc
+        finally:
+            keystoneauth_log.setLevel(level)
