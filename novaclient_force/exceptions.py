@@ -8,6 +8,7 @@ operator can do about it, so neither CLI needs its own error table.
 EXIT_ERROR = 1          # refused by the cloud, or anything unexpected
 EXIT_USAGE = 2          # bad arguments: nothing was sent
 EXIT_UNREACHABLE = 6    # the endpoint could not be reached
+EXIT_SERVICE = 7        # the cloud answered with a server error (5xx)
 
 
 class ForceCompleteError(Exception):
@@ -92,4 +93,6 @@ class EndpointUnreachable(ForceCompleteError):
 
 
 class ServiceError(ForceCompleteError):
-    """The cloud answered 5xx."""
+    """The cloud answered 5xx: a fault on its side, not a refusal."""
+
+    exit_code = EXIT_SERVICE

@@ -31,7 +31,7 @@ COMMAND = test_osc_cli.COMMAND
 NOVA_COMMAND = 'live-migration-force-complete'
 ACTION = re.compile(r'/compute/v2\.1/servers/[^/]+/migrations/\d+/action$')
 COMPUTE_READ = re.compile(r'/compute/v2\.1/')
-EXIT_ERROR, EXIT_TIMED_OUT, EXIT_UNREACHABLE = 1, 5, 6
+EXIT_ERROR, EXIT_TIMED_OUT, EXIT_UNREACHABLE, EXIT_SERVICE = 1, 5, 6, 7
 DEPRECATION = test_nova_cli.DEPRECATION
 # How long a hung answer is held before the proxy gives up on the client.
 HANG = 30.0
@@ -329,17 +329,17 @@ class TestServerErrors(ProxiedTest):
     def test_500_on_force_complete(self):
         self.proxy.add('POST', ACTION.pattern, '500')
         self.assertOneLineError(
-            self.openstack(*COMMAND, 'busy-vm', '1'), EXIT_ERROR,
+            self.openstack(*COMMAND, 'busy-vm', '1'), EXIT_SERVICE,
             'HTTP 500', self.proxy.url)
         self.assertOneLineError(
-            self.nova(NOVA_COMMAND, 'busy-vm', '1'), EXIT_ERROR,
+            self.nova(NOVA_COMMAND, 'busy-vm', '1'), EXIT_SERVICE,
             'ServiceError', 'HTTP 500', self.proxy.url)
         self.assertEqual([], self.force_completes('busy-vm'))
 
     def test_503_on_force_complete_is_not_resent(self):
         self.proxy.add('POST', ACTION.pattern, '503')
         self.assertOneLineError(
-            self.openstack(*COMMAND, 'busy-vm', '1'), EXIT_ERROR,
+            self.openstack(*COMMAND, 'busy-vm', '1'), EXIT_SERVICE,
             'HTTP 503', self.proxy.url)
         self.assertEqual(1, self.proxy.count('POST', ACTION.pattern))
 
