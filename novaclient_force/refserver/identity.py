@@ -11,6 +11,7 @@ wall time, stored hashed so they survive a restart with ``--state``.
 import dataclasses
 import datetime
 import json
+import math
 import secrets
 import uuid
 
@@ -217,17 +218,38 @@ def _find_project(db, scope):
     return row
 
 
+def _authenticate(db, identity, now):
+    """(user row, latest expiry) for the ``password`` or ``token`` method.
+
+    Keystone's ``token`` method (keystoneauth's ``v3token`` plugin) trades
+    a live token for a new one, typically scoped to another project; the
+    new token never outlives the one it came from
+    (keystone/auth/plugins/token.py).
+    """
+    methods = identity.get('methods') or []
+    if 'password' in methods:
+        password = identity.get('password') or {}
+        return _find_user(db, password.get('user')), None
+    if 'token' in methods:
+        given = (identity.get('token') or {}).get('id')
+        token = _load_token(db, given if isinstance(given, str) else None,
+                            now)
+        if token is None:
+            raise _AuthFailed()
+        return (db.one('SELECT * FROM users WHERE id = ?', token.user_id),
+                token.expires_at)
+    raise _AuthFailed()
+
+
 def issue(store, auth):
     """(token string, Token) for a v3 ``auth`` object; None if refused."""
     identity = auth.get('identity') if isinstance(auth, dict) else None
-    if not isinstance(identity, dict) or 'password' not in (
-            identity.get('methods') or []):
+    if not isinstance(identity, dict):
         return None
     now = store.wall()
     with store.transaction() as db:
         try:
-            user = _find_user(db, (identity.get('password') or {}).get(
-                'user'))
+            user, expiry = _authenticate(db, identity, now)
             project = None
             roles = []
             if auth.get('scope'):
@@ -237,7 +259,7 @@ def issue(store, auth):
                     'AND project_id = ?', user['id'], project['id'])]
                 if not roles:
                     raise _AuthFailed()
-        except (_AuthFailed, AttributeError):
+        except (_AuthFailed, AttributeError, TypeError):
             return None
         text = secrets.token_urlsafe(32)
         token = Token(user['id'], user['name'],
@@ -245,7 +267,7 @@ def issue(store, auth):
                       project['name'] if project else None,
                       tuple(expand_roles(roles)),
                       secrets.token_urlsafe(16)[:22], now,
-                      now + TOKEN_LIFETIME)
+                      min(now + TOKEN_LIFETIME, expiry or math.inf))
         db.insert('tokens', digest=store_mod.token_digest(text),
                   user_id=token.user_id, project_id=token.project_id,
                   roles=json.dumps(list(token.roles)),

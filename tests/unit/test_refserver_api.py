@@ -302,6 +302,41 @@ class TestAuth(RefServerTestCase):
                             headers={'X-Subject-Token': 'bogus'})
         self.assertEqual(404, resp.status_int)
 
+    def rescope(self, token, project):
+        return self.request('POST', '/identity/v3/auth/tokens', {
+            'auth': {'identity': {'methods': ['token'],
+                                  'token': {'id': token}},
+                     'scope': {'project': {'name': project,
+                                           'domain': {'id': 'default'}}}}},
+            token=None)
+
+    def test_token_method_rescopes_a_live_token(self):
+        self.wall.advance(600)
+        original = self.token('admin', 'admin')
+        self.wall.advance(600)
+        resp = self.rescope(original, 'demo')
+        self.assertEqual(201, resp.status_int, resp.body)
+        body = json.loads(resp.body)['token']
+        self.assertEqual(('admin', 'demo'), (body['user']['name'],
+                                             body['project']['name']))
+        # It expires with the token it was made from, not an hour later.
+        self.assertEqual(
+            json.loads(self.request(
+                'GET', '/identity/v3/auth/tokens',
+                headers={'X-Subject-Token': original}).body)['token'][
+                    'expires_at'], body['expires_at'])
+        new = resp.headers['X-Subject-Token']
+        self.assertEqual(200, self.compute('GET', '/servers',
+                                           token=new).status_int)
+
+    def test_token_method_refuses_dead_tokens_and_unassigned_projects(self):
+        self.assertEqual(401, self.rescope('bogus', 'demo').status_int)
+        self.assertEqual(401, self.rescope(None, 'demo').status_int)
+        demo = self.token('demo', 'demo')
+        self.assertEqual(401, self.rescope(demo, 'admin').status_int)
+        self.wall.advance(3601)
+        self.assertEqual(401, self.rescope(demo, 'demo').status_int)
+
     def test_no_role_on_project_is_refused(self):
         resp = self.request('POST', '/identity/v3/auth/tokens', {
             'auth': {'identity': {'methods': ['password'], 'password': {
