@@ -133,13 +133,34 @@ def _the_one_in_progress(compute, server_ref):
     rows = in_progress(compute, server_ref)
     if not rows:
         raise exceptions.NoMigrationInProgress(
-            'Server %s has no live migration in progress' % server_ref.label)
+            'Server %s has no live migration in progress%s' % (
+                server_ref.label, _why_none(compute, server_ref)))
     if len(rows) > 1:
         raise exceptions.AmbiguousMigration(
             'Server %s has %d live migrations in progress; name one: %s' % (
                 server_ref.label, len(rows), ', '.join(
                     '%s (%s)' % (r['id'], r.get('status')) for r in rows)))
     return _ref(rows[0])
+
+
+def _why_none(compute, server_ref):
+    """Why a server shows no migration in progress, when it is migrating.
+
+    Only on this error path: one read of the server. Nova lists neither a
+    migration the conductor is still scheduling (``accepted``) nor one
+    already switched to post-copy, yet the server is MIGRATING in both.
+    """
+    try:
+        body = compute.get_json(
+            '/servers/%s' % server_ref.id, negotiation.BASIC,
+            errors.Context('find', server=server_ref.label))
+    except exceptions.ForceCompleteError:
+        return ''
+    if body.get('server', {}).get('OS-EXT-STS:task_state') != 'migrating':
+        return ''
+    return (' yet, although it is migrating: Nova may still be scheduling '
+            'it (try again in a moment), or it has switched to post-copy '
+            'and will complete without help')
 
 
 def _by_uuid(compute, server_ref, uuid):

@@ -25,6 +25,14 @@ from novaclient_force.refserver import flavors, simulator
 
 IN_PROGRESS = ('queued', 'preparing', 'running', 'post-migrating')
 CONDUCTOR_HOST = 'controller'
+#: Simulated seconds the conductor spends scheduling a new live migration.
+#: Nova's conductor creates the migration as ``accepted`` after the API's
+#: 202 (nova/conductor/tasks/live_migrate.py) and the source compute moves
+#: it to ``queued``; ``accepted`` is not "in progress", so the server's
+#: migration index is empty meanwhile (nova-api-facts §10, "Surprises" 14).
+SCHEDULING_SECONDS = 0.5
+_ACCEPTED = simulator.MigrationState(
+    'accepted', None, None, None, None, None, None, False, None, None, False)
 _PARAM_FIELDS = ('memory_bytes', 'dirty_rate', 'bandwidth', 'disk_bytes',
                  'permit_post_copy', 'queued_seconds', 'preparing_seconds')
 
@@ -60,15 +68,22 @@ def params_from_json(text):
     return simulator.MigrationParams(config=config, **values)
 
 
+def _origin(row):
+    """When the source compute took the migration (simulator time 0)."""
+    return row['created_at'] + SCHEDULING_SECONDS
+
+
 def _relative(row, column):
     value = row[column]
-    return None if value is None else value - row['created_at']
+    return None if value is None else value - _origin(row)
 
 
 def simulate(row, now):
     """The simulator's state of a live (non-final) migration row."""
+    if now < _origin(row):
+        return _ACCEPTED
     return simulator.state_at(
-        params_from_json(row['params']), now - row['created_at'],
+        params_from_json(row['params']), now - _origin(row),
         force_complete_at=_relative(row, 'force_complete_at'),
         abort_at=_relative(row, 'abort_at'))
 
@@ -91,8 +106,9 @@ def observe(db, row, now, notifier):
         return _stored(db.one('SELECT * FROM migrations WHERE id = ?',
                               row['id']))
     interval = params_from_json(row['params']).config.monitor_interval
-    elapsed = now - row['created_at']
-    updated = row['created_at'] + elapsed - elapsed % interval
+    elapsed = now - _origin(row)
+    updated = (row['updated_at'] if elapsed < 0
+               else _origin(row) + elapsed - elapsed % interval)
     return Observed(
         dict(row), state.status, max(updated, row['updated_at'] or 0),
         (state.memory_total_bytes, state.memory_processed_bytes,
@@ -103,7 +119,7 @@ def observe(db, row, now, notifier):
 
 def finish(db, row, state, notifier):
     """Write a migration's terminal state, once (guarded by ``final``)."""
-    ended = row['created_at'] + state.finished_at
+    ended = _origin(row) + state.finished_at
     cursor = db.execute(
         'UPDATE migrations SET status = ?, final = 1, updated_at = ?, '
         'memory_total = ?, memory_processed = ?, memory_remaining = ?, '
@@ -173,7 +189,7 @@ def start(db, server, dest, params, context, at, migration_uuid=None,
         instance_uuid=server['uuid'], migration_type='live-migration',
         source_compute=source, source_node=server['node'],
         dest_compute=dest, dest_node=dest, dest_host=dest_ip,
-        status='queued', final=0, created_at=at, updated_at=at,
+        status='accepted', final=0, created_at=at, updated_at=at,
         user_id=context.user_id, project_id=context.project_id,
         old_instance_type_id=flavor_id,
         new_instance_type_id=flavor_id,

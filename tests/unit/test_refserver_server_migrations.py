@@ -114,10 +114,12 @@ class TestForceCompleteTable(base.RefServerTestCase):
 
     def test_10_only_running_passes(self):
         self.start_migration(BUSY2)
-        resp = self.force(server=BUSY2, migration=4)
-        self.assertFault(resp, 400, 'Migration 4 state of instance %s is '
-                         'queued. Cannot force complete while the migration '
-                         'is in this state.' % BUSY2)
+        for status in ('accepted', 'queued'):
+            resp = self.force(server=BUSY2, migration=4)
+            self.assertFault(resp, 400, 'Migration 4 state of instance %s '
+                             'is %s. Cannot force complete while the '
+                             'migration is in this state.' % (BUSY2, status))
+            self.wall.advance(0.6)      # the conductor has scheduled it
 
     def start_migration(self, server):
         resp = self.compute('POST', '/servers/%s/action' % server,
@@ -198,6 +200,11 @@ class TestAbort(base.RefServerTestCase):
                      {'os-migrateLive': {'host': 'compute-3',
                                          'block_migration': False}},
                      version='2.68')
+        resp = self.abort(server=BUSY2, migration=4, version='2.65')
+        self.assertFault(resp, 400, 'Migration 4 state of instance %s is '
+                         'accepted. Cannot abort live migration while the '
+                         'migration is in this state.' % BUSY2)
+        self.wall.advance(0.6)          # the conductor has scheduled it
         resp = self.abort(server=BUSY2, migration=4, version='2.64')
         self.assertFault(resp, 400, 'Migration 4 state of instance %s is '
                          'queued. Cannot abort live migration while the '
@@ -212,6 +219,27 @@ class TestAbort(base.RefServerTestCase):
 
 
 class TestIndexAndShow(base.RefServerTestCase):
+    def test_a_new_migration_is_accepted_before_it_is_in_progress(self):
+        resp = self.compute('POST', '/servers/%s/action' % BUSY2,
+                            {'os-migrateLive': {'host': None,
+                                                'block_migration': 'auto'}},
+                            version='2.30')
+        self.assertEqual(202, resp.status_int, resp.body)
+
+        def index():
+            return json.loads(self.compute(
+                'GET', '/servers/%s/migrations' % BUSY2,
+                version='2.80').body)['migrations']
+
+        def listed():
+            return [m['status'] for m in json.loads(self.compute(
+                'GET', '/os-migrations?instance_uuid=%s' % BUSY2,
+                version='2.80').body)['migrations']]
+
+        self.assertEqual(([], ['accepted']), (index(), listed()))
+        self.wall.advance(0.6)
+        self.assertEqual((['queued'], ['queued']),
+                         ([m['status'] for m in index()], listed()))
     def test_index_fields_per_version(self):
         expected = {
             '2.23': 16, '2.59': 17, '2.80': 19}

@@ -111,12 +111,30 @@ class TestMigration(f.SDKTestCase):
                           ('POST', '/compute/v2.1/servers/%s/migrations/7/'
                            'action' % f.SERVER)], self.compute_calls())
 
+    def server_task_state(self, task_state):
+        self.requests.get(f.COMPUTE + '/servers/' + f.SERVER, json={
+            'server': {'id': f.SERVER, 'status': 'ACTIVE',
+                       'OS-EXT-STS:task_state': task_state}})
+
     def test_none_in_progress_names_the_server(self):
         self.index()
+        self.server_task_state(None)
         exc = self.assertRaises(
             exceptions.NoMigrationInProgress,
             self.client().server_migrations.force_complete, f.SERVER)
-        self.assertIn(f.SERVER, str(exc))
+        self.assertEqual('Server %s has no live migration in progress'
+                         % f.SERVER, str(exc))
+
+    def test_none_in_progress_yet_while_migrating_says_why(self):
+        self.index()
+        self.server_task_state('migrating')
+        exc = self.assertRaises(
+            exceptions.NoMigrationInProgress,
+            self.client().server_migrations.force_complete, f.SERVER)
+        self.assertIn('still be scheduling it (try again in a moment)',
+                      str(exc))
+        self.assertIn('post-copy', str(exc))
+        self.assertNotIn('POST', [m for m, _ in self.compute_calls()])
 
     def test_several_in_progress_are_listed(self):
         self.index(f.migration_row(7), f.migration_row(8, status='queued'))
