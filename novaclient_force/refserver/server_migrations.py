@@ -64,7 +64,8 @@ def _find(db, server, migration_id):
 def _as_id(migration_id):
     """The URL id goes straight into a DB filter in Nova, so a
     non-numeric id simply matches nothing."""
-    return int(migration_id) if migration_id.isdigit() else -1
+    return (int(migration_id)
+            if migration_id.isascii() and migration_id.isdigit() else -1)
 
 
 def index(services, req, context, server_id, body=None):
