@@ -66,7 +66,8 @@ def nova_message(body):
 
     Nova faults are ``{"<faultName>": {"code": ..., "message": ...}}``;
     keystonemiddleware's 401 is ``{"error": {...}}``; WebOb's own 404 is a
-    flat ``{"message": ...}`` (nova-api-facts §4).
+    flat ``{"message": ...}`` (nova/api/openstack/wsgi.py ``Fault``,
+    keystonemiddleware ``auth_token``, webob/exc.py).
     """
     message = ''
     if isinstance(body, dict):

@@ -30,7 +30,8 @@ APIVersion = api_versions.APIVersion
 
 OPTIMISTIC = APIVersion('2.80')
 
-# (minimum microversion, what needs it) per operation; nova-api-facts §15.
+# (minimum microversion, what needs it) per operation; Nova's
+# rest_api_version_history.rst (2.22, 2.23, 2.24, 2.59, 2.80).
 FORCE_COMPLETE = (APIVersion('2.22'), 'force-complete')
 MIGRATIONS = (APIVersion('2.23'), 'reading live migrations')
 ABORT = (APIVersion('2.24'), 'aborting a live migration')

@@ -29,7 +29,8 @@ CONDUCTOR_HOST = 'controller'
 #: Nova's conductor creates the migration as ``accepted`` after the API's
 #: 202 (nova/conductor/tasks/live_migrate.py) and the source compute moves
 #: it to ``queued``; ``accepted`` is not "in progress", so the server's
-#: migration index is empty meanwhile (nova-api-facts §10, "Surprises" 14).
+#: migration index is empty meanwhile (nova/db/main/api.py
+#: ``migration_get_in_progress_by_instance``).
 SCHEDULING_SECONDS = 0.5
 _ACCEPTED = simulator.MigrationState(
     'accepted', None, None, None, None, None, None, False, None, None, False)

@@ -6,8 +6,8 @@ but nothing below the HTTP layer is mocked: keystoneauth authenticates
 against a mocked Keystone token response, novaclient discovers the
 version, loads this package through its entry point, and the requests the
 command sends are answered by a small fake Nova (requests-mock) that
-honours microversions the way Nova does (nova-api-facts §3: 406 above the
-maximum, 404 for a method below its minimum).
+honours microversions the way Nova does (nova/api/openstack/wsgi.py: 406
+above the maximum, 404 for a method below its minimum).
 """
 
 import io
