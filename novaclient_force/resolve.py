@@ -6,10 +6,9 @@ no such server is visible, so a lookup would only cost a round trip. A
 name costs one list request. Nova's ``name`` filter is a regular
 expression (nova/api/openstack/compute/servers.py; python-novaclient's
 ``find`` pays for that with extra requests), so the name is escaped and
-anchored, and the
-answer is still matched exactly. A migration ID is used as is; a UUID
-(2.59+) and "the one in progress" cost one read of the server's
-in-progress migrations.
+anchored, and the answer is still matched exactly. A migration ID is used
+as is; a UUID (2.59+) and "the one in progress" cost one read of the
+server's in-progress migrations.
 """
 
 import dataclasses
