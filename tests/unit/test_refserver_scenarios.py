@@ -10,8 +10,9 @@ import testtools
 from novaclient_force.refserver import scenarios, simulator
 
 GIB = simulator.GIB
-DOCS = os.path.join(os.path.dirname(__file__), '..', '..', 'docs',
-                    'scenarios.rst')
+TOP = os.path.join(os.path.dirname(__file__), '..', '..')
+DOCS = os.path.join(TOP, 'docs', 'scenarios.rst')
+README = os.path.join(TOP, 'README.rst')
 
 
 def params_for(scenario, server_name, force=False):
@@ -178,6 +179,23 @@ class TestFiles(testtools.TestCase):
                          [m.dest for m in scenario.migrations])
         self.assertTrue(scenario.migrations[0].block_migration)
         self.assertEqual(simulator.LiveMigrationConfig(), scenario.config)
+
+    def test_readme_example_loads(self):
+        with open(README, encoding='utf-8') as stream:
+            text = stream.read()
+        block = re.search(r'optional::\n\n((?:    .*\n|\n)+)', text).group(1)
+        example = '\n'.join(line[4:] for line in block.splitlines())
+        scenario = scenarios.load(self.write(example))
+        self.assertEqual(['compute-1', 'compute-2'],
+                         [host.name for host in scenario.hosts])
+        (server,) = scenario.servers
+        self.assertEqual(('db-1', 16 * GIB, 3e9), (
+            server.name, server.memory_bytes, server.dirty_rate))
+        (migration,) = scenario.migrations
+        self.assertEqual(('db-1', 'compute-2', 'running', 300.0), (
+            migration.server, migration.dest, migration.status,
+            migration.started_ago))
+        self.assertEqual('force_complete', scenario.config.timeout_action)
 
     def test_minimal_file_and_defaults(self):
         scenario = scenarios.load(self.write(MINIMAL))
