@@ -42,6 +42,7 @@ class RefServer(fixtures.Fixture):
         self.url = None
 
     def _setUp(self):
+        self._sessions = {}
         self.tempdir = self.useFixture(fixtures.TempDir()).path
         self.clouds_yaml = os.path.join(self.tempdir, 'clouds.yaml')
         self.log_path = os.path.join(self.tempdir, 'refserver.log')
@@ -125,6 +126,24 @@ class RefServer(fixtures.Fixture):
         env['OS_CLIENT_CONFIG_FILE'] = self.clouds_yaml
         env['OS_CLOUD'] = cloud
         return env
+
+    def get(self, path, version='2.80', username='admin', project='admin'):
+        """The JSON body of ``GET <compute_url><path>`` as ``username``.
+
+        For checking what the cloud did, independently of the client under
+        test; anything but a 200 raises. One session per user is kept, so
+        repeated checks authenticate once.
+        """
+        key = (username, project)
+        if key not in self._sessions:
+            self._sessions[key] = self.session(username, project)
+        resp = self._sessions[key].get(
+            self.compute_url + path, raise_exc=False,
+            headers={'OpenStack-API-Version': 'compute %s' % version})
+        if resp.status_code != 200:
+            raise RefServerError('GET %s answered %d: %s' % (
+                path, resp.status_code, resp.text))
+        return resp.json()
 
     def session(self, username='admin', project='admin'):
         from keystoneauth1 import session as ks_session

@@ -54,7 +54,6 @@ class NovaCLITestCase(testtools.TestCase):
         self.cloud = self.useFixture(fixture.RefServer(
             scenario=self.scenario, time_scale=self.time_scale,
             max_microversion=self.max_microversion))
-        self.admin = self.cloud.session()
 
     def env(self, username='admin', project='admin'):
         env = self.cloud.env()
@@ -76,11 +75,7 @@ class NovaCLITestCase(testtools.TestCase):
         return proc.returncode, proc.stdout, err
 
     def compute_get(self, path):
-        version = self.max_microversion or '2.80'
-        resp = self.admin.get(self.cloud.compute_url + path, headers={
-            'X-OpenStack-Nova-API-Version': version})
-        self.assertEqual(200, resp.status_code, resp.text)
-        return resp.json()
+        return self.cloud.get(path, self.max_microversion or '2.80')
 
     def server_id(self, name):
         servers = self.compute_get(

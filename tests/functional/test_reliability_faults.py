@@ -214,11 +214,7 @@ class FaultTest(testtools.TestCase):
     # -- what the cloud did ----------------------------------------------
 
     def compute_get(self, path):
-        resp = self.cloud.session().get(
-            self.cloud.compute_url + path,
-            headers={'OpenStack-API-Version': 'compute 2.80'})
-        self.assertEqual(200, resp.status_code, resp.text)
-        return resp.json()
+        return self.cloud.get(path)
 
     def server_id(self, name):
         [server] = self.compute_get(

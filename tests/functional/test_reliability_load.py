@@ -122,11 +122,7 @@ class TestConcurrentClients(testtools.TestCase):
         self.admin = client.Client(session=self.cloud.session())
 
     def compute_get(self, path):
-        resp = self.cloud.session().get(
-            self.cloud.compute_url + path,
-            headers={'OpenStack-API-Version': 'compute 2.80'})
-        self.assertEqual(200, resp.status_code, resp.text)
-        return resp.json()
+        return self.cloud.get(path)
 
     def all_migrations(self):
         return self.compute_get('/os-migrations?limit=1000')['migrations']
