@@ -141,7 +141,16 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
         deadline = None
         if wait and timeout is not None:
             deadline = start + timeout
-        self._post(ref, mig, deadline)
+        try:
+            self._post(ref, mig, deadline)
+        except exceptions.AlreadyPostCopy as exc:
+            if not wait:
+                raise
+            # Post-copy is what force-complete would have switched to: the
+            # migration ends by itself, so waiting still means something.
+            result = self._wait(ref, mig, timeout, progress, start)
+            result.reason = '%s; %s' % (exc.message, result.reason)
+            return result
         if not wait:
             show, listing = waiting.follow_command(ref.label, mig.id,
                                                     self.cli)

@@ -105,7 +105,7 @@ def _outcome_kind(result):
          'global --timeout. Default: wait until the migration ends.')
 def live_migration_force_complete(cs, args):
     """Force on-going live migration to complete."""
-    from novaclient_force import exceptions
+    from novaclient_force import exceptions, outcome
 
     migration = _parse_migration(args.migration)
     if args.wait_timeout is not None and not args.wait:
@@ -120,9 +120,20 @@ def live_migration_force_complete(cs, args):
         manager = ServerMigrationsManager(cs, pinned=None)
     manager.cli = 'nova'
     try:
-        result = manager.force_complete(args.server, migration)
-        if args.wait:
-            result = _wait(manager, result, args.server, args.wait_timeout)
+        try:
+            result = manager.force_complete(args.server, migration)
+        except exceptions.AlreadyPostCopy as exc:
+            if not args.wait:
+                raise
+            # It finishes by itself: follow it, as the SDK's wait=True does.
+            result = _wait(manager, outcome.Outcome(
+                args.server, migration, outcome.ACCEPTED), args.server,
+                args.wait_timeout)
+            result.reason = '%s; %s' % (exc.message, result.reason)
+        else:
+            if args.wait:
+                result = _wait(manager, result, args.server,
+                               args.wait_timeout)
     except exceptions.ForceCompleteError as exc:
         _fail(type(exc).__name__, exc, exc.exit_code)
 
@@ -157,7 +168,7 @@ def _wait(manager, accepted, label, timeout):
               'migration %s of server %s goes on; follow it with '
               '`nova server-migration-list %s`'
               % (accepted.migration, label, label), EXIT_INTERRUPTED)
-    result.server_name = accepted.server_name
+    result.server_name = result.server_name or accepted.server_name
     result.migration_uuid = result.migration_uuid or accepted.migration_uuid
     result.duration += accepted.duration
     return result

@@ -208,6 +208,31 @@ class TestHostDrain(OpenStackCLITest):
         self.assertEqual((0, [], ''), (code, json.loads(out), err))
 
 
+class TestPostCopy(OpenStackCLITest):
+    """A host that permits post-copy: force complete switches to it, and a
+    second force complete with --wait follows it to the end instead of
+    failing on Nova's 400."""
+
+    scenario = os.path.join(os.path.dirname(__file__), 'scenarios',
+                            'post-copy.yaml')
+    time_scale = 2.0
+
+    def test_wait_follows_a_migration_already_in_post_copy(self):
+        self.assertQuietSuccess(self.force('big-vm', '1'))
+        [row] = self.cloud.get('/os-migrations')['migrations']
+        self.assertEqual('running (post-copy)', row['status'])
+        code, out, err = self.force('big-vm', '1')
+        self.assertEqual(1, code)
+        self.assertIn('post-copy', err)
+        code, out, err = self.force('big-vm', '1', '--wait', '-f', 'json')
+        self.assertEqual((0, ''), (code, err))
+        [result] = json.loads(out)
+        self.assertEqual(outcome.COMPLETED, result['Status'])
+        self.assertIn('already switched to post-copy', result['Reason'])
+        [row] = self.cloud.get('/os-migrations')['migrations']
+        self.assertEqual('completed', row['status'])
+
+
 class TestCoexistence(OpenStackCLITest):
     """Other commands behave as if our plugin were not installed."""
 

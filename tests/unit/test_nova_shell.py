@@ -212,6 +212,11 @@ class NovaShellTestCase(testtools.TestCase):
                 and r.url.rstrip('/') != COMPUTE
                 and (method is None or r.method == method)]
 
+    def assert_one_error(self, err, kind):
+        self.assertEqual(1, len(err), err)
+        self.assertTrue(err[0].startswith('ERROR (%s): ' % kind), err[0])
+        self.assertNotIn('Traceback', err[0])
+
     def force_complete_posts(self):
         return [r for r in self.compute_requests('POST')
                 if FORCE_COMPLETE_URL.match(r.url)]
@@ -304,6 +309,26 @@ class TestWait(NovaShellTestCase):
         self.assertEqual(str(MIGRATION_ID), table['migration'])
         self.assertIn('compute-2', table['reason'])
 
+    def test_post_copy_is_followed_with_wait_refused_without(self):
+        self.nova.force_complete_answer = (400, {'badRequest': {
+            'code': 400, 'message': 'Migration %d state of instance %s is '
+            'running (post-copy). Cannot force complete while the migration '
+            'is in this state.' % (MIGRATION_ID, SERVER_ID)}})
+        self.nova.index = [[]]
+        status, out, err = self.run_nova(
+            'live-migration-force-complete', 'busy-vm', str(MIGRATION_ID),
+            '--wait')
+        self.assertEqual((0, []), (status, err))
+        table = self.outcome_table(out)
+        self.assertEqual(('completed', 'busy-vm'),
+                         (table['status'], table['server_name']))
+        self.assertIn('already switched to post-copy', table['reason'])
+
+        status, out, err = self.run_nova(
+            'live-migration-force-complete', SERVER_ID, str(MIGRATION_ID))
+        self.assertEqual(1, status)
+        self.assert_one_error(err, 'AlreadyPostCopy')
+
     def test_progress_drawn_on_a_terminal_only(self):
         # The first read finds the migration, the wait reads it once more
         # in progress, then it is gone from the index.
@@ -386,11 +411,6 @@ class TestWait(NovaShellTestCase):
 
 
 class TestRefusals(NovaShellTestCase):
-
-    def assert_one_error(self, err, kind):
-        self.assertEqual(1, len(err), err)
-        self.assertTrue(err[0].startswith('ERROR (%s): ' % kind), err[0])
-        self.assertNotIn('Traceback', err[0])
 
     def test_cloud_too_old(self):
         self.nova.max_version = '2.21'

@@ -2,7 +2,7 @@
 
 import testtools
 
-from novaclient_force import outcome, waiting
+from novaclient_force import exceptions, outcome, waiting
 from tests.unit import sdk_fakes as f
 
 INDEX = f.COMPUTE + '/servers/%s/migrations' % f.SERVER
@@ -106,6 +106,21 @@ class TestOutcomes(WaitCase):
         # Out of the index once: not read again.
         self.assertEqual(1, [p for _, p in self.compute_calls()].count(
             '/compute/v2.1/servers/%s/migrations' % f.SERVER))
+
+    def test_already_in_post_copy_is_waited_for_not_refused(self):
+        self.requests.post(ACTION, **f.fault(
+            400, 'badRequest', 'Migration 7 state of instance %s is running '
+            '(post-copy). Cannot force complete while the migration is in '
+            'this state.' % f.SERVER))
+        self.index([])
+        self.os_migrations('running (post-copy)', 'completed')
+        result = self.force()
+        self.assertEqual(outcome.COMPLETED, result.status)
+        self.assertIn('already switched to post-copy', result.reason)
+        self.assertIn('completed on compute-2', result.reason)
+        # Without --wait the refusal stands.
+        self.assertRaises(exceptions.AlreadyPostCopy,
+                          self.manager().force_complete, f.SERVER, 7)
 
     def test_failed_carries_the_clouds_reason(self):
         self.index([])
