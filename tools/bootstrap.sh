@@ -5,7 +5,13 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv="$here/.venv"
 stamp="$venv/.installed"
 if [ ! -x "$venv/bin/python" ]; then
-    python3 -m venv "$venv"
+    # Some distributions ship python3 without ensurepip (no venv module
+    # that works); pip can always fetch virtualenv instead.
+    if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+        rm -rf "$venv"
+        python3 -m pip install --user --quiet virtualenv >&2
+        python3 -m virtualenv --quiet "$venv"
+    fi
 fi
 if [ ! -f "$stamp" ] || [ "$here/setup.cfg" -nt "$stamp" ]; then
     echo "Installing novaclient-force and its test requirements into .venv ..." >&2

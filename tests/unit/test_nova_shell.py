@@ -379,8 +379,7 @@ class TestWait(NovaShellTestCase):
             '--timeout', '0.01')
         self.assertEqual(5, status)
         self.assertEqual('timed out', self.outcome_table(out)['status'])
-        self.assertEqual(1, len(err))
-        self.assertTrue(err[0].startswith('ERROR (WaitTimedOut): '), err[0])
+        self.assert_one_error(err, 'WaitTimedOut')
         self.assertIn('may still finish', err[0])
 
     def test_cancelled(self):
@@ -391,8 +390,7 @@ class TestWait(NovaShellTestCase):
             '--wait')
         self.assertEqual(4, status)
         self.assertEqual('cancelled', self.outcome_table(out)['status'])
-        self.assertEqual(1, len(err))
-        self.assertTrue(err[0].startswith('ERROR (MigrationCancelled): '))
+        self.assert_one_error(err, 'MigrationCancelled')
 
     def test_failed(self):
         self.nova.index = [[]]
@@ -406,8 +404,7 @@ class TestWait(NovaShellTestCase):
             '--wait')
         self.assertEqual(3, status)
         self.assertEqual('failed', self.outcome_table(out)['status'])
-        self.assertEqual(1, len(err))
-        self.assertTrue(err[0].startswith('ERROR (MigrationFailed): '))
+        self.assert_one_error(err, 'MigrationFailed')
 
 
 class TestRefusals(NovaShellTestCase):
