@@ -2,8 +2,9 @@
 
 A scenario is a plain dataclass tree. :func:`load` returns one for a
 built-in name (:data:`BUILTIN`) or a YAML file, whose format is documented
-in ``docs/scenarios.rst``. Invalid input raises :class:`ScenarioError` with
-a one-line message naming the file and the faulty entry.
+in ``doc/source/scenarios.rst``. Invalid input raises
+:class:`ScenarioError` with a one-line message naming the file and the
+faulty entry.
 
 Built-in UUIDs are ``uuid5`` of the server name (:func:`server_uuid`) and
 migration IDs count from 1, so tests and docs can rely on them.

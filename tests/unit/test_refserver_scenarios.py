@@ -11,7 +11,7 @@ from novaclient_force.refserver import scenarios, simulator
 
 GIB = simulator.GIB
 TOP = os.path.join(os.path.dirname(__file__), '..', '..')
-DOCS = os.path.join(TOP, 'docs', 'scenarios.rst')
+DOCS = os.path.join(TOP, 'doc', 'source', 'scenarios.rst')
 README = os.path.join(TOP, 'README.rst')
 
 
