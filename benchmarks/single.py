@@ -52,7 +52,7 @@ CASES = tuple(Case(program, by_name, with_id)
 
 def targets(count):
     """(name, UUID, migration ID) of the scenario's running migrations."""
-    from novaclient_force.refserver import scenarios
+    from novaclient_force.refserver.state import scenarios
 
     return [('maint-vm-%03d' % k, scenarios.server_uuid('maint-vm-%03d' % k),
              k) for k in range(1, count + 1)]

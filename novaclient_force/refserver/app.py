@@ -12,7 +12,8 @@ import webob
 import webob.dec
 import webob.exc
 
-from novaclient_force.refserver import compute, faults, identity
+from novaclient_force.refserver.edge import faults
+from novaclient_force.refserver.handlers import compute, identity
 
 LOG = logging.getLogger(__name__)
 MAX_BODY = 114688

@@ -11,7 +11,7 @@ import os
 import signal
 import sys
 
-from novaclient_force.refserver import microversions
+from novaclient_force.refserver.edge import microversions
 
 EXIT_USAGE = 2
 
@@ -92,14 +92,11 @@ def parser():
 def _build(args):
     """The WSGI app for ``args``; raises ValueError with a one-line text."""
     from novaclient_force.refserver import app as app_mod
-    from novaclient_force.refserver import (
-        compute,
-        notifier,
-        policy,
-        scenarios,
-        seed,
-    )
-    from novaclient_force.refserver import store as store_mod
+    from novaclient_force.refserver.edge import policy
+    from novaclient_force.refserver.handlers import compute
+    from novaclient_force.refserver.notify import notifier
+    from novaclient_force.refserver.state import scenarios, seed
+    from novaclient_force.refserver.state import store as store_mod
 
     try:
         scenario = scenarios.load(args.scenario, servers=args.servers)
@@ -128,7 +125,8 @@ def main(argv=None):
     logging.basicConfig(
         stream=sys.stderr, level=logging.INFO,
         format='%(asctime)s %(levelname)s %(name)s %(message)s')
-    from novaclient_force.refserver import clouds, httpserver
+    from novaclient_force.refserver import clouds
+    from novaclient_force.refserver.edge import httpserver
 
     try:
         app, store = _build(args)

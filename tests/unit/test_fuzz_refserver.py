@@ -19,23 +19,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from novaclient_force.refserver import app as app_mod
-from novaclient_force.refserver import (
-    compute,
-    identity,
-    microversions,
-    notifier,
-    policy,
-    scenarios,
-    seed,
-)
-from novaclient_force.refserver import store as store_mod
+from novaclient_force.refserver.edge import microversions, policy
+from novaclient_force.refserver.handlers import compute
+from novaclient_force.refserver.notify import notifier
+from novaclient_force.refserver.state import accounts, scenarios, seed
+from novaclient_force.refserver.state import store as store_mod
 
 FROZEN = 1_800_000_000.0
 TABLES = ('servers', 'migrations', 'actions', 'events', 'tokens', 'users',
           'assignments', 'projects', 'hosts', 'links', 'meta')
 SERVER_NAMES = ('busy-vm', 'busy-vm-2', 'idle-vm')
-DEMO = identity.project_id('demo')
-ADMIN = identity.project_id('admin')
+DEMO = accounts.project_id('demo')
+ADMIN = accounts.project_id('admin')
 
 # Nested deeper than Python's JSON decoder can recurse, yet small.
 DEEP_JSON = b'[' * 5000 + b']' * 5000
@@ -55,7 +50,7 @@ def _build():
 
 
 def _token(store, user, project):
-    text, _ = identity.issue(store, {
+    text, _ = accounts.issue(store, {
         'identity': {'methods': ['password'], 'password': {'user': {
             'name': user, 'password': 'secret',
             'domain': {'id': 'default'}}}},

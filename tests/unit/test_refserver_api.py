@@ -12,14 +12,11 @@ import testtools
 import webob
 
 from novaclient_force.refserver import app as app_mod
-from novaclient_force.refserver import (
-    compute,
-    notifier,
-    policy,
-    seed,
-    simulator,
-)
-from novaclient_force.refserver import store as store_mod
+from novaclient_force.refserver.edge import policy
+from novaclient_force.refserver.handlers import compute
+from novaclient_force.refserver.notify import notifier
+from novaclient_force.refserver.state import seed, simulator
+from novaclient_force.refserver.state import store as store_mod
 
 GIB = 1024 ** 3
 BUSY = '00000000-0000-4000-8000-000000000001'

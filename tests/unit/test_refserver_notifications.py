@@ -6,7 +6,7 @@ import os
 
 import testtools
 
-from novaclient_force.refserver import notifications
+from novaclient_force.refserver.notify import payloads
 
 SAMPLES = os.path.join(os.path.dirname(__file__), '..', 'samples',
                        'notifications')
@@ -67,14 +67,14 @@ def sample(event_type):
 def built():
     """Every builder's output, by event type."""
     result = []
-    result += notifications.live_migration_pre(INSTANCE, MIGRATION, CONTEXT,
+    result += payloads.live_migration_pre(INSTANCE, MIGRATION, CONTEXT,
                                                STARTED)
-    result += notifications.force_complete(INSTANCE, MIGRATION, CONTEXT,
+    result += payloads.force_complete(INSTANCE, MIGRATION, CONTEXT,
                                            STARTED + 60)
-    result += notifications.abort(INSTANCE, MIGRATION, CONTEXT, STARTED + 61)
-    result += notifications.live_migration_success(INSTANCE, MIGRATION,
+    result += payloads.abort(INSTANCE, MIGRATION, CONTEXT, STARTED + 61)
+    result += payloads.live_migration_success(INSTANCE, MIGRATION,
                                                    CONTEXT, STARTED + 64)
-    result += notifications.live_migration_rollback(INSTANCE, MIGRATION,
+    result += payloads.live_migration_rollback(INSTANCE, MIGRATION,
                                                     CONTEXT, STARTED + 65)
     return {item['event_type']: item for item in result}
 
@@ -148,7 +148,7 @@ class TestAgainstNovaSamples(testtools.TestCase):
 class TestBuilders(testtools.TestCase):
 
     def test_order_of_a_successful_migration(self):
-        events = notifications.live_migration_success(
+        events = payloads.live_migration_success(
             INSTANCE, MIGRATION, CONTEXT, STARTED)
         self.assertEqual(
             ['instance.live_migration_post.start',
@@ -158,13 +158,13 @@ class TestBuilders(testtools.TestCase):
             [event['event_type'] for event in events])
 
     def test_failed_driver_call_has_no_end(self):
-        events = notifications.force_complete(
+        events = payloads.force_complete(
             INSTANCE, MIGRATION, CONTEXT, STARTED, succeeded=False)
         self.assertEqual(['instance.live_migration_force_complete.start'],
                          [event['event_type'] for event in events])
 
     def test_values_from_inputs(self):
-        (start, _) = notifications.abort(INSTANCE, MIGRATION, CONTEXT,
+        (start, _) = payloads.abort(INSTANCE, MIGRATION, CONTEXT,
                                          STARTED)
         data = start['payload']['nova_object.data']
         self.assertEqual(CONTEXT['request_id'], data['request_id'])
@@ -188,7 +188,7 @@ class TestBuilders(testtools.TestCase):
     def test_paused_server_and_hostname(self):
         instance = dict(INSTANCE, name='My_Server.01 (test)', power_state=3,
                         vm_state='paused')
-        (start, _) = notifications.live_migration_pre(
+        (start, _) = payloads.live_migration_pre(
             instance, MIGRATION, CONTEXT, STARTED)
         data = start['payload']['nova_object.data']
         self.assertEqual('my-server-01-test', data['host_name'])
@@ -197,6 +197,6 @@ class TestBuilders(testtools.TestCase):
         self.assertEqual('nova-compute:' + DEST, start['publisher_id'])
 
     def test_unknown_action(self):
-        self.assertRaises(ValueError, notifications.instance_action,
+        self.assertRaises(ValueError, payloads.instance_action,
                           'live_migration_pause', 'start', INSTANCE,
                           SOURCE, CONTEXT, STARTED)

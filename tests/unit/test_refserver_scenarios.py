@@ -7,7 +7,7 @@ import uuid
 import fixtures
 import testtools
 
-from novaclient_force.refserver import scenarios, simulator
+from novaclient_force.refserver.state import scenarios, simulator
 
 GIB = simulator.GIB
 TOP = os.path.join(os.path.dirname(__file__), '..', '..')

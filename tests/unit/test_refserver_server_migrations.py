@@ -5,7 +5,7 @@ import os
 
 import fixtures
 
-from novaclient_force.refserver import notifier
+from novaclient_force.refserver.notify import notifier
 from tests.unit import test_refserver_api as base
 from tests.unit.test_refserver_api import BUSY, BUSY2, LOCKED, MISSING, PAUSED
 

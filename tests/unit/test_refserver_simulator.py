@@ -6,7 +6,7 @@ import hypothesis
 import testtools
 from hypothesis import strategies as st
 
-from novaclient_force.refserver import simulator
+from novaclient_force.refserver.state import simulator
 
 GIB = simulator.GIB
 LINK = 1.25e9  # 10 Gbit/s

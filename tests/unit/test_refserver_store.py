@@ -3,8 +3,8 @@
 import fixtures
 import testtools
 
-from novaclient_force.refserver import scenarios, seed
-from novaclient_force.refserver import store as store_mod
+from novaclient_force.refserver.state import scenarios, seed
+from novaclient_force.refserver.state import store as store_mod
 from tests.unit.test_refserver_api import FakeWall
 
 

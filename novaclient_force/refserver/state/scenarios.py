@@ -15,7 +15,7 @@ import os
 import re
 import uuid
 
-from novaclient_force.refserver import simulator
+from novaclient_force.refserver.state import simulator
 
 BUILTIN = ('stuck-migration', 'host-maintenance', 'empty')
 #: devstack's projects, always present (see the identity module).

@@ -21,7 +21,7 @@ import dataclasses
 import json
 import uuid
 
-from novaclient_force.refserver import flavors, simulator
+from novaclient_force.refserver.state import flavors, simulator
 
 IN_PROGRESS = ('queued', 'preparing', 'running', 'post-migrating')
 CONDUCTOR_HOST = 'controller'

@@ -11,7 +11,7 @@ the server needs no jsonschema dependency.
 import json
 import re
 
-from novaclient_force.refserver import faults
+from novaclient_force.refserver.edge import faults
 
 _TYPES = {
     'null': lambda v: v is None,

@@ -9,8 +9,9 @@ admins. Lists are newest first.
 
 import urllib.parse
 
-from novaclient_force.refserver import faults, os_migrations, servers
-from novaclient_force.refserver import store as store_mod
+from novaclient_force.refserver.edge import faults
+from novaclient_force.refserver.handlers import os_migrations, servers
+from novaclient_force.refserver.state import store as store_mod
 
 POLICY = 'os_compute_api:os-instance-actions:%s'
 MAX_LIMIT = 1000

@@ -11,7 +11,7 @@ import re
 
 import microversion_parse
 
-from novaclient_force.refserver import faults
+from novaclient_force.refserver.edge import faults
 
 MIN_VERSION = (2, 1)
 MAX_VERSION = (2, 104)

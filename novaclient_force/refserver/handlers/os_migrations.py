@@ -8,8 +8,9 @@ Sources: ``nova/api/openstack/compute/migrations.py``,
 import datetime
 import urllib.parse
 
-from novaclient_force.refserver import faults, lifecycle
-from novaclient_force.refserver import store as store_mod
+from novaclient_force.refserver.edge import faults
+from novaclient_force.refserver.state import lifecycle
+from novaclient_force.refserver.state import store as store_mod
 
 POLICY = 'os_compute_api:os-migrations:%s'
 MAX_LIMIT = 1000

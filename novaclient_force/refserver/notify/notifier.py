@@ -1,6 +1,6 @@
 """Appends the versioned notifications Nova would emit to a JSON-lines file.
 
-Payloads come from :mod:`novaclient_force.refserver.notifications`; this
+Payloads come from :mod:`novaclient_force.refserver.notify.payloads`; this
 module decides when they are emitted and writes them, one JSON object per
 line, once the transaction that made them true has committed. Without
 ``--notifications`` nothing is built or written (Nova's default
@@ -10,7 +10,8 @@ line, once the transaction that made them true has committed. Without
 import json
 import threading
 
-from novaclient_force.refserver import flavors, notifications
+from novaclient_force.refserver.notify import payloads
+from novaclient_force.refserver.state import flavors
 
 
 def _instance(server):
@@ -53,7 +54,7 @@ class Notifier:
     def migration_started(self, db, server, dest, context, at):
         """live_migration_pre.start/.end, from the destination."""
         if self.path:
-            self._emit(db, notifications.live_migration_pre(
+            self._emit(db, payloads.live_migration_pre(
                 _instance(server), {'source_compute': server['host'],
                                     'dest_compute': dest},
                 _context(context), at))
@@ -68,8 +69,8 @@ class Notifier:
         context = {'user_id': action['user_id'],
                    'project_id': action['project_id'],
                    'request_id': action['request_id']} if action else {}
-        build = (notifications.live_migration_success if completed
-                 else notifications.live_migration_rollback)
+        build = (payloads.live_migration_success if completed
+                 else payloads.live_migration_rollback)
         self._emit(db, build(_instance(server), dict(migration), context,
                              at))
 
@@ -78,7 +79,7 @@ class Notifier:
         """force_complete or abort: start, and end if the driver took it."""
         if self.path:
             build = {'live_migration_force_complete':
-                     notifications.force_complete,
-                     'live_migration_abort': notifications.abort}[action]
+                     payloads.force_complete,
+                     'live_migration_abort': payloads.abort}[action]
             self._emit(db, build(_instance(server), dict(migration),
                                  _context(context), at, succeeded))

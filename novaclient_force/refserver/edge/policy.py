@@ -10,7 +10,7 @@ oslo.policy format) overrides any of them.
 from oslo_config import cfg
 from oslo_policy import policy
 
-from novaclient_force.refserver import faults
+from novaclient_force.refserver.edge import faults
 
 ADMIN = 'rule:context_is_admin'
 MANAGER_OR_ADMIN = 'rule:project_manager_or_admin'

@@ -8,7 +8,7 @@ they can never collide with a real address.
 import dataclasses
 import json
 
-from novaclient_force.refserver import flavors, identity, lifecycle
+from novaclient_force.refserver.state import accounts, flavors, lifecycle
 
 SERVER_AGE = 86400.0        # scenario servers were booted a day ago
 TERMINAL = ('completed', 'cancelled', 'failed', 'error')
@@ -19,8 +19,8 @@ class Actor:
     """Who a seeded action is recorded for (the cloud admin)."""
 
     request_id: str
-    user_id: str = identity.user_id('admin')
-    project_id: str = identity.project_id('admin')
+    user_id: str = accounts.user_id('admin')
+    project_id: str = accounts.project_id('admin')
 
 
 def seed(store, scenario):
@@ -29,7 +29,7 @@ def seed(store, scenario):
     with store.transaction() as db:
         if db.one("SELECT 1 FROM meta WHERE key = 'seeded'") is not None:
             return False
-        identity.seed(
+        accounts.seed(
             db, users=[(user.name, user.password, list(user.roles))
                        for user in scenario.users],
             projects=list(scenario.projects))
@@ -54,12 +54,12 @@ def seed(store, scenario):
 
 def _add_server(db, server, created):
     flavor = flavors.for_memory(server.memory_bytes)
-    project = identity.project_id(server.project)
+    project = accounts.project_id(server.project)
     owner = db.one('SELECT user_id FROM assignments WHERE project_id = ? '
                    "AND role != 'admin' ORDER BY user_id LIMIT 1", project)
     db.insert(
         'servers', uuid=server.uuid, name=server.name, project_id=project,
-        user_id=owner['user_id'] if owner else identity.user_id('admin'),
+        user_id=owner['user_id'] if owner else accounts.user_id('admin'),
         host=server.host, node=server.host, vm_state=server.vm_state,
         task_state=None,
         power_state={'active': 1, 'paused': 3, 'suspended': 7}.get(
@@ -76,7 +76,7 @@ def _add_migration(db, migration, now, index):
     server = db.one('SELECT * FROM servers WHERE name = ?',
                     migration.server)
     started = now - migration.started_ago
-    actor = Actor('req-' + identity.stable_uuid('seed-action-%d' % index))
+    actor = Actor('req-' + accounts.stable_uuid('seed-action-%d' % index))
     if migration.status in TERMINAL:
         db.insert(
             'migrations', uuid=migration.uuid or lifecycle.new_uuid(),

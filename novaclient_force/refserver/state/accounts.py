@@ -1,25 +1,19 @@
-"""Keystone v3 password authentication, as much of it as clients need.
+"""Keystone's users, projects, role assignments and tokens, in the store.
 
-Sources: keystone ``keystone/api/auth.py`` (``AuthTokenResource``),
-``keystone/api/discovery.py``, ``keystone/common/render_token.py`` and the
-api-ref samples ``auth-password-project-scoped-response.json``,
-``identity-version(s)-response.json``. Tokens are random opaque strings
-(like Fernet tokens, clients must not look inside), valid for one hour of
-wall time, stored hashed so they survive a restart with ``--state``.
+The identity model behind the ``/identity`` handler and the compute API's
+token check: devstack's built-in users and projects, Keystone's implied
+roles, and opaque tokens stored by digest so that they survive a restart
+with ``--state`` (keystone ``keystone/api/auth.py``,
+``keystone/auth/plugins/token.py``).
 """
 
 import dataclasses
-import datetime
 import json
 import math
 import secrets
 import uuid
 
-import webob
-import webob.dec
-
-from novaclient_force.refserver import faults, validation
-from novaclient_force.refserver import store as store_mod
+from novaclient_force.refserver.state import store as store_mod
 
 TOKEN_LIFETIME = 3600.0
 DOMAIN = {'id': 'default', 'name': 'Default'}
@@ -34,8 +28,6 @@ BUILTIN_USERS = {
 }
 # Keystone's default implied roles (bootstrap): each role implies the next.
 ROLE_CHAIN = ('admin', 'manager', 'member', 'reader')
-V3_UPDATED = '2020-04-07T00:00:00Z'
-UNAUTHORIZED = 'The request you have made requires authentication.'
 _NAMESPACE = uuid.UUID('6c1b8d4e-2f0a-4d8e-9a51-3f3e7b1c2a10')
 
 
@@ -118,58 +110,6 @@ def validate(store, token):
     """The Token for a live token string, or None."""
     with store.transaction() as db:
         return _load_token(db, token, store.wall())
-
-
-def _stamp(value):
-    moment = datetime.datetime.fromtimestamp(value, datetime.timezone.utc)
-    return moment.strftime('%Y-%m-%dT%H:%M:%S.%fZ')
-
-
-def _version(base):
-    return {
-        'id': 'v3.14', 'status': 'stable', 'updated': V3_UPDATED,
-        'links': [{'rel': 'self', 'href': base + '/identity/v3/'}],
-        'media-types': [{
-            'base': 'application/json',
-            'type': 'application/vnd.openstack.identity-v3+json'}],
-    }
-
-
-def catalog(base):
-    """Compute and identity, each on three interfaces in RegionOne."""
-    services = [('compute', 'nova', base + '/compute/v2.1'),
-                ('identity', 'keystone', base + '/identity')]
-    entries = []
-    for kind, name, url in services:
-        entries.append({
-            'type': kind, 'name': name, 'id': stable_id('service', kind),
-            'endpoints': [{
-                'id': stable_id('endpoint', kind + interface),
-                'interface': interface, 'region': 'RegionOne',
-                'region_id': 'RegionOne', 'url': url,
-            } for interface in ('public', 'internal', 'admin')],
-        })
-    return entries
-
-
-def token_body(token, base, with_catalog=True):
-    body = {
-        'methods': ['password'],
-        'user': {'domain': dict(DOMAIN), 'id': token.user_id,
-                 'name': token.user_name, 'password_expires_at': None},
-        'audit_ids': [token.audit_id],
-        'expires_at': _stamp(token.expires_at),
-        'issued_at': _stamp(token.issued_at),
-    }
-    if token.project_id:
-        body['project'] = {'domain': dict(DOMAIN), 'id': token.project_id,
-                           'name': token.project_name}
-        body['is_domain'] = False
-        body['roles'] = [{'id': stable_id('role', role), 'name': role}
-                         for role in token.roles]
-        if with_catalog:
-            body['catalog'] = catalog(base)
-    return {'token': body}
 
 
 class _AuthFailed(Exception):
@@ -274,68 +214,3 @@ def issue(store, auth):
                   audit_id=token.audit_id, issued_at=token.issued_at,
                   expires_at=token.expires_at)
     return text, token
-
-
-class IdentityApp:
-    """WSGI app mounted at ``/identity``."""
-
-    def __init__(self, store):
-        self.store = store
-
-    @webob.dec.wsgify
-    def __call__(self, req):
-        base = req.host_url
-        path = req.path_info.rstrip('/')
-        if path == '':
-            if req.method not in ('GET', 'HEAD'):
-                return webob.exc.HTTPMethodNotAllowed()
-            body = {'versions': {'values': [_version(base)]}}
-            return faults.json_response(
-                300, body, [('Location', base + '/identity/v3/')])
-        if path == '/v3':
-            if req.method not in ('GET', 'HEAD'):
-                return webob.exc.HTTPMethodNotAllowed()
-            return faults.json_response(200, {'version': _version(base)})
-        if path == '/v3/auth/tokens':
-            handler = {'POST': self._create, 'GET': self._check,
-                       'HEAD': self._check,
-                       'DELETE': self._revoke}.get(req.method)
-            if handler is None:
-                return webob.exc.HTTPMethodNotAllowed()
-            return handler(req, base)
-        return faults.keystone_error(
-            404, 'Not Found', 'Could not find the requested resource.')
-
-    def _create(self, req, base):
-        try:
-            auth = validation.load_json(req.body)['auth']
-        except (ValueError, TypeError, KeyError):
-            return faults.keystone_error(
-                400, 'Bad Request',
-                'The request body is not valid: auth is required.')
-        issued = issue(self.store, auth)
-        if issued is None:
-            return faults.keystone_error(401, 'Unauthorized', UNAUTHORIZED)
-        text, token = issued
-        body = token_body(token, base, 'nocatalog' not in req.GET)
-        return faults.json_response(201, body, [('X-Subject-Token', text)])
-
-    def _check(self, req, base):
-        if validate(self.store, req.headers.get('X-Auth-Token')) is None:
-            return faults.keystone_error(401, 'Unauthorized', UNAUTHORIZED)
-        subject = req.headers.get('X-Subject-Token')
-        token = validate(self.store, subject)
-        if token is None:
-            return faults.keystone_error(
-                404, 'Not Found', 'Could not find token.')
-        body = token_body(token, base, 'nocatalog' not in req.GET)
-        return faults.json_response(200, body, [('X-Subject-Token', subject)])
-
-    def _revoke(self, req, base):
-        if validate(self.store, req.headers.get('X-Auth-Token')) is None:
-            return faults.keystone_error(401, 'Unauthorized', UNAUTHORIZED)
-        subject = req.headers.get('X-Subject-Token') or ''
-        with self.store.transaction() as db:
-            db.execute('DELETE FROM tokens WHERE digest = ?',
-                       store_mod.token_digest(subject))
-        return webob.Response(status=204)

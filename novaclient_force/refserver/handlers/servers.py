@@ -10,8 +10,9 @@ Another project's server is a 404, never a 403 (``project_only=True``).
 import hashlib
 import urllib.parse
 
-from novaclient_force.refserver import faults, flavors, lifecycle, validation
-from novaclient_force.refserver import store as store_mod
+from novaclient_force.refserver.edge import faults, validation
+from novaclient_force.refserver.state import flavors, lifecycle
+from novaclient_force.refserver.state import store as store_mod
 
 MAX_LIMIT = 1000            # [api] max_limit
 POWER_STATES = {'active': 1, 'paused': 3, 'stopped': 4}

@@ -18,17 +18,15 @@ import webob
 import webob.dec
 import webob.exc
 
-from novaclient_force.refserver import (
+from novaclient_force.refserver.edge import faults, microversions, validation
+from novaclient_force.refserver.handlers import (
     discovery,
-    faults,
-    identity,
     instance_actions,
-    microversions,
     os_migrations,
     server_migrations,
     servers,
-    validation,
 )
+from novaclient_force.refserver.state import accounts
 
 LOG = logging.getLogger(__name__)
 CONTENT_TYPES = ('application/json', 'application/vnd.openstack.compute+json')
@@ -142,7 +140,7 @@ class ComputeApp:
         return resp
 
     def _api(self, req, path, request_id):
-        token = identity.validate(self.services.store,
+        token = accounts.validate(self.services.store,
                                   req.headers.get('X-Auth-Token'))
         if token is None or token.project_id is None:
             return faults.unauthorized(req.host_url + '/identity')

@@ -8,8 +8,10 @@ Sources: ``nova/api/openstack/compute/server_migrations.py``, its schemas,
 force_complete is the table in the reference facts (section 5), row by row.
 """
 
-from novaclient_force.refserver import faults, lifecycle, servers, validation
-from novaclient_force.refserver import store as store_mod
+from novaclient_force.refserver.edge import faults, validation
+from novaclient_force.refserver.handlers import servers
+from novaclient_force.refserver.state import lifecycle
+from novaclient_force.refserver.state import store as store_mod
 
 _FORCE_COMPLETE_SCHEMA = {
     'type': 'object',

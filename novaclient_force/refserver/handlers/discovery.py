@@ -7,7 +7,7 @@ Sources: ``nova/api/openstack/compute/versions.py``, ``versionsV21.py``,
 unversioned path is a 300 with choices.
 """
 
-from novaclient_force.refserver import faults, microversions
+from novaclient_force.refserver.edge import faults, microversions
 
 V20_UPDATED = '2025-07-04T12:00:00Z'
 V21_UPDATED = '2013-07-23T11:33:21Z'

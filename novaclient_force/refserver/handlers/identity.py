@@ -1,0 +1,142 @@
+"""Keystone v3 password authentication, as much of it as clients need.
+
+Sources: keystone ``keystone/api/auth.py`` (``AuthTokenResource``),
+``keystone/api/discovery.py``, ``keystone/common/render_token.py`` and the
+api-ref samples ``auth-password-project-scoped-response.json``,
+``identity-version(s)-response.json``. Tokens are random opaque strings
+(like Fernet tokens, clients must not look inside), valid for one hour of
+wall time; the model behind them is in ``state/accounts.py``.
+"""
+
+import datetime
+
+import webob
+import webob.dec
+
+from novaclient_force.refserver.edge import faults, validation
+from novaclient_force.refserver.state import accounts
+from novaclient_force.refserver.state import store as store_mod
+
+V3_UPDATED = '2020-04-07T00:00:00Z'
+UNAUTHORIZED = 'The request you have made requires authentication.'
+
+
+def _stamp(value):
+    moment = datetime.datetime.fromtimestamp(value, datetime.timezone.utc)
+    return moment.strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+
+
+def _version(base):
+    return {
+        'id': 'v3.14', 'status': 'stable', 'updated': V3_UPDATED,
+        'links': [{'rel': 'self', 'href': base + '/identity/v3/'}],
+        'media-types': [{
+            'base': 'application/json',
+            'type': 'application/vnd.openstack.identity-v3+json'}],
+    }
+
+
+def catalog(base):
+    """Compute and identity, each on three interfaces in RegionOne."""
+    services = [('compute', 'nova', base + '/compute/v2.1'),
+                ('identity', 'keystone', base + '/identity')]
+    entries = []
+    for kind, name, url in services:
+        entries.append({
+            'type': kind, 'name': name,
+            'id': accounts.stable_id('service', kind),
+            'endpoints': [{
+                'id': accounts.stable_id('endpoint', kind + interface),
+                'interface': interface, 'region': 'RegionOne',
+                'region_id': 'RegionOne', 'url': url,
+            } for interface in ('public', 'internal', 'admin')],
+        })
+    return entries
+
+
+def token_body(token, base, with_catalog=True):
+    body = {
+        'methods': ['password'],
+        'user': {'domain': dict(accounts.DOMAIN), 'id': token.user_id,
+                 'name': token.user_name, 'password_expires_at': None},
+        'audit_ids': [token.audit_id],
+        'expires_at': _stamp(token.expires_at),
+        'issued_at': _stamp(token.issued_at),
+    }
+    if token.project_id:
+        body['project'] = {'domain': dict(accounts.DOMAIN),
+                           'id': token.project_id,
+                           'name': token.project_name}
+        body['is_domain'] = False
+        body['roles'] = [{'id': accounts.stable_id('role', role),
+                          'name': role} for role in token.roles]
+        if with_catalog:
+            body['catalog'] = catalog(base)
+    return {'token': body}
+
+
+class IdentityApp:
+    """WSGI app mounted at ``/identity``."""
+
+    def __init__(self, store):
+        self.store = store
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        base = req.host_url
+        path = req.path_info.rstrip('/')
+        if path == '':
+            if req.method not in ('GET', 'HEAD'):
+                return webob.exc.HTTPMethodNotAllowed()
+            body = {'versions': {'values': [_version(base)]}}
+            return faults.json_response(
+                300, body, [('Location', base + '/identity/v3/')])
+        if path == '/v3':
+            if req.method not in ('GET', 'HEAD'):
+                return webob.exc.HTTPMethodNotAllowed()
+            return faults.json_response(200, {'version': _version(base)})
+        if path == '/v3/auth/tokens':
+            handler = {'POST': self._create, 'GET': self._check,
+                       'HEAD': self._check,
+                       'DELETE': self._revoke}.get(req.method)
+            if handler is None:
+                return webob.exc.HTTPMethodNotAllowed()
+            return handler(req, base)
+        return faults.keystone_error(
+            404, 'Not Found', 'Could not find the requested resource.')
+
+    def _create(self, req, base):
+        try:
+            auth = validation.load_json(req.body)['auth']
+        except (ValueError, TypeError, KeyError):
+            return faults.keystone_error(
+                400, 'Bad Request',
+                'The request body is not valid: auth is required.')
+        issued = accounts.issue(self.store, auth)
+        if issued is None:
+            return faults.keystone_error(401, 'Unauthorized', UNAUTHORIZED)
+        text, token = issued
+        body = token_body(token, base, 'nocatalog' not in req.GET)
+        return faults.json_response(201, body, [('X-Subject-Token', text)])
+
+    def _check(self, req, base):
+        caller = req.headers.get('X-Auth-Token')
+        if accounts.validate(self.store, caller) is None:
+            return faults.keystone_error(401, 'Unauthorized', UNAUTHORIZED)
+        subject = req.headers.get('X-Subject-Token')
+        token = accounts.validate(self.store, subject)
+        if token is None:
+            return faults.keystone_error(
+                404, 'Not Found', 'Could not find token.')
+        body = token_body(token, base, 'nocatalog' not in req.GET)
+        return faults.json_response(200, body, [('X-Subject-Token', subject)])
+
+    def _revoke(self, req, base):
+        caller = req.headers.get('X-Auth-Token')
+        if accounts.validate(self.store, caller) is None:
+            return faults.keystone_error(401, 'Unauthorized', UNAUTHORIZED)
+        subject = req.headers.get('X-Subject-Token') or ''
+        with self.store.transaction() as db:
+            db.execute('DELETE FROM tokens WHERE digest = ?',
+                       store_mod.token_digest(subject))
+        return webob.Response(status=204)
