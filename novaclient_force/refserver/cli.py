@@ -3,24 +3,45 @@
 The first line on stdout is ``listening on http://HOST:PORT``, printed once
 the socket accepts connections; logs go to stderr. SIGTERM and SIGINT stop
 it cleanly. Bad options or files give one line on stderr and exit 2.
+Without the ``refserver`` extra installed it says what to install, in one
+line, and exits 1: this module imports none of the server's dependencies
+before checking them, since ``pip install novaclient-force`` installs the
+entry point but not them.
 """
 
 import argparse
+import importlib
 import logging
 import os
+import shlex
 import signal
 import sys
 
-from novaclient_force.refserver.edge import microversions
-
+EXIT_NOT_INSTALLED = 1
 EXIT_USAGE = 2
+# The top-level modules of the ``refserver`` extra (setup.cfg).
+EXTRA_MODULES = ('webob', 'routes', 'microversion_parse', 'oslo_config',
+                 'oslo_policy', 'yaml')
 
 
 class _Stop(Exception):
     pass
 
 
+def _missing_extra():
+    """The first module of the ``refserver`` extra that cannot be
+    imported, or None."""
+    for name in EXTRA_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            return name
+    return None
+
+
 def _max_version(text):
+    from novaclient_force.refserver.edge import microversions
+
     try:
         version = microversions.parse(text)
     except ValueError:
@@ -60,6 +81,8 @@ def _port(text):
 
 
 def parser():
+    from novaclient_force.refserver.edge import microversions
+
     parse = argparse.ArgumentParser(
         prog='novaclient-force-refserver',
         description='Reference server emulating the Nova live-migration '
@@ -121,6 +144,13 @@ def _build(args):
 
 
 def main(argv=None):
+    missing = _missing_extra()
+    if missing:
+        print('novaclient-force-refserver: error: %s is not installed; the '
+              'reference server needs: pip install %s'
+              % (missing, shlex.quote('novaclient-force[refserver]')),
+              file=sys.stderr)
+        return EXIT_NOT_INSTALLED
     args = parser().parse_args(argv)
     logging.basicConfig(
         stream=sys.stderr, level=logging.INFO,

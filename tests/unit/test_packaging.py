@@ -1,0 +1,38 @@
+"""What ``pip install novaclient-force`` without extras must still give."""
+
+import subprocess
+import sys
+
+import testtools
+
+from novaclient_force.refserver import cli
+
+# Blocks the named modules the way a missing install does.
+BLOCK = 'import sys\nfor name in %r: sys.modules[name] = None\n'
+
+
+class TestWithoutRefserverExtra(testtools.TestCase):
+
+    def test_sdk_and_plugins_import_none_of_the_extra(self):
+        code = ('import sys; '
+                'import novaclient_force.client, novaclient_force.v2.shell, '
+                'osc_plugin.plugin, osc_plugin.v2.force_complete; '
+                'print(" ".join(sorted(sys.modules)))')
+        loaded = set(subprocess.run(
+            [sys.executable, '-c', code], capture_output=True, text=True,
+            check=True).stdout.split())
+        extra = set(cli.EXTRA_MODULES) | {'fixtures'}
+        self.assertEqual(set(), loaded & extra)
+
+    def test_refserver_says_what_to_install(self):
+        for blocked in (('webob',), ('yaml',)):
+            code = (BLOCK % (blocked,) +
+                    'from novaclient_force.refserver import cli\n'
+                    'sys.exit(cli.main(["--help"]))\n')
+            run = subprocess.run([sys.executable, '-c', code],
+                                 capture_output=True, text=True)
+            self.assertEqual(1, run.returncode, run.stderr)
+            self.assertEqual('', run.stdout)
+            (line,) = run.stderr.splitlines()
+            self.assertIn("pip install 'novaclient-force[refserver]'", line)
+            self.assertIn(blocked[0], line)
