@@ -139,15 +139,22 @@ class _HostWatch:
                 for result in self.pending.values():
                     progress(waiting.Progress(
                         result.server, result.migration,
-                        result.migration_status, None, None, None, elapsed))
-        waiting.wait_for_outcome(
+                        result.migration_status, None, None, None, elapsed,
+                        reading.unreachable_for, reading.problem))
+        reading, _ = waiting.wait_for_outcome(
             self.read, timeout, clock=self.compute.clock,
             sleep=self.compute.sleep, progress=report)
         for result in self.pending.values():
-            result.status = outcome.TIMED_OUT
-            result.reason = waiting.timed_out_reason(
-                result.server, result.migration,
-                waiting.Reading(result.migration_status), timeout)
+            last = waiting.Reading(result.migration_status,
+                                   reason=reading.reason)
+            if reading.outcome == outcome.UNKNOWN:
+                result.status = outcome.UNKNOWN
+                result.reason = waiting.unknown_reason(
+                    result.server, result.migration, last)
+            else:
+                result.status = outcome.TIMED_OUT
+                result.reason = waiting.timed_out_reason(
+                    result.server, result.migration, last, timeout)
             result.duration = self.compute.clock() - self.start
 
     def read(self, deadline):
@@ -166,11 +173,12 @@ class _HostWatch:
             result = self.pending[mid]
             row = by_id.get(mid)
             if row is None:
-                result.status = outcome.ERROR
-                result.error = exceptions.MigrationNotFound(
-                    'Migration %s of server %s is no longer listed' % (
-                        mid, result.server))
-                result.reason = str(result.error)
+                # Accepted, then gone from the listing: not a refusal.
+                result.status = outcome.UNKNOWN
+                result.reason = waiting.unknown_reason(
+                    result.server, mid, waiting.Reading(
+                        result.migration_status, reason='its outcome could '
+                        'not be read: it is no longer listed'))
             else:
                 reading = waiting.final_reading(
                     self.compute, resolve.ServerRef(result.server), row,

@@ -215,4 +215,6 @@ def unreachable(reason, endpoint, may_have_applied=False, check_command=None,
         message = 'Cannot reach %s (%s)' % (endpoint, reason)
         if advice:
             message += ': %s' % advice
-    return exceptions.EndpointUnreachable(message)
+    error = exceptions.EndpointUnreachable(message)
+    error.cause = reason
+    return error

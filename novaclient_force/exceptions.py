@@ -15,6 +15,9 @@ class ForceCompleteError(Exception):
     """Base class: something stopped the force-complete from being done."""
 
     exit_code = EXIT_ERROR
+    #: Whether a later attempt may cure it (see retrying.py); set by the
+    #: request path, which knows whether the request was safe to repeat.
+    transient = False
 
     def __init__(self, message, nova_message=None, http_status=None,
                  request_id=None):
@@ -25,6 +28,13 @@ class ForceCompleteError(Exception):
         self.request_id = request_id
 
     def __str__(self):
+        return self.message
+
+    @property
+    def summary(self):
+        """The cause in a few words, for a progress line."""
+        if self.http_status:
+            return 'HTTP %d' % self.http_status
         return self.message
 
 
@@ -90,6 +100,11 @@ class EndpointUnreachable(ForceCompleteError):
     """Connection refused, DNS or TLS failure, or a read timeout."""
 
     exit_code = EXIT_UNREACHABLE
+    cause = ''      # the short reason, e.g. 'Connection refused'
+
+    @property
+    def summary(self):
+        return self.cause or self.message
 
 
 class ServiceError(ForceCompleteError):

@@ -24,7 +24,7 @@ from keystoneauth1 import adapter as ksa_adapter
 from keystoneauth1 import exceptions as ksa_exc
 from novaclient import api_versions
 
-from novaclient_force import errors, exceptions
+from novaclient_force import errors, exceptions, retrying
 
 APIVersion = api_versions.APIVersion
 
@@ -38,10 +38,6 @@ ABORT = (APIVersion('2.24'), 'aborting a live migration')
 MIGRATION_UUID = (APIVersion('2.59'), 'a migration UUID')
 PROJECT_FILTER = APIVersion('2.80')   # /os-migrations?project_id=
 BASIC = (APIVersion('2.1'), 'this request')
-
-# Reads are retried this many times on connection errors and 503, with
-# these delays (seconds), unless the caller's deadline comes first.
-RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
 
 # A request sent with a deadline waits for its answer until the deadline,
 # but never less than this (seconds): a last reading taken at the deadline
@@ -211,8 +207,7 @@ class Compute:
                 deadline=None):
         """Send a request at the right version; the response, or raise.
 
-        GETs are retried on connection errors and 503; other methods only
-        when the request certainly did not leave (connection refused).
+        Transient failures are retried (see ``_send``).
         ``url`` is relative to the endpoint, or absolute (paging links).
         """
         version = self.version_for(need)
@@ -231,14 +226,22 @@ class Compute:
                 version.get_string(), nova_message=errors.nova_message(
                     _json_or_none(resp)), http_status=406)
         if resp.status_code >= 400:
-            raise errors.from_response(resp, context)
+            error = errors.from_response(resp, context)
+            # A server error on a read may be gone on the next one.
+            error.transient = (method == 'GET'
+                               and isinstance(error, exceptions.ServiceError))
+            raise error
         self._confirm(version)
         return resp
 
     def _send(self, method, url, version, json=None, params=None,
               deadline=None, context=None, need_version=True):
+        """One request, retried under retrying.py's policy: GETs on any
+        transient failure, other methods only when they certainly never
+        left (connection refused). A read timeout or a dropped connection
+        after a POST is never retried: Nova may have applied it."""
         idempotent = method == 'GET'
-        delays = iter(RETRY_DELAYS)
+        backoff = None
         while True:
             kwargs = {'raise_exc': False, 'params': params}
             if deadline is not None:
@@ -253,27 +256,33 @@ class Compute:
             try:
                 resp = self.adapter.request(url, method, **kwargs)
             except ksa_exc.ConnectionError as exc:
-                retry = (idempotent or _not_sent(exc)) and not _permanent(
-                    exc)
-                if retry and self._pause(delays, deadline):
+                error = unreachable(exc, idempotent, context)
+                error.transient = (idempotent or _not_sent(exc)) and (
+                    not _permanent(exc))
+                if error.transient and (backoff := self._pause(
+                        backoff, deadline)):
                     continue
-                raise unreachable(exc, idempotent, context) from None
+                raise error from None
             except ksa_exc.ClientException as exc:
                 raise _auth_error(exc) from None
-            if (resp.status_code == 503 and idempotent
-                    and self._pause(delays, deadline)):
+            if (resp.status_code >= 500 and idempotent
+                    and (backoff := self._pause(backoff, deadline))):
                 continue
             return resp
 
-    def _pause(self, delays, deadline):
-        """Sleep before a retry; False when retries or time ran out."""
-        delay = next(delays, None)
+    def _pause(self, backoff, deadline):
+        """Sleep before a retry and return the series' Backoff; None when
+        the window or the deadline ran out, or a wait loop retries."""
+        if not retrying.request_retries():
+            return None
+        if backoff is None:
+            backoff = retrying.Backoff(self.clock, retrying.REQUEST_WINDOW,
+                                       deadline)
+        delay = backoff.next_delay()
         if delay is None:
-            return False
-        if deadline is not None and self.clock() + delay > deadline:
-            return False
+            return None
         self.sleep(delay)
-        return True
+        return backoff
 
     def get_json(self, url, need, context, params=None, deadline=None):
         return self.request('GET', url, need, context, params=params,
@@ -353,11 +362,17 @@ def _short_reason(exc):
 
 
 def _auth_error(exc):
-    """Map keystoneauth's non-connection failures (token, catalog)."""
-    if isinstance(exc, ksa_exc.Unauthorized):
+    """Map keystoneauth's non-connection failures (token, catalog).
+
+    Keystone answers an expired or revoked token given to its ``token``
+    method with 404 (keystone/token/provider.py ``validate_token``) or
+    401: either way the credentials are refused.
+    """
+    if isinstance(exc, (ksa_exc.Unauthorized, ksa_exc.NotFound)):
         return exceptions.Unauthorized(
-            'The identity service refused the credentials (HTTP 401): '
-            'check the user, password and project')
+            'The identity service refused the credentials (HTTP %s): '
+            'check the user, password and project, or get a new token'
+            % exc.http_status, http_status=exc.http_status)
     if isinstance(exc, ksa_exc.EndpointNotFound):
         return exceptions.ForceCompleteError(
             'The service catalog has no compute endpoint for this region '

@@ -14,6 +14,7 @@ COMPLETED = 'completed'
 FAILED = 'failed'          # migration status failed or error
 CANCELLED = 'cancelled'
 TIMED_OUT = 'timed out'    # still in progress when the wait ended
+UNKNOWN = 'unknown'        # accepted, but the outcome could not be read
 ERROR = 'error'            # refused or not sent (see reason)
 
 EXIT_CODES = {
@@ -23,6 +24,7 @@ EXIT_CODES = {
     FAILED: 3,
     CANCELLED: 4,
     TIMED_OUT: 5,
+    UNKNOWN: 8,
 }
 
 

@@ -32,13 +32,18 @@ def describe(events):
     host drain): the SDK reports every migration still in progress once
     per poll, all with that poll's elapsed time, and stops reporting a
     migration once it has finished; so those not in the latest poll are
-    done.
+    done. While the cloud cannot be reached, the line says so instead.
     """
     if not events:
         return ''
+    newest = max(events, key=lambda e: e.elapsed)
+    if newest.unreachable_for is not None:
+        # The SDK keeps retrying; say so, and since when.
+        return (f'cloud unreachable for {newest.unreachable_for:.0f}s '
+                f'({newest.problem}), retrying; {newest.elapsed:.0f}s')
     if len(events) == 1:
         return _describe_one(events[0])
-    latest = max(e.elapsed for e in events)
+    latest = newest.elapsed
     moving = sum(1 for e in events if e.elapsed == latest)
     return (f'{moving} of {len(events)} live migrations still in '
             f'progress, {latest:.0f}s')

@@ -9,13 +9,26 @@ the index, its final status comes from ``/os-migrations`` where the caller
 may read it, or else from the server and its instance actions (nova-api-
 facts §6, §8, §10, §12). The loop itself (``wait_for_outcome``) is pure:
 clock and sleep are injected, so it is tested without waiting.
+
+Once Nova has accepted the request, nothing the wait meets may turn it into
+a refusal: an outage is ridden out under retrying.py's policy (and shown),
+and a wait that must give up (outage too long, credentials expired, a read
+refused) ends with the outcome ``unknown`` and says why.
 """
 
 import dataclasses
+import math
 import time
 import typing
 
-from novaclient_force import errors, exceptions, negotiation, outcome, resolve
+from novaclient_force import (
+    errors,
+    exceptions,
+    negotiation,
+    outcome,
+    resolve,
+    retrying,
+)
 
 FIRST_DELAY = 0.5       # seconds before the second reading
 MAX_DELAY = 5.0         # the interval doubles up to this
@@ -39,6 +52,9 @@ class Progress:
     memory_remaining_bytes: typing.Optional[int]
     memory_total_bytes: typing.Optional[int]
     elapsed: float
+    #: Seconds the cloud has been unreachable, while it is; with the cause.
+    unreachable_for: typing.Optional[float] = None
+    problem: str = ''
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,23 +68,57 @@ class Reading:
     memory_processed_bytes: typing.Optional[int] = None
     memory_remaining_bytes: typing.Optional[int] = None
     memory_total_bytes: typing.Optional[int] = None
+    unreachable_for: typing.Optional[float] = None
+    problem: str = ''
 
 
 def wait_for_outcome(read, timeout=None, clock=time.monotonic,
                      sleep=time.sleep, progress=None,
-                     first_delay=FIRST_DELAY, max_delay=MAX_DELAY):
+                     first_delay=FIRST_DELAY, max_delay=MAX_DELAY,
+                     outage_window=retrying.OUTAGE_WINDOW):
     """Call ``read(deadline)`` until its reading is done or time runs out.
 
     ``progress(reading, elapsed)`` is called for every reading that is not
     done. The interval starts at ``first_delay`` and doubles up to
     ``max_delay``; the last reading is taken at the deadline itself.
     Returns ``(reading, elapsed)``; ``reading.done`` is False on time-out.
+
+    A transient failure of ``read`` (retrying.py) is retried until the
+    deadline, or without one for ``outage_window`` seconds; meanwhile
+    ``progress`` gets the last reading with ``unreachable_for`` set. When
+    the wait gives up, or ``read`` fails otherwise, the reading is done
+    with the outcome ``unknown`` and the reason says why.
     """
     start = clock()
     deadline = None if timeout is None else start + timeout
     delay = first_delay
+    last = Reading('')
+    outage = None
     while True:
-        reading = read(deadline)
+        try:
+            with retrying.attempts_once():
+                reading = read(deadline)
+        except exceptions.ForceCompleteError as exc:
+            elapsed = clock() - start
+            if not retrying.is_transient(exc):
+                return _unreadable(last, _why_unreadable(exc)), elapsed
+            if outage is None:
+                outage = retrying.Backoff(
+                    clock, math.inf if deadline else outage_window,
+                    deadline, first=first_delay, cap=max_delay)
+            pause = outage.next_delay()
+            if pause is None:
+                return _unreadable(last, 'the cloud was unreachable for '
+                                   '%.0fs (%s)' % (outage.failing_for,
+                                                  exc.summary)), elapsed
+            if progress is not None:
+                progress(dataclasses.replace(
+                    last, unreachable_for=outage.failing_for,
+                    problem=exc.summary), elapsed)
+            sleep(pause)
+            continue
+        outage = None
+        last = reading
         elapsed = clock() - start
         if reading.done:
             return reading, elapsed
@@ -83,11 +133,25 @@ def wait_for_outcome(read, timeout=None, clock=time.monotonic,
         delay = min(delay * 2, max_delay)
 
 
+def _why_unreadable(error):
+    if isinstance(error, exceptions.Unauthorized):
+        return 'the credentials expired and could not be renewed (%s)' % (
+            error.summary)
+    return str(error)
+
+
+def _unreadable(last, why):
+    """The final reading of a wait that could not learn the outcome."""
+    return Reading(last.status, done=True, outcome=outcome.UNKNOWN,
+                   reason='its outcome could not be read: %s' % why)
+
+
 def progress_event(server_id, migration_id, reading, elapsed):
     return Progress(server_id, migration_id, reading.status,
                     reading.memory_processed_bytes,
                     reading.memory_remaining_bytes,
-                    reading.memory_total_bytes, elapsed)
+                    reading.memory_total_bytes, elapsed,
+                    reading.unreachable_for, reading.problem)
 
 
 _FOLLOW = {
@@ -110,6 +174,15 @@ def timed_out_reason(server, migration, reading, timeout, cli='openstack'):
     return ('still %s after %gs; the migration may still finish: follow '
             'it with `%s` or `%s`' % (reading.status or 'in progress',
                                       timeout, show, listing))
+
+
+def unknown_reason(server, migration, reading, accepted=True,
+                   cli='openstack'):
+    """Why an outcome is unknown, and how to learn it later."""
+    show, listing = follow_command(server, migration, cli)
+    return ('%s%s; follow it with `%s` or `%s`' % (
+        'Nova accepted the force-complete, but ' if accepted else '',
+        reading.reason, show, listing))
 
 
 class MigrationWatch:
@@ -250,6 +323,8 @@ def failure_reason(compute, server_ref, deadline=None):
                 if event.get('result') == 'Error':
                     parts.append(_describe_event(event))
     except exceptions.ForceCompleteError as exc:
+        if retrying.is_transient(exc):
+            raise       # the wait loop retries the whole reading
         return 'the reason could not be read (%s)' % exc
     return '; '.join(parts) or 'Nova recorded no error event'
 

@@ -169,7 +169,8 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
         start = self.compute.clock()
         ref = resolve.server(self.compute, server)
         mig = resolve.migration(self.compute, ref, migration)
-        return self._wait(ref, mig, timeout, progress, start)
+        return self._wait(ref, mig, timeout, progress, start,
+                          accepted=False)
 
     def force_complete_host(self, host, wait=False, timeout=None,
                             concurrency=8, progress=None):
@@ -188,7 +189,8 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
                            migration=mig.id),
             json={'force_complete': None}, deadline=deadline)
 
-    def _wait(self, ref, mig, timeout, progress, start):
+    def _wait(self, ref, mig, timeout, progress, start, accepted=True):
+        """The Outcome of waiting; ``accepted``: we saw Nova's 202."""
         watch = waiting.MigrationWatch(self.compute, ref, mig.id)
         report = None
         if progress is not None:
@@ -203,7 +205,10 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
             server_name=ref.name, migration_uuid=mig.uuid,
             duration=self.compute.clock() - start,
             migration_status=reading.status)
-        if reading.done:
+        if result.status == outcome.UNKNOWN:
+            result.reason = waiting.unknown_reason(
+                ref.label, mig.id, reading, accepted, self.cli)
+        elif reading.done:
             result.reason = reading.reason
         else:
             result.reason = waiting.timed_out_reason(

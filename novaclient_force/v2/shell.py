@@ -81,6 +81,7 @@ def _outcome_kind(result):
         outcome.FAILED: 'MigrationFailed',
         outcome.CANCELLED: 'MigrationCancelled',
         outcome.TIMED_OUT: 'WaitTimedOut',
+        outcome.UNKNOWN: 'OutcomeUnknown',
     }.get(result.status, 'ForceCompleteError')
 
 

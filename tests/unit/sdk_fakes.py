@@ -80,6 +80,7 @@ class SDKTestCase(testtools.TestCase):
             token.add_role(name=role)
         service = token.add_service('compute')
         service.add_standard_endpoints(public=COMPUTE, region='RegionOne')
+        self.token = token
         self.requests.post(AUTH_URL + '/auth/tokens', json=token,
                            headers={'X-Subject-Token': 'secret-token'},
                            status_code=201)
