@@ -12,7 +12,7 @@ import testtools
 import webob
 
 from novaclient_force.refserver import app as app_mod
-from novaclient_force.refserver.edge import policy
+from novaclient_force.refserver.edge import policy, validation
 from novaclient_force.refserver.handlers import compute
 from novaclient_force.refserver.notify import notifier
 from novaclient_force.refserver.state import seed, simulator
@@ -387,3 +387,53 @@ class TestRobustness(RefServerTestCase):
     def test_unknown_route(self):
         self.assertEqual(404, self.compute('GET', '/nothing').status_int)
         self.assertEqual(404, self.request('GET', '/else').status_int)
+
+
+class TestValidationFaults(RefServerTestCase):
+    """Nova names the innermost key of the failing path
+    (``nova/api/validation/validators.py``, ``_SchemaValidator``)."""
+
+    def migrate_live(self, body, version='2.68'):
+        return self.compute('POST', '/servers/%s/action' % BUSY2,
+                            {'os-migrateLive': body}, version=version)
+
+    def test_nested_attribute_is_named_by_its_own_key(self):
+        resp = self.migrate_live({'host': 5, 'block_migration': False})
+        self.assertFault(resp, 400, "Invalid input for field/attribute "
+                         "host. Value: 5. 5 is not of type 'string', "
+                         "'null'")
+        resp = self.migrate_live({'host': None, 'block_migration': 'x'})
+        self.assertFault(resp, 400, "Invalid input for field/attribute "
+                         "block_migration. Value: x. 'x' is not one of %r"
+                         % (validation.BOOLEAN['enum'] + ['auto']))
+
+    def test_missing_key_is_reported_on_the_object_lacking_it(self):
+        resp = self.migrate_live({'block_migration': False})
+        self.assertFault(resp, 400, "Invalid input for field/attribute "
+                         "os-migrateLive. Value: {'block_migration': "
+                         "False}. 'host' is a required property")
+        # Before 2.25 disk_over_commit comes before host in Nova's list.
+        resp = self.migrate_live({'block_migration': False}, '2.24')
+        self.assertIn("'disk_over_commit' is a required property",
+                      json.loads(resp.body)['badRequest']['message'])
+
+    def test_host_keywords_in_nova_order_and_wording(self):
+        resp = self.migrate_live({'host': '', 'block_migration': False})
+        self.assertFault(resp, 400, "Invalid input for field/attribute "
+                         "host. Value: . '' should be non-empty")
+        bad = 'a b' * 100
+        resp = self.migrate_live({'host': bad, 'block_migration': False})
+        self.assertFault(resp, 400, "Invalid input for field/attribute "
+                         "host. Value: %s. %r does not match "
+                         "'^[a-zA-Z0-9-._]*$'" % (bad, bad))
+
+    def test_action_value_of_the_wrong_type(self):
+        resp = self.compute('POST', '/servers/%s/action' % BUSY2,
+                            {'lock': 5}, version='2.73')
+        self.assertFault(resp, 400, "Invalid input for field/attribute "
+                         "lock. Value: 5. 5 is not of type 'object', "
+                         "'null'")
+        resp = self.compute('POST', '/servers/%s/action' % BUSY2,
+                            {'lock': {'locked_reason': ''}}, version='2.73')
+        self.assertFault(resp, 400, "Invalid input for field/attribute "
+                         "locked_reason. Value: . '' should be non-empty")

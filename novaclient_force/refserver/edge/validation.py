@@ -1,23 +1,29 @@
-"""JSON-schema body checks with Nova's error texts.
+"""JSON-schema checks of bodies and query strings with Nova's texts.
 
-Nova validates request bodies with jsonschema and reports the first error
-(``nova/api/validation/validators.py``): ``Invalid input for
-field/attribute <path>. Value: <value>. <message>``, or just the message
-for an error at the root. The few keywords Nova's schemas for these calls
-use are implemented here with jsonschema's wording and keyword order, so
-the server needs no jsonschema dependency.
+Nova validates request bodies and query strings with jsonschema and
+reports the first error (``nova/api/validation/validators.py``):
+``Invalid input for field/attribute <key>. Value: <value>. <message>``
+for a body, ``Invalid input for query parameters <name>. ...`` for a
+query, or just the message for an error at the root. The few keywords
+Nova's schemas for these calls use are implemented here with jsonschema's
+(4.21+) wording and keyword order, so the server needs no jsonschema
+dependency.
 """
 
 import json
 import re
+
+from oslo_utils import timeutils
 
 from novaclient_force.refserver.edge import faults
 
 _TYPES = {
     'null': lambda v: v is None,
     'object': lambda v: isinstance(v, dict),
+    'array': lambda v: isinstance(v, list),
     'string': lambda v: isinstance(v, str),
     'boolean': lambda v: isinstance(v, bool),
+    'integer': lambda v: isinstance(v, int) and not isinstance(v, bool),
 }
 
 # nova/api/validation/parameter_types.py: ``boolean``.
@@ -48,53 +54,105 @@ def as_bool(value):
     return value is True or value in TRUE_STRINGS
 
 
+def _number(value):
+    """Nova's ``_SchemaValidator._number_from_str``: minimum applies to
+    numbers and to strings that read as one; anything else passes."""
+    for kind in (int, float):
+        try:
+            return kind(value)
+        except (TypeError, ValueError):
+            continue
+    return None
+
+
+def _is_datetime(value):
+    """Nova's ``date-time`` format check (``timeutils.parse_isotime``)."""
+    if not isinstance(value, str):
+        return True
+    try:
+        timeutils.parse_isotime(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _too_short(value, limit):
+    return '%r %s' % (value, 'should be non-empty' if limit == 1
+                      else 'is too short')
+
+
+def _too_long(value, limit):
+    return '%r %s' % (value, 'is expected to be empty' if limit == 0
+                      else 'is too long')
+
+
 def _errors(schema, value, path):
-    """Yield (path, value, message) in jsonschema's keyword order."""
+    """Yield (path, value, message) in jsonschema's keyword order, with
+    the messages of jsonschema's Draft 2020-12 validator."""
     for keyword, rule in schema.items():
         if keyword == 'type':
             kinds = rule if isinstance(rule, list) else [rule]
             if not any(_TYPES[kind](value) for kind in kinds):
                 yield path, value, '%r is not of type %s' % (
                     value, ', '.join(repr(kind) for kind in kinds))
-                return
         elif keyword == 'enum' and not any(
                 value == item and type(value) is type(item)
                 for item in rule):
             yield path, value, '%r is not one of %r' % (value, rule)
-        elif not isinstance(value, (dict, str)):
-            continue
-        elif keyword == 'properties' and isinstance(value, dict):
-            for name, subschema in rule.items():
-                if name in value:
-                    yield from _errors(subschema, value[name],
-                                       path + [name])
-        elif keyword == 'required' and isinstance(value, dict):
-            for name in rule:
-                if name not in value:
-                    yield path, value, '%r is a required property' % name
-        elif (keyword == 'additionalProperties' and rule is False
-              and isinstance(value, dict)):
-            extra = sorted(set(value) - set(schema.get('properties', {})))
-            if extra:
-                verb = 'was' if len(extra) == 1 else 'were'
-                yield path, value, (
-                    'Additional properties are not allowed (%s %s '
-                    'unexpected)' % (', '.join(map(repr, extra)), verb))
-        elif keyword == 'minLength' and isinstance(value, str):
-            if len(value) < rule:
-                yield path, value, '%r is too short' % value
-        elif keyword == 'maxLength' and isinstance(value, str):
-            if len(value) > rule:
-                yield path, value, '%r is too long' % value
-        elif keyword == 'pattern' and isinstance(value, str):
-            if not re.search(rule, value):
+        elif keyword == 'minimum':
+            number = _number(value)
+            if number is not None and number < rule:
+                yield path, value, '%r is less than the minimum of %r' % (
+                    number, rule)
+        elif keyword == 'format' and rule == 'date-time':
+            if not _is_datetime(value):
+                yield path, value, '%r is not a %r' % (value, rule)
+        elif isinstance(value, list):
+            if keyword == 'items':
+                for index, item in enumerate(value):
+                    yield from _errors(rule, item, path + [index])
+            elif keyword == 'maxItems' and len(value) > rule:
+                yield path, value, _too_long(value, rule)
+        elif isinstance(value, dict):
+            if keyword == 'properties':
+                for name, subschema in rule.items():
+                    if name in value:
+                        yield from _errors(subschema, value[name],
+                                           path + [name])
+            elif keyword == 'required':
+                for name in rule:
+                    if name not in value:
+                        yield path, value, '%r is a required property' % (
+                            name)
+            elif keyword == 'additionalProperties' and rule is False:
+                extra = sorted(set(value) - set(schema.get('properties',
+                                                           {})))
+                if extra:
+                    verb = 'was' if len(extra) == 1 else 'were'
+                    yield path, value, (
+                        'Additional properties are not allowed (%s %s '
+                        'unexpected)' % (', '.join(map(repr, extra)), verb))
+        elif isinstance(value, str):
+            if keyword == 'pattern' and not re.search(rule, value):
                 yield path, value, '%r does not match %r' % (value, rule)
+            elif keyword == 'minLength' and len(value) < rule:
+                yield path, value, _too_short(value, rule)
+            elif keyword == 'maxLength' and len(value) > rule:
+                yield path, value, _too_long(value, rule)
 
 
 def validate(schema, body):
-    """Raise Nova's 400 for the first schema error in ``body``."""
+    """Raise Nova's 400 for the first schema error in ``body``.
+
+    Nova (``nova/api/validation/validators.py``,
+    ``_SchemaValidator.validate``) raises jsonschema's first error and
+    names only the innermost key of its path (``ex.path.pop()``): a bad
+    ``host`` in ``{"os-migrateLive": {...}}`` is "field/attribute host",
+    a missing one is reported on ``os-migrateLive``, the object that
+    lacks it; an error at the root is the bare message.
+    """
     for path, value, message in _errors(schema, body, []):
         if path:
             message = ('Invalid input for field/attribute %s. Value: %s. %s'
-                       % ('/'.join(map(str, path)), value, message))
+                       % (path[-1], value, message))
         raise faults.bad_request(message)

@@ -20,8 +20,18 @@ _STATUS = {'active': 'ACTIVE', 'paused': 'PAUSED', 'stopped': 'SHUTOFF',
            'error': 'ERROR', 'building': 'BUILD', 'suspended': 'SUSPENDED'}
 _PROGRESS_STATUSES = ('ACTIVE', 'BUILD', 'REBUILD', 'RESIZE',
                       'VERIFY_RESIZE', 'MIGRATING')
-_HOST = {'type': ['string', 'null'], 'minLength': 1, 'maxLength': 255,
-         'pattern': '^[a-zA-Z0-9-._]*$'}
+# schemas/migrate_server.py ``host``: parameter_types.fqdn, keys in
+# its order (jsonschema reports the first failing keyword).
+_HOST = {'type': ['string', 'null'], 'pattern': '^[a-zA-Z0-9-._]*$',
+         'minLength': 1, 'maxLength': 255}
+
+
+# schemas/lock_server.py ``lock_v273``.
+_LOCK_SCHEMA = {'type': 'object', 'properties': {'lock': {
+    'type': ['object', 'null'], 'properties': {'locked_reason': {
+        'type': 'string', 'minLength': 1, 'maxLength': 255}},
+    'additionalProperties': False}},
+    'required': ['lock'], 'additionalProperties': False}
 
 
 def status(server):
@@ -305,11 +315,8 @@ def lock(services, req, context, server_id, body=None):
     """Lock is allowed in any state and is idempotent (``lock_server``);
     2.73 accepts an optional ``locked_reason``."""
     reason = None
-    if context.version >= (2, 73) and body is not None:
-        validation.validate({'type': ['object', 'null'], 'properties': {
-            'locked_reason': {'type': 'string', 'minLength': 1,
-                              'maxLength': 255}},
-            'additionalProperties': False}, body)
+    if context.version >= (2, 73):
+        validation.validate(_LOCK_SCHEMA, {'lock': body})
         reason = (body or {}).get('locked_reason')
     now = services.store.now()
     with services.store.transaction() as db:
@@ -340,16 +347,17 @@ def unlock(services, req, context, server_id, body=None):
 
 
 def _migrate_live_schema(version):
-    """``schemas/migrate_server.py`` per microversion."""
-    props = {'block_migration': validation.BOOLEAN, 'host': _HOST}
-    required = ['block_migration', 'host']
+    """``schemas/migrate_server.py`` per microversion, properties and
+    required names in Nova's order."""
     if version < (2, 25):
-        props['disk_over_commit'] = validation.BOOLEAN
-        required.append('disk_over_commit')
+        props = {'block_migration': validation.BOOLEAN,
+                 'disk_over_commit': validation.BOOLEAN, 'host': _HOST}
+        required = ['block_migration', 'disk_over_commit', 'host']
     else:
-        props['block_migration'] = {
+        props = {'block_migration': {
             'type': ['boolean', 'string'],
-            'enum': validation.BOOLEAN['enum'] + ['auto']}
+            'enum': validation.BOOLEAN['enum'] + ['auto']}, 'host': _HOST}
+        required = ['block_migration', 'host']
     if (2, 30) <= version < (2, 68):
         props['force'] = validation.BOOLEAN
     return {'type': 'object', 'properties': {'os-migrateLive': {
