@@ -247,3 +247,64 @@ class TestPolicyFile(base.RefServerTestCase):
                             {'force_complete': None}, version='2.22',
                             user='demo-manager')
         self.assertEqual(403, resp.status_int)
+
+
+class _PolicyFileCase(base.RefServerTestCase):
+    rules = ''
+
+    def setUp(self):
+        handle, self.policy_file = tempfile.mkstemp(suffix='.yaml')
+        with os.fdopen(handle, 'w') as stream:
+            stream.write(self.rules)
+        self.addCleanup(os.unlink, self.policy_file)
+        super().setUp()
+
+    def migrate_live(self, host, user='demo-manager'):
+        return self.compute('POST', '/servers/%s/action' % BUSY2, {
+            'os-migrateLive': {'host': host, 'block_migration': False}},
+            version='2.68', user=user)
+
+
+class TestMigrateLiveHostRuleAlone(_PolicyFileCase):
+    """Nova checks ``migrate_live:host`` instead of, not on top of,
+    ``migrate_live`` when a host is named (``migrate_server.py``,
+    ``_migrate_live``)."""
+
+    rules = ('"os_compute_api:os-migrate-server:migrate_live": "!"\n'
+             '"os_compute_api:os-migrate-server:migrate_live:host": '
+             '"rule:project_manager_or_admin"\n')
+
+    def test_only_the_host_rule_applies_with_a_host(self):
+        self.assertEqual(202, self.migrate_live('compute-3').status_int)
+
+    def test_only_the_plain_rule_applies_without_one(self):
+        self.assertFault(self.migrate_live(None), 403, "Policy doesn't "
+                         "allow os_compute_api:os-migrate-server:"
+                         "migrate_live to be performed.")
+
+
+class TestMigrateLiveOldOverride(_PolicyFileCase):
+    """A file overriding only the pre-32.0.0 rule carries over to the rule
+    split from it (``DeprecatedRule`` in nova/policies/migrate_server.py)."""
+
+    rules = ('"os_compute_api:os-migrate-server:migrate_live": '
+             '"rule:project_member_or_admin"\n')
+
+    def test_member_may_name_a_host(self):
+        self.assertEqual(202, self.migrate_live('compute-3',
+                                                user='demo').status_int)
+
+
+class TestDefaultMigrateLivePolicy(base.RefServerTestCase):
+    def test_manager_may_not_name_a_host(self):
+        resp = self.compute('POST', '/servers/%s/action' % BUSY2, {
+            'os-migrateLive': {'host': 'compute-3',
+                               'block_migration': False}},
+            version='2.68', user='demo-manager')
+        self.assertFault(resp, 403, "Policy doesn't allow os_compute_api:"
+                         "os-migrate-server:migrate_live:host to be "
+                         "performed.")
+        resp = self.compute('POST', '/servers/%s/action' % BUSY2, {
+            'os-migrateLive': {'host': None, 'block_migration': False}},
+            version='2.68', user='demo-manager')
+        self.assertEqual(202, resp.status_int)

@@ -60,11 +60,37 @@ _API = [
 ]
 
 
+# Rules split out of an older one in 32.0.0 carry it as their
+# ``deprecated_rule`` (Nova's ``DeprecatedRule(<old>, base.ADMIN,
+# deprecated_since='32.0.0')`` in ``nova/policies/migrate_server.py``,
+# ``migrations.py`` and ``servers_migrations.py``): a policy file that
+# overrides only the old rule overrides the new one too (oslo.policy,
+# ``Enforcer._handle_deprecated_rule``).
+_SPLIT_FROM = {
+    'os_compute_api:os-migrate-server:migrate_live:host':
+        'os_compute_api:os-migrate-server:migrate_live',
+    'os_compute_api:os-migrations:index:all_projects':
+        'os_compute_api:os-migrations:index',
+    'os_compute_api:os-migrations:index:host':
+        'os_compute_api:os-migrations:index',
+    'os_compute_api:servers:migrations:index:host':
+        'os_compute_api:servers:migrations:index',
+}
+
+
+def _api_rule(name, check):
+    old = _SPLIT_FROM.get(name)
+    deprecated = old and policy.DeprecatedRule(
+        old, ADMIN, deprecated_reason='split in two by Nova 32.0.0',
+        deprecated_since='32.0.0')
+    return policy.RuleDefault(name, check, scope_types=['project'],
+                              deprecated_rule=deprecated)
+
+
 def defaults():
     """The registered RuleDefaults, base rules first."""
     rules = [policy.RuleDefault(name, check) for name, check in _BASE]
-    rules += [policy.RuleDefault(name, check, scope_types=['project'])
-              for name, check in _API]
+    rules += [_api_rule(name, check) for name, check in _API]
     return rules
 
 

@@ -382,11 +382,11 @@ def migrate_live(services, req, context, server_id, body=None):
     now = services.store.now()
     with services.store.transaction() as db:
         server = get_instance(services, db, context, server_id, now)
-        policy = 'os_compute_api:os-migrate-server:migrate_live'
-        services.policy.authorize(policy, context, server['project_id'])
-        if host:
-            services.policy.authorize(policy + ':host', context,
-                                      server['project_id'])
+        # migrate_server.py ``_migrate_live``: one rule, ``:host`` when a
+        # host is named, the plain one otherwise.
+        services.policy.authorize(
+            'os_compute_api:os-migrate-server:migrate_live'
+            + (':host' if host else ''), context, server['project_id'])
         check_lock(context, server, server_id)
         check_state(server, server_id, 'os-migrateLive',
                     ('active', 'paused'))
