@@ -198,6 +198,8 @@ class Compute:
     def _endpoint(self):
         try:
             return self.adapter.get_endpoint()
+        except ksa_exc.ConnectionError as exc:
+            raise unreachable(exc) from None
         except ksa_exc.ClientException as exc:
             raise _auth_error(exc) from None
 
@@ -361,13 +363,39 @@ def _short_reason(exc):
     return type(exc).__name__
 
 
+def connection_cause(exc):
+    """The keystoneauth ConnectionError behind ``exc``, or None.
+
+    When the identity endpoint cannot be reached, keystoneauth's generic
+    password plugin catches the ConnectionError of its version discovery
+    and raises DiscoveryFailure ("Could not find versioned identity
+    endpoints...") in its place, inside the handler, so the connection
+    error is the DiscoveryFailure's context
+    (keystoneauth1/identity/generic/base.py, BaseGenericPlugin
+    ._do_create_plugin).
+    """
+    if isinstance(exc, ksa_exc.ConnectionError):
+        return exc
+    if isinstance(exc, ksa_exc.DiscoveryFailure) and isinstance(
+            exc.__context__, ksa_exc.ConnectionError):
+        return exc.__context__
+    return None
+
+
 def _auth_error(exc):
-    """Map keystoneauth's non-connection failures (token, catalog).
+    """Map keystoneauth's failures before any compute request (reaching
+    the identity endpoint, token, catalog).
 
     Keystone answers an expired or revoked token given to its ``token``
     method with 404 (keystone/token/provider.py ``validate_token``) or
     401: either way the credentials are refused.
     """
+    cause = connection_cause(exc)
+    if cause is not None:
+        # Authentication comes first: the compute request never left.
+        error = unreachable(cause)
+        error.transient = not _permanent(cause)
+        return error
     if isinstance(exc, (ksa_exc.Unauthorized, ksa_exc.NotFound)):
         return exceptions.Unauthorized(
             'The identity service refused the credentials (HTTP %s): '

@@ -256,10 +256,8 @@ class ForceCompleteMigration(command.Lister):
         try:
             self.app.prepare_to_run_command(self)
         except (ksa_exc.ConnectionError, ksa_exc.DiscoveryFailure) as exc:
-            cause = exc
-            if not isinstance(exc, ksa_exc.ConnectionError):
-                cause = exc.__context__
-            if not isinstance(cause, ksa_exc.ConnectionError):
+            cause = negotiation.connection_cause(exc)
+            if cause is None:
                 raise
             raise negotiation.unreachable(cause) from exc
         finally:
