@@ -53,6 +53,36 @@ class TestOsMigrations(base.RefServerTestCase):
         resp = self.compute('GET', '/os-migrations?foo=1', version='2.58')
         self.assertEqual(200, resp.status_int)
 
+    def test_repeated_parameters_from_259(self):
+        """single_param / multi_params of nova/api/validation."""
+        resp = self.compute('GET', '/os-migrations?limit=1&limit=2',
+                            version='2.59')
+        self.assertFault(resp, 400, "Invalid input for query parameters "
+                         "limit. Value: ['1', '2']. ['1', '2'] is too long")
+        resp = self.compute('GET', '/os-migrations?project_id=a&'
+                            'project_id=b', version='2.80')
+        self.assertFault(resp, 400, "Invalid input for query parameters "
+                         "project_id. Value: ['a', 'b']. ['a', 'b'] is too "
+                         "long")
+        # Before 2.59 limit is not a parameter at all: dropped.
+        self.assertEqual(3, len(self.listing('?limit=1&limit=2', '2.58')[
+            'migrations']))
+
+    def test_repeated_filter_uses_the_last_value(self):
+        self.assertEqual([], self.listing(
+            '?status=running&status=completed')['migrations'])
+        self.assertEqual(3, len(self.listing(
+            '?status=completed&status=running')['migrations']))
+
+    def test_limit_values(self):
+        resp = self.compute('GET', '/os-migrations?limit=', version='2.59')
+        self.assertFault(resp, 400, "Invalid input for query parameters "
+                         "limit. Value: . '' should be non-empty")
+        resp = self.compute('GET', '/os-migrations?limit=x', version='2.59')
+        self.assertFault(resp, 400, "Invalid input for query parameters "
+                         "limit. Value: x. 'x' does not match '^[0-9]*$'")
+        self.assertEqual([], self.listing('?limit=0', '2.59')['migrations'])
+
     def test_filters(self):
         self.assertEqual(3, len(self.listing('?host=compute-2')[
             'migrations']))
@@ -136,6 +166,22 @@ class TestInstanceActions(base.RefServerTestCase):
                                     for a in body['instanceActions']])
         self.assertEqual('next', body['links'][0]['rel'])
 
+
+    def test_query_schema_from_258(self):
+        path = '/servers/%s/os-instance-actions?' % BUSY
+        resp = self.compute('GET', path + 'limit=1&limit=1', version='2.58')
+        self.assertFault(resp, 400, "Invalid input for query parameters "
+                         "limit. Value: ['1', '1']. ['1', '1'] is too long")
+        resp = self.compute('GET', path + 'foo=1', version='2.58')
+        self.assertFault(resp, 400, "Additional properties are not allowed "
+                         "('foo' was unexpected)")
+        resp = self.compute('GET', path + 'changes-before=x',
+                            version='2.65')
+        self.assertFault(resp, 400, "Additional properties are not allowed "
+                         "('changes-before' was unexpected)")
+        resp = self.compute('GET', path + 'foo=1&limit=1&limit=2',
+                            version='2.57')
+        self.assertEqual(200, resp.status_int)
 
 class TestServers(base.RefServerTestCase):
     def names(self, query='', **kwargs):

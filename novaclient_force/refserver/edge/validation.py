@@ -34,6 +34,11 @@ BOOLEAN = {
              False, 'False', 'FALSE', 'false', '0', 'OFF', 'Off', 'off',
              'NO', 'No', 'no'],
 }
+# parameter_types.py ``non_negative_integer`` (limit).
+NON_NEGATIVE_INTEGER = {'type': ['integer', 'string'],
+                        'pattern': '^[0-9]*$', 'minimum': 0,
+                        'minLength': 1}
+DATE_TIME = {'type': 'string', 'format': 'date-time'}
 TRUE_STRINGS = ('True', 'TRUE', 'true', '1', 'ON', 'On', 'on', 'YES',
                 'Yes', 'yes')
 
@@ -156,3 +161,30 @@ def validate(schema, body):
             message = ('Invalid input for field/attribute %s. Value: %s. %s'
                        % (path[-1], value, message))
         raise faults.bad_request(message)
+
+
+def validate_query(schema, req):
+    """Raise Nova's 400 for the first error in the query string.
+
+    Nova's ``query_schema`` (``nova/api/validation/__init__.py``)
+    validates ``req.GET.dict_of_lists()``, so every parameter is a list
+    (``parameter_types.single_param`` allows one item, ``multi_params``
+    any number), and names the parameter, the first key of the path
+    (``ex.path.popleft()``).
+    """
+    for path, value, message in _errors(schema, req.GET.dict_of_lists(),
+                                        []):
+        if path:
+            message = ('Invalid input for query parameters %s. Value: %s. '
+                       '%s' % (path[0], value, message))
+        raise faults.bad_request(message)
+
+
+def single_param(schema):
+    """``parameter_types.single_param``: a query parameter given once."""
+    return {'type': 'array', 'items': schema, 'maxItems': 1}
+
+
+def multi_params(schema):
+    """``parameter_types.multi_params``: given any number of times."""
+    return {'type': 'array', 'items': schema}

@@ -9,7 +9,7 @@ admins. Lists are newest first.
 
 import urllib.parse
 
-from novaclient_force.refserver.edge import faults
+from novaclient_force.refserver.edge import faults, validation
 from novaclient_force.refserver.handlers import os_migrations, servers
 from novaclient_force.refserver.state import store as store_mod
 
@@ -48,16 +48,27 @@ def _event_view(context, row, project_id, allowed):
     return body
 
 
+def _query_schema(version):
+    """``schemas/instance_actions.py`` ``index_query_v258``/``v266``:
+    each parameter once, nothing else (before 2.58 anything goes)."""
+    props = {
+        'limit': validation.single_param(validation.NON_NEGATIVE_INTEGER),
+        'marker': validation.single_param({'type': 'string'}),
+        'changes-since': validation.single_param(validation.DATE_TIME)}
+    if version >= (2, 66):
+        props['changes-before'] = validation.single_param(
+            validation.DATE_TIME)
+    return {'type': 'object', 'properties': props,
+            'additionalProperties': False}
+
+
 def index(services, req, context, server_id, body=None):
     params = req.GET
     limit = MAX_LIMIT
-    if context.version >= (2, 58) and 'limit' in params:
-        if not params['limit'].isdigit():
-            raise faults.bad_request(
-                "Invalid input for query parameters limit. Value: %s. %r "
-                "does not match '^[0-9]*$'" % (params['limit'],
-                                                 params['limit']))
-        limit = min(int(params['limit']), MAX_LIMIT)
+    if context.version >= (2, 58):
+        validation.validate_query(_query_schema(context.version), req)
+        if 'limit' in params:
+            limit = min(int(params['limit']), MAX_LIMIT)
     now = services.store.now()
     with services.store.transaction() as db:
         server = servers.get_instance(services, db, context, server_id, now)

@@ -8,7 +8,9 @@ Sources: ``nova/api/openstack/compute/migrations.py``,
 import datetime
 import urllib.parse
 
-from novaclient_force.refserver.edge import faults
+from oslo_utils import timeutils
+
+from novaclient_force.refserver.edge import faults, validation
 from novaclient_force.refserver.state import lifecycle
 from novaclient_force.refserver.state import store as store_mod
 
@@ -16,23 +18,37 @@ POLICY = 'os_compute_api:os-migrations:%s'
 MAX_LIMIT = 1000
 _BASE_PARAMS = ('hidden', 'host', 'instance_uuid', 'source_compute',
                 'status', 'migration_type')
+_DATE_TIME = validation.single_param(validation.DATE_TIME)
+_STRING = validation.single_param({'type': 'string'})
 
 
-def _allowed_params(version):
-    names = list(_BASE_PARAMS)
+def query_schema(version):
+    """``schemas/migrations.py`` ``index_query_v20`` .. ``v280``.
+
+    The filters of 2.1 may repeat (``common_query_param``; the last value
+    is used, as ``search_opts.update(req.GET)`` keeps it); what 2.59 and
+    later added may be given once (``single_param``), so a repeated
+    ``limit`` is a 400. Before 2.59 unknown names are allowed (and
+    dropped), from 2.59 they are a 400.
+    """
+    props = {name: validation.multi_params({'type': 'string'})
+             for name in _BASE_PARAMS}
     if version >= (2, 59):
-        names += ['limit', 'marker', 'changes-since']
+        props.update({
+            'limit': validation.single_param(
+                validation.NON_NEGATIVE_INTEGER),
+            'marker': _STRING, 'changes-since': _DATE_TIME})
     if version >= (2, 66):
-        names.append('changes-before')
+        props['changes-before'] = _DATE_TIME
     if version >= (2, 80):
-        names += ['user_id', 'project_id']
-    return names
+        props.update({'user_id': _STRING, 'project_id': _STRING})
+    return {'type': 'object', 'properties': props,
+            'additionalProperties': version < (2, 59)}
 
 
 def parse_time(name, value):
     try:
-        moment = datetime.datetime.fromisoformat(value.replace('Z',
-                                                               '+00:00'))
+        moment = timeutils.parse_isotime(value)
     except ValueError:
         raise faults.bad_request(
             "Invalid input for query parameters %s. Value: %s. %r is not a "
@@ -43,21 +59,11 @@ def parse_time(name, value):
 
 
 def _params(req, version):
-    allowed = _allowed_params(version)
-    params = {}
-    for name, value in req.GET.items():
-        if name in allowed:
-            params[name] = value
-        elif version >= (2, 59):
-            raise faults.bad_request(
-                "Additional properties are not allowed ('%s' was "
-                'unexpected)' % name)
+    schema = query_schema(version)
+    validation.validate_query(schema, req)
+    params = {name: req.GET[name] for name in schema['properties']
+              if name in req.GET}
     if 'limit' in params:
-        if not params['limit'].isdigit():
-            raise faults.bad_request(
-                "Invalid input for query parameters limit. Value: %s. %r "
-                "does not match '^[0-9]*$'" % (params['limit'],
-                                                 params['limit']))
         params['limit'] = min(int(params['limit']), MAX_LIMIT)
     for name in ('changes-since', 'changes-before'):
         if name in params:
