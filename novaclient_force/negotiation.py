@@ -13,6 +13,7 @@ openstacksdk sends force_complete at min(max, 2.80) even below 2.22, and
 python-novaclient always spends a discovery request first.
 """
 
+import logging
 import re
 import threading
 import time
@@ -25,6 +26,10 @@ from keystoneauth1 import exceptions as ksa_exc
 from novaclient import api_versions
 
 from novaclient_force import errors, exceptions, retrying
+
+# DEBUG: what was negotiated and every retry; `openstack --debug` and
+# `nova --debug` show it. Nothing logged here carries credentials.
+LOG = logging.getLogger(__name__)
 
 APIVersion = api_versions.APIVersion
 
@@ -171,6 +176,8 @@ class Compute:
 
     def _confirm(self, version):
         if self.pinned is None and self._confirmed is None:
+            LOG.debug('Compute API microversion %s negotiated',
+                      version.get_string())
             self._confirmed = version
             if hasattr(self.client, 'api_version'):
                 self.client.api_version = version
@@ -192,6 +199,8 @@ class Compute:
                 raise errors.from_response(
                     resp, errors.Context('version discovery'))
             self.cloud_max = _max_version(resp.json())
+            LOG.debug('Compute API %s: maximum microversion %s', url,
+                      self._max_label())
             if self.pinned is None:
                 self._confirm(min(OPTIMISTIC, self.cloud_max))
 
@@ -217,6 +226,8 @@ class Compute:
                           deadline=deadline, context=context)
         if (resp.status_code == 406 and self.pinned is None
                 and self._confirmed is None):
+            LOG.debug('Compute API refused microversion %s (406): '
+                      'discovering its maximum', version.get_string())
             self._discover()
             version = self.version_for(need)
             resp = self._send(method, url, version, json=json,
@@ -262,17 +273,19 @@ class Compute:
                 error.transient = (idempotent or _not_sent(exc)) and (
                     not _permanent(exc))
                 if error.transient and (backoff := self._pause(
-                        backoff, deadline)):
+                        backoff, deadline, method, url, error.summary)):
                     continue
                 raise error from None
             except ksa_exc.ClientException as exc:
                 raise _auth_error(exc) from None
             if (resp.status_code >= 500 and idempotent
-                    and (backoff := self._pause(backoff, deadline))):
+                    and (backoff := self._pause(
+                        backoff, deadline, method, url,
+                        'HTTP %d' % resp.status_code))):
                 continue
             return resp
 
-    def _pause(self, backoff, deadline):
+    def _pause(self, backoff, deadline, method, url, why):
         """Sleep before a retry and return the series' Backoff; None when
         the window or the deadline ran out, or a wait loop retries."""
         if not retrying.request_retries():
@@ -283,6 +296,7 @@ class Compute:
         delay = backoff.next_delay()
         if delay is None:
             return None
+        LOG.debug('%s %s: %s; retrying in %.1fs', method, url, why, delay)
         self.sleep(delay)
         return backoff
 

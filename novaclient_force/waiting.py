@@ -17,6 +17,7 @@ refused) ends with the outcome ``unknown`` and says why.
 """
 
 import dataclasses
+import logging
 import math
 import time
 import typing
@@ -29,6 +30,10 @@ from novaclient_force import (
     resolve,
     retrying,
 )
+
+# DEBUG: every reading of a wait and every retry of one (shown by
+# `openstack --debug` and `nova --debug`).
+LOG = logging.getLogger(__name__)
 
 FIRST_DELAY = 0.5       # seconds before the second reading
 MAX_DELAY = 5.0         # the interval doubles up to this
@@ -107,6 +112,9 @@ def wait_for_outcome(read, timeout=None, clock=time.monotonic,
                     clock, math.inf if deadline else outage_window,
                     deadline, first=first_delay, cap=max_delay)
             pause = outage.next_delay()
+            LOG.debug('Wait reading after %.1fs failed (%s); %s', elapsed,
+                      exc.summary, 'giving up' if pause is None else
+                      'retrying in %.1fs' % pause)
             if pause is None:
                 return _unreadable(last, 'the cloud was unreachable for '
                                    '%.0fs (%s)' % (outage.failing_for,
@@ -120,6 +128,7 @@ def wait_for_outcome(read, timeout=None, clock=time.monotonic,
         outage = None
         last = reading
         elapsed = clock() - start
+        LOG.debug('Wait reading after %.1fs: %s', elapsed, _describe(reading))
         if reading.done:
             return reading, elapsed
         if progress is not None:
@@ -144,6 +153,17 @@ def _unreadable(last, why):
     """The final reading of a wait that could not learn the outcome."""
     return Reading(last.status, done=True, outcome=outcome.UNKNOWN,
                    reason='its outcome could not be read: %s' % why)
+
+
+def _describe(reading):
+    """A reading in one line, for the debug log."""
+    text = 'status %s' % (reading.status or 'unknown')
+    if reading.memory_total_bytes is not None:
+        text += ', %s of %s bytes left to copy' % (
+            reading.memory_remaining_bytes, reading.memory_total_bytes)
+    if reading.done:
+        text += ', outcome %s (%s)' % (reading.outcome, reading.reason)
+    return text
 
 
 def progress_event(server_id, migration_id, reading, elapsed):
