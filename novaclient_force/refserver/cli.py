@@ -140,7 +140,7 @@ def _build(args):
     services = compute.Services(store, rules,
                                 notifier.Notifier(args.notifications),
                                 args.max_microversion)
-    return app_mod.RefServerApp(services), store
+    return app_mod.RefServerApp(services, scenario), store
 
 
 def main(argv=None):

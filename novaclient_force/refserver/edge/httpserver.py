@@ -20,6 +20,9 @@ What a broken or hostile client can do is bounded:
 * a request line over 64 KiB gets a 414, a body over 1 MiB a 413;
 * request lines are logged with control characters escaped, as
   ``http.server`` does.
+
+An application that raises :class:`DropConnection` gets the connection
+closed with no answer (the test harness's injected faults).
 """
 
 import errno
@@ -30,6 +33,7 @@ import os
 import resource
 import socket
 import socketserver
+import sys
 import threading
 import time
 import wsgiref.simple_server
@@ -113,6 +117,10 @@ class _Reader:
         self._rfile.close()
 
 
+class DropConnection(Exception):
+    """Raised by the application: close the connection, answer nothing."""
+
+
 class _Handler(wsgiref.simple_server.WSGIRequestHandler):
     protocol_version = 'HTTP/1.1'
 
@@ -159,6 +167,11 @@ class _Handler(wsgiref.simple_server.WSGIRequestHandler):
             self.get_environ(), multithread=True)
         handler.request_handler = self
         handler.run(self.server.get_app())
+        if handler.dropped:
+            self.log_message('"%s" dropped, unanswered', self.requestline)
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+            return
         self.close_connection = self.close_connection or not handler.keep_alive
 
     def _read_request(self):
@@ -196,6 +209,13 @@ class _Handler(wsgiref.simple_server.WSGIRequestHandler):
 class _KeepAliveHandler(wsgiref.simple_server.ServerHandler):
     http_version = '1.1'
     keep_alive = False
+    dropped = False
+
+    def handle_error(self):
+        if isinstance(sys.exc_info()[1], DropConnection):
+            self.dropped = True
+            return
+        super().handle_error()
 
     def cleanup_headers(self):
         """Keep the connection only when the body length is known and the
@@ -256,7 +276,19 @@ class ThreadedWSGIServer(socketserver.ThreadingMixIn,
             max_connections or default_max_connections())
         # Given up to accept a client when descriptors run out.
         self._spare = os.open(os.devnull, os.O_RDONLY)
+        self._open = set()
+        self._open_lock = threading.Lock()
         super().__init__(address, _Handler)
+
+    def close_connections(self):
+        """End every open connection (an in-process server's kill)."""
+        with self._open_lock:
+            connections, self._open = self._open, set()
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def get_request(self):
         try:
@@ -292,6 +324,8 @@ class ThreadedWSGIServer(socketserver.ThreadingMixIn,
                         client_address[0])
             self._refuse(request)
             return
+        with self._open_lock:
+            self._open.add(request)
         try:
             super().process_request(request, client_address)
         except BaseException:
@@ -318,6 +352,8 @@ class ThreadedWSGIServer(socketserver.ThreadingMixIn,
     def shutdown_request(self, request):
         """Close after the client has had the chance to read everything:
         unread input at close would reset the connection."""
+        with self._open_lock:
+            self._open.discard(request)
         deadline = time.monotonic() + LINGER
         try:
             request.shutdown(socket.SHUT_WR)

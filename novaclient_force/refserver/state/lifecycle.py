@@ -15,6 +15,28 @@ gets ``conductor_live_migrate_instance``,
 at once: it only hands the job to a thread), then
 ``compute_post_live_migration_at_destination`` on success or
 ``compute_rollback_live_migration_at_destination`` on rollback.
+
+Failures (made to happen by the test harness, :func:`add_override`) end
+as Nova's do (``nova/compute/manager.py``):
+
+* libvirt job failed (``LibvirtDriver._live_migration_monitor``) ->
+  ``_rollback_live_migration``: migration ``failed``, server back to
+  ``ACTIVE`` on the source, ``compute_rollback_live_migration_at_destination``
+  on the destination. No event fails: ``compute_live_migration`` ended
+  when the job was handed to its thread (``wrap_instance_event`` around
+  ``live_migration``, which only submits ``_do_live_migration``), so the
+  action's ``message`` stays null;
+* ``pre_live_migration`` failed on the destination ->
+  ``_cleanup_pre_live_migration`` (``error`` while rolling back) then
+  ``_rollback_live_migration``: migration ``failed``, server ``ACTIVE``
+  on the source, and ``compute_pre_live_migration`` is an ``Error`` event
+  (``EventReporter``, ``InstanceActionEvent.pack_action_event_finish``:
+  ``traceback``, and ``details`` = the exception's message), which sets
+  the action's ``message`` to ``Error``;
+* ``driver.live_migration`` raised -> ``_do_live_migration`` sets the
+  migration ``error`` and the instance ``vm_state`` ``error`` with no
+  task state (``_set_instance_obj_error_state``), still on the source
+  host, with no rollback, no event and no notification.
 """
 
 import dataclasses
@@ -79,14 +101,51 @@ def _relative(row, column):
     return None if value is None else value - _origin(row)
 
 
+def _inputs(row, now):
+    """``state_at``/``ground_truth`` arguments for ``row`` at ``now``."""
+    overrides = tuple((at - _origin(row), kind) for at, kind, _ in
+                      json.loads(row['overrides'] or '[]'))
+    return dict(params=params_from_json(row['params']),
+                now=now - _origin(row),
+                force_complete_at=_relative(row, 'force_complete_at'),
+                abort_at=_relative(row, 'abort_at'), overrides=overrides)
+
+
 def simulate(row, now):
     """The simulator's state of a live (non-final) migration row."""
     if now < _origin(row):
         return _ACCEPTED
-    return simulator.state_at(
-        params_from_json(row['params']), now - _origin(row),
-        force_complete_at=_relative(row, 'force_complete_at'),
-        abort_at=_relative(row, 'abort_at'))
+    return simulator.state_at(**_inputs(row, now))
+
+
+def add_override(db, row, kind, at, message=None):
+    """Record that from ``at`` the migration converges, stalls or fails
+    (``simulator.OVERRIDES``); ``message`` is the failure's text."""
+    overrides = json.loads(row['overrides'] or '[]')
+    overrides.append([at, kind, message])
+    db.execute('UPDATE migrations SET overrides = ? WHERE id = ?',
+               json.dumps(overrides), row['id'])
+
+
+def ground_truth(row, now):
+    """``simulator.GroundTruth`` of a simulated migration, with absolute
+    times, or None for one the simulator never ran (scenario history)."""
+    if not row['params']:
+        return None
+    final = None
+    if row['final']:
+        final = row['updated_at']
+    inputs = _inputs(row, min(now, final) if final else now)
+    if inputs['now'] < 0:
+        inputs['now'] = 0.0
+    truth = simulator.ground_truth(**inputs)
+    origin = _origin(row)
+    return dataclasses.replace(
+        truth,
+        paused_at=(None if truth.paused_at is None
+                   else origin + truth.paused_at),
+        post_copy_at=(None if truth.post_copy_at is None
+                      else origin + truth.post_copy_at))
 
 
 def _stored(row):
@@ -134,21 +193,51 @@ def finish(db, row, state, notifier):
         return
     server = db.one('SELECT * FROM servers WHERE uuid = ?',
                     row['instance_uuid'])
+    event = 'compute_rollback_live_migration_at_destination'
     if state.status == 'completed':
         db.execute(
             'UPDATE servers SET host = ?, node = ?, task_state = NULL, '
             'active_migration = NULL, updated = ? WHERE uuid = ?',
             row['dest_compute'], row['dest_node'], ended, server['uuid'])
         event = 'compute_post_live_migration_at_destination'
+    elif state.status == 'error':
+        db.execute(
+            "UPDATE servers SET vm_state = 'error', task_state = NULL, "
+            'active_migration = NULL, updated = ? WHERE uuid = ?',
+            ended, server['uuid'])
+        return
     else:
         db.execute(
             'UPDATE servers SET task_state = NULL, active_migration = NULL,'
             ' updated = ? WHERE uuid = ?', ended, server['uuid'])
-        event = 'compute_rollback_live_migration_at_destination'
     if row['action_id'] is not None:
+        if state.ended_by == 'pre_live_migration_failed':
+            _fail_pre_live_migration(db, row, ended)
         add_event(db, row['action_id'], event, ended, row['dest_compute'])
     notifier.migration_ended(db, server, row, state.status == 'completed',
                              ended)
+
+
+def _fail_pre_live_migration(db, row, ended):
+    """``compute_pre_live_migration`` ends in Error on the destination,
+    with the traceback and (2.84) details Nova's EventReporter records."""
+    message = 'Migration error: pre_live_migration failed on %s' % (
+        row['dest_compute'])
+    for _, kind, text in json.loads(row['overrides'] or '[]'):
+        if kind == 'failed' and text:
+            message = text
+    failed_at = ended - simulator.ROLLBACK_SECONDS
+    db.execute(
+        "UPDATE events SET result = 'Error', finish_time = ?, "
+        'traceback = ?, details = ? WHERE action_id = ? AND '
+        "event = 'compute_pre_live_migration'", failed_at,
+        'Traceback (most recent call last):\n'
+        '  File "nova/compute/utils.py", in decorated_function\n'
+        '  File "nova/compute/manager.py", in pre_live_migration\n'
+        'nova.exception.MigrationError: %s\n' % message, message,
+        row['action_id'])
+    db.execute("UPDATE actions SET message = 'Error' WHERE id = ?",
+               row['action_id'])
 
 
 def add_event(db, action_id, event, at, host, result='Success'):
@@ -222,3 +311,11 @@ def build_params(db, server, dest, block_migration=False):
         disk_bytes=server['disk_bytes'] if block_migration else 0,
         permit_post_copy=bool(host and host['permit_post_copy']),
         config=simulator.LiveMigrationConfig(**config))
+
+
+def override_took_effect(row, now):
+    """Whether the latest override of ``row`` acts on it by ``now``."""
+    inputs = _inputs(row, now)
+    if not inputs['overrides'] or inputs['now'] < 0:
+        return False
+    return inputs['overrides'][-1] in simulator.overrides_applied(**inputs)

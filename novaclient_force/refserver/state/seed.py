@@ -29,27 +29,37 @@ def seed(store, scenario):
     with store.transaction() as db:
         if db.one("SELECT 1 FROM meta WHERE key = 'seeded'") is not None:
             return False
-        accounts.seed(
-            db, users=[(user.name, user.password, list(user.roles))
-                       for user in scenario.users],
-            projects=list(scenario.projects))
-        db.execute('INSERT INTO meta VALUES (?, ?)', 'default_bandwidth',
-                   repr(float(scenario.default_bandwidth)))
-        db.execute('INSERT INTO meta VALUES (?, ?)', 'config', json.dumps(
-            dataclasses.asdict(scenario.config), sort_keys=True))
-        for index, host in enumerate(scenario.hosts):
-            db.insert('hosts', name=host.name,
-                      ip='198.51.100.%d' % (index % 250 + 1),
-                      permit_post_copy=int(host.permit_post_copy))
-        for link in scenario.links:
-            db.insert('links', src=link.src, dest=link.dest,
-                      bandwidth=float(link.bandwidth))
-        for index, server in enumerate(scenario.servers):
-            _add_server(db, server, now - SERVER_AGE + index)
-        for index, migration in enumerate(scenario.migrations):
-            _add_migration(db, migration, now, index)
-        db.execute("INSERT INTO meta VALUES ('seeded', '1')")
+        _seed(db, scenario, now)
     return True
+
+
+def reset(store, scenario):
+    """Back to ``scenario`` as if just started (tokens stay valid; the
+    clock keeps running: migrations start ``started_ago`` before now)."""
+    store.reset(lambda db: _seed(db, scenario, store.now()))
+
+
+def _seed(db, scenario, now):
+    accounts.seed(
+        db, users=[(user.name, user.password, list(user.roles))
+                   for user in scenario.users],
+        projects=list(scenario.projects))
+    db.execute('INSERT INTO meta VALUES (?, ?)', 'default_bandwidth',
+               repr(float(scenario.default_bandwidth)))
+    db.execute('INSERT INTO meta VALUES (?, ?)', 'config', json.dumps(
+        dataclasses.asdict(scenario.config), sort_keys=True))
+    for index, host in enumerate(scenario.hosts):
+        db.insert('hosts', name=host.name,
+                  ip='198.51.100.%d' % (index % 250 + 1),
+                  permit_post_copy=int(host.permit_post_copy))
+    for link in scenario.links:
+        db.insert('links', src=link.src, dest=link.dest,
+                  bandwidth=float(link.bandwidth))
+    for index, server in enumerate(scenario.servers):
+        _add_server(db, server, now - SERVER_AGE + index)
+    for index, migration in enumerate(scenario.migrations):
+        _add_migration(db, migration, now, index)
+    db.execute("INSERT INTO meta VALUES ('seeded', '1')")
 
 
 def _add_server(db, server, created):

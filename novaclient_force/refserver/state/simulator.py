@@ -67,12 +67,20 @@ GIB = 1024 ** 3
 POST_MIGRATION_SECONDS = 1.0
 #: Sim seconds from an abort (or the abort timeout action) to ``cancelled``.
 ABORT_SECONDS = 1.0
+#: Sim seconds of ``_rollback_live_migration`` after a failure, before the
+#: migration shows ``failed`` (the same rollback as an abort's).
+ROLLBACK_SECONDS = ABORT_SECONDS
 
 #: Bound on the float-rounding corrections of a closed-form round number.
 _SETTLE_STEPS = 64
 
 TIMEOUT_ACTIONS = ('abort', 'force_complete')
-TERMINAL_STATUSES = ('completed', 'cancelled', 'failed')
+TERMINAL_STATUSES = ('completed', 'cancelled', 'failed', 'error')
+#: What a test harness can make happen to a migration (:func:`state_at`'s
+#: ``overrides``): the guest stops dirtying memory, the guest dirties as
+#: fast as the link copies, the job fails and is rolled back, or the
+#: driver raises.
+OVERRIDES = ('converge', 'stall', 'failed', 'error')
 
 
 def _require(condition, message):
@@ -316,15 +324,26 @@ class _Run:
     """What the requests received so far made of the plan."""
 
     copy_end: float | None
+    converged_at: float | None = None
     ended_by: str | None = 'converged'
     forced_at: float | None = None
+    guest_paused: bool = False
     post_copy: bool = False
+    stalled_at: float | None = None
     cancel_requested_at: float | None = None
     cancel_reason: str | None = None
+    #: How a stopped job ends: status, seconds after the stop, and the
+    #: status shown meanwhile (None: the one found at the stop).
+    end_status: str = 'cancelled'
+    end_seconds: float = ABORT_SECONDS
+    interim_status: str | None = None
     force_complete_applied: bool = False
+    #: The ``(time, kind)`` overrides that took effect.
+    overridden: list = dataclasses.field(default_factory=list)
 
 
-def state_at(params, now, force_complete_at=None, abort_at=None):
+def state_at(params, now, force_complete_at=None, abort_at=None,
+             overrides=()):
     """State of a live migration started at sim time 0, observed at sim
     time ``now``; request times are relative to the start too.
 
@@ -333,18 +352,23 @@ def state_at(params, now, force_complete_at=None, abort_at=None):
     event as Error, libvirt's NoActiveMigrationForInstance). An abort stops
     the job unless its memory copy is already over or it is in post-copy
     (Nova rejects those aborts in the API); ``cancelled`` follows
-    :data:`ABORT_SECONDS` later.
+    :data:`ABORT_SECONDS` later. ``overrides`` are ``(time, kind)`` pairs,
+    kinds from :data:`OVERRIDES` (see :func:`_override`).
     """
     plan = _plan(params)
-    run = _replay(params, plan, now, force_complete_at, abort_at)
+    run = _replay(params, plan, now, force_complete_at, abort_at, overrides)
     if run.cancel_requested_at is not None:
-        cancelled_at = run.cancel_requested_at + ABORT_SECONDS
-        if now >= cancelled_at:
+        ended_at = run.cancel_requested_at + run.end_seconds
+        if now >= ended_at:
             frozen = _observe(params, plan, run, run.cancel_requested_at)
             return dataclasses.replace(
-                frozen, status='cancelled', paused=False,
-                finished_at=cancelled_at, ended_by=run.cancel_reason)
-        return _observe(params, plan, run, min(now, run.cancel_requested_at))
+                frozen, status=run.end_status, paused=False,
+                finished_at=ended_at, ended_by=run.cancel_reason)
+        state = _observe(params, plan, run,
+                         min(now, run.cancel_requested_at))
+        if run.interim_status:
+            state = dataclasses.replace(state, status=run.interim_status)
+        return state
     if run.copy_end is not None:
         completed_at = run.copy_end + POST_MIGRATION_SECONDS
         if now >= completed_at:
@@ -358,12 +382,12 @@ def state_at(params, now, force_complete_at=None, abort_at=None):
     return _observe(params, plan, run, now)
 
 
-def _replay(params, plan, now, force_complete_at, abort_at):
+def _replay(params, plan, now, force_complete_at, abort_at, overrides=()):
     """Apply the requests (and the completion timeout) in time order."""
     copy_end = None
     if plan.converged_at is not None:
         copy_end = plan.converged_at + plan.final_dirty / params.bandwidth
-    run = _Run(copy_end=copy_end)
+    run = _Run(copy_end=copy_end, converged_at=plan.converged_at)
     events = []
     if abort_at is not None:
         events.append((abort_at, 0, 'abort'))
@@ -371,6 +395,7 @@ def _replay(params, plan, now, force_complete_at, abort_at):
         events.append((force_complete_at, 1, 'force'))
     if plan.timeout_at is not None:
         events.append((plan.timeout_at, 2, 'timeout'))
+    events.extend((at, 3, kind) for at, kind in overrides)
     for at, _, kind in sorted(events):
         if at > now:
             continue
@@ -384,15 +409,61 @@ def _replay(params, plan, now, force_complete_at, abort_at):
             if copying and not run.post_copy:
                 run.cancel_requested_at, run.cancel_reason = at, 'abort'
         elif kind == 'force':
-            if running and _forcible(plan, run, at):
+            if running and _forcible(run, at):
                 _force(params, plan, run, at, 'force_complete')
-        elif running and copying:
-            if params.config.timeout_action == 'abort':
-                run.cancel_requested_at = at
-                run.cancel_reason = 'timeout_abort'
-            elif _forcible(plan, run, at):
-                _force(params, plan, run, at, 'timeout_force_complete')
+        elif kind == 'timeout':
+            if running and copying:
+                if params.config.timeout_action == 'abort':
+                    run.cancel_requested_at = at
+                    run.cancel_reason = 'timeout_abort'
+                elif _forcible(run, at):
+                    _force(params, plan, run, at, 'timeout_force_complete')
+        elif copying and _override(params, plan, run, at, kind, running):
+            run.overridden.append((at, kind))
     return run
+
+
+def overrides_applied(params, now, force_complete_at=None, abort_at=None,
+                      overrides=()):
+    """Which of ``overrides`` took effect by ``now`` (an override finding
+    the job past the phase it acts on does nothing)."""
+    return _replay(params, _plan(params), now, force_complete_at,
+                   abort_at, overrides).overridden
+
+
+def _override(params, plan, run, at, kind, running):
+    """What a harness override does to a job still copying at ``at``.
+
+    Failures follow Nova (``nova/compute/manager.py``): a libvirt job that
+    fails (``LibvirtDriver._live_migration_monitor``, VIR_DOMAIN_JOB_FAILED)
+    is rolled back by ``_rollback_live_migration``, whose default status
+    is ``failed``; a failure of ``pre_live_migration`` on the destination
+    (while ``queued``/``preparing``) goes through
+    ``_cleanup_pre_live_migration``, which shows ``error`` during the
+    rollback and ends ``failed`` too; an exception raised by
+    ``driver.live_migration`` makes ``_do_live_migration`` set ``error``
+    at once, with no rollback. Converge and stall change the guest's
+    dirtying from ``at`` on, only while pre-copy still iterates.
+    """
+    if kind in ('failed', 'error') and running:
+        run.cancel_requested_at = at
+        run.end_status = kind
+        if kind == 'failed':
+            run.cancel_reason = 'job_failed'
+            run.end_seconds = ROLLBACK_SECONDS
+        else:
+            run.cancel_reason, run.end_seconds = 'driver_error', 0.0
+    elif kind == 'failed' and 0 <= at < plan.running_at:
+        run.cancel_requested_at, run.end_status = at, 'failed'
+        run.cancel_reason = 'pre_live_migration_failed'
+        run.end_seconds, run.interim_status = ROLLBACK_SECONDS, 'error'
+    elif kind == 'converge' and running and _forcible(run, at):
+        _force(params, plan, run, at, 'converged', pause=False)
+    elif kind == 'stall' and running and _forcible(run, at):
+        run.stalled_at, run.converged_at, run.copy_end = at, None, None
+    else:
+        return False
+    return True
 
 
 def _is_running(plan, run, at):
@@ -400,26 +471,28 @@ def _is_running(plan, run, at):
     status it found until ``cancelled``)."""
     if run.cancel_requested_at is not None:
         return (plan.running_at <= run.cancel_requested_at
-                and at < run.cancel_requested_at + ABORT_SECONDS)
+                and at < run.cancel_requested_at + run.end_seconds)
     return (plan.running_at <= at and not run.post_copy
             and (run.copy_end is None
                  or at < run.copy_end + POST_MIGRATION_SECONDS))
 
 
-def _forcible(plan, run, at):
+def _forcible(run, at):
     """Forcing acts only while pre-copy still iterates: not once the job
     was forced (libvirt: already paused or in post-copy) nor once it has
     converged (QEMU is already in its stop-and-copy phase)."""
     return run.forced_at is None and (
-        plan.converged_at is None or at < plan.converged_at)
+        run.converged_at is None or at < run.converged_at)
 
 
-def _force(params, plan, run, at, reason):
-    """Post-copy switch or guest pause: no more dirtying, so whatever is
-    left (disk first, then memory) goes at link speed."""
+def _force(params, plan, run, at, reason, pause=True):
+    """Post-copy switch or guest pause (or, with ``pause`` False, a guest
+    that stops dirtying): whatever is left (disk first, then memory) goes
+    at link speed."""
     disk_left, memory_left = _left(params, plan, run, at)
     run.forced_at = at
-    run.post_copy = params.permit_post_copy
+    run.post_copy = pause and params.permit_post_copy
+    run.guest_paused = pause and not run.post_copy
     run.copy_end = at + (disk_left + memory_left) / params.bandwidth
     run.ended_by = 'post_copy' if run.post_copy and reason == (
         'force_complete') else reason
@@ -428,16 +501,22 @@ def _force(params, plan, run, at, reason):
 def _left(params, plan, run, at):
     """(disk, memory) bytes still to send at ``at``, before rounding."""
     if run.forced_at is not None and at >= run.forced_at:
-        disk, memory = _left(params, plan, _Run(copy_end=None),
+        disk, memory = _left(params, plan,
+                             dataclasses.replace(run, forced_at=None),
                              run.forced_at)
         sent = params.bandwidth * (at - run.forced_at)
         return (max(disk - sent, 0.0),
                 max(memory - max(sent - disk, 0.0), 0.0))
+    if run.stalled_at is not None and at >= run.stalled_at:
+        # The guest dirties what the link sends: the dirty set stays put.
+        return _left(params, plan, _Run(copy_end=None,
+                                        converged_at=plan.converged_at),
+                     run.stalled_at)
     if at < plan.memory_at:
         sent = params.bandwidth * max(at - plan.running_at, 0.0)
         return max(params.disk_bytes - sent, 0.0), params.memory_bytes
-    if plan.converged_at is not None and at >= plan.converged_at:
-        sent = params.bandwidth * (at - plan.converged_at)
+    if run.converged_at is not None and at >= run.converged_at:
+        sent = params.bandwidth * (at - run.converged_at)
         return 0.0, max(plan.final_dirty - sent, 0.0)
     return 0.0, plan.precopy.remaining_at(at - plan.memory_at)
 
@@ -477,7 +556,7 @@ def _observe(params, plan, run, at):
         status = 'running (post-copy)'
     else:
         status = 'running'
-    paused = (run.forced_at is not None and not run.post_copy
+    paused = (run.guest_paused
               and run.forced_at <= at < run.copy_end)
     fields = [None] * 6
     interval = params.config.monitor_interval
@@ -491,3 +570,52 @@ def _observe(params, plan, run, at):
                   disk_left]
     return MigrationState(status, *fields, paused, None, None,
                           run.force_complete_applied)
+
+
+@dataclasses.dataclass(frozen=True)
+class GroundTruth:
+    """What happened to a guest, which no Nova API shows: when it stood
+    still and for how long (a force-complete pause, or the final
+    stop-and-copy of a converging job), and the bytes really sent. Times
+    are sim seconds after the start, like :func:`state_at`'s."""
+
+    paused_at: float | None
+    paused_seconds: float
+    post_copy_at: float | None
+    memory_sent_bytes: int
+    disk_sent_bytes: int
+
+
+def ground_truth(params, now, force_complete_at=None, abort_at=None,
+                 overrides=()):
+    """The :class:`GroundTruth` of a migration observed at ``now``.
+
+    The guest is paused from a pause-based force complete (libvirt
+    ``guest.pause()``) or from the start of a converged job's
+    stop-and-copy until its copy ends, or until a stop (abort, failure)
+    ends the job and the rollback resumes it
+    (``migration.run_recover_tasks``). A post-copy switch does not pause
+    it: the guest runs on the destination while pages are pulled.
+    """
+    plan = _plan(params)
+    run = _replay(params, plan, now, force_complete_at, abort_at, overrides)
+    end = now
+    if run.cancel_requested_at is not None:
+        end = min(end, run.cancel_requested_at)
+    paused_at = None
+    if run.guest_paused:
+        paused_at = run.forced_at
+    elif run.forced_at is None and run.converged_at is not None:
+        paused_at = run.converged_at
+    paused_seconds = 0.0
+    if paused_at is not None and paused_at <= end:
+        paused_seconds = min(end, run.copy_end) - paused_at
+    else:
+        paused_at = None
+    post_copy_at = (run.forced_at if run.post_copy and run.forced_at <= end
+                    else None)
+    disk_sent = params.bandwidth * max(
+        min(end, plan.memory_at) - plan.running_at, 0.0)
+    return GroundTruth(paused_at, paused_seconds, post_copy_at,
+                       round(_memory_sent(params, plan, run, end)),
+                       round(min(disk_sent, params.disk_bytes)))

@@ -10,12 +10,16 @@ OS crash could lose the last commits).
 Times are "virtual" Unix timestamps: ``epoch + (wall - epoch) * scale``,
 where ``epoch`` is the wall time the state was created, kept in the state
 so that a restart keeps the clock. With the default scale of 1 they are the
-wall clock.
+wall clock. A test harness may move the clock forward (:meth:`Store.advance`)
+or change the scale (:meth:`Store.set_time_scale`); both re-anchor the
+clock at the current instant, and the anchor is kept in the state too, so
+virtual time never jumps back.
 """
 
 import contextlib
 import datetime
 import hashlib
+import json
 import re
 import sqlite3
 import threading
@@ -61,6 +65,7 @@ CREATE TABLE IF NOT EXISTS migrations (
     old_instance_type_id INTEGER, new_instance_type_id INTEGER,
     hidden INTEGER NOT NULL DEFAULT 0, params TEXT,
     force_complete_at REAL, abort_at REAL, action_id INTEGER,
+    overrides TEXT,
     memory_total INTEGER, memory_processed INTEGER,
     memory_remaining INTEGER, disk_total INTEGER, disk_processed INTEGER,
     disk_remaining INTEGER);
@@ -108,7 +113,6 @@ class Store:
     def __init__(self, path=':memory:', time_scale=1.0, wall=time.time):
         self._lock = threading.RLock()
         self._wall = wall
-        self.time_scale = time_scale
         self.path = path
         self._conn = sqlite3.connect(
             path, check_same_thread=False, isolation_level=None)
@@ -127,10 +131,58 @@ class Store:
                            repr(self.epoch))
             else:
                 self.epoch = float(epoch['value'])
+            anchor = db.one("SELECT value FROM meta WHERE key = 'clock'")
+            # (wall, virtual) of the last re-anchoring, if any.
+            wall, virtual = ((self.epoch, self.epoch) if anchor is None
+                             else json.loads(anchor['value']))
+            # One tuple, replaced whole, so readers need no lock.
+            self._clock = (wall, virtual, time_scale)
+
+    @property
+    def time_scale(self):
+        return self._clock[2]
 
     def now(self):
         """Virtual time: seconds since the Unix epoch, scaled since start."""
-        return self.epoch + (self._wall() - self.epoch) * self.time_scale
+        wall, virtual, scale = self._clock
+        return virtual + (self._wall() - wall) * scale
+
+    def advance(self, seconds):
+        """Move virtual time ``seconds`` forward at once (never back)."""
+        if not seconds >= 0:
+            raise ValueError('the clock only moves forward')
+        self._reanchor(self.time_scale, seconds)
+
+    def set_time_scale(self, scale):
+        """Simulated seconds per real second from now on."""
+        if not scale > 0:
+            raise ValueError('the time scale must be > 0')
+        self._reanchor(scale, 0.0)
+
+    def _reanchor(self, scale, jump):
+        with self.transaction() as db:
+            old_wall, old_virtual, old_scale = self._clock
+            wall = self._wall()
+            virtual = old_virtual + (wall - old_wall) * old_scale + jump
+            db.execute('INSERT OR REPLACE INTO meta VALUES (?, ?)', 'clock',
+                       json.dumps([wall, virtual]))
+            self._clock = (wall, virtual, scale)
+
+    def reset(self, seed):
+        """Empty every table but ``tokens`` and the clock, and call
+        ``seed(db)`` in the same transaction: readers never see a state
+        in between."""
+        with self.transaction() as db:
+            for (table,) in db.all("SELECT name FROM sqlite_master WHERE "
+                                   "type = 'table' AND name NOT IN "
+                                   "('tokens', 'sqlite_sequence')"):
+                if table == 'meta':
+                    db.execute("DELETE FROM meta WHERE key NOT IN "
+                               "('epoch', 'clock')")
+                else:
+                    db.execute('DELETE FROM %s' % table)
+            db.execute('DELETE FROM sqlite_sequence')
+            seed(db)
 
     def wall(self):
         return self._wall()
