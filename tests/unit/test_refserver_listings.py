@@ -4,6 +4,7 @@ import json
 import os
 import tempfile
 
+from novaclient_force.refserver.state import accounts
 from tests.unit import test_refserver_api as base
 from tests.unit.test_refserver_api import ALT, BUSY, BUSY2, IDLE
 
@@ -103,12 +104,42 @@ class TestOsMigrations(base.RefServerTestCase):
         self.assertFault(resp, 400, 'The value of changes-since must be '
                          'less than or equal to changes-before.')
 
-    def test_manager_sees_own_project_without_hosts(self):
-        page = self.listing(user='demo-manager')
-        self.assertEqual(3, len(page['migrations']))
-        self.assertIsNone(page['migrations'][0]['source_compute'])
-        page = self.listing(user='alt-manager')
-        self.assertEqual([], page['migrations'])
+    def test_manager_without_own_project_filter_is_forbidden(self):
+        """migrations.py ``_index``: no narrower list, a 403."""
+        refused = ("Policy doesn't allow os_compute_api:os-migrations:"
+                   "index:all_projects to be performed.")
+        alt = self.project_id('alt_demo')
+        for query, version in (('', '2.80'), ('?project_id=%s' % alt,
+                                              '2.80'),
+                               ('', '2.59')):
+            resp = self.compute('GET', '/os-migrations' + query,
+                                version=version, user='demo-manager')
+            self.assertFault(resp, 403, refused)
+        # Before 2.59 project_id is no parameter (dropped), so no way out.
+        resp = self.compute('GET', '/os-migrations?project_id=%s'
+                            % self.project_id('demo'), version='2.58',
+                            user='demo-manager')
+        self.assertFault(resp, 403, refused)
+
+    def test_manager_with_own_project_sees_what_its_project_started(self):
+        demo = self.project_id('demo')
+        query = '?project_id=%s' % demo
+        # The seeded migrations were started by the admin project.
+        self.assertEqual([], self.listing(query, user='demo-manager')[
+            'migrations'])
+        path = '/servers/%s/action' % BUSY2
+        resp = self.compute('POST', path, {'os-migrateLive': {
+            'host': None, 'block_migration': False}}, version='2.80',
+            user='demo-manager')
+        self.assertEqual(202, resp.status_int, resp.body)
+        [row] = self.listing(query, user='demo-manager')['migrations']
+        self.assertEqual((BUSY2, demo, None),
+                         (row['instance_uuid'], row['project_id'],
+                          row['source_compute']))
+        self.assertEqual(4, len(self.listing()['migrations']))
+
+    def project_id(self, name):
+        return accounts.project_id(name)
 
     def test_member_is_forbidden(self):
         resp = self.compute('GET', '/os-migrations', user='demo')
