@@ -10,6 +10,7 @@ entry point but not them.
 """
 
 import argparse
+import dataclasses
 import importlib
 import logging
 import os
@@ -92,10 +93,17 @@ def parser():
     parse.add_argument('--port', type=_port, default=0,
                        help='port (default 0: pick a free one)')
     parse.add_argument('--scenario', default='stuck-migration',
-                       help='built-in scenario name or YAML file '
-                            '(default stuck-migration)')
+                       help='built-in scenario (stuck-migration, '
+                            'host-maintenance, host-evacuation, empty) or '
+                            'YAML file (default stuck-migration)')
     parse.add_argument('--servers', type=_count, default=None,
                        help='number of servers for scenarios that scale')
+    parse.add_argument('--max-concurrent-live-migrations', type=_count,
+                       default=None, metavar='N',
+                       help="live migrations each source host runs at once "
+                            "(Nova's max_concurrent_live_migrations; the "
+                            "others wait queued; 0: no limit; default: the "
+                            "scenario's, else 1)")
     parse.add_argument('--time-scale', type=_positive, default=1.0,
                        help='simulated seconds per real second')
     parse.add_argument('--state', default=None,
@@ -118,13 +126,17 @@ def _build(args):
     from novaclient_force.refserver.edge import policy
     from novaclient_force.refserver.handlers import compute
     from novaclient_force.refserver.notify import notifier
-    from novaclient_force.refserver.state import scenarios, seed
+    from novaclient_force.refserver.state import lifecycle, scenarios, seed
     from novaclient_force.refserver.state import store as store_mod
 
     try:
         scenario = scenarios.load(args.scenario, servers=args.servers)
     except scenarios.ScenarioError as error:
         raise ValueError('scenario: %s' % error) from None
+    limit = args.max_concurrent_live_migrations
+    if limit is not None:
+        scenario = dataclasses.replace(
+            scenario, max_concurrent_live_migrations=limit)
     if args.policy_file and not os.path.isfile(args.policy_file):
         raise ValueError('policy file %s: no such file' % args.policy_file)
     try:
@@ -136,7 +148,13 @@ def _build(args):
         store = store_mod.Store(args.state or ':memory:', args.time_scale)
     except Exception as error:
         raise ValueError('state file %s: %s' % (args.state, error)) from None
-    seed.seed(store, scenario)
+    if not seed.seed(store, scenario) and limit is not None:
+        with store.transaction() as db:
+            kept = lifecycle.limit(db)
+        if kept != limit:
+            raise ValueError(
+                'state file %s: it runs max_concurrent_live_migrations %d; '
+                'a resumed state keeps its limit' % (args.state, kept))
     services = compute.Services(store, rules,
                                 notifier.Notifier(args.notifications),
                                 args.max_microversion)

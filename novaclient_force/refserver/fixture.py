@@ -38,9 +38,10 @@ class RefServer(fixtures.Fixture):
     def __init__(self, scenario='stuck-migration', servers=None,
                  time_scale=1.0, max_microversion=None, policy_file=None,
                  state_file=None, notifications_file=None, extra_args=(),
-                 in_process=False):
+                 in_process=False, max_concurrent_live_migrations=None):
         super().__init__()
         self.in_process = in_process
+        self.max_concurrent_live_migrations = max_concurrent_live_migrations
         self._server = self._store = self._thread = None
         self.scenario = scenario
         self.servers = servers
@@ -80,6 +81,8 @@ class RefServer(fixtures.Fixture):
                    '--time-scale', repr(float(self.time_scale)),
                    '--clouds-yaml', self.clouds_yaml]
         for option, value in (('--servers', self.servers),
+                              ('--max-concurrent-live-migrations',
+                               self.max_concurrent_live_migrations),
                               ('--max-microversion', self.max_microversion),
                               ('--policy-file', self.policy_file),
                               ('--state', self.state_file),

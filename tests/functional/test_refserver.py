@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import fixtures
 import testtools
@@ -103,6 +104,63 @@ class TestRawHttp(RefServerCase):
                          {'force_complete': None}, '2.22')
         self.assertEqual(202, resp.status_code, resp.text)
         self.assertEqual('', resp.text)
+
+
+class TestQueue(RefServerCase):
+    """host-evacuation: Nova's default limit of 1 live migration at a
+    time leaving compute-1; the others wait queued."""
+
+    scenario = 'host-evacuation'
+    servers = 3
+    time_scale = 10.0
+    deadline = 60.0         # real seconds, far beyond the ~2 s needed
+
+    def statuses(self):
+        found = self.server.get('/os-migrations?source_compute=compute-1',
+                                '2.80')['migrations']
+        return {item['id']: item['status'] for item in found}
+
+    def test_the_queue_moves_once_the_blocking_migration_is_forced(self):
+        self.assertEqual({1: 'running', 2: 'queued', 3: 'queued'},
+                         self.statuses())
+        first = self.find_server('evac-vm-001')
+        resp = self.post('/servers/%s/migrations/1/action' % first['id'],
+                         {'force_complete': None}, '2.22')
+        self.assertEqual(202, resp.status_code, resp.text)
+        seen = []
+        give_up = time.monotonic() + self.deadline
+        while time.monotonic() < give_up:
+            statuses = self.statuses()
+            seen.append(statuses)
+            active = [key for key, status in statuses.items()
+                      if status in ('preparing', 'running')]
+            self.assertLessEqual(len(active), 1, statuses)
+            if set(statuses.values()) == {'completed'}:
+                break
+            time.sleep(0.05)
+        self.assertEqual({1: 'completed', 2: 'completed', 3: 'completed'},
+                         seen[-1])
+        # 3 never ran before 2 had ended
+        for statuses in seen:
+            if statuses[3] != 'queued':
+                self.assertEqual('completed', statuses[2], statuses)
+
+
+class TestNoLimit(RefServerCase):
+    scenario = 'host-evacuation'
+    servers = 3
+
+    def fixture_args(self):
+        return {'max_concurrent_live_migrations': 0}
+
+    def test_every_migration_runs_at_once(self):
+        found = self.server.get('/os-migrations', '2.80')['migrations']
+        statuses = {item['id']: item['status'] for item in found}
+        # the busy one never ends unaided; the others may have converged
+        # already; none waits
+        self.assertEqual('running', statuses[1])
+        self.assertLessEqual(set(statuses.values()),
+                             {'running', 'completed'})
 
 
 class TestClients(RefServerCase):

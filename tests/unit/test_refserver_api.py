@@ -44,10 +44,12 @@ def _migration(server):
 
 def scenario():
     """busy-vm (migration 1), locked-vm (2) and paused-vm (3) are
-    migrating and never converge; busy-vm-2 and idle-vm are not."""
+    migrating and never converge; busy-vm-2 and idle-vm are not. No limit
+    on concurrent live migrations: all three run."""
     return types.SimpleNamespace(
         users=[], projects=[], default_bandwidth=1.25e9,
         config=simulator.LiveMigrationConfig(),
+        max_concurrent_live_migrations=0,
         hosts=[types.SimpleNamespace(name='compute-%d' % i,
                                      permit_post_copy=False)
                for i in (1, 2, 3)],

@@ -1,11 +1,14 @@
-"""Command-line options of the reference server (parsing only)."""
+"""Command-line options of the reference server (parsing, seeding)."""
 
 import contextlib
 import io
+import os
 
+import fixtures
 import testtools
 
 from novaclient_force.refserver import cli, clouds
+from novaclient_force.refserver.state import lifecycle
 
 
 class TestOptions(testtools.TestCase):
@@ -32,6 +35,37 @@ class TestOptions(testtools.TestCase):
                 error = self.assertRaises(SystemExit, self.parse, *args)
             self.assertEqual(2, error.code, args)
             self.assertIn('error:', err.getvalue())
+
+    def test_max_concurrent_live_migrations(self):
+        self.assertIsNone(self.parse().max_concurrent_live_migrations)
+        self.assertEqual(0, self.parse(
+            '--max-concurrent-live-migrations', '0')
+            .max_concurrent_live_migrations)
+        with contextlib.redirect_stderr(io.StringIO()):
+            error = self.assertRaises(
+                SystemExit, self.parse, '--max-concurrent-live-migrations',
+                '-1')
+        self.assertEqual(2, error.code)
+
+    def test_option_overrides_the_scenario_and_is_kept_on_resume(self):
+        path = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                            'state.db')
+        args = self.parse('--scenario', 'host-maintenance', '--state', path,
+                          '--max-concurrent-live-migrations', '3')
+        app, store = cli._build(args)
+        with store.transaction() as db:
+            self.assertEqual(3, lifecycle.limit(db))
+        store.close()
+        app, store = cli._build(self.parse('--state', path))
+        store.close()
+        with contextlib.redirect_stderr(io.StringIO()) as err:
+            code = cli.main(['--state', path,
+                             '--max-concurrent-live-migrations', '1'])
+        self.assertEqual(2, code)
+        self.assertEqual(
+            ['novaclient-force-refserver: error: state file %s: it runs '
+             'max_concurrent_live_migrations 3; a resumed state keeps its '
+             'limit' % path], err.getvalue().splitlines())
 
     def test_bad_scenario_is_one_line(self):
         with contextlib.redirect_stderr(io.StringIO()) as err:

@@ -100,6 +100,39 @@ class TestBuiltins(testtools.TestCase):
             params_for(big, 'maint-vm-777'), big.migrations[776].started_ago)
         self.assertEqual('running', state.status)
 
+    def test_host_maintenance_runs_every_migration_at_once(self):
+        self.assertEqual(
+            0, scenarios.load('host-maintenance')
+            .max_concurrent_live_migrations)
+        self.assertEqual(
+            1, scenarios.load('stuck-migration')
+            .max_concurrent_live_migrations)
+
+    def test_host_evacuation_mixes_workloads_under_nova_default(self):
+        scenario = scenarios.load('host-evacuation')
+        self.assertEqual(1, scenario.max_concurrent_live_migrations)
+        self.assertEqual(12, len(scenario.servers))
+        self.assertEqual({'compute-1'}, {s.host for s in scenario.servers})
+        self.assertEqual(list(range(1, 13)),
+                         [m.id for m in scenario.migrations])
+        self.assertEqual({5.0}, {m.started_ago for m in scenario.migrations})
+        self.assertEqual(['compute-2', 'compute-3'] * 6,
+                         [m.dest for m in scenario.migrations])
+        endings = []
+        for server in scenario.servers[:3]:
+            alone = simulator.state_at(params_for(scenario, server.name),
+                                       600.0)
+            endings.append(alone.status)
+        self.assertEqual(['running', 'completed', 'completed'], endings)
+        # the active workload needs the whole link: on a quarter of it
+        # (four at once on one link) it would never converge
+        active = params_for(scenario, 'evac-vm-003')
+        quarter = simulator.MigrationParams(**dict(
+            vars(active), bandwidth=active.bandwidth / 4))
+        self.assertEqual('running', simulator.state_at(quarter, 600).status)
+        self.assertEqual(40, len(scenarios.load('host-evacuation',
+                                                servers=40).servers))
+
     def test_empty(self):
         scenario = scenarios.load('empty')
         self.assertEqual((), scenario.servers)
@@ -179,6 +212,7 @@ class TestFiles(testtools.TestCase):
                          [m.dest for m in scenario.migrations])
         self.assertTrue(scenario.migrations[0].block_migration)
         self.assertEqual(simulator.LiveMigrationConfig(), scenario.config)
+        self.assertEqual(1, scenario.max_concurrent_live_migrations)
 
     def test_readme_example_loads(self):
         with open(README, encoding='utf-8') as stream:
@@ -216,6 +250,10 @@ class TestFiles(testtools.TestCase):
             '  live_migration_timeout_action: force_complete\n'))
         self.assertEqual(0, scenario.config.completion_timeout)
         self.assertEqual('force_complete', scenario.config.timeout_action)
+        self.assertEqual(1, scenario.max_concurrent_live_migrations)
+        unlimited = scenarios.load(self.write(
+            'config: {max_concurrent_live_migrations: 0}\n'))
+        self.assertEqual(0, unlimited.max_concurrent_live_migrations)
 
     def test_one_line_errors(self):
         cases = [
@@ -226,6 +264,11 @@ class TestFiles(testtools.TestCase):
             ('bogus: 1\n', "unknown key 'bogus'"),
             ('config: {live_migration_downtime: 10}\n',
              'config: downtime_ms must be >= 100'),
+            ('config: {max_concurrent_live_migrations: -1}\n',
+             'config.max_concurrent_live_migrations: must be an integer '
+             '>= 0 (0: no limit)'),
+            ('config: {max_concurrent_live_migrations: two}\n',
+             'config.max_concurrent_live_migrations: must be an integer'),
             ('config: {live_migration_timeout_action: pause}\n',
              'timeout_action must be one of abort, force_complete'),
             ('hosts: [a]\nservers: [{name: v, host: a, memory: lots}]\n',

@@ -1,5 +1,6 @@
 """Tests for the live-migration simulator (simulated clock, no I/O)."""
 
+import math
 import time
 
 import hypothesis
@@ -301,6 +302,53 @@ class TestForceComplete(testtools.TestCase):
         self.assertFalse(state.paused)
 
 
+class TestQueued(testtools.TestCase):
+    """``slot_at``: when the host's executor gave the migration a worker."""
+
+    def test_queued_until_a_worker_is_free(self):
+        params = idle()
+        self.assertEqual('queued',
+                         simulator.state_at(params, 99.9, slot_at=100.0)
+                         .status)
+        self.assertEqual('preparing',
+                         simulator.state_at(params, 100.0, slot_at=100.0)
+                         .status)
+        alone = simulator.state_at(params, 30.0)
+        later = simulator.state_at(params, 130.0 - 0.5, slot_at=100.0)
+        self.assertEqual(('completed', alone.finished_at + 99.5),
+                         (later.status, later.finished_at))
+
+    def test_pre_copy_and_timeout_start_with_running(self):
+        params = busy()
+        state = simulator.state_at(params, 1000.0 + 1.0 + 4.9,
+                                   slot_at=1000.0)
+        self.assertEqual('running', state.status)
+        self.assertIsNone(state.memory_total_bytes)
+        self.assertEqual(
+            1000.0 + 1.0 + 3200 + simulator.ABORT_SECONDS,
+            simulator.finished_at(params, slot_at=1000.0))
+
+    def test_no_worker_ever(self):
+        params = idle()
+        state = simulator.state_at(params, 1e6, slot_at=math.inf)
+        self.assertEqual(('queued', None),
+                         (state.status, state.memory_total_bytes))
+        self.assertEqual(math.inf,
+                         simulator.finished_at(params, slot_at=math.inf))
+        aborted = simulator.state_at(params, 1e6, abort_at=50.0,
+                                     slot_at=math.inf)
+        self.assertEqual(('cancelled', 51.0),
+                         (aborted.status, aborted.finished_at))
+
+    def test_finished_at_matches_state_at(self):
+        for params, requests in ((idle(), {}), (busy(), {}),
+                                 (busy(), {'force_complete_at': 40.0}),
+                                 (busy(), {'abort_at': 40.0})):
+            self.assertEqual(
+                simulator.state_at(params, 1e5, **requests).finished_at,
+                simulator.finished_at(params, **requests))
+
+
 class TestAbort(testtools.TestCase):
 
     def test_abort_while_running(self):
@@ -317,6 +365,20 @@ class TestAbort(testtools.TestCase):
         state = simulator.state_at(params, 5.0, abort_at=0.2)
         self.assertEqual('cancelled', state.status)
         self.assertIsNone(state.memory_total_bytes)
+
+    def test_abort_while_preparing_rolls_back_after_pre_live_migration(self):
+        # _do_live_migration finishes pre_live_migration, finds the
+        # migration gone from the queue and rolls back to cancelled.
+        params = busy()
+        during = simulator.state_at(params, 1.4, abort_at=0.7)
+        self.assertEqual('preparing', during.status)
+        self.assertEqual('preparing', simulator.state_at(
+            params, 2.4, abort_at=0.7).status)
+        state = simulator.state_at(params, 5.0, abort_at=0.7)
+        self.assertEqual(('cancelled', 1.5 + simulator.ABORT_SECONDS),
+                         (state.status, state.finished_at))
+        self.assertEqual(state.finished_at,
+                         simulator.finished_at(params, abort_at=0.7))
 
     def test_abort_after_the_copy_ended_does_nothing(self):
         params = idle()

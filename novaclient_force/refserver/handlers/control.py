@@ -165,7 +165,7 @@ class ControlApp:
     def _view(self, db, row, now):
         observed = lifecycle.observe(db, row, now, self.services.notifier)
         row = db.one('SELECT * FROM migrations WHERE id = ?', row['id'])
-        truth = lifecycle.ground_truth(row, now)
+        truth = lifecycle.ground_truth(db, row, now)
         view = {
             'id': row['id'], 'uuid': row['uuid'],
             'server_uuid': row['instance_uuid'], 'status': observed.status,
@@ -185,7 +185,7 @@ class ControlApp:
                 truth.memory_sent_bytes + truth.disk_sent_bytes)
             if row['final']:
                 view['ended_by'] = lifecycle.simulate(
-                    row, row['updated_at']).ended_by
+                    db, row, row['updated_at']).ended_by
         return view
 
     def migrations(self, req):
@@ -226,7 +226,7 @@ class ControlApp:
                                    % (migration_id, status))
             lifecycle.add_override(db, row, kind, now, message)
             row = db.one('SELECT * FROM migrations WHERE id = ?', row['id'])
-            if not lifecycle.override_took_effect(row, now):
+            if not lifecycle.override_took_effect(db, row, now):
                 raise ControlError(409, 'migration %s is %s: %s needs %s'
                                    % (migration_id, status, kind,
                                       _APPLIES[kind]))

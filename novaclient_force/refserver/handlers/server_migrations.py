@@ -145,11 +145,9 @@ def _record_force_complete(services, db, server, row, context, now):
     action_id = lifecycle.add_action(db, server['uuid'],
                                      'live_migration_force_complete',
                                      context, now)
-    if row['force_complete_at'] is None and not row['final']:
-        db.update('migrations', 'id', row['id'], force_complete_at=now)
-        row = db.one('SELECT * FROM migrations WHERE id = ?', row['id'])
+    row = lifecycle.request(db, row, 'force_complete_at', now)
     applied = (not row['final'] and row['params'] is not None
-               and lifecycle.simulate(row, now).force_complete_applied)
+               and lifecycle.simulate(db, row, now).force_complete_applied)
     lifecycle.add_event(db, action_id,
                         'compute_live_migration_force_complete', now,
                         row['source_compute'],
@@ -190,8 +188,7 @@ def delete(services, req, context, server_id, migration_id, body=None):
         action_id = lifecycle.add_action(db, server['uuid'],
                                          'live_migration_cancel', context,
                                          now)
-        if row['abort_at'] is None:
-            db.update('migrations', 'id', row['id'], abort_at=now)
+        lifecycle.request(db, row, 'abort_at', now)
         lifecycle.add_event(db, action_id, 'compute_live_migration_abort',
                             now, row['source_compute'])
         services.notifier.instance_action(

@@ -1,8 +1,10 @@
 """Live migrations over time: derived on read, written once they end.
 
 A live migration's progress is never stored while it runs: every read asks
-the simulator for its state at the current virtual time, given its start
-and the times of any force-complete or abort. When a read finds it has
+the simulator for its state at the current virtual time, given its start,
+the times of any force-complete, abort or harness override, and when the
+source host's executor gave it a worker (:mod:`.executor`, from the
+migrations ahead of it on that host). When a read finds it has
 reached a terminal status, the outcome is written in the same transaction
 as that read (migration status and bytes; server host, node and task
 state; instance-action events; notifications), exactly once.
@@ -41,9 +43,10 @@ as Nova's do (``nova/compute/manager.py``):
 
 import dataclasses
 import json
+import math
 import uuid
 
-from novaclient_force.refserver.state import flavors, simulator
+from novaclient_force.refserver.state import executor, flavors, simulator
 
 IN_PROGRESS = ('queued', 'preparing', 'running', 'post-migrating')
 CONDUCTOR_HOST = 'controller'
@@ -101,21 +104,76 @@ def _relative(row, column):
     return None if value is None else value - _origin(row)
 
 
-def _inputs(row, now):
+def _overrides(row):
+    """The harness overrides of ``row``: ``(absolute time, kind)``."""
+    return tuple((at, kind) for at, kind, _ in
+                 json.loads(row['overrides'] or '[]'))
+
+
+def _inputs(db, row, now):
     """``state_at``/``ground_truth`` arguments for ``row`` at ``now``."""
-    overrides = tuple((at - _origin(row), kind) for at, kind, _ in
-                      json.loads(row['overrides'] or '[]'))
+    slot = slot_at(db, row)
     return dict(params=params_from_json(row['params']),
                 now=now - _origin(row),
                 force_complete_at=_relative(row, 'force_complete_at'),
-                abort_at=_relative(row, 'abort_at'), overrides=overrides)
+                abort_at=_relative(row, 'abort_at'),
+                overrides=tuple((at - _origin(row), kind)
+                                for at, kind in _overrides(row)),
+                slot_at=math.inf if slot is None else slot - _origin(row))
 
 
-def simulate(row, now):
-    """The simulator's state of a live (non-final) migration row."""
+def limit(db):
+    """The source hosts' ``max_concurrent_live_migrations`` (0: none)."""
+    value = db.one("SELECT value FROM meta "
+                   "WHERE key = 'max_concurrent_live_migrations'")
+    return executor.DEFAULT_LIMIT if value is None else int(value['value'])
+
+
+def _job(row):
+    return executor.Job(
+        row['id'], _origin(row), params_from_json(row['params']),
+        row['force_complete_at'], row['abort_at'], _overrides(row),
+        row['updated_at'] if row['final'] else None, row['slot_at'])
+
+
+def slot_at(db, row):
+    """When ``row`` got (or gets) a worker on its source host: absolute
+    sim time, ``math.inf`` for never, None if it never held one (aborted
+    while queued). Computed once per host and transaction."""
+    if row['final']:
+        return row['slot_at']
+    memo = db.memo.setdefault('slots', {})
+    host = row['source_compute']
+    if host not in memo:
+        # Everything holding a worker since the oldest unended migration
+        # queued: older ones had freed theirs before any of these came.
+        horizon = db.one(
+            'SELECT MIN(created_at) AS at FROM migrations WHERE '
+            'source_compute = ? AND final = 0 AND params IS NOT NULL',
+            host)['at']
+        rows = [] if horizon is None else db.all(
+            'SELECT * FROM migrations WHERE source_compute = ? AND '
+            'params IS NOT NULL AND (final = 0 OR (slot_at IS NOT NULL '
+            'AND updated_at > ?))', host, horizon)
+        memo[host] = executor.schedule([_job(item) for item in rows],
+                                       limit(db))
+    return memo[host].get(row['id'], math.inf)
+
+
+def simulate(db, row, now):
+    """The simulator's state of a simulated migration row at ``now``."""
     if now < _origin(row):
         return _ACCEPTED
-    return simulator.state_at(**_inputs(row, now))
+    return simulator.state_at(**_inputs(db, row, now))
+
+
+def request(db, row, column, at):
+    """Record the first ``force_complete_at`` or ``abort_at`` of a live
+    migration; returns the row as it is now."""
+    if row[column] is None and not row['final']:
+        db.update('migrations', 'id', row['id'], **{column: at})
+        db.memo.clear()
+    return db.one('SELECT * FROM migrations WHERE id = ?', row['id'])
 
 
 def add_override(db, row, kind, at, message=None):
@@ -125,9 +183,10 @@ def add_override(db, row, kind, at, message=None):
     overrides.append([at, kind, message])
     db.execute('UPDATE migrations SET overrides = ? WHERE id = ?',
                json.dumps(overrides), row['id'])
+    db.memo.clear()
 
 
-def ground_truth(row, now):
+def ground_truth(db, row, now):
     """``simulator.GroundTruth`` of a simulated migration, with absolute
     times, or None for one the simulator never ran (scenario history)."""
     if not row['params']:
@@ -135,7 +194,7 @@ def ground_truth(row, now):
     final = None
     if row['final']:
         final = row['updated_at']
-    inputs = _inputs(row, min(now, final) if final else now)
+    inputs = _inputs(db, row, min(now, final) if final else now)
     if inputs['now'] < 0:
         inputs['now'] = 0.0
     truth = simulator.ground_truth(**inputs)
@@ -160,32 +219,47 @@ def observe(db, row, now, notifier):
     """What the API shows for ``row`` now, materializing a terminal state."""
     if row['final'] or not row['params']:
         return _stored(row)
-    state = simulate(row, now)
+    state = simulate(db, row, now)
     if state.finished_at is not None:
         finish(db, row, state, notifier)
         return _stored(db.one('SELECT * FROM migrations WHERE id = ?',
                               row['id']))
-    interval = params_from_json(row['params']).config.monitor_interval
-    elapsed = now - _origin(row)
-    updated = (row['updated_at'] if elapsed < 0
-               else _origin(row) + elapsed - elapsed % interval)
     return Observed(
-        dict(row), state.status, max(updated, row['updated_at'] or 0),
+        dict(row), state.status, _updated_at(db, row, now),
         (state.memory_total_bytes, state.memory_processed_bytes,
          state.memory_remaining_bytes),
         (state.disk_total_bytes, state.disk_processed_bytes,
          state.disk_remaining_bytes))
 
 
+def _updated_at(db, row, now):
+    """Nova saves the migration when it is queued, preparing, running,
+    and then at every stats save (``migration.save_stats``)."""
+    origin = _origin(row)
+    if now < origin:
+        return row['updated_at']
+    params = params_from_json(row['params'])
+    slot = slot_at(db, row)
+    if slot is None or now < slot:
+        return max(origin, row['updated_at'])
+    running = slot + params.preparing_seconds
+    if now < running:
+        return slot
+    interval = params.config.monitor_interval
+    return running + (now - running) // interval * interval
+
+
 def finish(db, row, state, notifier):
-    """Write a migration's terminal state, once (guarded by ``final``)."""
+    """Write a migration's terminal state, once (guarded by ``final``),
+    with the time it held a worker from (for the queue behind it)."""
     ended = _origin(row) + state.finished_at
     cursor = db.execute(
         'UPDATE migrations SET status = ?, final = 1, updated_at = ?, '
+        'slot_at = ?, '
         'memory_total = ?, memory_processed = ?, memory_remaining = ?, '
         'disk_total = ?, disk_processed = ?, disk_remaining = ? '
         'WHERE id = ? AND final = 0',
-        state.status, ended, state.memory_total_bytes,
+        state.status, ended, slot_at(db, row), state.memory_total_bytes,
         state.memory_processed_bytes, state.memory_remaining_bytes,
         state.disk_total_bytes, state.disk_processed_bytes,
         state.disk_remaining_bytes, row['id'])
@@ -287,6 +361,7 @@ def start(db, server, dest, params, context, at, migration_uuid=None,
     if migration_id is not None:
         values['id'] = migration_id
     migration = db.insert('migrations', **values)
+    db.memo.clear()
     db.execute("UPDATE servers SET task_state = 'migrating', "
                'active_migration = ?, updated = ? WHERE uuid = ?',
                migration, at, server['uuid'])
@@ -313,9 +388,9 @@ def build_params(db, server, dest, block_migration=False):
         config=simulator.LiveMigrationConfig(**config))
 
 
-def override_took_effect(row, now):
+def override_took_effect(db, row, now):
     """Whether the latest override of ``row`` acts on it by ``now``."""
-    inputs = _inputs(row, now)
+    inputs = _inputs(db, row, now)
     if not inputs['overrides'] or inputs['now'] < 0:
         return False
     return inputs['overrides'][-1] in simulator.overrides_applied(**inputs)

@@ -15,18 +15,23 @@ import os
 import re
 import uuid
 
-from novaclient_force.refserver.state import simulator
+from novaclient_force.refserver.state import executor, simulator
 
-BUILTIN = ('stuck-migration', 'host-maintenance', 'empty')
+BUILTIN = ('stuck-migration', 'host-maintenance', 'host-evacuation',
+           'empty')
 #: devstack's projects, always present (see the identity module).
 BUILTIN_PROJECTS = ('admin', 'demo', 'alt_demo')
 #: 10 Gbit/s: a forced 4 GiB copy takes about 3.5 simulated seconds.
 DEFAULT_BANDWIDTH = 1.25e9
 DEFAULT_HOSTS = ('compute-1', 'compute-2', 'compute-3')
 DEFAULT_MAINTENANCE_SERVERS = 20
+DEFAULT_EVACUATION_SERVERS = 12
 #: Workloads, as the bytes per second a guest dirties.
 BUSY_DIRTY_RATE = 2e9       # faster than the link: never converges
 IDLE_DIRTY_RATE = 20e6      # converges after the first round
+#: Converges in a few rounds with the whole 10 Gbit/s link, never on a
+#: quarter of it.
+ACTIVE_DIRTY_RATE = 400e6
 VM_STATES = ('active', 'paused', 'stopped', 'suspended', 'error')
 #: ``running`` is in progress (the simulator takes it from there given
 #: ``started_ago``); the others are finished migrations kept as history.
@@ -42,6 +47,8 @@ CONFIG_OPTIONS = {
     'live_migration_downtime_delay': 'downtime_delay',
     'live_migration_monitor_interval': 'monitor_interval',
 }
+#: ``config:`` key for Nova's ``[DEFAULT]`` option of the same name.
+LIMIT_OPTION = 'max_concurrent_live_migrations'
 _UUID_NAMESPACE = uuid.UUID('5b4a4c1e-7c1d-5a53-9d0e-2f6f7263652d')
 GIB = simulator.GIB
 
@@ -105,6 +112,7 @@ class Scenario:
     users: tuple = ()
     projects: tuple = ()
     config: simulator.LiveMigrationConfig = simulator.LiveMigrationConfig()
+    max_concurrent_live_migrations: int = executor.DEFAULT_LIMIT
 
 
 def server_uuid(name):
@@ -120,8 +128,9 @@ def migration_uuid(server_name):
 def load(name_or_path, servers=None):
     """A built-in scenario by name, or one read from a YAML file.
 
-    ``servers`` (``--servers N``) sizes ``host-maintenance`` and scenario
-    files that declare ``scale:``; elsewhere it is an error.
+    ``servers`` (``--servers N``) sizes ``host-maintenance``,
+    ``host-evacuation`` and scenario files that declare ``scale:``;
+    elsewhere it is an error.
     """
     if servers is not None and (isinstance(servers, bool)
                                 or not isinstance(servers, int)
@@ -131,6 +140,8 @@ def load(name_or_path, servers=None):
         return _only_fixed(stuck_migration(), servers)
     if name_or_path == 'host-maintenance':
         return host_maintenance(servers or DEFAULT_MAINTENANCE_SERVERS)
+    if name_or_path == 'host-evacuation':
+        return host_evacuation(servers or DEFAULT_EVACUATION_SERVERS)
     if name_or_path == 'empty':
         return _only_fixed(Scenario('empty', hosts=_hosts()), servers)
     if not os.path.isfile(name_or_path):
@@ -144,7 +155,8 @@ def _only_fixed(scenario, servers):
     if servers is not None:
         raise ScenarioError(
             'scenario %r has a fixed set of servers; --servers applies to '
-            'host-maintenance and to files with a "scale" section'
+            'host-maintenance, host-evacuation and to files with a '
+            '"scale" section'
             % scenario.name)
     return scenario
 
@@ -173,7 +185,8 @@ def stuck_migration():
 def host_maintenance(count):
     """``count`` busy servers on compute-1 (``maint-vm-001``...), each with
     a running live migration that never converges unaided, alternately to
-    compute-2 and compute-3 (a drain spreads its load)."""
+    compute-2 and compute-3 (a drain spreads its load). All of them run at
+    once: ``max_concurrent_live_migrations`` is 0 (no limit)."""
     servers, migrations = [], []
     for index in range(count):
         name = 'maint-vm-%03d' % (index + 1)
@@ -184,6 +197,33 @@ def host_maintenance(count):
             started_ago=60.0 + index % 60, uuid=migration_uuid(name),
             id=index + 1))
     return Scenario('host-maintenance', hosts=_hosts(),
+                    servers=tuple(servers), migrations=tuple(migrations),
+                    max_concurrent_live_migrations=0)
+
+
+#: host-evacuation's workloads in turn: (memory, dirty rate).
+_EVACUATION_MIX = ((4 * GIB, BUSY_DIRTY_RATE), (2 * GIB, IDLE_DIRTY_RATE),
+                   (4 * GIB, ACTIVE_DIRTY_RATE))
+
+
+def host_evacuation(count):
+    """A stock cloud evacuating compute-1: ``count`` servers
+    (``evac-vm-001``...) whose live migrations were all requested 5
+    simulated seconds ago, alternately to compute-2 and compute-3, under
+    Nova's default ``max_concurrent_live_migrations`` of 1: the first runs,
+    the others wait ``queued``. Workloads cycle busy (never converges),
+    idle (converges at once) and active (converges in a few rounds on the
+    whole link, not on a quarter of it)."""
+    servers, migrations = [], []
+    for index in range(count):
+        name = 'evac-vm-%03d' % (index + 1)
+        memory, dirty_rate = _EVACUATION_MIX[index % len(_EVACUATION_MIX)]
+        servers.append(Server(name, server_uuid(name), 'demo', 'compute-1',
+                              memory, dirty_rate))
+        migrations.append(Migration(
+            name, DEFAULT_HOSTS[1 + index % 2], started_ago=5.0,
+            uuid=migration_uuid(name), id=index + 1))
+    return Scenario('host-evacuation', hosts=_hosts(),
                     servers=tuple(servers), migrations=tuple(migrations))
 
 
@@ -273,7 +313,7 @@ def _from_file(path, servers):
         'name', 'config', 'default_bandwidth', 'hosts', 'links',
         'workloads', 'projects', 'users', 'servers', 'migrations', 'scale'))
     name = doc.text('name', data.get('name', os.path.basename(path)))
-    config = _config(doc, data.get('config'))
+    config, limit = _config(doc, data.get('config'))
     hosts = tuple(_host(doc, 'hosts[%d]' % i, item) for i, item in
                   enumerate(doc.listing('hosts', data.get('hosts'))))
     host_names = _unique(doc, 'hosts', [host.name for host in hosts])
@@ -314,7 +354,8 @@ def _from_file(path, servers):
     return Scenario(name, hosts=hosts, links=links,
                     default_bandwidth=bandwidth, servers=tuple(server_list),
                     migrations=tuple(migration_list), users=users,
-                    projects=projects, config=config)
+                    projects=projects, config=config,
+                    max_concurrent_live_migrations=limit)
 
 
 def _unique(doc, where, names):
@@ -327,9 +368,15 @@ def _unique(doc, where, names):
 
 
 def _config(doc, value):
+    """(the ``[libvirt]`` options, ``max_concurrent_live_migrations``)."""
     if value is None:
-        return simulator.LiveMigrationConfig()
-    doc.mapping('config', value, optional=tuple(CONFIG_OPTIONS))
+        return simulator.LiveMigrationConfig(), executor.DEFAULT_LIMIT
+    doc.mapping('config', value,
+                optional=tuple(CONFIG_OPTIONS) + (LIMIT_OPTION,))
+    limit = value.get(LIMIT_OPTION, executor.DEFAULT_LIMIT)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        doc.fail('config.' + LIMIT_OPTION,
+                 'must be an integer >= 0 (0: no limit)')
     values = {}
     for option, field in CONFIG_OPTIONS.items():
         if option not in value:
@@ -341,7 +388,7 @@ def _config(doc, value):
                 'a string' if expected is str else 'an integer'))
         values[field] = item
     try:
-        return simulator.LiveMigrationConfig(**values)
+        return simulator.LiveMigrationConfig(**values), limit
     except ValueError as error:
         doc.fail('config', str(error))
 

@@ -48,6 +48,9 @@ def _seed(db, scenario, now):
                repr(float(scenario.default_bandwidth)))
     db.execute('INSERT INTO meta VALUES (?, ?)', 'config', json.dumps(
         dataclasses.asdict(scenario.config), sort_keys=True))
+    db.execute('INSERT INTO meta VALUES (?, ?)',
+               'max_concurrent_live_migrations',
+               str(scenario.max_concurrent_live_migrations))
     for index, host in enumerate(scenario.hosts):
         db.insert('hosts', name=host.name,
                   ip='198.51.100.%d' % (index % 250 + 1),

@@ -9,7 +9,16 @@ Sources for each rule (openstack/nova unless noted):
 
 * status sequence ``queued`` -> ``preparing`` -> ``running`` ->
   [``running (post-copy)``] -> ``completed``: ``nova/compute/manager.py``
-  (``live_migration``, ``_do_live_migration``, ``_post_live_migration``);
+  (``live_migration``, ``_do_live_migration``, ``_post_live_migration``).
+  ``queued`` lasts until the source host's live-migration executor has a
+  free worker: the caller says when (``slot_at``, see
+  :mod:`~novaclient_force.refserver.state.executor`);
+* abort (``ComputeManager.live_migration_abort``): a ``queued`` migration
+  is dropped from the executor's queue and ``cancelled`` at once; a
+  ``preparing`` one finishes ``pre_live_migration`` first, then
+  ``_do_live_migration`` finds it gone from ``_waiting_live_migrations``
+  and rolls back to ``cancelled``; a ``running`` one gets libvirt's
+  ``abortJob``;
 * pre-copy rounds and the convergence test (the dirty memory left must fit
   in ``bandwidth x max downtime``): QEMU ``migration/migration.c``
   (``migration_iteration_run``, threshold = bandwidth x downtime limit);
@@ -268,6 +277,7 @@ class _PreCopy:
 class _Plan:
     """Per-params timeline without any request (cached)."""
 
+    queued_until: float
     running_at: float
     memory_at: float
     converged_at: float | None
@@ -277,14 +287,16 @@ class _Plan:
 
 
 @functools.lru_cache(maxsize=4096)
-def _plan(params):
-    running_at = params.queued_seconds + params.preparing_seconds
+def _plan(params, slot_at=None):
+    slot_at = params.queued_seconds if slot_at is None else slot_at
+    running_at = slot_at + params.preparing_seconds
     disk_seconds = params.disk_bytes / params.bandwidth
     precopy = _PreCopy(params.memory_bytes, params.dirty_rate,
                        params.bandwidth)
     converged = _convergence(params, precopy, disk_seconds)
     timeout = completion_timeout(params)
     return _Plan(
+        queued_until=slot_at,
         running_at=running_at,
         memory_at=running_at + disk_seconds,
         converged_at=(None if converged is None
@@ -343,19 +355,26 @@ class _Run:
 
 
 def state_at(params, now, force_complete_at=None, abort_at=None,
-             overrides=()):
+             overrides=(), slot_at=None):
     """State of a live migration started at sim time 0, observed at sim
     time ``now``; request times are relative to the start too.
+
+    ``slot_at`` is when an executor worker picked the migration up (it is
+    ``queued`` until then, ``preparing`` for ``preparing_seconds`` after):
+    ``params.queued_seconds`` (the default) when no other migration holds
+    the host's workers, ``math.inf`` while the ones ahead never end.
 
     Requests later than ``now`` have not happened yet. A force complete
     finding the job not ``running`` does nothing (Nova records the compute
     event as Error, libvirt's NoActiveMigrationForInstance). An abort stops
     the job unless its memory copy is already over or it is in post-copy
     (Nova rejects those aborts in the API); ``cancelled`` follows
-    :data:`ABORT_SECONDS` later. ``overrides`` are ``(time, kind)`` pairs,
-    kinds from :data:`OVERRIDES` (see :func:`_override`).
+    :data:`ABORT_SECONDS` later, or :data:`ABORT_SECONDS` after the end of
+    ``preparing`` for an abort that found it ``preparing``. ``overrides``
+    are ``(time, kind)`` pairs, kinds from :data:`OVERRIDES` (see
+    :func:`_override`).
     """
-    plan = _plan(params)
+    plan = _plan(params, slot_at)
     run = _replay(params, plan, now, force_complete_at, abort_at, overrides)
     if run.cancel_requested_at is not None:
         ended_at = run.cancel_requested_at + run.end_seconds
@@ -380,6 +399,21 @@ def state_at(params, now, force_complete_at=None, abort_at=None,
                 False, completed_at, run.ended_by,
                 run.force_complete_applied)
     return _observe(params, plan, run, now)
+
+
+def finished_at(params, force_complete_at=None, abort_at=None,
+                overrides=(), slot_at=None):
+    """When the migration reaches a terminal status given the requests
+    made so far, or ``math.inf`` if it never does unaided: the moment its
+    executor worker is free for the next queued migration."""
+    plan = _plan(params, slot_at)
+    run = _replay(params, plan, math.inf, force_complete_at, abort_at,
+                  overrides)
+    if run.cancel_requested_at is not None:
+        return run.cancel_requested_at + run.end_seconds
+    if run.copy_end is not None:
+        return run.copy_end + POST_MIGRATION_SECONDS
+    return math.inf
 
 
 def _replay(params, plan, now, force_complete_at, abort_at, overrides=()):
@@ -408,6 +442,9 @@ def _replay(params, plan, now, force_complete_at, abort_at, overrides=()):
         if kind == 'abort':
             if copying and not run.post_copy:
                 run.cancel_requested_at, run.cancel_reason = at, 'abort'
+                if plan.queued_until <= at < plan.running_at:
+                    # rolled back once pre_live_migration has returned
+                    run.end_seconds = plan.running_at - at + ABORT_SECONDS
         elif kind == 'force':
             if running and _forcible(run, at):
                 _force(params, plan, run, at, 'force_complete')
@@ -424,10 +461,10 @@ def _replay(params, plan, now, force_complete_at, abort_at, overrides=()):
 
 
 def overrides_applied(params, now, force_complete_at=None, abort_at=None,
-                      overrides=()):
+                      overrides=(), slot_at=None):
     """Which of ``overrides`` took effect by ``now`` (an override finding
     the job past the phase it acts on does nothing)."""
-    return _replay(params, _plan(params), now, force_complete_at,
+    return _replay(params, _plan(params, slot_at), now, force_complete_at,
                    abort_at, overrides).overridden
 
 
@@ -548,7 +585,7 @@ def _memory_fields(params, plan, run, at, memory_left):
 
 def _observe(params, plan, run, at):
     """A non-terminal state at ``at``: bytes from the latest stats save."""
-    if at < params.queued_seconds:
+    if at < plan.queued_until:
         status = 'queued'
     elif at < plan.running_at:
         status = 'preparing'
@@ -560,7 +597,8 @@ def _observe(params, plan, run, at):
               and run.forced_at <= at < run.copy_end)
     fields = [None] * 6
     interval = params.config.monitor_interval
-    saves = math.floor((at - plan.running_at) / interval)
+    saves = (math.floor((at - plan.running_at) / interval)
+             if at >= plan.running_at else 0)
     if saves >= 1:
         saved_at = plan.running_at + saves * interval
         disk_left, memory_left = _left(params, plan, run, saved_at)
@@ -587,7 +625,7 @@ class GroundTruth:
 
 
 def ground_truth(params, now, force_complete_at=None, abort_at=None,
-                 overrides=()):
+                 overrides=(), slot_at=None):
     """The :class:`GroundTruth` of a migration observed at ``now``.
 
     The guest is paused from a pause-based force complete (libvirt
@@ -597,7 +635,7 @@ def ground_truth(params, now, force_complete_at=None, abort_at=None,
     (``migration.run_recover_tasks``). A post-copy switch does not pause
     it: the guest runs on the destination while pages are pulled.
     """
-    plan = _plan(params)
+    plan = _plan(params, slot_at)
     run = _replay(params, plan, now, force_complete_at, abort_at, overrides)
     end = now
     if run.cancel_requested_at is not None:

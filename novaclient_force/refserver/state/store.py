@@ -65,7 +65,7 @@ CREATE TABLE IF NOT EXISTS migrations (
     old_instance_type_id INTEGER, new_instance_type_id INTEGER,
     hidden INTEGER NOT NULL DEFAULT 0, params TEXT,
     force_complete_at REAL, abort_at REAL, action_id INTEGER,
-    overrides TEXT,
+    overrides TEXT, slot_at REAL,
     memory_total INTEGER, memory_processed INTEGER,
     memory_remaining INTEGER, disk_total INTEGER, disk_processed INTEGER,
     disk_remaining INTEGER);
@@ -73,6 +73,8 @@ CREATE INDEX IF NOT EXISTS migrations_instance
     ON migrations (instance_uuid, id);
 CREATE INDEX IF NOT EXISTS migrations_created
     ON migrations (created_at, id);
+CREATE INDEX IF NOT EXISTS migrations_source
+    ON migrations (source_compute, final);
 CREATE TABLE IF NOT EXISTS actions (
     id INTEGER PRIMARY KEY AUTOINCREMENT, instance_uuid TEXT NOT NULL,
     action TEXT NOT NULL, request_id TEXT NOT NULL, user_id TEXT,
@@ -220,6 +222,9 @@ class _Db:
         # Run once the transaction is committed (notifications are only
         # written for state that is really there).
         self.after_commit = []
+        # Derived values valid for this transaction (the live-migration
+        # queue); whoever changes what they derive from clears it.
+        self.memo = {}
 
     def executescript_safe(self, script):
         for statement in script.split(';'):

@@ -1,0 +1,162 @@
+"""The API on a host whose live migrations wait in Nova's queue.
+
+Four servers on compute-1 asked to live-migrate 5 simulated seconds ago,
+under Nova's default max_concurrent_live_migrations of 1: migration 1
+(a busy guest that never converges) runs, 2-4 (idle guests) are queued.
+"""
+
+import json
+import types
+
+from novaclient_force.refserver.state import scenarios, simulator
+from tests.unit import test_refserver_api as base
+
+GIB = simulator.GIB
+NAMES = ('q-busy', 'q-idle-1', 'q-idle-2', 'q-idle-3')
+UUIDS = {name: scenarios.server_uuid(name) for name in NAMES}
+FORCE = {'force_complete': None}
+
+
+def scenario():
+    servers = [base._server(name, UUIDS[name],
+                            dirty=2e9 if name == 'q-busy' else 1e6,
+                            memory=4 * GIB if name == 'q-busy' else GIB)
+               for name in NAMES]
+    migrations = [types.SimpleNamespace(
+        server=name, dest='compute-2', status='running', started_ago=5,
+        uuid=None, id=None, block_migration=False) for name in NAMES]
+    return types.SimpleNamespace(**dict(
+        vars(base.scenario()), servers=servers, migrations=migrations,
+        max_concurrent_live_migrations=1))
+
+
+class QueueTestCase(base.RefServerTestCase):
+
+    def make_scenario(self):
+        return scenario()
+
+    def statuses(self, version='2.23'):
+        body = json.loads(self.compute('GET', '/os-migrations',
+                                       version=version).body)
+        return {item['id']: item for item in body['migrations']}
+
+    def server_index(self, name, version='2.23'):
+        resp = self.compute('GET', '/servers/%s/migrations' % UUIDS[name],
+                            version=version)
+        self.assertEqual(200, resp.status_int, resp.body)
+        return json.loads(resp.body)['migrations']
+
+    def force(self, name, migration):
+        return self.compute('POST', '/servers/%s/migrations/%d/action'
+                            % (UUIDS[name], migration), FORCE,
+                            version='2.22')
+
+    def abort(self, name, migration, version):
+        return self.compute('DELETE', '/servers/%s/migrations/%d'
+                            % (UUIDS[name], migration), version=version)
+
+    def status_of(self, migration):
+        return self.statuses()[migration]['status']
+
+
+class TestListings(QueueTestCase):
+
+    def test_os_migrations_lists_queued_as_in_progress(self):
+        found = self.statuses()
+        self.assertEqual({1: 'running', 2: 'queued', 3: 'queued',
+                          4: 'queued'},
+                         {key: item['status'] for key, item in found.items()})
+        for key in (2, 3, 4):
+            self.assertEqual(['self', 'bookmark'],
+                             [link['rel'] for link in found[key]['links']])
+        queued = json.loads(self.compute(
+            'GET', '/os-migrations?status=queued&source_compute=compute-1',
+            version='2.59').body)['migrations']
+        self.assertEqual([4, 3, 2], [item['id'] for item in queued])
+
+    def test_server_index_shows_queued_and_preparing(self):
+        (queued,) = self.server_index('q-idle-1')
+        self.assertEqual((2, 'queued', None),
+                         (queued['id'], queued['status'],
+                          queued['memory_total_bytes']))
+        self.assertEqual(202, self.force('q-busy', 1).status_int)
+        self.wall.advance(5)    # forced copy 3.4 s, completion 1 s
+        self.assertEqual('completed', self.status_of(1))
+        (preparing,) = self.server_index('q-idle-1')
+        self.assertEqual('preparing', preparing['status'])
+        self.assertEqual([], self.server_index('q-busy'))
+
+    def test_queued_updated_at_is_when_it_was_queued(self):
+        first = self.statuses()[2]['updated_at']
+        self.wall.advance(60)
+        self.assertEqual(first, self.statuses()[2]['updated_at'])
+
+
+class TestForceAndAbort(QueueTestCase):
+
+    def test_force_complete_refuses_queued_and_preparing(self):
+        self.assertFault(self.force('q-idle-1', 2), 400,
+                         'Migration 2 state of instance %s is queued. Cannot '
+                         'force complete while the migration is in this '
+                         'state.' % UUIDS['q-idle-1'])
+        self.force('q-busy', 1)
+        self.wall.advance(5)
+        self.assertFault(self.force('q-idle-1', 2), 400,
+                         'Migration 2 state of instance %s is preparing. '
+                         'Cannot force complete while the migration is in '
+                         'this state.' % UUIDS['q-idle-1'])
+
+    def test_abort_queued_needs_265_and_frees_nothing(self):
+        self.assertFault(self.abort('q-idle-1', 2, '2.64'), 400,
+                         'Migration 2 state of instance %s is queued. Cannot '
+                         'abort live migration while the migration is in '
+                         'this state.' % UUIDS['q-idle-1'])
+        self.assertEqual(202, self.abort('q-idle-1', 2, '2.65').status_int)
+        self.wall.advance(simulator.ABORT_SECONDS)
+        self.assertEqual({1: 'running', 2: 'cancelled', 3: 'queued',
+                          4: 'queued'},
+                         {key: item['status']
+                          for key, item in self.statuses().items()})
+        # the running one ends: 3, not the cancelled 2, takes the worker
+        self.force('q-busy', 1)
+        self.wall.advance(5)
+        self.assertEqual(('completed', 'cancelled', 'preparing', 'queued'),
+                         tuple(self.status_of(key) for key in (1, 2, 3, 4)))
+
+    def test_abort_preparing_keeps_the_worker_until_rolled_back(self):
+        self.force('q-busy', 1)
+        self.wall.advance(5)
+        self.assertEqual('preparing', self.status_of(2))
+        self.assertFault(self.abort('q-idle-1', 2, '2.64'), 400,
+                         'Migration 2 state of instance %s is preparing. '
+                         'Cannot abort live migration while the migration '
+                         'is in this state.' % UUIDS['q-idle-1'])
+        self.assertEqual(202, self.abort('q-idle-1', 2, '2.65').status_int)
+        self.assertEqual('preparing', self.status_of(2))
+        self.assertEqual('queued', self.status_of(3))
+        self.wall.advance(1.0 + simulator.ABORT_SECONDS)
+        self.assertEqual(('cancelled', 'preparing'),
+                         (self.status_of(2), self.status_of(3)))
+        server = json.loads(self.compute(
+            'GET', '/servers/%s' % UUIDS['q-idle-1'],
+            version='2.80').body)['server']
+        self.assertEqual(('ACTIVE', 'compute-1'),
+                         (server['status'], server['OS-EXT-SRV-ATTR:host']))
+
+    def test_idle_guests_follow_each_other_once_the_busy_one_is_forced(self):
+        self.force('q-busy', 1)
+        for _ in range(40):
+            self.wall.advance(1)
+            if all(self.status_of(key) == 'completed'
+                   for key in (1, 2, 3, 4)):
+                break
+            running = [key for key in (1, 2, 3, 4)
+                       if self.status_of(key) in ('preparing', 'running')]
+            self.assertLessEqual(len(running), 1, running)
+        self.assertEqual(['completed'] * 4,
+                         [self.status_of(key) for key in (1, 2, 3, 4)])
+        for name in NAMES:
+            server = json.loads(self.compute(
+                'GET', '/servers/%s' % UUIDS[name],
+                version='2.80').body)['server']
+            self.assertEqual('compute-2', server['OS-EXT-SRV-ATTR:host'])
