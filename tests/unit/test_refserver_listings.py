@@ -241,6 +241,30 @@ class TestServers(base.RefServerTestCase):
         self.assertEqual('MIGRATING', server['status'])
         self.assertEqual('migrating', server['OS-EXT-STS:task_state'])
 
+    def test_non_admin_sees_the_hostname_from_290(self):
+        """views/servers.py ``show``: 2.90 adds ``OS-EXT-SRV-ATTR:hostname``
+        for those the extended attributes are hidden from; Nova's 2.90
+        samples are exactly that view (and servers/detail has no
+        ``server_groups``)."""
+        def extended(server):
+            return sorted(k for k in server if k.startswith('OS-EXT-SRV'))
+
+        resp = self.compute('GET', '/servers/%s' % BUSY, version='2.89',
+                            user='demo')
+        self.assertEqual([], extended(json.loads(resp.body)['server']))
+        resp = self.compute('GET', '/servers/%s' % BUSY, version='2.90',
+                            user='demo')
+        server = json.loads(resp.body)['server']
+        self.assertEqual(['OS-EXT-SRV-ATTR:hostname'], extended(server))
+        self.assertEqual('busy-vm', server['OS-EXT-SRV-ATTR:hostname'])
+        self.assertEqual(sorted(_sample_keys('server-get-v2.90.json')[
+            'server']), sorted(server))
+        resp = self.compute('GET', '/servers/detail', version='2.90',
+                            user='demo')
+        listed = json.loads(resp.body)['servers'][0]
+        self.assertEqual(sorted(_sample_keys('servers-details-v2.90.json')[
+            'servers'][0]), sorted(listed))
+
     def test_other_project_is_404(self):
         resp = self.compute('GET', '/servers/%s' % ALT, user='demo')
         self.assertFault(resp, 404, 'Instance %s could not be found.' % ALT)

@@ -90,8 +90,10 @@ def _flavor(context, server):
         'href': '%s/flavors/%s' % (context.bookmark_base, flavor.id)}]}
 
 
-def view(context, server, allowed):
-    """The detail view, keys per microversion and role."""
+def view(context, server, allowed, listed=False):
+    """One server, keys per microversion and role (``views/servers.py``,
+    ``ViewBuilder.show``); ``listed`` for the entries of servers/detail,
+    which never carry ``server_groups``."""
     v = context.version
     shown = status(server)
     body = {
@@ -131,6 +133,10 @@ def view(context, server, allowed):
                 'OS-EXT-SRV-ATTR:ramdisk_id': '',
                 'OS-EXT-SRV-ATTR:root_device_name': '/dev/vda',
                 'OS-EXT-SRV-ATTR:user_data': None})
+    elif v >= (2, 90):
+        # 2.90 shows everyone the hostname, the one extended attribute
+        # that is not admin-only; host and node stay hidden.
+        body['OS-EXT-SRV-ATTR:hostname'] = server['name']
     if v >= (2, 9):
         body['locked'] = bool(server['locked'])
     if v >= (2, 16) and allowed('os_compute_api:servers:show:host_status'):
@@ -141,7 +147,7 @@ def view(context, server, allowed):
         body['tags'] = []
     if v >= (2, 63):
         body['trusted_image_certificates'] = None
-    if v >= (2, 71):
+    if v >= (2, 71) and not listed:
         body['server_groups'] = []
     if v >= (2, 73):
         body['locked_reason'] = server['locked_reason']
@@ -240,7 +246,7 @@ def index(services, req, context, body=None):
 def detail(services, req, context, body=None):
     found, limit = _search(services, context, req, detail=True)
     items = [view(context, row, _allowed(services, context,
-                                         row['project_id']))
+                                         row['project_id']), listed=True)
              for row in found]
     return 200, _page(context, req, 'servers', items, limit, found)
 
