@@ -8,7 +8,11 @@ set -euo pipefail
 workdir=$(mktemp -d)
 server_pid=
 cleanup() {
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+    if [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; then
+        wait "$server_pid" 2>/dev/null || true
+        echo
+        echo "Stopped the reference server."
+    fi
     rm -rf "$workdir"
 }
 trap cleanup EXIT
@@ -26,7 +30,9 @@ url=$(sed -n 's/^listening on //p' "$workdir/out")
 echo "Reference server listening on $url (scenario stuck-migration)"
 
 export OS_CLIENT_CONFIG_FILE="$workdir/clouds.yaml" OS_CLOUD=refserver-admin
-run() { echo; echo "\$ $*"; "$@"; }
+# Echo each command shlex-quoted, so that it works when pasted.
+quote() { python -c 'import shlex, sys; print(shlex.join(sys.argv[1:]))' "$@"; }
+run() { echo; echo "\$ $(quote "$@")"; "$@"; }
 
 run openstack server list --all-projects --long -c Name -c Status -c Host
 run openstack server migration list --host compute-1 --status running \

@@ -244,6 +244,13 @@ class TestFiles(testtools.TestCase):
         self.assertEqual(5, uuid.UUID(migration.uuid).version)
         self.assertEqual(scenario, scenarios.load(self.write(MINIMAL)))
 
+    def test_empty_file_every_section_optional(self):
+        for text in ('', '# nothing yet\n'):
+            scenario = scenarios.load(self.write(text))
+            self.assertEqual(('scenario.yaml', (), [], []), (
+                scenario.name, scenario.hosts, list(scenario.servers),
+                list(scenario.migrations)))
+
     def test_config_uses_nova_option_names(self):
         scenario = scenarios.load(self.write(
             'config:\n  live_migration_completion_timeout: 0\n'

@@ -309,6 +309,9 @@ def _from_file(path, servers):
         mark = getattr(error, 'problem_mark', None)
         doc.fail('line %d' % (mark.line + 1) if mark else '',
                  'not valid YAML: %s' % getattr(error, 'problem', error))
+    if data is None:
+        # An empty file (or only comments): every section is optional.
+        data = {}
     data = doc.mapping('', data, optional=(
         'name', 'config', 'default_bandwidth', 'hosts', 'links',
         'workloads', 'projects', 'users', 'servers', 'migrations', 'scale'))
