@@ -17,6 +17,7 @@ import os
 import shlex
 import signal
 import sys
+import textwrap
 
 EXIT_NOT_INSTALLED = 1
 EXIT_USAGE = 2
@@ -82,22 +83,33 @@ def _port(text):
 
 
 def parser():
+    import novaclient_force
+    from novaclient_force.refserver import clouds
     from novaclient_force.refserver.edge import microversions
+    from novaclient_force.refserver.state import accounts, scenarios
 
     parse = argparse.ArgumentParser(
         prog='novaclient-force-refserver',
-        description='Reference server emulating the Nova live-migration '
-                    'API and Keystone v3 authentication.')
-    parse.add_argument('--bind', default='127.0.0.1',
+        description='Reference server emulating the Nova live-migration\n'
+                    'API and Keystone v3 authentication.',
+        epilog=_epilog(accounts, clouds, scenarios),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parse.add_argument('--version', action='version',
+                       version='%(prog)s ' + novaclient_force.__version__)
+    parse.add_argument('--bind', default='127.0.0.1', metavar='ADDRESS',
                        help='address to listen on (default 127.0.0.1)')
-    parse.add_argument('--port', type=_port, default=0,
+    parse.add_argument('--port', type=_port, default=0, metavar='PORT',
                        help='port (default 0: pick a free one)')
     parse.add_argument('--scenario', default='stuck-migration',
-                       help='built-in scenario (stuck-migration, '
-                            'host-maintenance, host-evacuation, empty) or '
-                            'YAML file (default stuck-migration)')
-    parse.add_argument('--servers', type=_count, default=None,
-                       help='number of servers for scenarios that scale')
+                       metavar='NAME|FILE',
+                       help='built-in scenario name (listed below) or YAML '
+                            'file (default stuck-migration)')
+    parse.add_argument('--servers', type=_count, default=None, metavar='N',
+                       help='number of servers for scenarios that scale '
+                            '(default %d for host-maintenance, %d for '
+                            'host-evacuation)'
+                            % (scenarios.DEFAULT_MAINTENANCE_SERVERS,
+                               scenarios.DEFAULT_EVACUATION_SERVERS))
     parse.add_argument('--max-concurrent-live-migrations', type=_count,
                        default=None, metavar='N',
                        help="live migrations each source host runs at once "
@@ -105,19 +117,49 @@ def parser():
                             "others wait queued; 0: no limit; default: the "
                             "scenario's, else 1)")
     parse.add_argument('--time-scale', type=_positive, default=1.0,
-                       help='simulated seconds per real second')
-    parse.add_argument('--state', default=None,
-                       help='SQLite file to keep state in across restarts')
-    parse.add_argument('--policy-file', default=None,
-                       help='oslo.policy YAML/JSON file overriding defaults')
+                       metavar='X',
+                       help='simulated seconds per real second (default '
+                            '1: real time)')
+    parse.add_argument('--state', default=None, metavar='FILE',
+                       help='SQLite file to keep state in across restarts '
+                            '(default: in memory)')
+    parse.add_argument('--policy-file', default=None, metavar='FILE',
+                       help='oslo.policy YAML/JSON file overriding '
+                            "Nova's default policies")
     parse.add_argument('--max-microversion', type=_max_version,
-                       default=microversions.MAX_VERSION,
-                       help='highest compute microversion to offer')
-    parse.add_argument('--clouds-yaml', default=None,
+                       default=microversions.MAX_VERSION, metavar='2.N',
+                       help='highest compute microversion to offer '
+                            '(default %s)'
+                            % microversions.fmt(microversions.MAX_VERSION))
+    parse.add_argument('--clouds-yaml', default=None, metavar='FILE',
                        help='write a clouds.yaml for this server here')
-    parse.add_argument('--notifications', default=None,
+    parse.add_argument('--notifications', default=None, metavar='FILE',
                        help='append versioned notifications (JSON lines)')
     return parse
+
+
+def _epilog(accounts, clouds, scenarios):
+    """What a first run needs to know beyond the options, in paragraphs."""
+    users = ', '.join(
+        '%s (%s)' % (name, ', '.join('%s on %s' % (role, project)
+                                     for role, project in roles))
+        for name, roles in accounts.BUILTIN_USERS.items())
+    paragraphs = [
+        'Built-in scenarios: %s.' % ', '.join(scenarios.BUILTIN),
+        'Once it accepts connections it prints "listening on '
+        'http://HOST:PORT" on stdout (logs go to stderr) and serves '
+        'Keystone v3 at http://HOST:PORT/identity, compute at '
+        'http://HOST:PORT/compute/v2.1 and, to loopback peers, the test '
+        'harness\'s control API at http://HOST:PORT/_refserver/. SIGTERM '
+        'or Ctrl-C stops it.',
+        'Users, each with the password "%s": %s.' % (accounts.PASSWORD,
+                                                     users),
+        '--clouds-yaml writes the clouds %s.' % ', '.join(
+            cloud for cloud, _, _ in clouds.CLOUDS),
+    ]
+    return '\n\n'.join(textwrap.fill(text, width=78,
+                                     break_on_hyphens=False)
+                        for text in paragraphs)
 
 
 def _build(args):

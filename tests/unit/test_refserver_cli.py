@@ -7,8 +7,9 @@ import os
 import fixtures
 import testtools
 
+import novaclient_force
 from novaclient_force.refserver import cli, clouds
-from novaclient_force.refserver.state import lifecycle
+from novaclient_force.refserver.state import lifecycle, scenarios
 
 
 class TestOptions(testtools.TestCase):
@@ -66,6 +67,38 @@ class TestOptions(testtools.TestCase):
             ['novaclient-force-refserver: error: state file %s: it runs '
              'max_concurrent_live_migrations 3; a resumed state keeps its '
              'limit' % path], err.getvalue().splitlines())
+
+    def help_text(self):
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            error = self.assertRaises(SystemExit, self.parse, '--help')
+        self.assertEqual(0, error.code)
+        return ' '.join(out.getvalue().split())
+
+    def test_help_says_what_a_first_run_needs(self):
+        text = self.help_text()
+        for option in ('--time-scale', '--servers', '--max-microversion',
+                       '--scenario', '--state', '--policy-file'):
+            # argparse's default metavar is the option's name in capitals.
+            self.assertNotIn('%s %s' % (option, option.strip('-').replace(
+                '-', '_').upper()), text)
+        for fragment in ('--max-microversion 2.N', '--scenario NAME|FILE',
+                         '(default 2.104)', '(default 1: real time)',
+                         '(default 20 for host-maintenance, 12 for '
+                         'host-evacuation)',
+                         'listening on http://HOST:PORT', '/identity',
+                         '/compute/v2.1', '/_refserver/',
+                         'password "secret"', 'demo-manager (manager on '
+                         'demo)', 'refserver-manager'):
+            self.assertIn(fragment, text)
+        self.assertIn('Built-in scenarios: %s.'
+                      % ', '.join(scenarios.BUILTIN), text)
+
+    def test_version(self):
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            error = self.assertRaises(SystemExit, self.parse, '--version')
+        self.assertEqual(0, error.code)
+        self.assertEqual('novaclient-force-refserver %s\n'
+                         % novaclient_force.__version__, out.getvalue())
 
     def test_bad_scenario_is_one_line(self):
         with contextlib.redirect_stderr(io.StringIO()) as err:
