@@ -160,3 +160,32 @@ class TestForceAndAbort(QueueTestCase):
                 'GET', '/servers/%s' % UUIDS[name],
                 version='2.80').body)['server']
             self.assertEqual('compute-2', server['OS-EXT-SRV-ATTR:host'])
+
+
+class TestHarnessEndings(QueueTestCase):
+    """The control API's endings free the worker like Nova's do."""
+
+    def setUp(self):
+        super().setUp()
+        from novaclient_force.refserver import app as app_mod
+        self.app = app_mod.RefServerApp(self.services, types.SimpleNamespace(
+            name='queue', **vars(self.make_scenario())))
+
+    def control(self, path):
+        req = base.webob.Request.blank('/_refserver/' + path, method='POST')
+        req.remote_addr = '127.0.0.1'
+        resp = req.get_response(self.app)
+        self.assertEqual(200, resp.status_int, resp.body)
+
+    def test_a_failed_job_lets_the_next_one_start(self):
+        self.control('migrations/1/fail')
+        self.assertEqual('queued', self.status_of(2))
+        self.wall.advance(simulator.ROLLBACK_SECONDS + 0.5)
+        self.assertEqual(('failed', 'preparing', 'queued'),
+                         tuple(self.status_of(key) for key in (1, 2, 3)))
+
+    def test_a_converging_guest_lets_the_next_one_start(self):
+        self.control('migrations/1/converge')
+        self.wall.advance(5)
+        self.assertEqual(('completed', 'preparing'),
+                         (self.status_of(1), self.status_of(2)))
