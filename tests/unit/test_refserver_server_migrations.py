@@ -219,6 +219,33 @@ class TestAbort(base.RefServerTestCase):
 
 
 class TestIndexAndShow(base.RefServerTestCase):
+    def test_live_migrations_have_no_dest_host(self):
+        """Nova's conductor sets dest_compute and dest_node, never
+        dest_host (ComputeTaskManager._live_migrate,
+        LiveMigrationTask._execute); only a NUMA claim fills it in."""
+        resp = self.compute('POST', '/servers/%s/action' % BUSY2,
+                            {'os-migrateLive': {'host': None,
+                                                'block_migration': False}},
+                            version='2.68')
+        self.assertEqual(202, resp.status_int, resp.body)
+        self.wall.advance(5)
+        rows = json.loads(self.compute('GET', '/os-migrations',
+                                       version='2.80').body)['migrations']
+        self.assertEqual(4, len(rows))
+        for server, migration in ((BUSY, 1), (BUSY2, 4)):
+            index = json.loads(self.compute(
+                'GET', '/servers/%s/migrations' % server,
+                version='2.80').body)['migrations']
+            show = json.loads(self.compute(
+                'GET', '/servers/%s/migrations/%d' % (server, migration),
+                version='2.80').body)['migration']
+            for row in [r for r in rows if r['instance_uuid'] == server] + (
+                    index + [show]):
+                self.assertIsNone(row['dest_host'])
+                self.assertIn(row['dest_compute'], ('compute-2',
+                                                    'compute-3'))
+                self.assertEqual(row['dest_compute'], row['dest_node'])
+
     def test_a_new_migration_is_accepted_before_it_is_in_progress(self):
         resp = self.compute('POST', '/servers/%s/action' % BUSY2,
                             {'os-migrateLive': {'host': None,

@@ -335,10 +335,16 @@ def add_action(db, server_uuid, action, context, at):
 
 def start(db, server, dest, params, context, at, migration_uuid=None,
           migration_id=None):
-    """Create a live migration the way the conductor and computes do."""
+    """Create a live migration the way the conductor and computes do.
+
+    ``dest_host`` (the destination's IP) stays null: the conductor
+    (``ComputeTaskManager._live_migrate``, ``LiveMigrationTask._execute``)
+    sets only ``dest_compute``/``dest_node``, and the resource tracker
+    fills ``dest_host`` in (``_claim_existing_migration``) only for the
+    claim of a NUMA live migration, which these servers never are.
+    """
     source = server['host']
     flavor_id = flavors.for_memory(server['memory_bytes']).id
-    dest_ip = db.one('SELECT ip FROM hosts WHERE name = ?', dest)['ip']
     action_id = add_action(db, server['uuid'], 'live-migration', context,
                            at)
     for event, host in (
@@ -352,7 +358,7 @@ def start(db, server, dest, params, context, at, migration_uuid=None,
         uuid=migration_uuid or new_uuid(),
         instance_uuid=server['uuid'], migration_type='live-migration',
         source_compute=source, source_node=server['node'],
-        dest_compute=dest, dest_node=dest, dest_host=dest_ip,
+        dest_compute=dest, dest_node=dest, dest_host=None,
         status='accepted', final=0, created_at=at, updated_at=at,
         user_id=context.user_id, project_id=context.project_id,
         old_instance_type_id=flavor_id,

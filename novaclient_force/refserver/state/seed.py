@@ -51,9 +51,8 @@ def _seed(db, scenario, now):
     db.execute('INSERT INTO meta VALUES (?, ?)',
                'max_concurrent_live_migrations',
                str(scenario.max_concurrent_live_migrations))
-    for index, host in enumerate(scenario.hosts):
+    for host in scenario.hosts:
         db.insert('hosts', name=host.name,
-                  ip='198.51.100.%d' % (index % 250 + 1),
                   permit_post_copy=int(host.permit_post_copy))
     for link in scenario.links:
         db.insert('links', src=link.src, dest=link.dest,
@@ -96,8 +95,7 @@ def _add_migration(db, migration, now, index):
             instance_uuid=server['uuid'], migration_type='live-migration',
             source_compute=server['host'], source_node=server['node'],
             dest_compute=migration.dest, dest_node=migration.dest,
-            dest_host=db.one('SELECT ip FROM hosts WHERE name = ?',
-                             migration.dest)['ip'],
+            dest_host=None,
             status=migration.status, final=1, created_at=started,
             updated_at=started, user_id=actor.user_id,
             project_id=actor.project_id,

@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS tokens (
     roles TEXT NOT NULL, audit_id TEXT NOT NULL,
     issued_at REAL NOT NULL, expires_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS hosts (
-    name TEXT PRIMARY KEY, ip TEXT NOT NULL,
+    name TEXT PRIMARY KEY,
     permit_post_copy INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS links (
     src TEXT, dest TEXT, bandwidth REAL NOT NULL, PRIMARY KEY (src, dest));
