@@ -4,9 +4,10 @@ They run before anything is sent (for OSC, before authentication), so a
 typo costs no request, and both commands refuse it in the same words.
 """
 
+import math
 import uuid
 
-from novaclient_force import exceptions
+from novaclient_force import diagnosis, exceptions
 
 
 def migration(text):
@@ -27,3 +28,30 @@ def bad_migration(value):
     return exceptions.InvalidArgument(
         'Invalid migration %r: give an integer migration ID or a migration '
         'UUID' % (value,))
+
+
+def threshold(option, value):
+    """Seconds for ``--stalled-after``/``--force-after`` (a number or its
+    text, 0 or more), or None when not given."""
+    if value is None:
+        return None
+    seconds = math.nan
+    if isinstance(value, str):
+        try:
+            seconds = float(value.strip())
+        except ValueError:
+            pass
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    if not math.isfinite(seconds) or seconds < 0:
+        raise exceptions.InvalidArgument(
+            'Invalid %s %r: give a number of seconds, 0 or more'
+            % (option, value))
+    return seconds
+
+
+def policy(stalled_after=None, force_after=None):
+    """The diagnosis.Policy for the two threshold options."""
+    return diagnosis.Policy(
+        stalled_after=threshold('--stalled-after', stalled_after),
+        force_after=threshold('--force-after', force_after))

@@ -111,3 +111,7 @@ class ServiceError(ForceCompleteError):
     """The cloud answered 5xx: a fault on its side, not a refusal."""
 
     exit_code = EXIT_SERVICE
+
+
+class UnknownHost(ForceCompleteError):
+    """The cloud has no compute host of that name (checked by an admin)."""

@@ -16,6 +16,7 @@ CANCELLED = 'cancelled'
 TIMED_OUT = 'timed out'    # still in progress when the wait ended
 UNKNOWN = 'unknown'        # accepted, but the outcome could not be read
 ERROR = 'error'            # refused or not sent (see reason)
+NOT_FORCED = 'not forced'  # left leaving the host without a request
 
 EXIT_CODES = {
     ACCEPTED: 0,
@@ -25,6 +26,7 @@ EXIT_CODES = {
     CANCELLED: 4,
     TIMED_OUT: 5,
     UNKNOWN: 8,
+    NOT_FORCED: 9,
 }
 
 
@@ -41,6 +43,9 @@ class Outcome:
     duration: float = 0.0           # seconds from request to final answer
     migration_status: str = ''      # Nova's last seen migration status
     error: typing.Optional[Exception] = None
+    forced: bool = False            # did we send force_complete (202)?
+    policy_note: str = ''           # why a force policy forced it, or not
+    diagnosis: typing.Any = None    # diagnosis.Diagnosis when read
 
     @property
     def exit_code(self):

@@ -28,11 +28,15 @@ def describe(events):
     One migration: its status, how much memory is left to copy out of the
     guest's total, and how much has been sent (libvirt counts re-sent pages
     too, so "sent" outgrows the total on a guest that does not converge,
-    which is exactly what an operator needs to see). Several (a
-    host drain): the SDK reports every migration still in progress once
-    per poll, all with that poll's elapsed time, and stops reporting a
-    migration once it has finished; so those not in the latest poll are
-    done. While the cloud cannot be reached, the line says so instead.
+    which is exactly what an operator needs to see), and the diagnosis
+    once the force policy has judged it. Several (a host drain): the SDK
+    reports every migration still in progress once per poll, all with
+    that poll's elapsed time, and stops reporting a migration once it has
+    finished; so those not in the latest poll are done. The line counts
+    them by status (Nova runs few at a time and queues the rest), says
+    how many were forced, and shows the diagnosis of the one migration
+    still being judged, if there is only one. While the cloud cannot be
+    reached, the line says so instead.
     """
     if not events:
         return ''
@@ -44,9 +48,21 @@ def describe(events):
     if len(events) == 1:
         return _describe_one(events[0])
     latest = newest.elapsed
-    moving = sum(1 for e in events if e.elapsed == latest)
-    return (f'{moving} of {len(events)} live migrations still in '
-            f'progress, {latest:.0f}s')
+    current = [e for e in events if e.elapsed == latest]
+    counts = {}
+    for event in current:
+        counts[event.status] = counts.get(event.status, 0) + 1
+    detail = ', '.join(f'{n} {status}' for status, n in counts.items())
+    forced = sum(1 for e in current if e.forced)
+    if forced:
+        detail += f'; {forced} forced'
+    judged = [e for e in current if e.diagnosis is not None
+              and not e.forced and e.status == 'running']
+    if len(judged) == 1:
+        detail += (f'; migration {judged[0].migration} '
+                   f'{judged[0].diagnosis.summary()}')
+    return (f'{len(current)} of {len(events)} live migrations still in '
+            f'progress ({detail}), {latest:.0f}s')
 
 
 def _describe_one(event):
@@ -58,6 +74,8 @@ def _describe_one(event):
                  f'left to copy')
     if event.memory_processed_bytes is not None:
         text += f', {event.memory_processed_bytes / _GIB:.1f} GiB sent'
+    if event.diagnosis is not None:
+        text += f', {event.diagnosis.summary()}'
     return f'{text}, {event.elapsed:.0f}s'
 
 

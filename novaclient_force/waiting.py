@@ -60,6 +60,8 @@ class Progress:
     #: Seconds the cloud has been unreachable, while it is; with the cause.
     unreachable_for: typing.Optional[float] = None
     problem: str = ''
+    diagnosis: typing.Any = None    # diagnosis.Diagnosis, when judged
+    forced: bool = False
 
 
 @dataclasses.dataclass(frozen=True)

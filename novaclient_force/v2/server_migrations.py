@@ -9,6 +9,7 @@ python-novaclient v2 Client; requests go over that client's keystoneauth
 session, so connections are shared.
 """
 
+import dataclasses
 import importlib
 
 from novaclient import base
@@ -32,6 +33,8 @@ class _LazyModule:
         return getattr(importlib.import_module(self._name), attr)
 
 
+arguments = _LazyModule('arguments')
+diagnosis = _LazyModule('diagnosis')
 drain = _LazyModule('drain')
 errors = _LazyModule('errors')
 negotiation = _LazyModule('negotiation')
@@ -125,43 +128,64 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
     # -- ours ------------------------------------------------------------
 
     def force_complete(self, server, migration=None, wait=False,
-                       timeout=None, progress=None):
+                       timeout=None, progress=None, stalled_after=None,
+                       force_after=None):
         """Force a live migration to complete; an Outcome.
 
         ``migration`` None means the one live migration in progress. With
         ``wait`` the real outcome is awaited (``timeout`` seconds at most,
         None for no limit) and ``progress(waiting.Progress)`` is called on
-        every reading while it is in progress. Refusals raise the errors
-        of novaclient_force.exceptions.
+        every reading while it is in progress. ``stalled_after`` and
+        ``force_after`` (seconds; see diagnosis.Policy) force it only once
+        its remaining memory has not shrunk, or it has run, that long: it
+        is watched until then, and one that ends first is never forced.
+        Refusals raise the errors of novaclient_force.exceptions.
         """
         _check_timeout(timeout)
+        policy = arguments.policy(stalled_after, force_after)
         start = self.compute.clock()
         ref = resolve.server(self.compute, server)
         mig = resolve.migration(self.compute, ref, migration)
         deadline = None
-        if wait and timeout is not None:
+        if timeout is not None and (wait or not policy.forces_at_once):
             deadline = start + timeout
+        judged = None
+        if not policy.forces_at_once:
+            judged = _Judge(self, ref, mig, policy, start)
+            ended = judged.watch(timeout, progress, wait)
+            if ended is not None:
+                return ended
         try:
             self._post(ref, mig, deadline)
-        except exceptions.AlreadyPostCopy as exc:
-            if not wait:
+        except (exceptions.AlreadyPostCopy, exceptions.MigrationNotRunning,
+                exceptions.ServerNotMigrating) as exc:
+            if not wait or (judged is None and not isinstance(
+                    exc, exceptions.AlreadyPostCopy)):
                 raise
-            # Post-copy is what force-complete would have switched to: the
-            # migration ends by itself, so waiting still means something.
-            result = self._wait(ref, mig, timeout, progress, start)
+            # Post-copy is what force-complete would have switched to, and
+            # a judged migration may have ended since its last reading:
+            # either way waiting still tells how it ends.
+            result = self._wait(ref, mig, _left(timeout, self.compute,
+                                                start), progress, start)
             result.reason = '%s; %s' % (exc.message, result.reason)
             return result
         if not wait:
             show, listing = waiting.follow_command(ref.label, mig.id,
                                                     self.cli)
-            return outcome.Outcome(
+            result = outcome.Outcome(
                 ref.id, mig.id, outcome.ACCEPTED,
                 reason='Nova accepted the request; the outcome is not known '
                        'yet: follow it with `%s`' % listing,
                 server_name=ref.name, migration_uuid=mig.uuid,
                 duration=self.compute.clock() - start,
                 migration_status=mig.status)
-        return self._wait(ref, mig, timeout, progress, start)
+        else:
+            result = self._wait(ref, mig, _left(timeout, self.compute,
+                                                start), progress, start)
+        result.forced = True
+        if judged is not None:
+            judged.note_forced(result)
+        return result
 
     def wait(self, server, migration, timeout=None, progress=None):
         """Wait for a live migration's outcome (no force-complete sent)."""
@@ -173,13 +197,16 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
                           accepted=False)
 
     def force_complete_host(self, host, wait=False, timeout=None,
-                            concurrency=8, progress=None):
-        """Force every running live migration leaving ``host``; a list of
-        Outcomes, one per migration (see novaclient_force.drain)."""
+                            concurrency=8, progress=None, stalled_after=None,
+                            force_after=None):
+        """Force the live migrations leaving ``host`` as each runs; a list
+        of Outcomes, one per migration (see novaclient_force.drain)."""
         _check_timeout(timeout)
         return drain.force_complete_host(
             self.compute, host, wait=wait, timeout=timeout,
-            concurrency=concurrency, progress=progress)
+            concurrency=concurrency, progress=progress,
+            policy=arguments.policy(stalled_after, force_after),
+            cli=self.cli)
 
     def _post(self, ref, mig, deadline=None):
         return self.compute.request(
@@ -214,6 +241,96 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
             result.reason = waiting.timed_out_reason(
                 ref.label, mig.id, reading, timeout, self.cli)
         return result
+
+
+class _Judge:
+    """Watches one migration until its policy says force, or it ends.
+
+    Readings come from the server's migration index (a project manager may
+    read it) through waiting.MigrationWatch, which also follows the
+    migration to its end once it leaves the index.
+    """
+
+    def __init__(self, manager, ref, mig, policy, start):
+        self.manager = manager
+        self.compute = manager.compute
+        self.ref = ref
+        self.mig = mig
+        self.policy = policy
+        self.start = start
+        self.samples = []
+        self.running_since = None
+        self.diagnosis = None
+        self.why = ''
+        self.force = False
+
+    def read(self, deadline):
+        reading = self._watch.read(deadline)
+        if reading.done or reading.status != 'running':
+            return reading
+        now = self.compute.clock()
+        if self.running_since is None:
+            self.running_since = now
+        self.samples.append(diagnosis.Sample(
+            now - self.start, reading.memory_remaining_bytes,
+            reading.memory_processed_bytes, reading.memory_total_bytes))
+        self.diagnosis = diagnosis.classify(self.samples)
+        self.force, self.why = self.policy.decide(
+            self.diagnosis, now - self.running_since)
+        return dataclasses.replace(reading, done=self.force)
+
+    def watch(self, timeout, progress, wait):
+        """None when it is to be forced now, else its Outcome."""
+        self._watch = waiting.MigrationWatch(self.compute, self.ref,
+                                             self.mig.id)
+        report = None
+        if progress is not None:
+            def report(reading, elapsed):
+                progress(dataclasses.replace(
+                    waiting.progress_event(self.ref.id, self.mig.id,
+                                           reading, elapsed),
+                    diagnosis=self.diagnosis))
+        reading, _ = waiting.wait_for_outcome(
+            self.read, timeout, clock=self.compute.clock,
+            sleep=self.compute.sleep, progress=report)
+        if self.force:
+            return None
+        result = outcome.Outcome(
+            self.ref.id, self.mig.id, reading.outcome,
+            server_name=self.ref.name, migration_uuid=self.mig.uuid,
+            duration=self.compute.clock() - self.start,
+            migration_status=reading.status, diagnosis=self.diagnosis)
+        why = self.why or 'it never ran while watched'
+        result.policy_note = why
+        if reading.outcome == outcome.UNKNOWN:
+            result.reason = '%s; not forced (%s)' % (waiting.unknown_reason(
+                self.ref.label, self.mig.id, reading, False,
+                self.manager.cli), why)
+        elif reading.done:
+            result.reason = '%s without forcing (%s)' % (reading.reason, why)
+        elif wait:
+            result.status = outcome.TIMED_OUT
+            result.reason = '%s; not forced (%s)' % (
+                waiting.timed_out_reason(self.ref.label, self.mig.id,
+                                         reading, timeout,
+                                         self.manager.cli), why)
+        else:
+            result.status = outcome.NOT_FORCED
+            result.reason = 'still %s after %gs: %s' % (
+                reading.status or 'in progress', timeout, why)
+        return result
+
+    def note_forced(self, result):
+        result.diagnosis = self.diagnosis
+        result.policy_note = 'forced: %s' % self.why
+        result.reason = '%s (%s)' % (result.reason, result.policy_note)
+
+
+def _left(timeout, compute, start):
+    """What is left of ``timeout`` since ``start`` (None: no limit)."""
+    if timeout is None:
+        return None
+    return max(timeout - (compute.clock() - start), 0)
 
 
 def _check_timeout(timeout):

@@ -46,7 +46,25 @@ def _parse_migration(value):
         _usage_error(str(exc))
 
 
+def _policy(args):
+    """The SDK keyword arguments of --stalled-after/--force-after."""
+    from novaclient_force import arguments, exceptions
+
+    policy = {}
+    for option, name in (('--stalled-after', 'stalled_after'),
+                         ('--force-after', 'force_after')):
+        value = getattr(args, name)
+        if value is not None:
+            try:
+                policy[name] = arguments.threshold(option, value)
+            except exceptions.InvalidArgument as exc:
+                _usage_error(str(exc))
+    return policy
+
+
 def _print_outcome(result):
+    found = result.diagnosis
+    pause = getattr(found, 'estimated_pause', None)
     utils.print_dict({
         'server': result.server,
         'server_name': result.server_name,
@@ -54,6 +72,9 @@ def _print_outcome(result):
         'migration_uuid': result.migration_uuid,
         'status': result.status,
         'migration_status': result.migration_status,
+        'forced': 'yes' if result.forced else 'no',
+        'diagnosis': '' if found is None else found.summary(),
+        'estimated_pause': '' if pause is None else '%.1f' % pause,
         'duration': '%.1f' % result.duration,
         'reason': result.reason,
     })
@@ -82,6 +103,7 @@ def _outcome_kind(result):
         outcome.CANCELLED: 'MigrationCancelled',
         outcome.TIMED_OUT: 'WaitTimedOut',
         outcome.UNKNOWN: 'OutcomeUnknown',
+        outcome.NOT_FORCED: 'NotForced',
     }.get(result.status, 'ForceCompleteError')
 
 
@@ -104,13 +126,25 @@ def _outcome_kind(result):
     help='With --wait: stop waiting after this many seconds (the migration '
          'goes on). nova also applies it to each HTTP request, as its '
          'global --timeout. Default: wait until the migration ends.')
+@utils.arg(
+    '--stalled-after', metavar='<seconds>', default=None,
+    help='Force the migration only once its remaining memory has not '
+         'shrunk for this long; one that converges is left alone. Where '
+         'Nova reports no memory counters this acts as --force-after with '
+         'the same value.')
+@utils.arg(
+    '--force-after', metavar='<seconds>', default=None,
+    help='Force the migration only once it has run this long (counted '
+         'from when this command first saw it running).')
 def live_migration_force_complete(cs, args):
     """Force on-going live migration to complete."""
     from novaclient_force import exceptions, outcome
+    from novaclient_force import progress as progress_line
 
     migration = _parse_migration(args.migration)
     if args.wait_timeout is not None and not args.wait:
         _usage_error('--timeout only applies with --wait.')
+    policy = _policy(args)
 
     manager = cs.server_migrations
     if api_versions.get_api_version(
@@ -122,7 +156,17 @@ def live_migration_force_complete(cs, args):
     manager.cli = 'nova'
     try:
         try:
-            result = manager.force_complete(args.server, migration)
+            # With a policy the SDK watches until it forces (then returns
+            # 'accepted', and the wait below follows) or the migration ends.
+            display = progress_line.for_stream(sys.stderr) if policy \
+                else None
+            try:
+                result = manager.force_complete(
+                    args.server, migration, progress=display,
+                    timeout=args.wait_timeout if policy else None, **policy)
+            finally:
+                if display is not None:
+                    display.close()
         except exceptions.AlreadyPostCopy as exc:
             if not args.wait:
                 raise
@@ -132,9 +176,20 @@ def live_migration_force_complete(cs, args):
                 args.wait_timeout)
             result.reason = '%s; %s' % (exc.message, result.reason)
         else:
-            if args.wait:
-                result = _wait(manager, result, args.server,
-                               args.wait_timeout)
+            if args.wait and result.status == outcome.ACCEPTED:
+                left = args.wait_timeout
+                if left is not None:
+                    left = max(left - result.duration, 0)
+                forced = result
+                result = _wait(manager, result, args.server, left)
+                result.forced = forced.forced
+                result.diagnosis = forced.diagnosis
+                if forced.policy_note:
+                    result.policy_note = forced.policy_note
+                    result.reason = '%s (%s)' % (result.reason,
+                                                 forced.policy_note)
+            elif args.wait and result.status == outcome.NOT_FORCED:
+                result.status = outcome.TIMED_OUT   # --timeout ran out
     except exceptions.ForceCompleteError as exc:
         _fail(type(exc).__name__, exc, exc.exit_code)
 

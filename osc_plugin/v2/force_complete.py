@@ -5,7 +5,8 @@ Upstream python-openstackclient registers a command of the same name in
 ones and the later registration of a name wins, so this class is the one
 that runs. Its positional arguments are upstream's, so old runbooks keep
 working; ``<migration>`` became optional and ``--host``, ``--wait``,
-``--timeout`` and ``--concurrency`` are new.
+``--timeout``, ``--concurrency``, ``--stalled-after`` and ``--force-after``
+are new.
 
 This module holds no HTTP or waiting logic: it checks the arguments, calls
 the SDK (``novaclient_force``) and formats the outcomes with cliff.
@@ -17,13 +18,14 @@ import math
 import re
 import typing
 
+from cliff import columns
 from osc_lib.command import command
 
-from novaclient_force import arguments, exceptions, progress
+from novaclient_force import arguments, exceptions, outcome, progress
 
 MAX_CONCURRENCY = 64
-COLUMNS = ('Server', 'Server Name', 'Migration', 'Status', 'Duration',
-           'Reason')
+COLUMNS = ('Server', 'Server Name', 'Migration', 'Status', 'Forced',
+           'Diagnosis', 'Estimated Pause', 'Duration', 'Reason')
 _INTEGER = re.compile(r'[0-9]+')
 
 
@@ -37,6 +39,15 @@ class Request:
     wait: bool = False
     timeout: typing.Optional[float] = None
     concurrency: typing.Optional[int] = None
+    stalled_after: typing.Optional[float] = None
+    force_after: typing.Optional[float] = None
+
+    @property
+    def policy(self):
+        """The SDK keyword arguments of the force policy, if any."""
+        return {name: getattr(self, name)
+                for name in ('stalled_after', 'force_after')
+                if getattr(self, name) is not None}
 
     @property
     def shows_table(self):
@@ -75,6 +86,10 @@ def validated(parsed_args):
         wait=parsed_args.wait,
         timeout=_timeout(parsed_args.timeout),
         concurrency=_concurrency(parsed_args.concurrency),
+        stalled_after=arguments.threshold('--stalled-after',
+                                          parsed_args.stalled_after),
+        force_after=arguments.threshold('--force-after',
+                                        parsed_args.force_after),
     )
 
 
@@ -105,13 +120,38 @@ def _concurrency(text):
     return value
 
 
-def row(outcome):
+class ForcedColumn(columns.FormattableColumn):
+    """yes/no in a table, a boolean in -f json/yaml."""
+
+    def human_readable(self):
+        return 'yes' if self._value else 'no'
+
+    def machine_readable(self):
+        return bool(self._value)
+
+
+class DiagnosisColumn(columns.FormattableColumn):
+    """The diagnosis in words in a table, its numbers in -f json/yaml."""
+
+    def human_readable(self):
+        return '' if self._value is None else self._value.summary()
+
+    def machine_readable(self):
+        return None if self._value is None else self._value.as_dict()
+
+
+def row(result):
     """One table row for an SDK Outcome (see COLUMNS)."""
-    migration = outcome.migration
+    migration = result.migration
     if migration is None:
-        migration = outcome.migration_uuid or None
-    return (outcome.server, outcome.server_name, migration, outcome.status,
-            round(outcome.duration, 1), outcome.reason)
+        migration = result.migration_uuid or None
+    found = result.diagnosis
+    pause = None
+    if found is not None and found.estimated_pause is not None:
+        pause = round(found.estimated_pause, 1)
+    return (result.server, result.server_name, migration, result.status,
+            ForcedColumn(result.forced), DiagnosisColumn(found), pause,
+            round(result.duration, 1), result.reason)
 
 
 def verdict(outcomes, host=None):
@@ -137,8 +177,11 @@ def verdict(outcomes, host=None):
     for o in failed:
         counts[o.status] = counts.get(o.status, 0) + 1
     summary = ', '.join(f'{n} {status}' for status, n in counts.items())
+    what = 'did not complete'
+    if outcome.NOT_FORCED in counts:
+        what = 'were not forced or did not complete'
     return exit_code, (f'{len(failed)} of {len(outcomes)} live migrations '
-                       f'leaving {host} did not complete: {summary}')
+                       f'leaving {host} {what}: {summary}')
 
 
 class ForceCompleteMigration(command.Lister):
@@ -147,7 +190,12 @@ class ForceCompleteMigration(command.Lister):
     Forces the live migration of one server, or with --host every live
     migration leaving a host, to finish now: Nova pauses the guest (or
     switches to post-copy where that is allowed) so that the memory copy
-    can converge. Microversion 2.22 or later is negotiated automatically;
+    can converge. Nova runs max_concurrent_live_migrations (default 1)
+    per host at a time and queues the rest: with --host --wait each is
+    forced as it starts running, until nothing leaves the host; without
+    --wait the queued ones are listed as not forced (exit status 9).
+    --stalled-after and --force-after force only what will not converge.
+    Microversion 2.22 or later is negotiated automatically;
     --os-compute-api-version is honoured when given. Without --wait or
     --host nothing is printed (Nova only accepted the request); with them
     one row per migration, and the exit status is 0 only if every
@@ -176,8 +224,8 @@ class ForceCompleteMigration(command.Lister):
                  'OSC commands')
         parser.add_argument(
             '--host', metavar='<host>',
-            help='Force every running live migration leaving this compute '
-                 'host (admin only); give no <server>')
+            help='Force every live migration leaving this compute host, '
+                 'each once it is running (admin only); give no <server>')
         parser.add_argument(
             '--wait', action='store_true',
             help='Wait until each migration has finished and report how '
@@ -186,6 +234,17 @@ class ForceCompleteMigration(command.Lister):
             '--timeout', metavar='<seconds>',
             help='With --wait: stop waiting after this many seconds '
                  '(the migration may still finish; exit status 5)')
+        parser.add_argument(
+            '--stalled-after', metavar='<seconds>',
+            help='Force a running migration only once its remaining '
+                 'memory has not shrunk for this long; one that converges '
+                 'is left alone. Where Nova reports no memory counters '
+                 'this acts as --force-after with the same value')
+        parser.add_argument(
+            '--force-after', metavar='<seconds>',
+            help='Force a running migration only once it has run this '
+                 'long (counted from when this command first saw it '
+                 'running)')
         parser.add_argument(
             '--concurrency', metavar='<n>',
             help=f'With --host: how many force-complete requests to send '
@@ -210,7 +269,7 @@ class ForceCompleteMigration(command.Lister):
         client = self.app.client_manager.migration_force
         migrations = client.server_migrations
         display = None
-        if request.wait:
+        if request.wait or request.policy:
             display = progress.for_stream(self.app.stderr)
         try:
             if request.host is not None:
@@ -219,15 +278,19 @@ class ForceCompleteMigration(command.Lister):
                     options['concurrency'] = request.concurrency
                 outcomes = migrations.force_complete_host(
                     request.host, wait=request.wait,
-                    timeout=request.timeout, progress=display, **options)
+                    timeout=request.timeout, progress=display,
+                    **options, **request.policy)
             else:
                 outcomes = [migrations.force_complete(
                     request.server, request.migration, wait=request.wait,
-                    timeout=request.timeout, progress=display)]
+                    timeout=request.timeout, progress=display,
+                    **request.policy)]
         finally:
             if display is not None:
                 display.close()
         self._verdict = verdict(outcomes, request.host)
+        if not outcomes and getattr(outcomes, 'note', ''):
+            self.app.stderr.write(f'{outcomes.note}\n')
         return COLUMNS, [row(o) for o in outcomes]
 
     def produce_output(self, parsed_args, column_names, data):

@@ -205,7 +205,9 @@ class TestHostDrain(OpenStackCLITest):
 
     def test_a_host_with_nothing_leaving(self):
         code, out, err = self.force('--host', 'compute-2', '-f', 'json')
-        self.assertEqual((0, [], ''), (code, json.loads(out), err))
+        self.assertEqual((0, []), (code, json.loads(out)))
+        self.assertEqual(1, len(err.splitlines()), err)
+        self.assertIn('No live migration', err)
 
 
 class TestPostCopy(OpenStackCLITest):

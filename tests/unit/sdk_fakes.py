@@ -5,6 +5,10 @@ keystoneauth's fixture) and whatever compute answers a test registers; the
 request history is what round-trip assertions count.
 """
 
+import json
+import math
+import re
+
 import fixtures
 import testtools
 from keystoneauth1 import fixture as ksa_fixture
@@ -114,3 +118,166 @@ class SDKTestCase(testtools.TestCase):
 
     def url(self, path):
         return COMPUTE + path
+
+
+class HostQueue:
+    """One source host as stock Nova runs it, served over requests-mock.
+
+    Migrations start in the order added, at most ``limit`` at a time (0:
+    no limit); each is ``queued`` until a slot frees, ``preparing`` for
+    PREPARING seconds, then ``running`` until it converges on its own
+    (``converges_after`` seconds of running; None: never) or FORCED_END
+    seconds after a force-complete reached it while running. Status and
+    memory counters derive from the FakeClock, so a test drives time only
+    by the SDK's own sleeps. Serves ``/os-migrations`` (filters, newest
+    first, paging by ``page_size``), the server migration index, the
+    force-complete action, ``/os-services`` and ``/servers?host=``.
+    """
+
+    PREPARING = 1.0
+    FORCED_END = 2.0
+    BANDWIDTH = 1.0e9
+    MEMORY = 8 * 1024 ** 3
+
+    def __init__(self, requests, clock, limit=1, host='compute-1',
+                 page_size=1000, known_hosts=('compute-1', 'compute-2')):
+        self.clock = clock
+        self.limit = limit
+        self.host = host
+        self.page_size = page_size
+        self.known_hosts = known_hosts
+        self.migrations = []
+        self.forced = []            # migration ids, in the order forced
+        self.refused = []           # (migration id, status) answered 400
+        requests.get(COMPUTE + '/os-migrations', json=self._list)
+        requests.get(re.compile(COMPUTE + '/servers/[^/]+/migrations$'),
+                     json=self._index)
+        requests.post(re.compile(
+            COMPUTE + '/servers/[^/]+/migrations/[0-9]+/action$'),
+            text=self._force)
+        requests.get(COMPUTE + '/os-services', json=self._services)
+        requests.get(COMPUTE + '/servers', json=self._servers)
+
+    def add(self, name, converges_after=None, started_ago=2.0):
+        """A live migration of server ``name`` requested ``started_ago``
+        seconds ago; its ID."""
+        mid = len(self.migrations) + 1
+        self.migrations.append({
+            'id': mid, 'uuid': '%08d-0000-4000-8000-0000000000aa' % mid,
+            'server': '%08d-2222-4000-8000-000000000000' % mid,
+            'name': name, 'converges_after': converges_after,
+            'created': self.clock() - started_ago + mid * 1e-3,
+            'forced_at': None})
+        return mid
+
+    def _timeline(self):
+        """{id: (running_at, end or None)} at the current time."""
+        slots = []                  # end times of the migrations started
+        timeline = {}
+        for mig in self.migrations:
+            if self.limit and len(slots) >= self.limit:
+                free = min(slots, key=lambda e: math.inf if e is None else e)
+                if free is None:
+                    timeline[mig['id']] = (None, None)
+                    continue
+                slots.remove(free)
+                start = max(free, mig['created'])
+            else:
+                start = mig['created']
+            running_at = start + self.PREPARING
+            end = None
+            if mig['converges_after'] is not None:
+                end = running_at + mig['converges_after']
+            if mig['forced_at'] is not None:
+                forced_end = mig['forced_at'] + self.FORCED_END
+                end = forced_end if end is None else min(end, forced_end)
+            slots.append(end)
+            timeline[mig['id']] = (running_at, end)
+        return timeline
+
+    def status(self, mid):
+        running_at, end = self._timeline()[mid]
+        now = self.clock()
+        if running_at is None or now < running_at - self.PREPARING:
+            return 'queued'
+        if now < running_at:
+            return 'preparing'
+        if end is None or now < end:
+            return 'running'
+        return 'completed'
+
+    def _row(self, mig):
+        return {'id': mig['id'], 'uuid': mig['uuid'],
+                'instance_uuid': mig['server'],
+                'status': self.status(mig['id']),
+                'migration_type': 'live-migration',
+                'source_compute': self.host, 'dest_compute': 'compute-2'}
+
+    def _list(self, request, context):
+        query = request.qs
+        rows = [self._row(m) for m in reversed(self.migrations)]
+        if 'status' in query:
+            rows = [r for r in rows if r['status'] == query['status'][0]]
+        if query.get('source_compute', [self.host])[0] != self.host:
+            rows = []
+        if 'instance_uuid' in query:
+            rows = [r for r in rows
+                    if r['instance_uuid'] == query['instance_uuid'][0]]
+        if 'marker' in query:
+            uuids = [r['uuid'] for r in rows]
+            rows = rows[uuids.index(query['marker'][0]) + 1:]
+        page = rows[:self.page_size]
+        body = {'migrations': page}
+        if len(page) == self.page_size and len(rows) > self.page_size:
+            body['migrations_links'] = [{'rel': 'next', 'href': (
+                COMPUTE + '/os-migrations?source_compute=%s&marker=%s'
+                % (self.host, page[-1]['uuid']))}]
+        return body
+
+    def _counters(self, mig):
+        running_at, _ = self._timeline()[mig['id']]
+        ran = max(self.clock() - running_at, 0)
+        remaining = self.MEMORY
+        if mig['converges_after']:
+            remaining = int(self.MEMORY * max(
+                1 - ran / mig['converges_after'], 0))
+        return {'memory_total_bytes': self.MEMORY,
+                'memory_processed_bytes': int(ran * self.BANDWIDTH),
+                'memory_remaining_bytes': remaining}
+
+    def _by_server(self, path):
+        server = path.split('/servers/')[1].split('/')[0]
+        return next(m for m in self.migrations if m['server'] == server)
+
+    def _index(self, request, context):
+        mig = self._by_server(request.path)
+        row = dict(self._row(mig), server_uuid=mig['server'])
+        if row['status'] == 'completed':
+            return {'migrations': []}
+        if row['status'] == 'running':
+            row.update(self._counters(mig))
+        return {'migrations': [row]}
+
+    def _force(self, request, context):
+        mig = self._by_server(request.path)
+        status = self.status(mig['id'])
+        if status != 'running':
+            self.refused.append((mig['id'], status))
+            context.status_code = 400
+            return json.dumps({'badRequest': {'code': 400, 'message': (
+                'Migration %s state of instance %s is %s. Cannot force '
+                'complete while the migration is in this state.'
+                % (mig['id'], mig['server'], status))}})
+        if mig['forced_at'] is None:
+            mig['forced_at'] = self.clock()
+        self.forced.append(mig['id'])
+        context.status_code = 202
+        return ''
+
+    def _services(self, request, context):
+        return {'services': [{'binary': 'nova-compute', 'host': h}
+                             for h in self.known_hosts]}
+
+    def _servers(self, request, context):
+        return {'servers': [{'id': m['server'], 'name': m['name']}
+                            for m in self.migrations]}

@@ -407,6 +407,39 @@ class TestWait(NovaShellTestCase):
         self.assert_one_error(err, 'MigrationFailed')
 
 
+class TestPolicy(NovaShellTestCase):
+    """--stalled-after / --force-after on the nova command."""
+
+    def test_stalled_is_forced_then_waited_for(self):
+        self.nova.index = [[migration_row()], [migration_row()], []]
+        status, out, err = self.run_nova(
+            'live-migration-force-complete', SERVER_ID, str(MIGRATION_ID),
+            '--wait', '--stalled-after', '0')
+        self.assertEqual((0, []), (status, err))
+        self.assertEqual(1, len(self.nova.accepted))
+        self.assertRegex(out, r'\| forced +\| yes')
+        self.assertIn('--stalled-after 0', out)
+
+    def test_converging_is_left_alone(self):
+        self.nova.index = [[migration_row(processed=1 << 30)], []]
+        status, out, err = self.run_nova(
+            'live-migration-force-complete', SERVER_ID, str(MIGRATION_ID),
+            '--wait', '--stalled-after', '60')
+        self.assertEqual((0, []), (status, err))
+        self.assertEqual([], self.force_complete_posts())
+        self.assertRegex(out, r'\| forced +\| no')
+        self.assertIn('without forcing', out)
+
+    def test_bad_threshold_sends_nothing(self):
+        status, out, err = self.run_nova(
+            'live-migration-force-complete', SERVER_ID, '--force-after',
+            'soon')
+        self.assertEqual(2, status)
+        self.assert_one_error(err, 'InvalidArgument')
+        self.assertIn('--force-after', err[0])
+        self.assertEqual([], self.compute_requests())
+
+
 class TestRefusals(NovaShellTestCase):
 
     def test_cloud_too_old(self):

@@ -1,10 +1,17 @@
 """Argument checks, outcome rows, exit statuses and the progress line."""
 
+import dataclasses
 import io
 
 import testtools
 
-from novaclient_force import exceptions, outcome, progress, waiting
+from novaclient_force import (
+    diagnosis,
+    exceptions,
+    outcome,
+    progress,
+    waiting,
+)
 from osc_plugin.v2 import force_complete
 
 SERVER = '9a7b4c2e-52a8-5d4e-bd28-8f1f0f5c1d11'
@@ -54,6 +61,17 @@ class TestValidated(testtools.TestCase):
         self.assertNotIn('\n', str(err))
         for word in words:
             self.assertIn(word, str(err))
+
+    def test_thresholds(self):
+        self.assertEqual(60.0, check('busy-vm', '--stalled-after', '60')
+                         .stalled_after)
+        self.assertEqual({'force_after': 0.0}, check(
+            '--host', 'h', '--force-after', '0').policy)
+        for bad in ('-1', 'soon', 'nan', 'inf', ''):
+            self.assertRefused(['busy-vm', '--stalled-after', bad],
+                               '--stalled-after')
+            self.assertRefused(['busy-vm', '--force-after', bad],
+                               '--force-after')
 
     def test_malformed_migration(self):
         self.assertRefused(['busy-vm', 'abc'], "'abc'", 'UUID')
@@ -105,9 +123,19 @@ def result(status, migration=7, reason='', name='busy-vm', error=None):
 class TestRowsAndVerdict(testtools.TestCase):
 
     def test_row(self):
+        cells = force_complete.row(result(outcome.COMPLETED))
         self.assertEqual(
-            (SERVER, 'busy-vm', 7, 'completed', 12.3, ''),
-            force_complete.row(result(outcome.COMPLETED)))
+            (SERVER, 'busy-vm', 7, 'completed', 'no', '', None, 12.3, ''),
+            tuple(c.human_readable() if hasattr(c, 'human_readable') else c
+                  for c in cells))
+
+    def test_not_forced_is_exit_9(self):
+        code, message = force_complete.verdict(
+            [result(outcome.ACCEPTED), result(outcome.NOT_FORCED)],
+            'compute-1')
+        self.assertEqual(9, code)
+        self.assertIn('were not forced', message)
+
 
     def test_row_falls_back_to_migration_uuid(self):
         done = result(outcome.ACCEPTED, migration=None)
@@ -174,11 +202,34 @@ class TestProgress(testtools.TestCase):
         for migration in (1, 2, 3):          # first poll: all three
             display(Event('s%d' % migration, migration, 'running',
                           elapsed=0.5))
-        for migration in (1, 3):             # second poll: 2 finished
-            display(Event('s%d' % migration, migration, 'running',
-                          elapsed=1.5))
+        for migration, status in ((1, 'running'), (3, 'queued')):
+            display(Event('s%d' % migration, migration, status,
+                          elapsed=1.5))  # second poll: 2 finished
         self.assertTrue(stream.getvalue().endswith(
-            '\r\x1b[K2 of 3 live migrations still in progress, 2s'))
+            '\r\x1b[K2 of 3 live migrations still in progress (1 running, '
+            '1 queued), 2s'), stream.getvalue())
+
+    def test_drain_shows_forced_and_the_one_being_judged(self):
+        judged = diagnosis.Diagnosis(diagnosis.CONVERGING, eta=40.0)
+        events = [
+            dataclasses.replace(Event('s1', 1, 'running', elapsed=9),
+                                forced=True),
+            dataclasses.replace(Event('s2', 2, 'running', elapsed=9),
+                                diagnosis=judged),
+            Event('s3', 3, 'queued', elapsed=9)]
+        self.assertEqual(
+            '3 of 3 live migrations still in progress (2 running, 1 queued; '
+            '1 forced; migration 2 converging, ETA 40s), 9s',
+            progress.describe(events))
+
+    def test_one_migration_with_its_diagnosis(self):
+        event = dataclasses.replace(
+            Event(SERVER, 7, 'running', GIB, 3 * GIB, 4 * GIB, 30),
+            diagnosis=diagnosis.Diagnosis(diagnosis.STALLED,
+                                          stalled_for=20.0))
+        self.assertEqual(
+            'migration 7: running, 3.0 of 4.0 GiB left to copy, '
+            '1.0 GiB sent, stalled for 20s, 30s', progress.describe([event]))
 
     def test_nothing_drawn_unless_terminal(self):
         self.assertIsNone(progress.for_stream(io.StringIO()))

@@ -20,7 +20,7 @@ from openstackclient import shell
 from osc_lib import clientmanager
 from requests_mock.contrib import fixture as rm_fixture
 
-from novaclient_force import exceptions, outcome, waiting
+from novaclient_force import diagnosis, drain, exceptions, outcome, waiting
 from osc_plugin import plugin
 
 AUTH_URL = 'http://keystone.test/identity/v3'
@@ -125,10 +125,10 @@ class FakeMigrations:
         self.calls = []
 
     def force_complete(self, server, migration=None, wait=False,
-                       timeout=None, progress=None):
+                       timeout=None, progress=None, **policy):
         self.calls.append(('force_complete', server, migration,
                            dict(wait=wait, timeout=timeout,
-                                progress=progress)))
+                                progress=progress, **policy)))
         if self.error:
             raise self.error
         if progress is not None:
@@ -137,12 +137,17 @@ class FakeMigrations:
         return self.outcomes[0]
 
     def force_complete_host(self, host, wait=False, timeout=None,
-                            concurrency=8, progress=None):
+                            concurrency=8, progress=None, **policy):
         self.calls.append(('force_complete_host', host,
                            dict(wait=wait, timeout=timeout,
-                                concurrency=concurrency, progress=progress)))
+                                concurrency=concurrency, progress=progress,
+                                **policy)))
         if self.error:
             raise self.error
+        if not self.outcomes:
+            found = drain.HostOutcomes()
+            found.note = 'No live migration is leaving %s' % host
+            return found
         return self.outcomes
 
 
@@ -219,7 +224,8 @@ class TestOutcomes(testtools.TestCase):
         self.assertEqual((0, ''), (code, err))
         self.assertEqual([{
             'Server': SERVER, 'Server Name': 'busy-vm', 'Migration': 7,
-            'Status': 'completed', 'Duration': 31.0, 'Reason': ''}],
+            'Status': 'completed', 'Forced': False, 'Diagnosis': None,
+            'Estimated Pause': None, 'Duration': 31.0, 'Reason': ''}],
             json.loads(out))
         # stderr is no terminal here, so no progress display was given.
         self.assertEqual(dict(wait=True, timeout=60.0, progress=None),
@@ -289,11 +295,66 @@ class TestOutcomes(testtools.TestCase):
         # Without --concurrency the SDK's own default applies.
         self.assertEqual(8, sdk.calls[0][2]['concurrency'])
 
-    def test_empty_host_is_an_empty_list(self):
+    def test_empty_host_is_an_empty_list_and_one_line(self):
         self.use_sdk(FakeMigrations([]))
         code, out, err = self.openstack(
-            *COMMAND, '--host', 'compute-9', '-f', 'json')
-        self.assertEqual((0, [], ''), (code, json.loads(out), err))
+            *COMMAND, '--host', 'compute-1', '-f', 'json')
+        self.assertEqual((0, [], 'No live migration is leaving compute-1\n'),
+                         (code, json.loads(out), err))
+
+    def test_unknown_host_is_one_line(self):
+        self.use_sdk(FakeMigrations(error=exceptions.UnknownHost(
+            'No compute host is named compute-9; did you mean compute-1?')))
+        code, out, err = self.openstack(*COMMAND, '--host', 'compute-9')
+        self.assertEqual((1, '', 'No compute host is named compute-9; did '
+                          'you mean compute-1?\n'), (code, out, err))
+
+    def test_not_forced_rows_exit_9_and_say_why(self):
+        queued = result(outcome.NOT_FORCED, server=SERVER_2, migration=8,
+                        reason='queued: Nova runs ...')
+        self.use_sdk(FakeMigrations([result(outcome.ACCEPTED), queued]))
+        code, out, err = self.openstack(
+            *COMMAND, '--host', 'compute-1', '-f', 'value', '-c', 'Status',
+            '-c', 'Forced', '-c', 'Reason')
+        self.assertEqual(9, code)
+        self.assertEqual(['accepted False ', 'not forced False queued: Nova '
+                          'runs ...'], out.splitlines())
+        self.assertEqual('1 of 2 live migrations leaving compute-1 were not '
+                         'forced or did not complete: 1 not forced\n', err)
+
+    def test_policy_options_reach_the_sdk(self):
+        stalled = result(outcome.COMPLETED)
+        stalled.forced = True
+        stalled.diagnosis = diagnosis.Diagnosis(
+            diagnosis.STALLED, remaining_bytes=GIB, transfer_rate=GIB / 2,
+            dirty_rate=GIB, estimated_pause=2.0, stalled_for=61)
+        sdk = self.use_sdk(FakeMigrations([stalled]))
+        code, out, err = self.openstack(
+            *COMMAND, '--host', 'compute-1', '--wait', '--stalled-after',
+            '60', '--force-after', '600', '-f', 'json')
+        self.assertEqual((0, ''), (code, err))
+        self.assertEqual((60.0, 600.0), (sdk.calls[0][2]['stalled_after'],
+                                         sdk.calls[0][2]['force_after']))
+        row, = json.loads(out)
+        self.assertIs(True, row['Forced'])
+        self.assertEqual(2.0, row['Estimated Pause'])
+        self.assertEqual('stalled', row['Diagnosis']['state'])
+        self.assertEqual(GIB / 2, row['Diagnosis']['transfer_rate'])
+        code, out, _ = self.openstack(
+            *COMMAND, 'busy-vm', '--force-after', '0', '-f', 'value',
+            '-c', 'Diagnosis')
+        self.assertEqual(0.0, sdk.calls[1][3]['force_after'])
+        self.assertNotIn('stalled_after', sdk.calls[1][3])
+
+    def test_diagnosis_in_words_in_a_table(self):
+        stalled = result(outcome.COMPLETED)
+        stalled.diagnosis = diagnosis.Diagnosis(
+            diagnosis.CONVERGING, remaining_bytes=GIB, eta=12.0)
+        self.use_sdk(FakeMigrations([stalled]))
+        code, out, _ = self.openstack(
+            *COMMAND, 'busy-vm', '--wait', '-c', 'Forced', '-c', 'Diagnosis')
+        self.assertEqual(0, code)
+        self.assertIn('| no     | converging, ETA 12s |', out)
 
 
 class TestCoexistence(testtools.TestCase):

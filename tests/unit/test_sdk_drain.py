@@ -1,6 +1,6 @@
 """Host drain: paging, concurrency, partial failure, one poll loop."""
 
-from novaclient_force import drain, exceptions, outcome
+from novaclient_force import diagnosis, drain, exceptions, outcome
 from tests.unit import sdk_fakes as f
 
 OS_MIGRATIONS = f.COMPUTE + '/os-migrations'
@@ -20,6 +20,7 @@ def page(rows, next_marker=None):
 
 
 class TestDrain(f.SDKTestCase):
+    """Against fixed listings (requests-mock), one step at a time."""
 
     def setUp(self):
         super().setUp()
@@ -34,13 +35,40 @@ class TestDrain(f.SDKTestCase):
         return [f.os_migration_row(10 + i, status=status, server=s)
                 for i, s in enumerate(SERVERS[:3])]
 
-    def list_pages(self, *later):
-        rows = self.rows()
-        self.requests.get(OS_MIGRATIONS, [page(rows[:2], rows[1]['uuid']),
-                                          page(rows[2:])] + list(later))
+    def by_status(self, rows, *later):
+        """Serve ``rows`` to the per-status discovery, then ``later``."""
+        def listing(request, context):
+            status = request.qs.get('status', [None])[0]
+            if status is None:
+                return later[0] if len(later) == 1 else later.pop(0)
+            return {'migrations': [r for r in rows
+                                   if r['status'] == status]}
+        later = list(later)
+        self.requests.get(OS_MIGRATIONS, json=listing)
+
+    def test_discovery_asks_for_each_status_leaving_the_host(self):
+        self.by_status(self.rows())
+        for i, server in enumerate(SERVERS[:3]):
+            self.requests.post(action(server, 10 + i), status_code=202)
+        self.manager().force_complete_host('compute-1')
+        queries = [r.qs for r in self.requests.request_history
+                   if r.path.endswith('/os-migrations')]
+        self.assertEqual(sorted(drain.LEAVING),
+                         sorted(q['status'][0] for q in queries))
+        for query in queries:
+            self.assertEqual(['compute-1'], query['source_compute'])
+            self.assertEqual(['live-migration'], query['migration_type'])
+            self.assertNotIn('host', query)
 
     def test_pages_are_followed_and_one_failure_stops_nothing(self):
-        self.list_pages()
+        rows = self.rows()
+        first, second = page(rows[:2], rows[1]['uuid']), page(rows[2:])
+
+        def listing(request, context):
+            if request.qs.get('status', ['running'])[0] != 'running':
+                return {'migrations': []}
+            return (second if 'marker' in request.qs else first)['json']
+        self.requests.get(OS_MIGRATIONS, json=listing)
         self.requests.post(action(SERVERS[0], 10), status_code=202)
         self.requests.post(action(SERVERS[1], 11), **f.fault(
             400, 'badRequest', 'Migration 11 state of instance %s is '
@@ -51,30 +79,25 @@ class TestDrain(f.SDKTestCase):
         self.assertEqual([10, 11, 12], [r.migration for r in results])
         self.assertEqual([outcome.ACCEPTED, outcome.ERROR, outcome.ACCEPTED],
                          [r.status for r in results])
+        self.assertEqual([True, False, True], [r.forced for r in results])
         self.assertIsInstance(results[1].error,
                               exceptions.MigrationNotRunning)
         self.assertEqual(1, results[1].exit_code)
-        first = self.requests.request_history[1].qs
-        self.assertEqual(['compute-1'], first['source_compute'])
-        self.assertEqual(['running'], first['status'])
-        self.assertEqual(['live-migration'], first['migration_type'])
-        self.assertNotIn('host', first)
-        gets = self.listing_gets()
-        self.assertEqual(2, len(gets))
-        self.assertIn('marker=%s' % self.rows()[1]['uuid'], gets[1])
+        self.assertEqual(1, len([p for p in self.listing_gets()
+                                 if 'marker=%s' % rows[1]['uuid'] in p]))
         self.assertEqual(3, [m for m, _ in self.compute_calls()]
                          .count('POST'))
 
     def test_rows_of_other_hosts_are_skipped(self):
-        self.requests.get(OS_MIGRATIONS, **page([
-            f.os_migration_row(10, server=SERVERS[0]),
-            f.os_migration_row(11, server=SERVERS[1], host='compute-9')]))
+        self.by_status([f.os_migration_row(10, server=SERVERS[0]),
+                        f.os_migration_row(11, server=SERVERS[1],
+                                           host='compute-9')])
         self.requests.post(action(SERVERS[0], 10), status_code=202)
         results = self.manager().force_complete_host('compute-1')
         self.assertEqual([10], [r.migration for r in results])
 
     def test_server_names_come_from_one_host_listing(self):
-        self.requests.get(OS_MIGRATIONS, **page(self.rows()))
+        self.by_status(self.rows())
         for i, server in enumerate(SERVERS[:3]):
             self.requests.post(action(server, 10 + i), status_code=202)
         results = self.manager().force_complete_host('compute-1')
@@ -88,16 +111,11 @@ class TestDrain(f.SDKTestCase):
     def test_names_refused_leave_them_blank(self):
         self.requests.get(f.COMPUTE + '/servers', **f.fault(
             403, 'forbidden', 'Only admins may filter by host'))
-        self.requests.get(OS_MIGRATIONS, **page(self.rows()[:1]))
+        self.by_status(self.rows()[:1])
         self.requests.post(action(SERVERS[0], 10), status_code=202)
         results = self.manager().force_complete_host('compute-1')
         self.assertEqual([(outcome.ACCEPTED, '')],
                          [(r.status, r.server_name) for r in results])
-
-    def test_no_migrations(self):
-        self.requests.get(OS_MIGRATIONS, json={'migrations': []})
-        self.assertEqual([], self.manager().force_complete_host('compute-1'))
-        self.assertEqual(1, len(self.compute_calls()))
 
     def test_cannot_list_raises(self):
         self.requests.get(OS_MIGRATIONS, **f.fault(
@@ -113,8 +131,10 @@ class TestDrain(f.SDKTestCase):
             self.assertRaises(exceptions.InvalidArgument,
                               manager.force_complete_host, host,
                               concurrency=concurrency)
-        self.assertRaises(exceptions.InvalidArgument,
-                          manager.force_complete_host, 'h', timeout=-1)
+        for kwargs in ({'timeout': -1}, {'stalled_after': -1},
+                       {'force_after': 'soon'}, {'stalled_after': True}):
+            self.assertRaises(exceptions.InvalidArgument,
+                              manager.force_complete_host, 'h', **kwargs)
         self.assertEqual([], self.compute_calls())
 
     def test_wait_is_one_loop_over_the_listing(self):
@@ -123,8 +143,7 @@ class TestDrain(f.SDKTestCase):
                 f.os_migration_row(12, 'cancelled', server=SERVERS[2])]
         later = [dict(done[0]), dict(done[1], status='completed'),
                  dict(done[2])]
-        self.requests.get(OS_MIGRATIONS, [
-            page(self.rows()), page(done), page(later)])
+        self.by_status(self.rows(), page(done)['json'], page(later)['json'])
         for i, server in enumerate(SERVERS[:3]):
             self.requests.post(action(server, 10 + i), status_code=202)
         events = []
@@ -132,31 +151,261 @@ class TestDrain(f.SDKTestCase):
             'compute-1', wait=True, timeout=60, progress=events.append)
         self.assertEqual([outcome.COMPLETED, outcome.COMPLETED,
                           outcome.CANCELLED], [r.status for r in results])
-        # One listing per poll, for all migrations.
-        self.assertEqual(3, len(self.listing_gets()))
-        self.assertEqual([(SERVERS[1], 11, 'running')],
-                         [(e.server, e.migration, e.status)
-                          for e in events])
+        # The discovery (one listing per status), then one per poll.
+        self.assertEqual(len(drain.LEAVING) + 2, len(self.listing_gets()))
+        self.assertEqual([(SERVERS[1], 11, 'running', True)],
+                         [(e.server, e.migration, e.status, e.forced)
+                          for e in events[3:]])
 
     def test_wait_stops_paging_once_all_are_seen(self):
         rows = self.rows()
-        self.requests.get(OS_MIGRATIONS, [
-            page(rows),
-            page([dict(r, status='completed') for r in rows], 'more')])
+        self.by_status(rows, page([dict(r, status='completed')
+                                   for r in rows], 'more')['json'])
         for i, server in enumerate(SERVERS[:3]):
             self.requests.post(action(server, 10 + i), status_code=202)
         results = self.manager().force_complete_host('compute-1', wait=True)
         self.assertEqual({outcome.COMPLETED}, {r.status for r in results})
-        self.assertEqual(2, len(self.listing_gets()))
+        self.assertEqual(len(drain.LEAVING) + 1, len(self.listing_gets()))
 
     def test_wait_times_out_per_migration(self):
         rows = self.rows()[:1]
-        self.requests.get(OS_MIGRATIONS, json={'migrations': rows})
+        self.by_status(rows, {'migrations': rows})
         self.requests.post(action(SERVERS[0], 10), status_code=202)
         results = self.manager().force_complete_host('compute-1', wait=True,
                                                      timeout=2)
         self.assertEqual(outcome.TIMED_OUT, results[0].status)
         self.assertIn('may still finish', results[0].reason)
+
+    def test_refusal_racing_the_end_is_followed_to_the_end(self):
+        # Listed running, completed before the POST arrived: Nova's 409.
+        row = self.rows()[0]
+        self.by_status([row], {'migrations': [dict(row,
+                                                   status='completed')]})
+        self.requests.post(action(SERVERS[0], 10), **f.fault(
+            409, 'conflictingRequest', "Instance %s is in an invalid state "
+            "for 'force_complete'" % SERVERS[0]))
+        results = self.manager().force_complete_host('compute-1', wait=True)
+        self.assertEqual([(outcome.COMPLETED, False)],
+                         [(r.status, r.forced) for r in results])
+        self.assertIn('force-complete refused', results[0].reason)
+
+    def test_refusal_that_stands_is_an_error(self):
+        row = self.rows()[0]
+        self.by_status([row], {'migrations': [row]})
+        self.requests.post(action(SERVERS[0], 10), **f.fault(
+            409, 'conflictingRequest', "Cannot 'force_complete' instance %s "
+            "while it is in vm_state paused" % SERVERS[0]))
+        results = self.manager().force_complete_host('compute-1', wait=True)
+        self.assertEqual([outcome.ERROR], [r.status for r in results])
+        self.assertEqual(1, [m for m, _ in self.compute_calls()]
+                         .count('POST'))
+
+
+class TestQueue(f.SDKTestCase):
+    """Against a host that runs its migrations as stock Nova does."""
+
+    def host(self, *converges_after, **kwargs):
+        self.queue = f.HostQueue(self.requests, self.clock, **kwargs)
+        for i, seconds in enumerate(converges_after):
+            self.queue.add('vm-%d' % i, seconds)
+        return self.queue
+
+    def drain(self, **kwargs):
+        return self.manager().force_complete_host('compute-1', **kwargs)
+
+    def listing_gets(self):
+        return [p for m, p in self.compute_calls()
+                if m == 'GET' and '/os-migrations' in p]
+
+    def test_wait_follows_the_queue_until_the_host_is_empty(self):
+        queue = self.host(None, None, None, None)
+        results = self.drain(wait=True)
+        self.assertEqual([outcome.COMPLETED] * 4,
+                         [r.status for r in results])
+        self.assertEqual([1, 2, 3, 4], [r.migration for r in results])
+        self.assertEqual([True] * 4, [r.forced for r in results])
+        self.assertEqual(['vm-0', 'vm-1', 'vm-2', 'vm-3'],
+                         [r.server_name for r in results])
+        # Each forced once, and only once it was running.
+        self.assertEqual([1, 2, 3, 4], queue.forced)
+        self.assertEqual([], queue.refused)
+        # One listing per poll for all of them, after the discovery.
+        self.assertEqual(len(drain.LEAVING) + len(self.clock.sleeps),
+                         len(self.listing_gets()))
+        self.assertEqual(0, len([p for m, p in self.compute_calls()
+                                 if p.endswith('/migrations')]))
+
+    def test_without_wait_a_queued_host_is_not_drained(self):
+        queue = self.host(None, None, None)
+        results = self.drain()
+        self.assertEqual([outcome.ACCEPTED, outcome.NOT_FORCED,
+                          outcome.NOT_FORCED], [r.status for r in results])
+        self.assertEqual([0, 9, 9], [r.exit_code for r in results])
+        self.assertEqual('queued', results[1].migration_status)
+        self.assertIn('max_concurrent_live_migrations', results[1].reason)
+        self.assertIn('--wait', results[1].reason)
+        self.assertEqual([1], queue.forced)
+        self.assertEqual([], self.clock.sleeps)
+
+    def test_without_wait_preparing_is_not_forced(self):
+        # The first converged already; the next one is still preparing.
+        queue = self.host(0.1, None)
+        results = self.drain()
+        self.assertEqual([(2, 'preparing', outcome.NOT_FORCED)],
+                         [(r.migration, r.migration_status, r.status)
+                          for r in results])
+        self.assertEqual([], queue.forced)
+
+    def test_limit_four_forces_all_that_run_at_once(self):
+        queue = self.host(*[None] * 6, limit=4)
+        results = self.drain(wait=True, concurrency=4)
+        self.assertEqual([outcome.COMPLETED] * 6,
+                         [r.status for r in results])
+        self.assertEqual([1, 2, 3, 4], sorted(queue.forced[:4]))
+        self.assertEqual(6, len(queue.forced))
+
+    def test_paging_during_polls(self):
+        queue = self.host(None, None, None, None, None, page_size=2)
+        results = self.drain(wait=True)
+        self.assertEqual([outcome.COMPLETED] * 5,
+                         [r.status for r in results])
+        self.assertEqual([1, 2, 3, 4, 5], queue.forced)
+
+    def test_stall_policy_leaves_converging_migrations_alone(self):
+        queue = self.host(20, None, 8, None)
+        results = self.drain(wait=True, stalled_after=10)
+        self.assertEqual([outcome.COMPLETED] * 4,
+                         [r.status for r in results])
+        self.assertEqual([False, True, False, True],
+                         [r.forced for r in results])
+        self.assertEqual([2, 4], queue.forced)
+        self.assertIn('without forcing (left alone: converging',
+                      results[0].reason)
+        self.assertIn('not shrunk for', results[1].reason)
+        self.assertEqual(diagnosis.STALLED, results[1].diagnosis.state)
+        self.assertIsNotNone(results[1].diagnosis.estimated_pause)
+
+    def test_force_after(self):
+        queue = self.host(40, 5)
+        results = self.drain(wait=True, force_after=15)
+        self.assertEqual([True, False], [r.forced for r in results])
+        self.assertEqual([1], queue.forced)
+        self.assertIn('--force-after 15', results[0].reason)
+
+    def test_policy_without_wait_watches_what_runs_now(self):
+        queue = self.host(None, None)
+        results = self.drain(stalled_after=10)
+        self.assertEqual([outcome.ACCEPTED, outcome.NOT_FORCED],
+                         [r.status for r in results])
+        self.assertEqual([1], queue.forced)
+        self.assertGreaterEqual(sum(self.clock.sleeps), 10)
+
+    def test_timeout_leaves_the_rest_timed_out(self):
+        self.host(None, None, None)
+        results = self.drain(wait=True, timeout=4)
+        self.assertEqual(outcome.COMPLETED, results[0].status)
+        self.assertEqual({outcome.TIMED_OUT},
+                         {r.status for r in results[1:]})
+
+    def test_unknown_host_names_the_closest(self):
+        self.host(known_hosts=('compute-1', 'compute-2', 'storage-1'))
+        err = self.assertRaises(
+            exceptions.UnknownHost, self.manager().force_complete_host,
+            'compute-9')
+        self.assertIn('compute-9', str(err))
+        self.assertRegex(str(err), 'did you mean compute-[12] or '
+                                   'compute-[12]\\?$')
+        self.assertNotIn('storage', str(err))
+        services = [p for m, p in self.compute_calls()
+                    if '/os-services' in p]
+        self.assertEqual(['/compute/v2.1/os-services?binary=nova-compute'],
+                         services)
+
+    def test_known_host_with_nothing_leaving(self):
+        self.host()
+        results = self.drain(wait=True)
+        self.assertEqual([], results)
+        self.assertEqual('No live migration is leaving compute-1',
+                         results.note)
+
+    def test_a_busy_host_is_not_checked(self):
+        self.host(None)
+        self.drain()
+        self.assertEqual([], [p for m, p in self.compute_calls()
+                              if '/os-services' in p])
+
+
+class TestOneServerPolicy(f.SDKTestCase):
+    """--stalled-after / --force-after for one server (the SDK kwargs)."""
+
+    def setUp(self):
+        super().setUp()
+        self.queue = f.HostQueue(self.requests, self.clock)
+
+    def force(self, mid, **kwargs):
+        server = self.queue.migrations[mid - 1]['server']
+        return self.manager().force_complete(server, mid, **kwargs)
+
+    def test_a_stalled_migration_is_forced_once_stalled_long_enough(self):
+        self.queue.add('busy')
+        events = []
+        result = self.force(1, wait=True, stalled_after=10,
+                            progress=events.append)
+        self.assertEqual((outcome.COMPLETED, True),
+                         (result.status, result.forced))
+        self.assertEqual([1], self.queue.forced)
+        self.assertIn('not shrunk for', result.reason)
+        self.assertEqual(diagnosis.STALLED, result.diagnosis.state)
+        self.assertGreaterEqual(sum(self.clock.sleeps), 10)
+        judged = [e.diagnosis.state for e in events if e.diagnosis]
+        self.assertEqual(diagnosis.STALLED, judged[-1])
+
+    def test_a_converging_migration_is_left_alone(self):
+        self.queue.add('idle', converges_after=12)
+        result = self.force(1, wait=True, stalled_after=10)
+        self.assertEqual((outcome.COMPLETED, False),
+                         (result.status, result.forced))
+        self.assertEqual([], self.queue.forced)
+        self.assertIn('without forcing (left alone: converging',
+                      result.reason)
+
+    def test_without_wait_it_returns_once_forced(self):
+        self.queue.add('busy')
+        result = self.force(1, force_after=6)
+        self.assertEqual((outcome.ACCEPTED, True),
+                         (result.status, result.forced))
+        self.assertIn('--force-after 6', result.reason)
+        self.assertEqual('running', self.queue.status(1))
+
+    def test_a_queued_migration_is_forced_once_it_runs(self):
+        self.queue.add('first', converges_after=5)
+        self.queue.add('second')
+        result = self.force(2, wait=True, force_after=0)
+        self.assertEqual((outcome.COMPLETED, True),
+                         (result.status, result.forced))
+        self.assertEqual([], self.queue.refused)
+
+    def test_timeout_before_the_policy_decides(self):
+        self.queue.add('busy')
+        result = self.force(1, stalled_after=60, timeout=5)
+        self.assertEqual(outcome.NOT_FORCED, result.status)
+        self.assertEqual(9, result.exit_code)
+        result = self.force(1, wait=True, stalled_after=60, timeout=5)
+        self.assertEqual(outcome.TIMED_OUT, result.status)
+        self.assertIn('not forced', result.reason)
+        self.assertEqual([], self.queue.forced)
+
+
+class TestQueueAsManager(TestQueue.__base__):
+    roles = ('manager',)
+
+    def test_a_manager_cannot_tell_an_unknown_host(self):
+        f.HostQueue(self.requests, self.clock)
+        results = self.manager().force_complete_host('compute-9')
+        self.assertEqual([], results)
+        self.assertIn('not checked: only an admin can', results.note)
+        self.assertEqual([], [p for m, p in self.compute_calls()
+                              if '/os-services' in p])
 
 
 class TestPool(f.SDKTestCase):

@@ -176,8 +176,14 @@ class TestOutageDuringAHostDrain(f.SDKTestCase):
                                status_code=202)
 
     def drain(self, *later, timeout=None):
-        self.requests.get(OS_MIGRATIONS, [
-            {'json': {'migrations': self.rows}}] + list(later))
+        # The drain finds the host's migrations with one listing per
+        # status leaving it, then polls one listing of the host.
+        self.requests.get(OS_MIGRATIONS, list(later))
+        self.requests.get(
+            OS_MIGRATIONS, additional_matcher=lambda r: 'status' in r.qs,
+            json=lambda r, c: {'migrations': [
+                row for row in self.rows
+                if row['status'] == r.qs['status'][0]]})
         events = []
         results = self.manager().force_complete_host(
             'compute-1', wait=True, timeout=timeout, progress=events.append)
