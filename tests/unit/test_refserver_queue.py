@@ -86,6 +86,15 @@ class TestListings(QueueTestCase):
         self.assertEqual('preparing', preparing['status'])
         self.assertEqual([], self.server_index('q-busy'))
 
+    def test_show_answers_for_a_queued_migration(self):
+        resp = self.compute('GET', '/servers/%s/migrations/3'
+                            % UUIDS['q-idle-2'], version='2.80')
+        self.assertEqual(200, resp.status_int, resp.body)
+        migration = json.loads(resp.body)['migration']
+        self.assertEqual(('queued', 'compute-1', None),
+                         (migration['status'], migration['source_compute'],
+                          migration['memory_remaining_bytes']))
+
     def test_queued_updated_at_is_when_it_was_queued(self):
         first = self.statuses()[2]['updated_at']
         self.wall.advance(60)
