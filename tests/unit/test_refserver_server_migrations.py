@@ -218,6 +218,109 @@ class TestAbort(base.RefServerTestCase):
         self.assertEqual(202, resp.status_int)
 
 
+class _PrecheckCase(base.RefServerTestCase):
+    """A conductor check that fails (conductor/manager.py _live_migrate,
+    conductor/tasks/live_migrate.py): the migration it created ends
+    ``error``, the server stays ACTIVE on its host."""
+
+    def migrate(self, host, version, force=None, server=BUSY2):
+        body = {'host': host, 'block_migration': False}
+        if force is not None:
+            body['force'] = force
+        elif version < '2.25':
+            body['disk_over_commit'] = False
+        return self.compute('POST', '/servers/%s/action' % server,
+                            {'os-migrateLive': body}, version=version)
+
+    def get(self, path, version='2.84'):
+        resp = self.compute('GET', path, version=version)
+        self.assertEqual(200, resp.status_int, resp.body)
+        return json.loads(resp.body)
+
+    def left_behind(self, server=BUSY2):
+        [row] = self.get('/os-migrations?instance_uuid=%s' % server)[
+            'migrations']
+        actions = self.get('/servers/%s/os-instance-actions' % server)[
+            'instanceActions']
+        action = self.get('/servers/%s/os-instance-actions/%s' % (
+            server, actions[0]['request_id']))['instanceAction']
+        return row, action
+
+    def assertUntouched(self, server=BUSY2):
+        shown = self.get('/servers/%s' % server)['server']
+        self.assertEqual(('ACTIVE', None, 'compute-1'), (
+            shown['status'], shown['OS-EXT-STS:task_state'],
+            shown['OS-EXT-SRV-ATTR:host']))
+        self.assertEqual([], self.get('/servers/%s/migrations' % server)[
+            'migrations'])
+
+
+
+class TestPrecheckFailures(_PrecheckCase):
+    def test_same_host_from_234_is_accepted_then_error(self):
+        resp = self.migrate('compute-1', '2.68')
+        self.assertEqual(202, resp.status_int, resp.body)
+        row, action = self.left_behind()
+        # The scheduler path: the conductor had no host to record.
+        self.assertEqual(
+            ('error', 'live-migration', 'compute-1', None, None, None,
+             None), (row['status'], row['migration_type'],
+                     row['source_compute'], row['source_node'],
+                     row['dest_compute'], row['dest_node'],
+                     row['dest_host']))
+        self.assertNotIn('links', row)
+        self.assertEqual(('live-migration', 'Error'),
+                         (action['action'], action['message']))
+        [event] = action['events']
+        message = ('No valid host was found. There are not enough hosts '
+                   'available.')
+        self.assertEqual(
+            ('conductor_live_migrate_instance', 'Error', 'controller',
+             message), (event['event'], event['result'], event['host'],
+                        event['details']))
+        self.assertIn('NoValidHost', event['traceback'])
+        self.assertUntouched()
+
+    def test_before_234_the_conductor_message_is_a_400(self):
+        resp = self.migrate('compute-1', '2.25')
+        self.assertFault(resp, 400, 'Unable to migrate instance (%s) to '
+                         'current host (compute-1).' % BUSY2)
+        row, action = self.left_behind()
+        self.assertEqual(('error', 'compute-1'),
+                         (row['status'], row['dest_compute']))
+        self.assertEqual(['conductor_migrate_server'],
+                         [e['event'] for e in action['events']])
+        self.assertUntouched()
+
+    def test_forced_host_is_checked_against_the_source(self):
+        resp = self.migrate('compute-1', '2.33', force=True)
+        self.assertFault(resp, 400, 'Unable to migrate instance (%s) to '
+                         'current host (compute-1).' % BUSY2)
+        resp = self.migrate('compute-1', '2.33', force=False)
+        self.assertFault(resp, 400, 'No valid host was found. There are '
+                         'not enough hosts available.')
+
+
+
+class TestNoValidHost(_PrecheckCase):
+    """The scheduler finds no host but the source."""
+
+    def make_scenario(self):
+        scenario = base.scenario()
+        scenario.hosts = scenario.hosts[:1]
+        scenario.migrations = []
+        return scenario
+
+    def test_no_other_host(self):
+        resp = self.migrate(None, '2.68')
+        self.assertEqual(202, resp.status_int, resp.body)
+        row, action = self.left_behind()
+        self.assertEqual(('error', None), (row['status'],
+                                           row['dest_compute']))
+        self.assertEqual('Error', action['events'][0]['result'])
+        self.assertUntouched()
+
+
 class TestIndexAndShow(base.RefServerTestCase):
     def test_live_migrations_have_no_dest_host(self):
         """Nova's conductor sets dest_compute and dest_node, never

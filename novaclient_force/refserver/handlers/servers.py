@@ -375,14 +375,25 @@ def _migrate_live_schema(version):
 def migrate_live(services, req, context, server_id, body=None):
     """os-migrateLive: 202, then the migration runs on its own.
 
-    Before 2.34 a bad destination is a 400; from 2.34 the conductor's
-    checks are asynchronous and fail as migration status ``error`` plus an
-    ``Error`` on ``conductor_live_migrate_instance``.
+    A host that is no compute host is a 400 at every microversion, before
+    anything is recorded (``compute/api.py`` ``live_migrate`` looks it up
+    first: ``ComputeHostNotFound``). Any other refusal comes from the
+    conductor's checks (:func:`_precheck_failure`), after the API has
+    recorded the ``live-migration`` action and the conductor has created
+    the migration: the migration ends ``error`` and the server stays as it
+    was. Before 2.34 the API waited for the conductor and answers 400 with
+    its message; from 2.34 the checks are asynchronous and the API has
+    already answered 202.
     """
     validation.validate(_migrate_live_schema(context.version),
                         {'os-migrateLive': body})
     host = body.get('host')
-    if validation.as_bool(body.get('force', False)) and not host:
+    # migrate_server.py: ``force`` is None before 2.30, then False unless
+    # given (2.30-2.67); from 2.68 it is gone, so always False.
+    force = None
+    if context.version >= (2, 30):
+        force = validation.as_bool(body.get('force', False))
+    if force and not host:
         raise faults.bad_request("Can't force to a non-provided destination")
     block = body.get('block_migration')
     now = services.store.now()
@@ -396,49 +407,83 @@ def migrate_live(services, req, context, server_id, body=None):
         check_lock(context, server, server_id)
         check_state(server, server_id, 'os-migrateLive',
                     ('active', 'paused'))
-        dest, problem = _destination(db, server, host)
-        if problem and context.version < (2, 34):
-            raise faults.bad_request(problem)
-        block_migration = block == 'auto' or validation.as_bool(block)
+        if host and db.one('SELECT 1 FROM hosts WHERE name = ?',
+                           host) is None:
+            raise faults.bad_request('Compute host %s could not be found.'
+                                     % host)
+        # compute/api.py: without ``force`` a named host is only a hint
+        # for the scheduler; the conductor gets no host at all.
+        forced_host = host if force is not False else None
+        dest, problem = _destination(db, server, host, forced_host)
         if problem:
-            _failed_precheck(db, server, host, context, now)
+            _precheck_failure(db, server, forced_host, problem, context,
+                              now)
         else:
+            block_migration = block == 'auto' or validation.as_bool(block)
             params = lifecycle.build_params(db, server, dest,
                                             block_migration)
             lifecycle.start(db, server, dest, params, context, now)
             services.notifier.migration_started(db, server, dest, context,
                                                 now)
+    if problem and context.version < (2, 34):
+        raise faults.bad_request(problem)
     return 202, None
 
 
-def _destination(db, server, host):
-    """(destination, None) or (None, Nova's message for the failure)."""
-    if host:
-        if host == server['host']:
-            return None, ('Unable to migrate instance (%s) to current host '
-                          '(%s).' % (server['uuid'], host))
-        if db.one('SELECT 1 FROM hosts WHERE name = ?', host) is None:
-            return None, 'Compute host %s could not be found.' % host
+def _destination(db, server, host, forced_host):
+    """(destination, None) or (None, the conductor's failure message).
+
+    A forced host only has to differ from the source
+    (``LiveMigrationTask._check_destination_is_not_source``); otherwise the
+    scheduler picks among the other hosts, or checks the named one, never
+    the source (``_find_destination`` ignores it): no host is
+    ``NoValidHost``.
+    """
+    if forced_host == server['host']:
+        return None, ('Unable to migrate instance (%s) to current host '
+                      '(%s).' % (server['uuid'], forced_host))
+    if host and host != server['host']:
         return host, None
-    row = db.one('SELECT name FROM hosts WHERE name != ? ORDER BY '
-                 '(SELECT COUNT(*) FROM servers s WHERE s.host = hosts.name),'
-                 ' name LIMIT 1', server['host'] or '')
+    row = None if host else db.one(
+        'SELECT name FROM hosts WHERE name != ? ORDER BY '
+        '(SELECT COUNT(*) FROM servers s WHERE s.host = hosts.name),'
+        ' name LIMIT 1', server['host'] or '')
     if row is None:
-        return None, 'No valid host was found. There are not enough hosts '\
-                     'available.'
+        return None, ('No valid host was found. There are not enough hosts '
+                      'available.')
     return row['name'], None
 
 
-def _failed_precheck(db, server, host, context, now):
+def _precheck_failure(db, server, forced_host, message, context, now):
+    """What a failed conductor check leaves (``conductor/manager.py``,
+    ``ComputeTaskManager._live_migrate``): the migration it created
+    (``dest_compute`` = the host it was given, no nodes yet) set to
+    ``error``; the server's task state back to None, vm_state unchanged;
+    the conductor's event an ``Error``, with the exception's message as
+    its details (``InstanceActionEvent.pack_action_event_finish``). The
+    event is ``conductor_live_migrate_instance`` from 2.34 (a cast) and
+    ``conductor_migrate_server`` before (a call)."""
     action_id = lifecycle.add_action(db, server['uuid'], 'live-migration',
                                      context, now)
-    lifecycle.add_event(db, action_id, 'conductor_live_migrate_instance',
-                        now, lifecycle.CONDUCTOR_HOST, result='Error')
+    event = ('conductor_live_migrate_instance' if context.version >= (2, 34)
+             else 'conductor_migrate_server')
+    lifecycle.add_event(db, action_id, event, now, lifecycle.CONDUCTOR_HOST,
+                        result='Error')
+    exception = ('UnableToMigrateToSelf' if message.startswith('Unable')
+                 else 'NoValidHost')
+    db.execute(
+        'UPDATE events SET traceback = ?, details = ? WHERE action_id = ?',
+        'Traceback (most recent call last):\n'
+        '  File "nova/conductor/manager.py", in _live_migrate\n'
+        '  File "nova/conductor/tasks/live_migrate.py", in _execute\n'
+        'nova.exception.%s: %s\n' % (exception, message), message,
+        action_id)
+    flavor_id = flavors.for_memory(server['memory_bytes']).id
     db.insert('migrations', uuid=lifecycle.new_uuid(),
               instance_uuid=server['uuid'], migration_type='live-migration',
-              source_compute=server['host'], source_node=server['node'],
-              dest_compute=host, dest_node=None, dest_host=None,
+              source_compute=server['host'], source_node=None,
+              dest_compute=forced_host, dest_node=None, dest_host=None,
+              old_instance_type_id=flavor_id, new_instance_type_id=flavor_id,
               status='error', final=1, created_at=now, updated_at=now,
               user_id=context.user_id, project_id=context.project_id,
               action_id=action_id)
-
