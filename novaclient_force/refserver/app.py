@@ -94,6 +94,10 @@ class RefServerApp:
                 except Exception:
                     LOG.exception('Unexpected error serving %s %s',
                                   req.method, req.path)
+                    if prefix == '/identity':
+                        return faults.keystone_error(
+                            500, 'Internal Server Error',
+                            faults.KEYSTONE_UNEXPECTED)
                     return faults.fault_response(
                         500, 'Unexpected API Error.')
         return webob.exc.HTTPNotFound()

@@ -16,6 +16,7 @@ import logging
 import os
 import shlex
 import signal
+import sqlite3
 import sys
 import textwrap
 
@@ -186,19 +187,26 @@ def _build(args):
     except Exception as error:
         raise ValueError('policy file %s: %s' % (
             args.policy_file, str(error).splitlines()[0])) from None
+    notifications = notifier.Notifier(args.notifications)
+    try:
+        notifications.check()
+    except OSError as error:
+        raise ValueError('notifications file %s: %s' % (
+            args.notifications, error.strerror or error)) from None
     try:
         store = store_mod.Store(args.state or ':memory:', args.time_scale)
-    except Exception as error:
-        raise ValueError('state file %s: %s' % (args.state, error)) from None
-    if not seed.seed(store, scenario) and limit is not None:
+        resumed = not seed.seed(store, scenario)
+    except (sqlite3.Error, OSError) as error:
+        raise ValueError('state file %s: %s' % (
+            args.state or ':memory:', error)) from None
+    if resumed and limit is not None:
         with store.transaction() as db:
             kept = lifecycle.limit(db)
         if kept != limit:
             raise ValueError(
                 'state file %s: it runs max_concurrent_live_migrations %d; '
                 'a resumed state keeps its limit' % (args.state, kept))
-    services = compute.Services(store, rules,
-                                notifier.Notifier(args.notifications),
+    services = compute.Services(store, rules, notifications,
                                 args.max_microversion)
     return app_mod.RefServerApp(services, scenario), store
 

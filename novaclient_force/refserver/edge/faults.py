@@ -24,6 +24,16 @@ FAULT_NAMES = {
 }
 
 GENERIC_NOT_FOUND = 'The resource could not be found.'
+#: keystone/exception.py: ValidationError, as
+#: keystone/server/flask/request_processing/json_body.py raises it for a
+#: body that is not JSON.
+KEYSTONE_INVALID_JSON = (
+    'Expecting to find valid JSON in request body. The server could not '
+    'comply with the request since it is either malformed or otherwise '
+    'incorrect. The client is assumed to be in error.')
+#: keystone/exception.py: UnexpectedError.
+KEYSTONE_UNEXPECTED = ('An unexpected error prevented the server from '
+                       'fulfilling your request.')
 
 
 class Fault(Exception):

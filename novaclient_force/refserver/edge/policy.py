@@ -7,6 +7,8 @@ base.py``, ``servers_migrations.py``, ``migrations.py``,
 oslo.policy format) overrides any of them.
 """
 
+import os
+
 from oslo_config import cfg
 from oslo_policy import policy
 
@@ -94,10 +96,49 @@ def defaults():
     return rules
 
 
+def check_file(path):
+    """Raise ValueError (one line) unless ``path`` holds oslo.policy rules.
+
+    oslo.policy reads the file with ``yaml.safe_load`` (JSON is YAML too)
+    and expects a mapping of rule names to check strings
+    (``oslo_policy/policy.py``, ``parse_file_contents``); checking that
+    here gives the line of a syntax error.
+    """
+    import yaml
+
+    try:
+        with open(path, encoding='utf-8') as stream:
+            rules = yaml.safe_load(stream)
+    except OSError as error:
+        raise ValueError('cannot read: %s' % (error.strerror or error)) \
+            from None
+    except UnicodeDecodeError:
+        raise ValueError('not UTF-8 text') from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, 'problem_mark', None)
+        raise ValueError('not valid YAML or JSON%s: %s' % (
+            ' (line %d)' % (mark.line + 1) if mark else '',
+            getattr(error, 'problem', None) or error)) from None
+    if rules is None:
+        return
+    if not isinstance(rules, dict) or not all(
+            isinstance(name, str) and isinstance(check, str)
+            for name, check in rules.items()):
+        raise ValueError('must map rule names to check strings')
+
+
 class Policy:
-    """An oslo.policy enforcer loaded with Nova's defaults."""
+    """An oslo.policy enforcer loaded with Nova's defaults.
+
+    A relative ``policy_file`` is relative to the working directory:
+    oslo.policy would otherwise look for it in its configuration
+    directories only and, not finding it, silently keep the defaults.
+    """
 
     def __init__(self, policy_file=None):
+        if policy_file is not None:
+            policy_file = os.path.abspath(policy_file)
+            check_file(policy_file)
         conf = cfg.ConfigOpts()
         conf([], project='nova', default_config_files=[],
              default_config_dirs=[])

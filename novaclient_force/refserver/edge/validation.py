@@ -47,12 +47,19 @@ def load_json(raw):
     """Decode a request body; ValueError for anything that is not JSON.
 
     A body nested thousands deep exhausts the decoder's recursion limit
-    (RecursionError); that is a malformed body, not a server error.
+    (RecursionError); that is a malformed body, not a server error. So is
+    a lone surrogate (``"\\ud800"``): JSON syntax, but no Unicode text
+    (RFC 8259 section 8.2), it could be neither stored nor compared; the
+    check is to encode the document back as UTF-8.
     """
     try:
-        return json.loads(raw)
+        decoded = json.loads(raw)
+        json.dumps(decoded, ensure_ascii=False).encode('utf-8')
     except RecursionError:
         raise ValueError('JSON nested too deeply') from None
+    except UnicodeEncodeError:
+        raise ValueError('JSON text is not Unicode') from None
+    return decoded
 
 
 def as_bool(value):

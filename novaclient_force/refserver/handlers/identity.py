@@ -107,8 +107,13 @@ class IdentityApp:
 
     def _create(self, req, base):
         try:
-            auth = validation.load_json(req.body)['auth']
-        except (ValueError, TypeError, KeyError):
+            body = validation.load_json(req.body)
+        except ValueError:
+            return faults.keystone_error(
+                400, 'Bad Request', faults.KEYSTONE_INVALID_JSON)
+        try:
+            auth = body['auth']
+        except (TypeError, KeyError):
             return faults.keystone_error(
                 400, 'Bad Request',
                 'The request body is not valid: auth is required.')

@@ -5,13 +5,23 @@ module decides when they are emitted and writes them, one JSON object per
 line, once the transaction that made them true has committed. Without
 ``--notifications`` nothing is built or written (Nova's default
 ``notification_format`` is ``unversioned``).
+
+State first, notifications after: a notification is never written for a
+change that did not happen, and a notification that cannot be written
+(a full disk) is logged and lost while the request that made the change
+still succeeds, as in Nova, whose notifier only logs a failure to send
+(oslo.messaging ``notify/notifier.py``, ``Notifier._notify``). The target
+is checked writable at start (:meth:`Notifier.check`).
 """
 
 import json
+import logging
 import threading
 
 from novaclient_force.refserver.notify import payloads
 from novaclient_force.refserver.state import flavors
+
+LOG = logging.getLogger(__name__)
 
 
 def _instance(server):
@@ -41,13 +51,24 @@ class Notifier:
         self.path = path
         self._lock = threading.Lock()
 
+    def check(self):
+        """Raise OSError now if the target cannot be appended to."""
+        if self.path:
+            with open(self.path, 'a', encoding='utf-8'):
+                pass
+
     def _emit(self, db, records):
         lines = ''.join(json.dumps(record, sort_keys=True) + '\n'
                         for record in records)
 
         def write():
-            with self._lock, open(self.path, 'a', encoding='utf-8') as out:
-                out.write(lines)
+            try:
+                with self._lock, open(self.path, 'a',
+                                      encoding='utf-8') as out:
+                    out.write(lines)
+            except OSError as error:
+                LOG.error('notifications %s: %d not written: %s',
+                          self.path, len(records), error)
 
         db.after_commit.append(write)
 

@@ -191,16 +191,22 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self):
-        """A write transaction, committed before the caller responds."""
+        """A write transaction, committed before the caller responds.
+
+        All or nothing: when a statement or the commit fails (a full disk
+        gives SQLITE_FULL), everything is rolled back; SQLite may have
+        rolled back already, and then there is nothing left to undo.
+        """
         with self._lock:
             db = _Db(self._conn)
             self._conn.execute('BEGIN IMMEDIATE')
             try:
                 yield db
+                self._conn.execute('COMMIT')
             except BaseException:
-                self._conn.execute('ROLLBACK')
+                if self._conn.in_transaction:
+                    self._conn.execute('ROLLBACK')
                 raise
-            self._conn.execute('COMMIT')
             for callback in db.after_commit:
                 callback()
 
