@@ -24,6 +24,12 @@ def migration(text):
         raise bad_migration(text) from None
 
 
+def timeout_needs_wait(timeout, wait):
+    """``--timeout`` bounds a wait, so without ``--wait`` it is refused."""
+    if timeout is not None and not wait:
+        raise exceptions.InvalidArgument('--timeout applies only with --wait')
+
+
 def bad_migration(value):
     return exceptions.InvalidArgument(
         'Invalid migration %r: give an integer migration ID or a migration '

@@ -138,12 +138,14 @@ def _outcome_kind(result):
          'from when this command first saw it running).')
 def live_migration_force_complete(cs, args):
     """Force on-going live migration to complete."""
-    from novaclient_force import exceptions, outcome
+    from novaclient_force import arguments, exceptions, outcome
     from novaclient_force import progress as progress_line
 
     migration = _parse_migration(args.migration)
-    if args.wait_timeout is not None and not args.wait:
-        _usage_error('--timeout only applies with --wait.')
+    try:
+        arguments.timeout_needs_wait(args.wait_timeout, args.wait)
+    except exceptions.InvalidArgument as exc:
+        _usage_error(str(exc))
     policy = _policy(args)
 
     manager = cs.server_migrations

@@ -77,8 +77,7 @@ def validated(parsed_args):
         raise _usage('<server> must be a server name or ID')
     if parsed_args.concurrency is not None and parsed_args.host is None:
         raise _usage('--concurrency applies only with --host')
-    if parsed_args.timeout is not None and not parsed_args.wait:
-        raise _usage('--timeout applies only with --wait')
+    arguments.timeout_needs_wait(parsed_args.timeout, parsed_args.wait)
     return Request(
         server=parsed_args.server,
         migration=arguments.migration(parsed_args.migration),

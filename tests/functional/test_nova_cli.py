@@ -241,6 +241,33 @@ class TestCoexistence(NovaCLITestCase):
         self.assertIn('<server> [<migration>]', out)
         self.assertIn('--wait', out)
 
+    def test_server_migration_show_goes_through_our_manager(self):
+        # As README.rst says: it shows what upstream shows, also takes a
+        # migration UUID, and words a refusal as our commands do.
+        server = self.server_id('busy-vm')
+        migration = self.running_migration(server)
+        upstream = (sys.executable, '-c', UPSTREAM_NOVA)
+        for argv in ((server, str(migration['id'])),
+                     (server, migration['uuid'])):
+            status, out, err = self.nova('server-migration-show', *argv)
+            self.assertEqual((0, []), (status, err))
+            self.assertIn(migration['uuid'], out)
+        status, out, err = self.nova('server-migration-show', server,
+                                     migration['uuid'], program=upstream)
+        self.assertEqual(1, status)
+        self.assertTrue(err[0].startswith('ERROR (NotFound): '), err)
+        status, out, err = self.nova('server-migration-show', server, '99')
+        self.assertEqual(1, status)
+        self.assertEqual(['ERROR (MigrationNotFound): Server busy-vm has no '
+                          'in-progress live migration 99 (Nova: '
+                          'In-progress live migration 99 is not found for '
+                          'server %s)' % server], err)
+        with open(os.path.join(os.path.dirname(__file__), '..', '..',
+                               'README.rst'), encoding='utf-8') as f:
+            readme = ' '.join(f.read().split())
+        self.assertIn('``nova server-migration-show``', readme)
+        self.assertIn('ERROR (MigrationNotFound)', readme)
+
     def test_server_migration_list_and_abort(self):
         server = self.server_id('busy-vm')
         migration = self.running_migration(server)
