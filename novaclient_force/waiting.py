@@ -248,7 +248,7 @@ class MigrationWatch:
         params = {'instance_uuid': self.server.id,
                   'migration_type': 'live-migration'}
         if self._project_filter:
-            params['project_id'] = self.compute.session.get_project_id()
+            params['project_id'] = self.compute.adapter.get_project_id()
         context = errors.Context('list_all', server=self.server.label)
         try:
             rows = resolve.os_migrations(self.compute, params, context,

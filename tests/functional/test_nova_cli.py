@@ -190,6 +190,16 @@ class TestWait(NovaCLITestCase):
         self.assertEqual(migration['dest_compute'],
                          landed['OS-EXT-SRV-ATTR:host'])
 
+    def test_project_manager_waits_until_completed(self):
+        # A manager may not list /os-migrations without its project_id
+        # (Nova's default policy), so the outcome is read with the project
+        # filter: the project comes from nova's own auth plugin.
+        status, out, err = self.nova(
+            'live-migration-force-complete', 'busy-vm', '--wait',
+            '--timeout', '60', env=self.env('demo-manager', 'demo'))
+        self.assertEqual((0, []), (status, err))
+        self.assertIn('completed', out)
+
 
 class TestOldCloud(NovaCLITestCase):
 
