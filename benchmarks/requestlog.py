@@ -1,23 +1,13 @@
-"""Count requests where they arrive: in the reference server's own log.
+"""Count requests where they arrive: the reference server's request log.
 
-The reference server logs one line per request with its request line,
-``... "POST /compute/v2.1/servers/<id>/migrations/1/action HTTP/1.1" 202 0``
-(``httpserver._Handler.log_message``). ``RequestLog.take()`` returns the
-requests logged since the previous call. A request is logged just after
-its response is written, so to know the log is complete ``take()`` sends
-one request of its own to a path no API serves and reads up to that line.
+The control API (``GET /_refserver/requests``, the fixture's
+``requests()``) lists every request the server received, with its method,
+path and status, recorded before its answer was written: once a client
+has its answers, all its requests are there. ``RequestLog.take()``
+returns the requests received since the previous call.
 """
 
 import collections
-import re
-import time
-import urllib.error
-import urllib.request
-import uuid
-
-_REQUEST_LINE = re.compile(r'"([A-Z]+) (\S+) HTTP/[0-9.]+" (\d{3})')
-_SYNC_PREFIX = '/benchmark-sync/'
-SYNC_TIMEOUT = 10.0
 
 
 class Request(collections.namedtuple('Request', 'method path status')):
@@ -39,43 +29,20 @@ class Request(collections.namedtuple('Request', 'method path status')):
 
 
 class RequestLog:
-    """The requests a RefServer fixture has logged, in arrival order."""
+    """The requests a RefServer fixture received, in arrival order."""
 
     def __init__(self, server):
         self.server = server
-        self._offset = self._size()
-
-    def _size(self):
-        with open(self.server.log_path, 'rb') as log:
-            return log.seek(0, 2)
+        entries = server.requests()
+        self._seq = entries[-1]['seq'] if entries else 0
 
     def take(self):
-        """Every request logged since the last call (or construction)."""
-        marker = _SYNC_PREFIX + uuid.uuid4().hex
-        time.sleep(0.02)    # let the last response's log line be written
-        try:
-            urllib.request.urlopen(self.server.url + marker, timeout=10)
-        except urllib.error.HTTPError:
-            pass            # 404, as intended
-        deadline = time.monotonic() + SYNC_TIMEOUT
-        needle = marker.encode('ascii')
-        while True:
-            with open(self.server.log_path, 'rb') as log:
-                log.seek(self._offset)
-                data = log.read()
-            end = data.find(needle)
-            if end >= 0:
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError('the reference server did not log %s'
-                                   % marker)
-            time.sleep(0.01)
-        line_end = data.find(b'\n', end)
-        self._offset += len(data) if line_end < 0 else line_end + 1
-        text = data[:end].decode('utf-8', 'replace')
-        return [Request(m.group(1), m.group(2), int(m.group(3)))
-                for m in _REQUEST_LINE.finditer(text)
-                if not m.group(2).startswith(_SYNC_PREFIX)]
+        """Every request received since the last call (or construction)."""
+        entries = self.server.requests(since=self._seq)
+        if entries:
+            self._seq = entries[-1]['seq']
+        return [Request(e['method'], e['path'], e['status'])
+                for e in entries]
 
 
 def split(requests):

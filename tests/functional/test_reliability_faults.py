@@ -3,21 +3,18 @@
 The reference server runs as a process (``fixture.RefServer``); the real
 ``openstack`` and ``nova`` programs run against it. Outages are real:
 ``kill -9`` of the server, a port nobody listens on, a host name that
-does not resolve, TLS spoken to a plain-HTTP port. Server errors and hung
-answers come from ``FaultProxy``, a small HTTP proxy in front of the
-reference server that passes requests through untouched unless a rule
-matches. Each test checks what the operator sees (exit status, one line,
-no traceback) and, through the API, what really happened in the cloud.
+does not resolve, TLS spoken to a plain-HTTP port. Server errors and
+answers that never come are the reference server's own injected faults
+(its control API, ``fixture.RefServer.inject_fault``), and what reached
+it is its request log. Each test checks what the operator sees (exit
+status, one line, no traceback) and, through the API, what really
+happened in the cloud.
 """
 
-import http.client
-import http.server
 import os
 import re
 import socket
-import socketserver
 import subprocess
-import threading
 import time
 
 import fixtures
@@ -29,11 +26,10 @@ from tests.functional import test_nova_cli, test_osc_cli
 
 COMMAND = test_osc_cli.COMMAND
 NOVA_COMMAND = 'live-migration-force-complete'
-ACTION = re.compile(r'/compute/v2\.1/servers/[^/]+/migrations/\d+/action$')
-COMPUTE_READ = re.compile(r'/compute/v2\.1/')
+ACTION = r'/compute/v2\.1/servers/[^/]+/migrations/\d+/action$'
 EXIT_ERROR, EXIT_TIMED_OUT, EXIT_UNREACHABLE, EXIT_SERVICE = 1, 5, 6, 7
 DEPRECATION = test_nova_cli.DEPRECATION
-# How long a hung answer is held before the proxy gives up on the client.
+# How long an answer is held before the connection is dropped unanswered.
 HANG = 30.0
 
 
@@ -42,109 +38,6 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
-
-
-class _ProxyHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = 'HTTP/1.1'
-
-    def _relay(self):
-        proxy = self.server.proxy
-        length = int(self.headers.get('Content-Length') or 0)
-        body = self.rfile.read(length) if length else None
-        action = proxy.seen(self.command, self.path)
-        if action in ('500', '503'):
-            return self._answer(int(action))
-        upstream = http.client.HTTPConnection('127.0.0.1', proxy.port,
-                                              timeout=60)
-        headers = {k: v for k, v in self.headers.items()
-                   if k.lower() != 'connection'}
-        upstream.request(self.command, self.path, body=body,
-                         headers=headers)
-        resp = upstream.getresponse()
-        data = resp.read()
-        upstream.close()
-        if action == 'hang':
-            # Forwarded and applied upstream, but the answer never comes.
-            proxy.release.wait(HANG)
-            self.close_connection = True
-            return
-        self.send_response(resp.status, resp.reason)
-        for name, value in resp.getheaders():
-            if name.lower() not in ('connection', 'transfer-encoding',
-                                    'content-length'):
-                self.send_header(name, value)
-        self.send_header('Content-Length', str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _answer(self, status):
-        name = {500: 'computeFault', 503: 'serviceUnavailable'}[status]
-        data = ('{"%s": {"code": %d, "message": "injected"}}'
-                % (name, status)).encode()
-        self.send_response(status)
-        self.send_header('Content-Type', 'application/json')
-        self.send_header('Content-Length', str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _relay
-
-    def log_message(self, *args):
-        pass
-
-
-class _ThreadedServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-
-
-class FaultProxy:
-    """An HTTP proxy on 127.0.0.1 in front of a reference server.
-
-    ``rules`` is a list of (method, path regex, action, times): the first
-    ``times`` matching requests (None: all) get the action, '500' or '503'
-    (an error answer, not forwarded) or 'hang' (forwarded, so applied,
-    but never answered). ``log`` holds (method, path) of every request.
-    The Host header goes through untouched, so the reference server's
-    service catalog sends clients back through the proxy.
-    """
-
-    def __init__(self, upstream_port):
-        self.port = upstream_port
-        self.rules = []
-        self.log = []
-        self.release = threading.Event()
-        self._lock = threading.Lock()
-        self.server = _ThreadedServer(('127.0.0.1', 0), _ProxyHandler)
-        self.server.proxy = self
-        self.url = 'http://127.0.0.1:%d' % self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever,
-                                       daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
-
-    def seen(self, method, path):
-        with self._lock:
-            self.log.append((method, path))
-            for rule in self.rules:
-                rule_method, pattern, action, times = rule
-                if method == rule_method and pattern.search(path):
-                    if times is not None:
-                        if times <= 0:
-                            continue
-                        rule[3] = times - 1
-                    return action
-        return None
-
-    def add(self, method, pattern, action, times=None):
-        self.rules.append([method, re.compile(pattern), action, times])
-
-    def count(self, method, pattern):
-        return sum(1 for m, p in self.log
-                   if m == method and re.search(pattern, p))
 
 
 class FaultTest(testtools.TestCase):
@@ -308,71 +201,74 @@ class TestUnreachableCompute(FaultTest):
         self.assertEqual([], self.force_completes('busy-vm'))
 
 
-class ProxiedTest(FaultTest):
-
-    def setUp(self):
-        super().setUp()
-        self.proxy = FaultProxy(self.cloud.port)
-        self.addCleanup(self.proxy.close)
-        self.base = self.proxy.url
-
-
-class TestServerErrors(ProxiedTest):
+class TestServerErrors(FaultTest):
     """500 and 503 answers from the compute API."""
 
     time_scale = 4.0
 
+    def posts(self):
+        return [r for r in self.cloud.requests()
+                if r['method'] == 'POST' and re.search(ACTION, r['path'])]
+
     def test_500_on_force_complete(self):
-        self.proxy.add('POST', ACTION.pattern, '500')
+        self.cloud.inject_fault(ACTION, method='POST', status=500, times=2)
         self.assertOneLineError(
             self.openstack(*COMMAND, 'busy-vm', '1'), EXIT_SERVICE,
-            'HTTP 500', self.proxy.url)
+            'HTTP 500', self.base)
         self.assertOneLineError(
             self.nova(NOVA_COMMAND, 'busy-vm', '1'), EXIT_SERVICE,
-            'ServiceError', 'HTTP 500', self.proxy.url)
+            'ServiceError', 'HTTP 500', self.base)
         self.assertEqual([], self.force_completes('busy-vm'))
 
     def test_503_on_force_complete_is_not_resent(self):
-        self.proxy.add('POST', ACTION.pattern, '503')
+        self.cloud.inject_fault(ACTION, method='POST', status=503, times=5)
         self.assertOneLineError(
             self.openstack(*COMMAND, 'busy-vm', '1'), EXIT_SERVICE,
-            'HTTP 503', self.proxy.url)
-        self.assertEqual(1, self.proxy.count('POST', ACTION.pattern))
+            'HTTP 503', self.base)
+        self.assertEqual([503], [r['status'] for r in self.posts()])
 
     def test_brief_503_on_reads_is_ridden_out(self):
         """A load balancer's 503 during the wait: reads are retried with
         backoff and the true outcome is still reported."""
-        self.proxy.add('GET', r'/migrations$', '503', times=3)
+        self.cloud.inject_fault(r'/migrations$', method='GET', status=503,
+                                times=3)
         code, out, err = self.openstack(*COMMAND, 'busy-vm', '--wait',
                                         '--timeout', '60')
         self.assertEqual(0, code, err)
         self.assertIn('completed', out)
-        self.assertEqual(1, self.proxy.count('POST', ACTION.pattern))
+        self.assertEqual([], self.cloud.faults())
+        self.assertEqual([202], [r['status'] for r in self.posts()])
         self.assertEqual(1, len(self.force_completes('busy-vm')))
 
 
-class TestReadTimeout(ProxiedTest):
+class TestReadTimeout(FaultTest):
     """The force-complete reaches Nova and is applied, but the answer
     never comes back: the client must not send it again, and must say
     that it may have been applied and how to check."""
+
+    def setUp(self):
+        super().setUp()
+        # Applied, then held until the connection is dropped unanswered;
+        # a resent request would be applied (and held) too.
+        self.cloud.inject_fault(ACTION, method='POST', delay=HANG,
+                                drop='after', times=5)
 
     def assert_not_resent(self, result, *words):
         self.assertOneLineError(result, EXIT_UNREACHABLE,
                                 'may have been applied',
                                 'openstack server migration list', *words)
-        self.assertEqual(1, self.proxy.count('POST', ACTION.pattern))
         self.assertEqual(1, len(self.force_completes('busy-vm')))
+        [fault] = self.cloud.faults()
+        self.assertEqual(4, fault['times'])
 
     def test_openstack(self):
-        self.proxy.add('POST', ACTION.pattern, 'hang')
         start = time.monotonic()
         result = self.openstack(*COMMAND, 'busy-vm', '--wait', '--timeout',
                                 '3')
         self.assertLess(time.monotonic() - start, HANG)
-        self.assert_not_resent(result, self.proxy.url)
+        self.assert_not_resent(result, self.base)
 
     def test_nova(self):
-        self.proxy.add('POST', ACTION.pattern, 'hang')
         start = time.monotonic()
         result = self.nova(NOVA_COMMAND, 'busy-vm', '--wait', '--timeout',
                            '3')
