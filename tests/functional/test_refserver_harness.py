@@ -4,6 +4,7 @@ close the connection, kill and restart."""
 import http.client
 import json
 import os
+import time
 
 import fixtures
 import testtools
@@ -71,8 +72,14 @@ class TestInProcess(HarnessTests, testtools.TestCase):
         self.assertIsNone(self.cloud.process)
         self.assertTrue(os.path.exists(self.cloud.clouds_yaml))
         self.cloud.get('/servers')
-        with open(self.cloud.log_path) as log:
-            self.assertIn('GET /compute/v2.1/servers', log.read())
+        # The request line is logged just after the answer is written.
+        deadline = time.monotonic() + 30
+        while True:
+            with open(self.cloud.log_path) as log:
+                if 'GET /compute/v2.1/servers' in log.read():
+                    break
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
 
 
 class TestSubprocess(HarnessTests, testtools.TestCase):
