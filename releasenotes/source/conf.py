@@ -7,3 +7,4 @@ extensions = ['reno.sphinxext']
 
 master_doc = 'index'
 html_theme = 'alabaster'
+smartquotes = False
