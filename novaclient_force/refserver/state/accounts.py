@@ -4,10 +4,14 @@ The identity model behind the ``/identity`` handler and the compute API's
 token check: devstack's built-in users and projects, Keystone's implied
 roles, and opaque tokens stored by digest so that they survive a restart
 with ``--state`` (keystone ``keystone/api/auth.py``,
-``keystone/auth/plugins/token.py``).
+``keystone/auth/plugins/token.py``). Passwords are kept as salted hashes
+and tokens as digests: the state holds no secret in plain text. Expired
+tokens are deleted whenever a token is issued.
 """
 
 import dataclasses
+import hashlib
+import hmac
 import json
 import math
 import secrets
@@ -16,6 +20,8 @@ import uuid
 from novaclient_force.refserver.state import store as store_mod
 
 TOKEN_LIFETIME = 3600.0
+HASH_SCHEME = 'pbkdf2_sha256'
+HASH_ITERATIONS = 10000
 DOMAIN = {'id': 'default', 'name': 'Default'}
 PASSWORD = 'secret'
 BUILTIN_PROJECTS = ('admin', 'demo', 'alt_demo')
@@ -58,6 +64,41 @@ def expand_roles(roles):
     return chained + sorted(names.difference(ROLE_CHAIN))
 
 
+def hash_password(password):
+    """What the state keeps of a password: a salted PBKDF2-HMAC-SHA256
+    hash, as ``pbkdf2_sha256$<iterations>$<salt>$<hash>`` in hex.
+
+    The salt is random for each user, so equal passwords are stored
+    differently. The iteration count is modest on purpose: every built-in
+    user is hashed at each seeding and every password authentication
+    verifies one, and this server's passwords are test passwords; what
+    matters is that none can be read back from a state file.
+    """
+    salt = secrets.token_bytes(16)
+    digest = _derive(password, salt, HASH_ITERATIONS)
+    return '%s$%d$%s$%s' % (HASH_SCHEME, HASH_ITERATIONS, salt.hex(),
+                            digest.hex())
+
+
+def check_password(stored, password):
+    """Whether ``password`` matches ``stored``, compared in constant
+    time."""
+    scheme, iterations, salt, digest = stored.split('$')
+    if scheme != HASH_SCHEME:
+        return False
+    given = _derive(password, bytes.fromhex(salt), int(iterations))
+    return hmac.compare_digest(given, bytes.fromhex(digest))
+
+
+def _derive(password, salt, iterations):
+    return hashlib.pbkdf2_hmac('sha256', password.encode('utf-8'), salt,
+                               iterations)
+
+
+#: Checked against when no user has the name given.
+_UNKNOWN_USER = hash_password(secrets.token_urlsafe(16))
+
+
 def seed(db, users=(), projects=()):
     """Write the built-in identity plus a scenario's users and projects.
 
@@ -69,7 +110,7 @@ def seed(db, users=(), projects=()):
     every = [(name, PASSWORD, roles) for name, roles in BUILTIN_USERS.items()]
     for name, password, roles in every + list(users):
         db.execute('INSERT OR REPLACE INTO users VALUES (?, ?, ?, NULL)',
-                   user_id(name), name, password)
+                   user_id(name), name, hash_password(password))
         for role, project in roles:
             db.execute('INSERT OR IGNORE INTO projects VALUES (?, ?)',
                        project_id(project), project)
@@ -128,8 +169,11 @@ def _find_user(db, user):
             raise _AuthFailed()
         row = db.one('SELECT * FROM users WHERE name = ?',
                      str(user.get('name')))
-    if row is None or not secrets.compare_digest(
-            row['password'].encode(), user['password'].encode()):
+    if row is None:
+        # As slow as a wrong password: timing tells no user names apart.
+        check_password(_UNKNOWN_USER, user['password'])
+        raise _AuthFailed()
+    if not check_password(row['password'], user['password']):
         raise _AuthFailed()
     return row
 
@@ -188,6 +232,9 @@ def issue(store, auth):
         return None
     now = store.wall()
     with store.transaction() as db:
+        # Expired tokens are of no use to anyone: the table holds at most
+        # a token lifetime's worth of them.
+        db.execute('DELETE FROM tokens WHERE expires_at <= ?', now)
         try:
             user, expiry = _authenticate(db, identity, now)
             project = None

@@ -20,8 +20,10 @@ import contextlib
 import datetime
 import hashlib
 import json
+import os
 import re
 import sqlite3
+import stat
 import threading
 import time
 
@@ -39,6 +41,7 @@ CREATE TABLE IF NOT EXISTS tokens (
     digest TEXT PRIMARY KEY, user_id TEXT NOT NULL, project_id TEXT,
     roles TEXT NOT NULL, audit_id TEXT NOT NULL,
     issued_at REAL NOT NULL, expires_at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS tokens_expiry ON tokens (expires_at);
 CREATE TABLE IF NOT EXISTS hosts (
     name TEXT PRIMARY KEY,
     permit_post_copy INTEGER NOT NULL DEFAULT 0);
@@ -116,6 +119,8 @@ class Store:
         self._lock = threading.RLock()
         self._wall = wall
         self.path = path
+        if path != ':memory:':
+            _owner_only(path)
         self._conn = sqlite3.connect(
             path, check_same_thread=False, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
@@ -259,6 +264,23 @@ class _Db:
         self._conn.execute(
             'UPDATE %s SET %s WHERE %s = ?' % (table, assignments, key),
             tuple(values.values()) + (key_value,))
+
+
+def _owner_only(path):
+    """Create the state file readable by its owner only (it holds password
+    hashes and token digests), and make an existing one so. SQLite gives
+    the ``-wal`` and ``-shm`` files it creates the database file's mode;
+    those left by an earlier run are fixed too. Devices (``/dev/full``)
+    are left alone."""
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(descriptor)
+    for name in (path, path + '-wal', path + '-shm', path + '-journal'):
+        try:
+            mode = os.stat(name).st_mode
+        except FileNotFoundError:
+            continue
+        if stat.S_ISREG(mode) and stat.S_IMODE(mode) != 0o600:
+            os.chmod(name, 0o600)
 
 
 def _regexp(pattern, value):
