@@ -197,7 +197,12 @@ class _Drain:
                 if track.key not in seen:
                     self._lost(track)
         self.step(deadline)
-        return waiting.Reading('', done=self._finished())
+        # The statuses of what is left: the loop polls again promptly
+        # when they change (the next migration of the queue is running).
+        return waiting.Reading(
+            ' '.join('%s:%s%s' % (t.key, t.status, '+' if t.result.forced
+                                  else '') for t in self._active()),
+            done=self._finished())
 
     # -- deciding ----------------------------------------------------------
 
@@ -222,13 +227,15 @@ class _Drain:
         if not self.policy.forces_at_once:
             list(self.pool.map(lambda t: self._sample(t, deadline),
                                candidates))
-        chosen = []
-        for track in candidates:
-            track.result.diagnosis = diagnosis.classify(track.samples)
-            force, track.why = self.policy.decide(
-                track.result.diagnosis, now - track.running_since)
-            if force:
-                chosen.append(track)
+        chosen = candidates
+        if not self.policy.forces_at_once:
+            chosen = []
+            for track in candidates:
+                track.result.diagnosis = diagnosis.classify(track.samples)
+                force, track.why = self.policy.decide(
+                    track.result.diagnosis, now - track.running_since)
+                if force:
+                    chosen.append(track)
         list(self.pool.map(lambda t: self._force(t, deadline), chosen))
         if not self.wait:
             self._settle_without_wait()

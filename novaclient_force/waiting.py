@@ -87,7 +87,9 @@ def wait_for_outcome(read, timeout=None, clock=time.monotonic,
 
     ``progress(reading, elapsed)`` is called for every reading that is not
     done. The interval starts at ``first_delay`` and doubles up to
-    ``max_delay``; the last reading is taken at the deadline itself.
+    ``max_delay``, and starts over whenever the status read changes (a
+    migration that just started running is worth a prompt look); the last
+    reading is taken at the deadline itself.
     Returns ``(reading, elapsed)``; ``reading.done`` is False on time-out.
 
     A transient failure of ``read`` (retrying.py) is retried until the
@@ -128,6 +130,8 @@ def wait_for_outcome(read, timeout=None, clock=time.monotonic,
             sleep(pause)
             continue
         outage = None
+        if reading.status != last.status:
+            delay = first_delay
         last = reading
         elapsed = clock() - start
         LOG.debug('Wait reading after %.1fs: %s', elapsed, _describe(reading))

@@ -139,18 +139,27 @@ class DiagnosisColumn(columns.FormattableColumn):
         return None if self._value is None else self._value.as_dict()
 
 
+class SecondsColumn(columns.FormattableColumn):
+    """Seconds to one decimal; blank in a table, null in -f json, when
+    not known."""
+
+    def human_readable(self):
+        return '' if self._value is None else f'{self._value:.1f}'
+
+    def machine_readable(self):
+        return None if self._value is None else round(self._value, 1)
+
+
 def row(result):
     """One table row for an SDK Outcome (see COLUMNS)."""
     migration = result.migration
     if migration is None:
         migration = result.migration_uuid or None
     found = result.diagnosis
-    pause = None
-    if found is not None and found.estimated_pause is not None:
-        pause = round(found.estimated_pause, 1)
+    pause = None if found is None else found.estimated_pause
     return (result.server, result.server_name, migration, result.status,
-            ForcedColumn(result.forced), DiagnosisColumn(found), pause,
-            round(result.duration, 1), result.reason)
+            ForcedColumn(result.forced), DiagnosisColumn(found),
+            SecondsColumn(pause), round(result.duration, 1), result.reason)
 
 
 def verdict(outcomes, host=None):

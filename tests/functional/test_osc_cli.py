@@ -38,13 +38,16 @@ class OpenStackCLITest(testtools.TestCase):
     servers = None
     max_microversion = None
     time_scale = FAST
+    #: max_concurrent_live_migrations (None: the server's default, 1).
+    limit = None
 
     def setUp(self):
         super().setUp()
         self.cloud = self.useFixture(fixture.RefServer(
             scenario=self.scenario, servers=self.servers,
             time_scale=self.time_scale,
-            max_microversion=self.max_microversion))
+            max_microversion=self.max_microversion,
+            max_concurrent_live_migrations=self.limit))
 
     def openstack(self, *argv, cloud='refserver-admin', timeout=120):
         """Run ``openstack argv``; return (exit status, stdout, stderr)."""

@@ -125,7 +125,7 @@ class TestRowsAndVerdict(testtools.TestCase):
     def test_row(self):
         cells = force_complete.row(result(outcome.COMPLETED))
         self.assertEqual(
-            (SERVER, 'busy-vm', 7, 'completed', 'no', '', None, 12.3, ''),
+            (SERVER, 'busy-vm', 7, 'completed', 'no', '', '', 12.3, ''),
             tuple(c.human_readable() if hasattr(c, 'human_readable') else c
                   for c in cells))
 

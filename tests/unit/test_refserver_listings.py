@@ -410,3 +410,32 @@ class TestDefaultMigrateLivePolicy(base.RefServerTestCase):
             'os-migrateLive': {'host': None, 'block_migration': False}},
             version='2.68', user='demo-manager')
         self.assertEqual(202, resp.status_int)
+
+
+class TestOsServices(base.RefServerTestCase):
+    """What a client needs to tell a compute host from a mistyped name."""
+
+    def test_compute_hosts_for_an_admin(self):
+        resp = self.compute('GET', '/os-services?binary=nova-compute',
+                            version='2.80')
+        self.assertEqual(200, resp.status_int, resp.body)
+        services = json.loads(resp.body)['services']
+        self.assertEqual(['compute-1', 'compute-2', 'compute-3'],
+                         [s['host'] for s in services])
+        self.assertEqual({'nova-compute'}, {s['binary'] for s in services})
+        self.assertEqual({False}, {s['forced_down'] for s in services})
+        self.assertIsInstance(services[0]['id'], str)     # a UUID (2.53)
+
+    def test_filters(self):
+        resp = self.compute('GET', '/os-services?host=compute-2',
+                            version='2.1')
+        [service] = json.loads(resp.body)['services']
+        self.assertEqual(('compute-2', 2), (service['host'], service['id']))
+        self.assertNotIn('forced_down', service)
+        resp = self.compute('GET', '/os-services?binary=nova-scheduler')
+        self.assertEqual([], json.loads(resp.body)['services'])
+
+    def test_admin_only(self):
+        resp = self.compute('GET', '/os-services', user='demo-manager')
+        self.assertFault(resp, 403, "Policy doesn't allow os_compute_api:"
+                         "os-services:list to be performed.")

@@ -26,6 +26,15 @@ class TestLoop(testtools.TestCase):
         self.assertEqual(7, len(seen))
         self.assertEqual(22.5, elapsed)
 
+    def test_a_status_change_starts_the_interval_over(self):
+        clock = f.FakeClock()
+        readings = iter([waiting.Reading('queued')] * 4 +
+                        [waiting.Reading('running')] * 2 +
+                        [waiting.Reading('completed', done=True)])
+        waiting.wait_for_outcome(lambda deadline: next(readings),
+                                 clock=clock, sleep=clock.sleep)
+        self.assertEqual([0.5, 1.0, 2.0, 4.0, 0.5, 1.0], clock.sleeps)
+
     def test_times_out_with_a_last_look_at_the_deadline(self):
         clock = f.FakeClock()
         deadlines = []

@@ -41,6 +41,7 @@ _API = [
     ('os_compute_api:os-migrations:index', MANAGER_OR_ADMIN),
     ('os_compute_api:os-migrations:index:all_projects', ADMIN),
     ('os_compute_api:os-migrations:index:host', ADMIN),
+    ('os_compute_api:os-services:list', ADMIN),
     ('os_compute_api:os-migrate-server:migrate_live', MANAGER_OR_ADMIN),
     ('os_compute_api:os-migrate-server:migrate_live:host', ADMIN),
     ('os_compute_api:os-instance-actions:list', READER_OR_ADMIN),

@@ -23,6 +23,7 @@ from novaclient_force.refserver.handlers import (
     discovery,
     instance_actions,
     os_migrations,
+    os_services,
     server_migrations,
     servers,
 )
@@ -63,6 +64,7 @@ ROUTES = (
           actions={'force_complete': (server_migrations.force_complete,
                                       (2, 22))}),
     Route('GET', '/os-migrations', os_migrations.index),
+    Route('GET', '/os-services', os_services.index),
     Route('GET', '/servers/{server_id}/os-instance-actions',
           instance_actions.index),
     Route('GET', '/servers/{server_id}/os-instance-actions/{request_id}',
