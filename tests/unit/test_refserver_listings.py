@@ -4,6 +4,7 @@ import json
 import os
 import tempfile
 
+from novaclient_force.refserver.handlers import servers
 from novaclient_force.refserver.state import accounts
 from tests.unit import test_refserver_api as base
 from tests.unit.test_refserver_api import ALT, BUSY, BUSY2, IDLE
@@ -213,6 +214,103 @@ class TestInstanceActions(base.RefServerTestCase):
         resp = self.compute('GET', path + 'foo=1&limit=1&limit=2',
                             version='2.57')
         self.assertEqual(200, resp.status_int)
+
+
+class TestActionEvents(base.RefServerTestCase):
+    """Which events Nova records, on which host, shown to whom."""
+
+    def get(self, path, version='2.84', **kwargs):
+        resp = self.compute('GET', path, version=version, **kwargs)
+        self.assertEqual(200, resp.status_int, resp.body)
+        return json.loads(resp.body)
+
+    def actions(self, server):
+        return self.get('/servers/%s/os-instance-actions' % server)[
+            'instanceActions']
+
+    def events(self, server, request_id, **kwargs):
+        return self.get('/servers/%s/os-instance-actions/%s'
+                        % (server, request_id), **kwargs)[
+            'instanceAction']['events']
+
+    def action(self, server, body, user='admin', version='2.73'):
+        resp = self.compute('POST', '/servers/%s/action' % server, body,
+                            version=version, user=user)
+        self.assertEqual(202, resp.status_int, resp.body)
+
+    def test_lock_records_api_lock_on_the_api_host(self):
+        """compute/api.py ``lock``: ``wrap_instance_event(prefix='api')``."""
+        self.action(IDLE, {'lock': None}, user='demo')
+        [lock] = self.actions(IDLE)
+        self.assertEqual(('lock', None), (lock['action'], lock['message']))
+        [event] = self.events(IDLE, lock['request_id'])
+        self.assertEqual(('api_lock', 'Success', 'controller'),
+                         (event['event'], event['result'], event['host']))
+        self.action(IDLE, {'unlock': None}, user='demo')
+        unlock = self.actions(IDLE)[0]
+        self.assertEqual(['api_unlock'], [e['event'] for e in self.events(
+            IDLE, unlock['request_id'])])
+
+    def test_owner_relocking_records_nothing(self):
+        self.action(IDLE, {'lock': {'locked_reason': 'maintenance'}},
+                    user='demo')
+        self.action(IDLE, {'lock': {'locked_reason': 'other'}},
+                    user='demo')
+        self.assertEqual(['lock'], [a['action'] for a in self.actions(IDLE)])
+        server = self.get('/servers/%s' % IDLE)['server']
+        self.assertEqual('maintenance', server['locked_reason'])
+
+    def test_another_projects_lock_is_the_admins(self):
+        """locked_by is 'admin' for a caller outside the server's project:
+        the owner then needs unlock_override; the reason is kept."""
+        self.action(IDLE, {'lock': {'locked_reason': 'maintenance'}},
+                    user='demo')
+        self.action(IDLE, {'lock': None})
+        self.assertEqual(['lock', 'lock'],
+                         [a['action'] for a in self.actions(IDLE)])
+        server = self.get('/servers/%s' % IDLE)['server']
+        self.assertEqual('maintenance', server['locked_reason'])
+        resp = self.compute('POST', '/servers/%s/action' % IDLE,
+                            {'unlock': None}, user='demo')
+        self.assertFault(resp, 403, "Policy doesn't allow os_compute_api:"
+                         "os-lock-server:unlock:unlock_override to be "
+                         "performed.")
+
+    def test_live_migration_event_hosts(self):
+        """compute_utils.wrap_instance_event records the host of the
+        service that ran each step; 2.62 shows ``host`` to admins and
+        ``hostId`` (the host hashed with the action's project) to all."""
+        self.action(IDLE, {'os-migrateLive': {
+            'host': 'compute-3', 'block_migration': False}},
+            version='2.68')
+        self.wall.advance(60)
+        self.assertEqual('completed', self.get(
+            '/os-migrations?instance_uuid=%s' % IDLE)['migrations'][0][
+            'status'])
+        [action] = self.actions(IDLE)
+        hosts = {e['event']: e['host']
+                 for e in self.events(IDLE, action['request_id'])}
+        self.assertEqual({
+            'conductor_live_migrate_instance': 'controller',
+            'compute_check_can_live_migrate_destination': 'compute-3',
+            'compute_check_can_live_migrate_source': 'compute-1',
+            'compute_pre_live_migration': 'compute-3',
+            'compute_live_migration': 'compute-1',
+            'compute_post_live_migration_at_destination': 'compute-3',
+        }, hosts)
+        admin = accounts.project_id('admin')
+        for event in self.events(IDLE, action['request_id'],
+                                 user='demo-reader', version='2.62'):
+            self.assertNotIn('host', event)
+            self.assertEqual(servers.host_id(admin, hosts[event['event']]),
+                             event['hostId'])
+        # Hashed with the admin's project, not the server's: the server
+        # (now on compute-3) shows another hostId for the same host.
+        shown = self.get('/servers/%s' % IDLE, user='demo-reader')[
+            'server']['hostId']
+        self.assertEqual(servers.host_id(accounts.project_id('demo'),
+                                         'compute-3'), shown)
+        self.assertNotEqual(servers.host_id(admin, 'compute-3'), shown)
 
 class TestServers(base.RefServerTestCase):
     def names(self, query='', **kwargs):

@@ -130,6 +130,11 @@ def show(services, req, context, server_id, request_id, body=None):
 
     body = _action_view(context, action)
     if context.version >= (2, 51) or allowed('events'):
-        body['events'] = [_event_view(context, row, project_id, allowed)
+        # ``InstanceActionsController.show``: hostId hashes each event's
+        # host with the project of whoever started the action (the
+        # server's only when that is unknown), so the events of an admin's
+        # migration hash differently from the server's own hostId.
+        hashed_with = action['project_id'] or project_id
+        body['events'] = [_event_view(context, row, hashed_with, allowed)
                           for row in events]
     return 200, {'instanceAction': body}

@@ -18,6 +18,8 @@ MAX_LIMIT = 1000            # [api] max_limit
 POWER_STATES = {'active': 1, 'paused': 3, 'stopped': 4}
 _STATUS = {'active': 'ACTIVE', 'paused': 'PAUSED', 'stopped': 'SHUTOFF',
            'error': 'ERROR', 'building': 'BUILD', 'suspended': 'SUSPENDED'}
+#: nova-api's ``CONF.host``: devstack runs it beside the conductor.
+API_HOST = lifecycle.CONDUCTOR_HOST
 _PROGRESS_STATUSES = ('ACTIVE', 'BUILD', 'REBUILD', 'RESIZE',
                       'VERIFY_RESIZE', 'MIGRATING')
 # schemas/migrate_server.py ``host``: parameter_types.fqdn, keys in
@@ -317,9 +319,22 @@ def unpause(services, req, context, server_id, body=None):
         {'vm_state': 'active', 'power_state': 1})
 
 
+def _is_owner(context, server):
+    """``compute/api.py``: the owner is anyone of the server's project."""
+    return server['project_id'] == context.project_id
+
+
 def lock(services, req, context, server_id, body=None):
-    """Lock is allowed in any state and is idempotent (``lock_server``);
-    2.73 accepts an optional ``locked_reason``."""
+    """Lock is allowed in any state (``lock_server.py``); 2.73 accepts an
+    optional ``locked_reason``.
+
+    ``compute/api.py`` ``API.lock``: a lock by the owner of a server that
+    is already locked does nothing and records nothing; otherwise the
+    ``lock`` action gets one event, ``api_lock``, on the API's host
+    (``wrap_instance_event(prefix='api')``), and ``locked_by`` says
+    ``owner`` or ``admin`` by project, not by role. A lock without a reason
+    keeps the one already stored.
+    """
     reason = None
     if context.version >= (2, 73):
         validation.validate(_LOCK_SCHEMA, {'lock': body})
@@ -329,26 +344,40 @@ def lock(services, req, context, server_id, body=None):
         server = get_instance(services, db, context, server_id, now)
         services.policy.authorize('os_compute_api:os-lock-server:lock',
                                   context, server['project_id'])
+        owner = _is_owner(context, server)
+        if server['locked'] and owner:
+            return 202, None
         db.update('servers', 'uuid', server['uuid'], locked=1,
-                  locked_by='admin' if context.is_admin else 'owner',
-                  locked_reason=reason, updated=now)
-        lifecycle.add_action(db, server['uuid'], 'lock', context, now)
+                  locked_by='owner' if owner else 'admin',
+                  locked_reason=reason or server['locked_reason'],
+                  updated=now)
+        _api_action(db, server, 'lock', context, now)
     return 202, None
 
 
+def _api_action(db, server, action, context, at):
+    action_id = lifecycle.add_action(db, server['uuid'], action, context,
+                                     at)
+    lifecycle.add_event(db, action_id, 'api_' + action, at, API_HOST)
+
+
 def unlock(services, req, context, server_id, body=None):
+    """``lock_server.py`` ``_unlock``: ``unlock_override`` is needed when
+    the lock was not set by the caller's side (``is_expected_locked_by``);
+    the ``unlock`` action gets ``api_unlock``."""
     now = services.store.now()
     with services.store.transaction() as db:
         server = get_instance(services, db, context, server_id, now)
         services.policy.authorize('os_compute_api:os-lock-server:unlock',
                                   context, server['project_id'])
-        if server['locked_by'] == 'admin' and not context.is_admin:
+        expected = 'owner' if _is_owner(context, server) else 'admin'
+        if server['locked_by'] not in (None, expected):
             services.policy.authorize(
                 'os_compute_api:os-lock-server:unlock:unlock_override',
                 context, server['project_id'])
         db.update('servers', 'uuid', server['uuid'], locked=0,
                   locked_by=None, locked_reason=None, updated=now)
-        lifecycle.add_action(db, server['uuid'], 'unlock', context, now)
+        _api_action(db, server, 'unlock', context, now)
     return 202, None
 
 
