@@ -49,6 +49,10 @@ CONFIG_OPTIONS = {
 }
 #: ``config:`` key for Nova's ``[DEFAULT]`` option of the same name.
 LIMIT_OPTION = 'max_concurrent_live_migrations'
+#: SQLite's largest INTEGER: sizes and IDs must fit in a column.
+SQLITE_MAX_INT = 2 ** 63 - 1
+#: Ten years: older starts would not fit the clocks times are shown on.
+MAX_STARTED_AGO = 10 * 365 * 86400
 _UUID_NAMESPACE = uuid.UUID('5b4a4c1e-7c1d-5a53-9d0e-2f6f7263652d')
 GIB = simulator.GIB
 
@@ -272,6 +276,20 @@ class _File:
             self.fail(where, 'must be a non-empty string')
         return value
 
+    def integer(self, where, value, minimum, maximum=SQLITE_MAX_INT):
+        if (isinstance(value, bool) or not isinstance(value, int)
+                or not minimum <= value <= maximum):
+            self.fail(where, 'must be a whole number from %d to %d'
+                      % (minimum, maximum))
+        return value
+
+    def seconds(self, where, value, maximum=MAX_STARTED_AGO):
+        if (isinstance(value, bool) or not isinstance(value, (int, float))
+                or not 0 <= value <= maximum):
+            self.fail(where, 'must be a number of seconds from 0 to %d'
+                      % maximum)
+        return float(value)
+
     def flag(self, where, value):
         if not isinstance(value, bool):
             self.fail(where, 'must be true or false')
@@ -293,6 +311,8 @@ class _File:
             number = float(match.group(1)) * _UNITS[match.group(2)]
         if not number >= minimum or number == float('inf'):
             self.fail(where, 'must be >= %s' % minimum)
+        if not rate and number > SQLITE_MAX_INT:
+            self.fail(where, 'too large: at most %d bytes' % SQLITE_MAX_INT)
         return number if rate else int(number)
 
 
@@ -305,6 +325,8 @@ def _from_file(path, servers):
             data = yaml.safe_load(stream)
     except (OSError, UnicodeDecodeError) as error:
         doc.fail('', 'cannot read: %s' % error)
+    except RecursionError:
+        doc.fail('', 'nested too deeply')
     except yaml.YAMLError as error:
         mark = getattr(error, 'problem_mark', None)
         doc.fail('line %d' % (mark.line + 1) if mark else '',
@@ -377,7 +399,8 @@ def _config(doc, value):
     doc.mapping('config', value,
                 optional=tuple(CONFIG_OPTIONS) + (LIMIT_OPTION,))
     limit = value.get(LIMIT_OPTION, executor.DEFAULT_LIMIT)
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+    if (isinstance(limit, bool) or not isinstance(limit, int)
+            or not 0 <= limit <= SQLITE_MAX_INT):
         doc.fail('config.' + LIMIT_OPTION,
                  'must be an integer >= 0 (0: no limit)')
     values = {}
@@ -389,6 +412,8 @@ def _config(doc, value):
         if isinstance(item, bool) or not isinstance(item, expected):
             doc.fail('config.' + option, 'must be %s' % (
                 'a string' if expected is str else 'an integer'))
+        if expected is int:
+            doc.integer('config.' + option, item, -SQLITE_MAX_INT)
         values[field] = item
     try:
         return simulator.LiveMigrationConfig(**values), limit
@@ -408,7 +433,7 @@ def _host(doc, where, item):
 def _link(doc, where, item, host_names):
     doc.mapping(where, item, ('src', 'dest', 'bandwidth'))
     for key in ('src', 'dest'):
-        if item[key] not in host_names:
+        if doc.text('%s.%s' % (where, key), item[key]) not in host_names:
             doc.fail('%s.%s' % (where, key),
                      'unknown host %r' % (item[key],))
     return Link(item['src'], item['dest'], doc.amount(
@@ -419,6 +444,8 @@ def _workloads(doc, value):
     workloads = {'busy': BUSY_DIRTY_RATE, 'idle': IDLE_DIRTY_RATE}
     if value is None:
         return workloads
+    if not isinstance(value, dict):
+        doc.fail('workloads', 'must be a mapping of names to rates')
     doc.mapping('workloads', value, optional=tuple(value))
     for name, rate in value.items():
         workloads[str(name)] = doc.amount('workloads.%s' % name, rate,
@@ -445,7 +472,7 @@ def _server(doc, where, item, host_names, workloads, projects):
         'uuid', 'project', 'workload', 'dirty_rate', 'vm_state', 'locked',
         'disk'))
     name = doc.text(where + '.name', item['name'])
-    if item['host'] not in host_names:
+    if doc.text(where + '.host', item['host']) not in host_names:
         doc.fail(where + '.host', 'unknown host %r' % (item['host'],))
     project = doc.text(where + '.project', item.get('project', 'demo'))
     if project not in projects:
@@ -457,7 +484,7 @@ def _server(doc, where, item, host_names, workloads, projects):
         dirty_rate = doc.amount(where + '.dirty_rate', item['dirty_rate'],
                                 rate=True)
     else:
-        workload = item.get('workload', 'idle')
+        workload = doc.text(where + '.workload', item.get('workload', 'idle'))
         if workload not in workloads:
             doc.fail(where + '.workload', 'unknown workload %r (known: %s)'
                      % (workload, ', '.join(sorted(workloads))))
@@ -485,15 +512,11 @@ def _migration(doc, where, item):
     if status not in MIGRATION_STATUSES:
         doc.fail(where + '.status', 'must be one of %s'
                  % ', '.join(MIGRATION_STATUSES))
-    started_ago = item.get('started_ago', 60.0)
-    if isinstance(started_ago, bool) or not isinstance(
-            started_ago, (int, float)) or not started_ago >= 0:
-        doc.fail(where + '.started_ago', 'must be a number of seconds >= 0')
+    started_ago = doc.seconds(where + '.started_ago',
+                              item.get('started_ago', 60.0))
     migration_id = item.get('id')
-    if migration_id is not None and (isinstance(migration_id, bool) or
-                                     not isinstance(migration_id, int) or
-                                     migration_id < 1):
-        doc.fail(where + '.id', 'must be a positive integer')
+    if migration_id is not None:
+        doc.integer(where + '.id', migration_id, 1)
     server = doc.text(where + '.server', item['server'])
     migration_id_text = item.get('uuid')
     if migration_id_text is not None:
@@ -502,7 +525,7 @@ def _migration(doc, where, item):
         except ValueError:
             doc.fail(where + '.uuid', 'not a UUID: %r' % (migration_id_text,))
     return Migration(server, doc.text(where + '.dest', item['dest']), status,
-                     float(started_ago), migration_id_text, migration_id,
+                     started_ago, migration_id_text, migration_id,
                      doc.flag(where + '.block_migration',
                               item.get('block_migration', False)))
 
