@@ -103,7 +103,12 @@ class RefServer(fixtures.Fixture):
         from novaclient_force.refserver.edge import httpserver
 
         self._log_to_file()
-        args = cli.parser().parse_args(self._arguments())
+        try:
+            args = cli.parser().parse_args(self._arguments())
+        except SystemExit:
+            # argparse has printed its one-line error to stderr.
+            raise RefServerError('reference server did not start: bad '
+                                 'options %s' % self._arguments()) from None
         try:
             app, self._store = cli._build(args)
         except ValueError as error:

@@ -82,6 +82,17 @@ class TestInProcess(HarnessTests, testtools.TestCase):
             time.sleep(0.05)
 
 
+    def test_bad_options_raise_not_exit(self):
+        for kwargs in ({'time_scale': -1}, {'scenario': 'no-such'}):
+            # fixtures wraps what _setUp raised; argparse's SystemExit
+            # used to escape instead.
+            error = self.assertRaises(
+                testtools.MultipleExceptions, fixture.RefServer(
+                    in_process=True, **kwargs).setUp)
+            self.assertIsInstance(error.__context__, fixture.RefServerError)
+            self.assertIn('did not start', str(error.__context__))
+
+
 class TestSubprocess(HarnessTests, testtools.TestCase):
     in_process = False
 
