@@ -108,6 +108,8 @@ class TestAccess(ControlTestCase):
         self.assertEqual(404, self.control('GET', 'nothing')[0])
         self.assertEqual(405, self.control('DELETE', 'clock')[0])
         self.assertEqual(405, self.control('PUT', 'migrations/1')[0])
+        self.assertEqual(404, self.control('POST', 'migrations/1/pause')[0])
+        self.assertEqual(405, self.control('GET', 'migrations/1/fail')[0])
 
 
 class TestClock(ControlTestCase):

@@ -96,8 +96,10 @@ class ControlApp:
             if (len(parts) == 3 and req.method == 'POST'
                     and parts[2] in ('converge', 'stall', 'fail')):
                 return self.override(req, parts[1], parts[2])
-        if parts and parts[0] in {name for _, name in routes} | {
-                'migrations'}:
+        unknown_action = len(parts) == 3 and parts[2] not in (
+            'converge', 'stall', 'fail')
+        if not unknown_action and parts and parts[0] in {
+                name for _, name in routes} | {'migrations'}:
             raise ControlError(405, '%s is not allowed on %s'
                                % (req.method, req.path_info))
         raise ControlError(404, 'no control endpoint %s' % req.path_info)
