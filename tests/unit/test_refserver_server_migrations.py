@@ -413,9 +413,24 @@ class TestIndexAndShow(base.RefServerTestCase):
         resp = self.compute('GET', '/servers/%s/migrations?x=1' % BUSY,
                             version='2.101')
         self.assertEqual(200, resp.status_int)
-        resp = self.compute('GET', '/servers/%s/migrations?x=1' % BUSY,
+        resp = self.compute('GET', '/servers/%s/migrations?y=1&x=1&x=2'
+                            % BUSY, version='2.102')
+        self.assertFault(resp, 400, "Additional properties are not allowed "
+                         "('x', 'y' were unexpected)")
+        resp = self.compute('GET', '/servers/%s/migrations/1?x=1' % BUSY,
                             version='2.102')
-        self.assertEqual(400, resp.status_int)
+        self.assertFault(resp, 400, "Additional properties are not allowed "
+                         "('x' was unexpected)")
+        actions = json.loads(self.compute(
+            'GET', '/servers/%s/os-instance-actions' % BUSY).body)[
+            'instanceActions']
+        path = '/servers/%s/os-instance-actions/%s?x=1' % (
+            BUSY, actions[0]['request_id'])
+        self.assertEqual(200, self.compute('GET', path,
+                                           version='2.101').status_int)
+        resp = self.compute('GET', path, version='2.102')
+        self.assertFault(resp, 400, "Additional properties are not allowed "
+                         "('x' was unexpected)")
 
     def test_bytes_are_null_before_first_stats_save(self):
         self.compute('POST', '/servers/%s/action' % BUSY2,

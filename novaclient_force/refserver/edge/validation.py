@@ -195,3 +195,9 @@ def single_param(schema):
 def multi_params(schema):
     """``parameter_types.multi_params``: given any number of times."""
     return {'type': 'array', 'items': schema}
+
+
+#: ``show_query_v2102`` and the like: 2.102 made every API reject query
+#: parameters it does not know, here all of them.
+NO_QUERY = {'type': 'object', 'properties': {},
+            'additionalProperties': False}

@@ -113,6 +113,9 @@ def _changed(params, rows, version):
 
 
 def show(services, req, context, server_id, request_id, body=None):
+    if context.version >= (2, 102):
+        # schemas/instance_actions.py ``show_query_v2102``.
+        validation.validate_query(validation.NO_QUERY, req)
     now = services.store.now()
     with services.store.transaction() as db:
         server = servers.get_instance(services, db, context, server_id, now)

@@ -51,11 +51,10 @@ def view(context, observed, show_hosts=True):
 
 
 def _reject_query(req, context):
-    """2.102+: every query parameter is unknown here, so a 400."""
-    if context.version >= (2, 102) and req.GET:
-        raise faults.bad_request(
-            "Additional properties are not allowed ('%s' was unexpected)"
-            % sorted(req.GET.keys())[0])
+    """2.102+: every query parameter is unknown here, so a 400
+    (``schemas/server_migrations.py``, ``index_query_v2102``)."""
+    if context.version >= (2, 102):
+        validation.validate_query(validation.NO_QUERY, req)
 
 
 def _find(db, server, migration_id):
