@@ -6,7 +6,8 @@ Sections: ``requests`` (requests per command, counted at the reference
 server, and one command's wall time), ``startup`` (what this package adds
 to ``openstack``/``nova`` start-up), ``drain`` (host drain of N migrations
 vs the upstream loop and bare POSTs), ``throughput`` (the reference
-server, benchmarks/refserver_throughput.py).
+server, benchmarks/refserver_throughput.py), ``strategies`` (drain
+strategies in simulated time, benchmarks/strategies.py).
 
 It first builds (or reuses) two venvs, one with the upstream clients only
 and one with them plus this checkout (see envs.py), then runs itself again
@@ -25,7 +26,7 @@ import report
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CHECKOUT = os.path.dirname(HERE)
-SECTIONS = ('requests', 'startup', 'drain', 'throughput')
+SECTIONS = ('requests', 'startup', 'drain', 'throughput', 'strategies')
 
 
 class Settings:
@@ -125,6 +126,14 @@ def measure(args):
             + (['--quick'] if args.quick else []))
         if code:
             targets.note('refserver_throughput.py exited %d' % code)
+    if 'strategies' in args.only:
+        report.section('6. Drain strategies in simulated time '
+                       '(benchmarks/strategies.py)')
+        code = subprocess.call(
+            [sys.executable, os.path.join(HERE, 'strategies.py')]
+            + (['--servers', '6'] if args.quick else []))
+        if code:
+            targets.note('strategies.py exited %d' % code)
     return targets.summary()
 
 

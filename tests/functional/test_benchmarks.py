@@ -20,7 +20,8 @@ RUNNER = os.path.join(CHECKOUT, 'benchmarks', 'run.py')
 TIMEOUT = 900
 SECTIONS = ('== 1. Requests per force-complete', '== 1b. SDK requests',
             '== 2. Start-up cost', '== 4. Host drain',
-            '== 5. Reference server throughput', '== Targets ==')
+            '== 5. Reference server throughput',
+            '== 6. Drain strategies in simulated time', '== Targets ==')
 
 
 class QuickBenchmarkTest(testtools.TestCase):
@@ -51,3 +52,24 @@ class QuickBenchmarkTest(testtools.TestCase):
         self.assertIn("invalid choice: 'nonsense'", done.stderr)
         self.assertNotIn('Traceback', done.stderr)
         self.assertEqual('', done.stdout)
+
+
+class StrategiesBenchmarkTest(testtools.TestCase):
+    """benchmarks/strategies.py runs all four strategies to the end."""
+
+    def test_small_run(self):
+        done = subprocess.run(
+            [sys.executable, os.path.join(CHECKOUT, 'benchmarks',
+                                          'strategies.py'),
+             '--servers', '3', '--limits', '1'], cwd=CHECKOUT,
+            capture_output=True, text=True, timeout=TIMEOUT,
+            stdin=subprocess.DEVNULL)
+        self.assertEqual(0, done.returncode, done.stderr[-3000:])
+        rows = [line.split('  ') for line in done.stdout.splitlines()
+                if line.startswith('1  ')]
+        self.assertEqual(4, len(rows), done.stdout)
+        for row in rows:
+            cells = [c.strip() for c in row if c.strip()]
+            # Every strategy drained the host: no migration left behind.
+            self.assertNotEqual('inf', cells[2], row)
+            self.assertEqual('0', cells[7], row)

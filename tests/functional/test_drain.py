@@ -99,10 +99,9 @@ class TestQueueLimit1(EvacuationTest):
 
 
 class TestQueueLimit4(TestQueueLimit1):
-    """Four at a time share the link: the active guests no longer
-    converge on a quarter of it, so the stall policy forces them too.
-    Idle and active guests may finish before the command first looks;
-    the busy ones (every third) hold the four slots until forced."""
+    """Four at a time. Idle and active guests may finish before the
+    command first looks; the busy ones (every third) hold the four slots
+    until forced."""
 
     limit = 4
     servers = 12

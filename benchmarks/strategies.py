@@ -1,0 +1,258 @@
+"""Drain strategies side by side on ``host-evacuation``, in simulated time.
+
+    python3 benchmarks/strategies.py [--servers N] [--limits 1 4]
+                                     [--stalled-after S] [--loop-sleep S]
+
+For each ``max_concurrent_live_migrations`` limit, a fresh in-process
+reference server runs the ``host-evacuation`` scenario (every live
+migration of compute-1 requested at once; busy guests that never converge
+unaided, idle and active ones that do), and one strategy empties the host:
+
+(a) ``upstream loop``: what an operator writes today with the upstream
+    clients (python-novaclient's managers, i.e. ``openstack server
+    migration list --host``, ``... force complete`` and ``openstack server
+    list --host``): list the running migrations, force each, sleep
+    ``--loop-sleep`` seconds, repeat until no server is left on the host;
+(b) ``ours, force all``: ``force_complete_host(host, wait=True)``;
+(c) ``ours, stall policy``: the same with ``stalled_after``;
+(d) ``Nova timeout action``: no client at all; every compute host runs
+    with ``live_migration_timeout_action = force_complete`` and Nova's
+    default ``live_migration_completion_timeout`` (800 s per GiB).
+
+Time is simulated: the server's clock stands still (time scale 1e-9)
+and the clients' sleeps advance it through the control API (the SDK takes
+an injected clock and sleep), so the figures do not depend on this
+machine's speed or load, and a run takes seconds. Everything reported is
+the server's ground truth, which no Nova client sees: when each migration
+ended, whether and how long its guest was paused. Nothing here asserts a
+timing.
+"""
+
+import argparse
+import dataclasses
+import os
+import sys
+import tempfile
+
+import yaml
+from novaclient import client as upstream_client
+
+from novaclient_force import client
+from novaclient_force.refserver import fixture
+from novaclient_force.refserver.state import scenarios
+from novaclient_force.v2 import server_migrations
+
+HOST = 'compute-1'
+FROZEN = 1e-9            # simulated seconds per real second
+LEAVING = ('accepted', 'queued', 'preparing', 'running',
+           'running (post-copy)')
+#: A guest counts as paused when it stood still longer than the downtime
+#: Nova allows a converging copy's final stop-and-copy
+#: (``[libvirt] live_migration_downtime``, 500 ms): that is a force.
+DOWNTIME = 0.5
+#: Simulated seconds between two looks at the host when nothing but the
+#: clock acts (strategy d), and the cap on any strategy's run.
+STEP = 10.0
+CAP = 48 * 3600.0
+
+
+class SimClock:
+    """The reference server's simulated clock, as a clock and a sleep."""
+
+    def __init__(self, cloud):
+        self.cloud = cloud
+
+    def __call__(self):
+        return self.cloud.clock()['time']
+
+    def sleep(self, seconds):
+        if seconds > 0:
+            self.cloud.advance_clock(seconds)
+
+
+@dataclasses.dataclass
+class Result:
+    strategy: str
+    limit: int
+    host_empty_after: float
+    paused: int
+    paused_would_converge: int
+    total_pause: float
+    longest_pause: float
+    not_completed: int
+    forced_requests: int
+
+
+def evacuation_file(servers, directory):
+    """``host-evacuation`` as a scenario file with Nova's timeout action
+    set to force_complete (strategy d); everything else as built in."""
+    built = scenarios.host_evacuation(servers)
+    doc = {
+        'name': 'host-evacuation-timeout-force-complete',
+        'config': {'live_migration_timeout_action': 'force_complete'},
+        'hosts': [h.name for h in built.hosts],
+        'servers': [{'name': s.name, 'host': s.host,
+                     'memory': s.memory_bytes, 'dirty_rate': s.dirty_rate}
+                    for s in built.servers],
+        'migrations': [{'server': m.server, 'dest': m.dest,
+                        'started_ago': m.started_ago, 'id': m.id}
+                       for m in built.migrations],
+    }
+    path = os.path.join(directory, 'evacuation-timeout-force.yaml')
+    with open(path, 'w') as stream:
+        yaml.safe_dump(doc, stream)
+    return path
+
+
+def upstream_loop(cloud, clock, loop_sleep):
+    """(a): list, force whatever runs, sleep, until the host is empty."""
+    nova = upstream_client.Client('2.80', session=cloud.session())
+    sent = 0
+    end = clock() + CAP
+    while clock() < end:
+        for migration in nova.migrations.list(host=HOST, status='running'):
+            if migration.source_compute != HOST:
+                continue
+            try:
+                nova.server_migrations.live_migrate_force_complete(
+                    migration.instance_uuid, migration.id)
+                sent += 1
+            except Exception:      # noqa: BLE001 - what a shell loop does
+                pass
+        if not nova.servers.list(search_opts={'host': HOST,
+                                              'all_tenants': 1}):
+            return sent
+        clock.sleep(loop_sleep)
+    return sent
+
+
+def ours(cloud, clock, **policy):
+    """(b) and (c): the SDK's drain, on the simulated clock."""
+    nc = client.Client(session=cloud.session())
+    manager = server_migrations.ServerMigrationsManager(
+        nc.compute, pinned=None, clock=clock, sleep=clock.sleep)
+    results = manager.force_complete_host(HOST, wait=True, timeout=CAP,
+                                          **policy)
+    return sum(1 for r in results if r.forced)
+
+
+def nova_timeout_action(cloud, clock):
+    """(d): nothing but time; Nova's monitor forces at the timeout."""
+    end = clock() + CAP
+    while clock() < end:
+        if not any(m['status'] in LEAVING for m in cloud.migrations_truth()
+                   if m['source_compute'] == HOST):
+            return 0
+        clock.sleep(STEP)
+    return 0
+
+
+def measure(strategy, limit, servers, scenario, run):
+    with fixture.RefServer(
+            scenario=scenario, servers=None if scenario.endswith('.yaml')
+            else servers, time_scale=FROZEN, in_process=True,
+            max_concurrent_live_migrations=limit) as cloud:
+        clock = SimClock(cloud)
+        start = clock()
+        sent = run(cloud, clock)
+        return summarize(strategy, limit, servers, cloud, start, sent)
+
+
+def summarize(strategy, limit, servers, cloud, start, sent):
+    """The Result, from the server's ground truth."""
+    converges = {s.uuid: s.dirty_rate < scenarios.DEFAULT_BANDWIDTH
+                 for s in scenarios.host_evacuation(servers).servers}
+    leaving = [m for m in cloud.migrations_truth()
+               if m['source_compute'] == HOST]
+    pauses = [(m['ground_truth'] or {}).get('paused_seconds') or 0.0
+              for m in leaving]
+    paused = [m for m, pause in zip(leaving, pauses, strict=True)
+              if pause > DOWNTIME]
+    ends = [m['finished_at'] for m in leaving]
+    empty = (max(ends) - start) if None not in ends else float('inf')
+    return Result(
+        strategy, limit, empty, len(paused),
+        sum(1 for m in paused if converges[m['server_uuid']]),
+        sum(pauses), max(pauses, default=0.0),
+        sum(1 for m in leaving if m['status'] != 'completed'), sent)
+
+
+def print_table(results):
+    headers = ('limit', 'strategy', 'host empty after (s)',
+               'guests paused', 'paused but would converge',
+               'total pause (s)', 'longest pause (s)', 'not completed',
+               'force requests')
+    rows = [(r.limit, r.strategy, '%.0f' % r.host_empty_after, r.paused,
+             r.paused_would_converge, '%.1f' % r.total_pause,
+             '%.1f' % r.longest_pause, r.not_completed, r.forced_requests)
+            for r in results]
+    widths = [max(len(h), *(len(str(row[i])) for row in rows))
+              for i, h in enumerate(headers)]
+    for row in (headers, ['-' * w for w in widths], *rows):
+        print('  '.join(str(c).ljust(w) for c, w in zip(row, widths,
+                                                      strict=True)).rstrip())
+
+
+def print_ratios(results):
+    """Each strategy's time to empty the host against (d) and (b)."""
+    print()
+    for limit in sorted({r.limit for r in results}):
+        here = {r.strategy[:3]: r for r in results if r.limit == limit}
+        for result in here.values():
+            print('limit %d: %s empties the host in %.3fx the time of (d), '
+                  '%.2fx that of (b)' % (
+                      limit, result.strategy,
+                      result.host_empty_after / here['(d)'].host_empty_after,
+                      result.host_empty_after / here['(b)'].host_empty_after))
+
+
+def parser():
+    parse = argparse.ArgumentParser(
+        prog='benchmarks/strategies.py',
+        description=__doc__.splitlines()[0])
+    parse.add_argument('--servers', type=int, default=12,
+                       help='servers on compute-1 (default %(default)s)')
+    parse.add_argument('--limits', type=int, nargs='+', default=[1, 4],
+                       help='max_concurrent_live_migrations values '
+                            '(default: 1 4)')
+    parse.add_argument('--stalled-after', type=float, default=30.0,
+                       help='strategy (c)\'s threshold (default '
+                            '%(default)s s)')
+    parse.add_argument('--loop-sleep', type=float, default=10.0,
+                       help='strategy (a)\'s sleep between rounds '
+                            '(default %(default)s s)')
+    return parse
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    print('command: python3 benchmarks/strategies.py %s' % ' '.join(
+        sys.argv[1:] if argv is None else argv))
+    print('scenario: host-evacuation, %d servers on %s; simulated seconds'
+          % (args.servers, HOST))
+    results = []
+    with tempfile.TemporaryDirectory() as directory:
+        timeout_file = evacuation_file(args.servers, directory)
+        strategies = (
+            ('(a) upstream loop', 'host-evacuation',
+             lambda cloud, clock: upstream_loop(cloud, clock,
+                                                args.loop_sleep)),
+            ('(b) ours, force all', 'host-evacuation', ours),
+            ('(c) ours, stall policy', 'host-evacuation',
+             lambda cloud, clock: ours(cloud, clock,
+                                       stalled_after=args.stalled_after)),
+            ('(d) Nova timeout action', timeout_file, nova_timeout_action),
+        )
+        for limit in args.limits:
+            for name, scenario, run in strategies:
+                print('limit %d: %s ...' % (limit, name), flush=True,
+                      file=sys.stderr)
+                results.append(measure(name, limit, args.servers,
+                                       scenario, run))
+    print_table(results)
+    print_ratios(results)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
