@@ -246,12 +246,18 @@ def main(argv=None):
                   % error, file=sys.stderr)
             return EXIT_USAGE
 
-    def stop(signum, frame):
-        raise _Stop()
+    stopping = []
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    def stop(signum, frame):
+        """Stop serving, once: a second signal while shutting down (a
+        supervisor insisting) must not interrupt the clean-up."""
+        if not stopping:
+            stopping.append(signum)
+            raise _Stop()
+
     try:
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
         print('listening on http://%s:%d' % (url_host, port), flush=True)
         server.serve_forever(poll_interval=0.2)
     except _Stop:
