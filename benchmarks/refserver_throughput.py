@@ -1,9 +1,13 @@
 """Reference server throughput: does a request's cost depend on cloud size?
 
 Starts the real server (``python -m novaclient_force.refserver``) with the
-``host-maintenance`` scenario at N = 10 and N = 1000 servers, each with a
-running live migration, and drives it with 8 concurrent keep-alive clients
-(one ``requests.Session`` per thread):
+``host-maintenance`` scenario at N = 10, 1000 and 10,000 servers (10,000
+is left out with ``--quick``), each with a running live migration, times
+its start-up (process start to its ``listening on`` line), times a
+1000-item page of ``/os-migrations?source_compute=compute-1`` and of
+``/servers/detail`` (the first page, and at 10,000 the page after a marker
+half-way), one client, best of 5, and drives it with 8 concurrent
+keep-alive clients (one ``requests.Session`` per thread):
 
 * migration show: ``GET /servers/{id}/migrations/{mid}`` at 2.80;
 * force complete: ``POST /servers/{id}/migrations/{mid}/action``
@@ -11,8 +15,9 @@ running live migration, and drives it with 8 concurrent keep-alive clients
 
 The simulated clock runs slowly (``--time-scale``) so forced migrations stay
 ``running`` and every force complete takes the accepted (202) path. Prints
-requests per second, p50 and p99 latency, the status codes seen, and the
-1000/10 ratios; it never asserts on timing.
+start-up seconds, page milliseconds, requests per second, p50 and p99
+latency, the status codes seen, and the ratios between sizes; it never
+asserts on timing.
 
     python benchmarks/refserver_throughput.py [--quick]
 """
@@ -29,7 +34,10 @@ import time
 import requests
 
 CLIENTS = 8
-SIZES = (10, 1000)
+SIZES = (10, 1000, 10000)
+QUICK_SIZES = (10, 1000)
+PAGE = 1000
+PAGE_REPEATS = 5
 LISTENING = 'listening on '
 AUTH_BODY = {'auth': {
     'identity': {'methods': ['password'], 'password': {'user': {
@@ -42,12 +50,14 @@ class Server:
 
     def __init__(self, servers, time_scale):
         self.log = tempfile.TemporaryFile()
+        began = time.perf_counter()
         self.process = subprocess.Popen(
             [sys.executable, '-m', 'novaclient_force.refserver',
              '--port', '0', '--scenario', 'host-maintenance',
              '--servers', str(servers), '--time-scale', str(time_scale)],
             stdout=subprocess.PIPE, stderr=self.log, text=True)
-        self.url = self._wait_listening(timeout=60)
+        self.url = self._wait_listening(timeout=120)
+        self.startup = time.perf_counter() - began
 
     def _wait_listening(self, timeout):
         lines = []
@@ -153,6 +163,33 @@ def drive(call, compute, auth, targets, per_client):
     return time.perf_counter() - began, sorted(latencies), statuses
 
 
+def page_costs(session, compute, servers):
+    """(name, best milliseconds) of 1000-item pages, read one at a time."""
+    pages = [('os-migrations page', '/os-migrations',
+              {'source_compute': 'compute-1'}, 'migrations', 'uuid'),
+             ('servers/detail page', '/servers/detail',
+              {'all_tenants': '1'}, 'servers', 'id')]
+    costs = []
+    for name, path, query, key, marker_key in pages:
+        params = dict(query, limit=PAGE)
+        if servers > 2 * PAGE:
+            # a page from the middle: the marker is found where it is
+            listing = session.get(compute + path, params=dict(
+                query, limit=servers // 2), headers=version('2.80'),
+                timeout=60).json()[key]
+            params['marker'] = listing[-1][marker_key]
+        best = None
+        for _ in range(PAGE_REPEATS):
+            began = time.perf_counter()
+            response = session.get(compute + path, params=params,
+                                   headers=version('2.80'), timeout=60)
+            spent = time.perf_counter() - began
+            response.raise_for_status()
+            best = spent if best is None else min(best, spent)
+        costs.append((name, best * 1000))
+    return costs
+
+
 def percentile(ordered, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
@@ -165,6 +202,7 @@ def measure(servers, per_client, time_scale):
         with requests.Session() as session:
             session.headers['X-Auth-Token'] = auth
             targets = running_migrations(session, compute)
+            pages = page_costs(session, compute, servers)
         if len(targets) != servers:
             raise SystemExit('expected %d running migrations, found %d'
                              % (servers, len(targets)))
@@ -176,7 +214,7 @@ def measure(servers, per_client, time_scale):
             rows.append((servers, name, len(latencies) / wall,
                          percentile(latencies, 0.5) * 1000,
                          percentile(latencies, 0.99) * 1000, statuses))
-        return rows
+        return server.startup, pages, rows
     finally:
         server.stop()
 
@@ -197,9 +235,18 @@ def main(argv=None):
         parser.error('--requests must be at least 1')
     print('refserver throughput: %d keep-alive clients, %d requests per '
           'row, %d CPUs' % (CLIENTS, CLIENTS * per_client, os.cpu_count()))
-    rows = []
-    for servers in SIZES:
-        rows += measure(servers, per_client, args.time_scale)
+    sizes = QUICK_SIZES if args.quick else SIZES
+    rows, startups, pages = [], {}, {}
+    for servers in sizes:
+        startups[servers], pages[servers], measured = measure(
+            servers, per_client, args.time_scale)
+        rows += measured
+    print('%7s  %10s  %s' % ('servers', 'start-up s', '  '.join(
+        '%s ms' % name for name, _ in pages[sizes[0]])))
+    for servers in sizes:
+        print('%7d  %10.2f  %s' % (servers, startups[servers], '  '.join(
+            '%*.1f' % (len(name) + 3, cost)
+            for name, cost in pages[servers])))
     print('%7s  %-22s %9s %8s %8s  %s' % (
         'servers', 'operation', 'req/s', 'p50 ms', 'p99 ms', 'statuses'))
     for servers, name, rate, p50, p99, statuses in rows:
@@ -207,13 +254,19 @@ def main(argv=None):
             servers, name, rate, p50, p99, ' '.join(
                 '%dx%d' % (code, count)
                 for code, count in sorted(statuses.items()))))
-    small = {row[1]: row for row in rows if row[0] == SIZES[0]}
-    large = {row[1]: row for row in rows if row[0] == SIZES[1]}
-    for name in small:
+    small, large = sizes[0], sizes[-1]
+    by_size = {size: {row[1]: row for row in rows if row[0] == size}
+               for size in sizes}
+    for name in by_size[small]:
         print('ratio %d/%d %-22s req/s %.2f  p50 %.2f  p99 %.2f' % (
-            SIZES[1], SIZES[0], name, large[name][2] / small[name][2],
-            large[name][3] / small[name][3],
-            large[name][4] / small[name][4]))
+            large, small, name,
+            by_size[large][name][2] / by_size[small][name][2],
+            by_size[large][name][3] / by_size[small][name][3],
+            by_size[large][name][4] / by_size[small][name][4]))
+    middle = sizes[1]
+    for index, (name, cost) in enumerate(pages[middle]):
+        print('ratio %d/%d %-22s %.2f' % (
+            large, middle, name, pages[large][index][1] / cost))
 
 
 if __name__ == '__main__':

@@ -105,9 +105,17 @@ def view(context, observed, show_hosts):
     return body
 
 
-def _query(params, context):
-    sql = 'SELECT m.* FROM migrations m WHERE m.hidden = 0'
-    args = []
+#: A migration whose status is derived on read (a live migration still
+#: running in the simulator: stored ``accepted``); every other row shows
+#: what is stored, so SQL can filter it.
+_DERIVED = '(m.final = 0 AND m.params IS NOT NULL)'
+
+
+def _where(params):
+    """The filters as SQL; what is derived on read (status, the update
+    time of a running live migration) is only narrowed here, to rows that
+    store it or derive it, and decided by :func:`_wanted`."""
+    sql, args = 'm.hidden = 0', []
     if params.get('host'):
         sql += ' AND (m.source_compute = ? OR m.dest_compute = ?)'
         args += [params['host'], params['host']]
@@ -119,11 +127,47 @@ def _query(params, context):
         if params.get(name):
             sql += ' AND m.%s = ?' % name
             args.append(params[name])
-    if context.version >= (2, 59):
-        sql += ' ORDER BY m.created_at DESC, m.id DESC'
-    else:
-        sql += ' ORDER BY m.id'
+    if params.get('status'):
+        sql += ' AND (%s OR m.status = ?)' % _DERIVED
+        args.append(params['status'])
+    for name, compare in (('changes-since', '>='),
+                          ('changes-before', '<=')):
+        if name in params:
+            sql += (' AND (%s OR COALESCE(m.updated_at, m.created_at) %s ?)'
+                    % (_DERIVED, compare))
+            args.append(params[name])
     return sql, args
+
+
+def _rows(db, params, version, limit):
+    """The filtered rows in Nova's order, after the marker, fetched a page
+    at a time (keyset paging on the ordering's own index) until the
+    caller has what it needs: a page costs the same in any cloud size."""
+    where, args = _where(params)
+    if version < (2, 59):
+        yield from db.all('SELECT m.* FROM migrations m WHERE %s '
+                          'ORDER BY m.id' % where, *args)
+        return
+    position = None
+    if params.get('marker') is not None:
+        position = db.one('SELECT m.created_at, m.id FROM migrations m '
+                          'WHERE %s AND m.uuid = ?' % where, *args,
+                          params['marker'])
+        if position is None:
+            raise faults.bad_request('Marker %s could not be found.'
+                                     % params['marker'])
+    while limit:
+        sql, page_args = 'SELECT m.* FROM migrations m WHERE ' + where, args
+        if position is not None:
+            sql += (' AND (m.created_at < ? OR (m.created_at = ? AND '
+                    'm.id < ?))')
+            page_args = args + [position[0], position[0], position[1]]
+        rows = db.all(sql + ' ORDER BY m.created_at DESC, m.id DESC '
+                      'LIMIT ?', *page_args, limit)
+        yield from rows
+        if len(rows) < limit:
+            return
+        position = rows[-1]['created_at'], rows[-1]['id']
 
 
 def _wanted(params, observed):
@@ -151,18 +195,10 @@ def index(services, req, context, body=None):
                                          context.project_id)
     limit = params.get('limit', MAX_LIMIT if context.version >= (2, 59)
                        else None)
-    sql, args = _query(params, context)
     now = services.store.now()
     found = []
     with services.store.transaction() as db:
-        rows = db.all(sql, *args)
-        if params.get('marker') is not None:
-            uuids = [row['uuid'] for row in rows]
-            if params['marker'] not in uuids:
-                raise faults.bad_request('Marker %s could not be found.'
-                                         % params['marker'])
-            rows = rows[uuids.index(params['marker']) + 1:]
-        for row in rows:
+        for row in _rows(db, params, context.version, limit):
             if limit is not None and len(found) >= limit:
                 break
             observed = lifecycle.observe(db, row, now, services.notifier)

@@ -181,16 +181,16 @@ def _search(services, context, req, detail):
         services.policy.authorize(
             'os_compute_api:servers:%s:get_all_tenants' % kind, context,
             context.project_id)
-    sql, args = 'SELECT * FROM servers WHERE 1 = 1', []
+    where, args = '1 = 1', []
     project = params.get('project_id') or params.get('tenant_id')
     if not all_tenants:
-        sql += ' AND project_id = ?'
+        where += ' AND project_id = ?'
         args.append(context.project_id)
     elif project:
-        sql += ' AND project_id = ?'
+        where += ' AND project_id = ?'
         args.append(project)
     if params.get('name'):
-        sql += ' AND name REGEXP ?'
+        where += ' AND name REGEXP ?'
         args.append(params['name'])
     try:
         limit = min(int(params.get('limit', MAX_LIMIT)), MAX_LIMIT)
@@ -198,18 +198,10 @@ def _search(services, context, req, detail):
         raise faults.bad_request('limit param must be an integer') from None
     if limit < 0:
         raise faults.bad_request('limit param must be positive')
-    sql += ' ORDER BY created DESC, uuid DESC'
     now = services.store.now()
     found = []
     with services.store.transaction() as db:
-        rows = db.all(sql, *args)
-        marker = params.get('marker')
-        if marker is not None:
-            ids = [row['uuid'] for row in rows]
-            if marker not in ids:
-                raise faults.bad_request('marker [%s] not found' % marker)
-            rows = rows[ids.index(marker) + 1:]
-        for row in rows:
+        for row in _rows(db, where, args, params.get('marker'), limit):
             if len(found) >= limit:
                 break
             row = refresh(services, db, row, now)
@@ -221,6 +213,30 @@ def _search(services, context, req, detail):
                 continue
             found.append(row)
     return found, limit
+
+
+def _rows(db, where, args, marker, limit):
+    """Servers matching ``where``, newest first, after ``marker``, a page
+    at a time on the (created, uuid) indexes: status and host are read
+    after any migration that ended has been settled, so they are checked
+    by the caller."""
+    position = None
+    if marker is not None:
+        position = db.one('SELECT created, uuid FROM servers WHERE %s AND '
+                          'uuid = ?' % where, *args, marker)
+        if position is None:
+            raise faults.bad_request('marker [%s] not found' % marker)
+    while limit:
+        sql, page_args = 'SELECT * FROM servers WHERE ' + where, args
+        if position is not None:
+            sql += ' AND (created < ? OR (created = ? AND uuid < ?))'
+            page_args = args + [position[0], position[0], position[1]]
+        rows = db.all(sql + ' ORDER BY created DESC, uuid DESC LIMIT ?',
+                      *page_args, limit)
+        yield from rows
+        if len(rows) < limit:
+            return
+        position = rows[-1]['created'], rows[-1]['uuid']
 
 
 def _page(context, req, key, items, limit, found):

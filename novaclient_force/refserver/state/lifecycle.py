@@ -42,6 +42,7 @@ as Nova's do (``nova/compute/manager.py``):
 """
 
 import dataclasses
+import functools
 import json
 import math
 import uuid
@@ -82,13 +83,19 @@ def new_uuid():
     return str(uuid.uuid4())
 
 
+@functools.lru_cache(maxsize=256)
 def params_json(params):
+    """The stored text of (frozen) ``params``; a cloud's migrations share
+    few distinct ones."""
     values = {name: getattr(params, name) for name in _PARAM_FIELDS}
     values['config'] = dataclasses.asdict(params.config)
     return json.dumps(values, sort_keys=True)
 
 
+@functools.lru_cache(maxsize=4096)
 def params_from_json(text):
+    """Parsed once per distinct text: every read of a running migration
+    needs its (frozen, so shareable) parameters."""
     values = json.loads(text)
     config = simulator.LiveMigrationConfig(**values.pop('config'))
     return simulator.MigrationParams(config=config, **values)
@@ -139,25 +146,31 @@ def _job(row):
 def slot_at(db, row):
     """When ``row`` got (or gets) a worker on its source host: absolute
     sim time, ``math.inf`` for never, None if it never held one (aborted
-    while queued). Computed once per host and transaction."""
+    while queued). Without a limit no migration waits for another; with
+    one, the host's queue is replayed once until a migration changes."""
     if row['final']:
         return row['slot_at']
-    memo = db.memo.setdefault('slots', {})
+    workers = limit(db)
+    if not workers:
+        return _origin(row) + params_from_json(row['params']).queued_seconds
     host = row['source_compute']
-    if host not in memo:
-        # Everything holding a worker since the oldest unended migration
-        # queued: older ones had freed theirs before any of these came.
-        horizon = db.one(
-            'SELECT MIN(created_at) AS at FROM migrations WHERE '
-            'source_compute = ? AND final = 0 AND params IS NOT NULL',
-            host)['at']
-        rows = [] if horizon is None else db.all(
-            'SELECT * FROM migrations WHERE source_compute = ? AND '
-            'params IS NOT NULL AND (final = 0 OR (slot_at IS NOT NULL '
-            'AND updated_at > ?))', host, horizon)
-        memo[host] = executor.schedule([_job(item) for item in rows],
-                                       limit(db))
-    return memo[host].get(row['id'], math.inf)
+    slots = db.derived(('slots', host, workers),
+                       lambda: _schedule(db, host, workers))
+    return slots.get(row['id'], math.inf)
+
+
+def _schedule(db, host, workers):
+    # Everything holding a worker since the oldest unended migration
+    # queued: older ones had freed theirs before any of these came.
+    horizon = db.one(
+        'SELECT MIN(created_at) AS at FROM migrations WHERE '
+        'source_compute = ? AND final = 0 AND params IS NOT NULL',
+        host)['at']
+    rows = [] if horizon is None else db.all(
+        'SELECT * FROM migrations WHERE source_compute = ? AND '
+        'params IS NOT NULL AND (final = 0 OR (slot_at IS NOT NULL '
+        'AND updated_at > ?))', host, horizon)
+    return executor.schedule([_job(item) for item in rows], workers)
 
 
 def simulate(db, row, now):
@@ -172,7 +185,6 @@ def request(db, row, column, at):
     migration; returns the row as it is now."""
     if row[column] is None and not row['final']:
         db.update('migrations', 'id', row['id'], **{column: at})
-        db.memo.clear()
     return db.one('SELECT * FROM migrations WHERE id = ?', row['id'])
 
 
@@ -183,7 +195,6 @@ def add_override(db, row, kind, at, message=None):
     overrides.append([at, kind, message])
     db.execute('UPDATE migrations SET overrides = ? WHERE id = ?',
                json.dumps(overrides), row['id'])
-    db.memo.clear()
 
 
 def ground_truth(db, row, now):
@@ -333,9 +344,37 @@ def add_action(db, server_uuid, action, context, at):
                      updated_at=at)
 
 
-def start(db, server, dest, params, context, at, migration_uuid=None,
-          migration_id=None):
-    """Create a live migration the way the conductor and computes do.
+@dataclasses.dataclass(frozen=True)
+class Start:
+    """One live migration to create: on ``server`` (its row) to ``dest``,
+    requested by ``context`` at ``at``."""
+
+    server: dict
+    dest: str
+    params: simulator.MigrationParams
+    context: object
+    at: float
+    migration_uuid: str | None = None
+    migration_id: int | None = None
+
+
+def start(db, server, dest, params, context, at):
+    """Create one live migration (:func:`start_many`); returns its ID."""
+    return start_many(db, [Start(server, dest, params, context, at)])[0]
+
+
+def _next_id(db, table):
+    """The ID ``AUTOINCREMENT`` would give the next row of ``table``."""
+    row = db.one('SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence '
+                 'WHERE name = ?), 0), COALESCE(MAX(id), 0)) AS top '
+                 'FROM %s' % table, table)
+    return row['top'] + 1
+
+
+def start_many(db, starts):
+    """Create live migrations the way the conductor and computes do, in
+    a few statements whatever their number (a scenario seeds thousands);
+    returns their IDs.
 
     ``dest_host`` (the destination's IP) stays null: the conductor
     (``ComputeTaskManager._live_migrate``, ``LiveMigrationTask._execute``)
@@ -343,35 +382,54 @@ def start(db, server, dest, params, context, at, migration_uuid=None,
     fills ``dest_host`` in (``_claim_existing_migration``) only for the
     claim of a NUMA live migration, which these servers never are.
     """
-    source = server['host']
-    flavor_id = flavors.for_memory(server['memory_bytes']).id
-    action_id = add_action(db, server['uuid'], 'live-migration', context,
-                           at)
-    for event, host in (
-            ('conductor_live_migrate_instance', CONDUCTOR_HOST),
-            ('compute_check_can_live_migrate_destination', dest),
-            ('compute_check_can_live_migrate_source', source),
-            ('compute_pre_live_migration', dest),
-            ('compute_live_migration', source)):
-        add_event(db, action_id, event, at, host)
-    values = dict(
-        uuid=migration_uuid or new_uuid(),
-        instance_uuid=server['uuid'], migration_type='live-migration',
-        source_compute=source, source_node=server['node'],
-        dest_compute=dest, dest_node=dest, dest_host=None,
-        status='accepted', final=0, created_at=at, updated_at=at,
-        user_id=context.user_id, project_id=context.project_id,
-        old_instance_type_id=flavor_id,
-        new_instance_type_id=flavor_id,
-        params=params_json(params), action_id=action_id)
-    if migration_id is not None:
-        values['id'] = migration_id
-    migration = db.insert('migrations', **values)
-    db.memo.clear()
-    db.execute("UPDATE servers SET task_state = 'migrating', "
-               'active_migration = ?, updated = ? WHERE uuid = ?',
-               migration, at, server['uuid'])
-    return migration
+    action_id, next_migration = _next_id(db, 'actions'), _next_id(
+        db, 'migrations')
+    actions, events, migrations, servers = [], [], [], []
+    for item in starts:
+        server, dest, at = item.server, item.dest, item.at
+        source = server['host']
+        flavor_id = flavors.for_memory(server['memory_bytes']).id
+        actions.append(dict(
+            id=action_id, instance_uuid=server['uuid'],
+            action='live-migration', request_id=item.context.request_id,
+            user_id=item.context.user_id,
+            project_id=item.context.project_id, start_time=at,
+            updated_at=at))
+        # All finished when the action starts: its updated_at is at.
+        events += [dict(action_id=action_id, event=event, start_time=at,
+                        finish_time=at, result='Success', host=host)
+                   for event, host in (
+                       ('conductor_live_migrate_instance', CONDUCTOR_HOST),
+                       ('compute_check_can_live_migrate_destination',
+                        dest),
+                       ('compute_check_can_live_migrate_source', source),
+                       ('compute_pre_live_migration', dest),
+                       ('compute_live_migration', source))]
+        migration_id = (next_migration if item.migration_id is None
+                        else item.migration_id)
+        next_migration = max(next_migration, migration_id + 1)
+        migrations.append(dict(
+            id=migration_id, uuid=item.migration_uuid or new_uuid(),
+            instance_uuid=server['uuid'], migration_type='live-migration',
+            source_compute=source, source_node=server['node'],
+            dest_compute=dest, dest_node=dest, dest_host=None,
+            status='accepted', final=0, created_at=at, updated_at=at,
+            user_id=item.context.user_id,
+            project_id=item.context.project_id,
+            old_instance_type_id=flavor_id,
+            new_instance_type_id=flavor_id,
+            params=params_json(item.params), action_id=action_id))
+        servers.append((migration_id, at, server['uuid']))
+        action_id += 1
+    if not starts:
+        return []
+    db.insert_many('actions', actions)
+    db.insert_many('events', events)
+    db.insert_many('migrations', migrations)
+    db.executemany("UPDATE servers SET task_state = 'migrating', "
+                   'active_migration = ?, updated = ? WHERE uuid = ?',
+                   servers)
+    return [row['id'] for row in migrations]
 
 
 def build_params(db, server, dest, block_migration=False):

@@ -57,21 +57,48 @@ def _seed(db, scenario, now):
     for link in scenario.links:
         db.insert('links', src=link.src, dest=link.dest,
                   bandwidth=float(link.bandwidth))
+    owners, rows = {}, []
     for index, server in enumerate(scenario.servers):
-        _add_server(db, server, now - SERVER_AGE + index)
+        rows.append(_server_row(db, server, now - SERVER_AGE + index,
+                                owners))
+    if rows:
+        db.insert_many('servers', rows)
+    # A migration names its server; the first of a name, as in the list.
+    by_name = {}
+    for row in rows:
+        by_name.setdefault(row['name'], row)
+    params, starts = {}, []
     for index, migration in enumerate(scenario.migrations):
-        _add_migration(db, migration, now, index)
+        server = by_name[migration.server]
+        if migration.status in TERMINAL:
+            # In the scenario's order: IDs are given as they come.
+            lifecycle.start_many(db, starts)
+            starts = []
+            _add_history(db, migration, server, now, index)
+        else:
+            starts.append(_start(db, migration, server, params, now,
+                                 index))
+    lifecycle.start_many(db, starts)
     db.execute("INSERT INTO meta VALUES ('seeded', '1')")
 
 
-def _add_server(db, server, created):
+def _owner(db, project, owners):
+    """The first non-admin member of ``project`` (admin if none)."""
+    if project not in owners:
+        owner = db.one('SELECT user_id FROM assignments WHERE project_id = '
+                       "? AND role != 'admin' ORDER BY user_id LIMIT 1",
+                       project)
+        owners[project] = (owner['user_id'] if owner
+                           else accounts.user_id('admin'))
+    return owners[project]
+
+
+def _server_row(db, server, created, owners):
     flavor = flavors.for_memory(server.memory_bytes)
     project = accounts.project_id(server.project)
-    owner = db.one('SELECT user_id FROM assignments WHERE project_id = ? '
-                   "AND role != 'admin' ORDER BY user_id LIMIT 1", project)
-    db.insert(
-        'servers', uuid=server.uuid, name=server.name, project_id=project,
-        user_id=owner['user_id'] if owner else accounts.user_id('admin'),
+    return dict(
+        uuid=server.uuid, name=server.name, project_id=project,
+        user_id=_owner(db, project, owners),
         host=server.host, node=server.host, vm_state=server.vm_state,
         task_state=None,
         power_state={'active': 1, 'paused': 3, 'suspended': 7}.get(
@@ -84,30 +111,36 @@ def _add_server(db, server, created):
         launched_at=created + 30)
 
 
-def _add_migration(db, migration, now, index):
-    server = db.one('SELECT * FROM servers WHERE name = ?',
-                    migration.server)
-    started = now - migration.started_ago
-    actor = Actor('req-' + accounts.stable_uuid('seed-action-%d' % index))
-    if migration.status in TERMINAL:
-        db.insert(
-            'migrations', uuid=migration.uuid or lifecycle.new_uuid(),
-            instance_uuid=server['uuid'], migration_type='live-migration',
-            source_compute=server['host'], source_node=server['node'],
-            dest_compute=migration.dest, dest_node=migration.dest,
-            dest_host=None,
-            status=migration.status, final=1, created_at=started,
-            updated_at=started, user_id=actor.user_id,
-            project_id=actor.project_id,
-            old_instance_type_id=flavors.for_memory(
-                server['memory_bytes']).id,
-            new_instance_type_id=flavors.for_memory(
-                server['memory_bytes']).id,
-            **({'id': migration.id} if migration.id else {}))
-        return
-    params = lifecycle.build_params(db, server, migration.dest,
-                                    migration.block_migration)
-    lifecycle.start(db, server, migration.dest, params, actor, started,
-                    migration_uuid=migration.uuid,
-                    migration_id=migration.id)
+def _actor(index):
+    return Actor('req-' + accounts.stable_uuid('seed-action-%d' % index))
 
+
+def _add_history(db, migration, server, now, index):
+    """A migration that ended before the scenario starts."""
+    started = now - migration.started_ago
+    actor = _actor(index)
+    flavor_id = flavors.for_memory(server['memory_bytes']).id
+    db.insert(
+        'migrations', uuid=migration.uuid or lifecycle.new_uuid(),
+        instance_uuid=server['uuid'], migration_type='live-migration',
+        source_compute=server['host'], source_node=server['node'],
+        dest_compute=migration.dest, dest_node=migration.dest,
+        dest_host=None, status=migration.status, final=1,
+        created_at=started, updated_at=started, user_id=actor.user_id,
+        project_id=actor.project_id, old_instance_type_id=flavor_id,
+        new_instance_type_id=flavor_id,
+        **({'id': migration.id} if migration.id else {}))
+
+
+def _start(db, migration, server, params, now, index):
+    """A running migration to create; ``params`` keeps the simulator
+    inputs already built for a workload and route (a cloud has few)."""
+    route = (server['host'], migration.dest, server['memory_bytes'],
+             server['dirty_rate'], server['disk_bytes'],
+             migration.block_migration)
+    if route not in params:
+        params[route] = lifecycle.build_params(
+            db, server, migration.dest, migration.block_migration)
+    return lifecycle.Start(server, migration.dest, params[route],
+                           _actor(index), now - migration.started_ago,
+                           migration.uuid, migration.id)

@@ -55,9 +55,11 @@ CREATE TABLE IF NOT EXISTS servers (
     disk_bytes INTEGER NOT NULL, dirty_rate REAL NOT NULL,
     vcpus INTEGER NOT NULL, created REAL NOT NULL, updated REAL NOT NULL,
     launched_at REAL, active_migration INTEGER);
-CREATE INDEX IF NOT EXISTS servers_project ON servers (project_id, created);
-CREATE INDEX IF NOT EXISTS servers_created ON servers (created);
+CREATE INDEX IF NOT EXISTS servers_project_page
+    ON servers (project_id, created, uuid);
+CREATE INDEX IF NOT EXISTS servers_page ON servers (created, uuid);
 CREATE INDEX IF NOT EXISTS servers_host ON servers (host);
+CREATE INDEX IF NOT EXISTS servers_name ON servers (name);
 CREATE TABLE IF NOT EXISTS migrations (
     id INTEGER PRIMARY KEY AUTOINCREMENT, uuid TEXT UNIQUE NOT NULL,
     instance_uuid TEXT NOT NULL, migration_type TEXT NOT NULL,
@@ -78,6 +80,10 @@ CREATE INDEX IF NOT EXISTS migrations_created
     ON migrations (created_at, id);
 CREATE INDEX IF NOT EXISTS migrations_source
     ON migrations (source_compute, final);
+CREATE INDEX IF NOT EXISTS migrations_source_page
+    ON migrations (source_compute, created_at, id);
+CREATE INDEX IF NOT EXISTS migrations_dest_page
+    ON migrations (dest_compute, created_at, id);
 CREATE TABLE IF NOT EXISTS actions (
     id INTEGER PRIMARY KEY AUTOINCREMENT, instance_uuid TEXT NOT NULL,
     action TEXT NOT NULL, request_id TEXT NOT NULL, user_id TEXT,
@@ -91,6 +97,12 @@ CREATE TABLE IF NOT EXISTS events (
     result TEXT, traceback TEXT, host TEXT, details TEXT);
 CREATE INDEX IF NOT EXISTS events_action ON events (action_id);
 """
+# Per connection, never stored in a state file: every change to a
+# migration moves the generation that cached derivations are valid for.
+TRIGGERS = tuple(
+    'CREATE TEMP TRIGGER migrations_%s AFTER %s ON migrations '
+    'BEGIN SELECT migrations_changed(); END' % (event.lower(), event)
+    for event in ('INSERT', 'UPDATE', 'DELETE'))
 
 
 def isotime(value):
@@ -129,8 +141,18 @@ class Store:
             self._conn.execute('PRAGMA synchronous=NORMAL')
         self._conn.create_function('REGEXP', 2, _regexp,
                                    deterministic=True)
+        # Derived values (the live-migration queues) by key: (generation,
+        # value). The generation moves on every change to a migration and
+        # on every rollback, and is never reused, so a value computed from
+        # rows that changed since, or were never committed, is never read.
+        self._generation = 0
+        self._derived = {}
+        self._conn.create_function('migrations_changed', 0,
+                                   self._migrations_changed)
         with self.transaction() as db:
             db.executescript_safe(SCHEMA)
+            for trigger in TRIGGERS:
+                db.execute(trigger)
             epoch = db.one('SELECT value FROM meta WHERE key = ?', 'epoch')
             if epoch is None:
                 self.epoch = self._wall()
@@ -144,6 +166,18 @@ class Store:
                              else json.loads(anchor['value']))
             # One tuple, replaced whole, so readers need no lock.
             self._clock = (wall, virtual, time_scale)
+
+    def _migrations_changed(self):
+        self._generation += 1
+
+    def derived(self, key, compute):
+        """``compute()``, kept until a migration changes (call inside a
+        transaction: the lock orders readers and writers)."""
+        generation, value = self._derived.get(key, (None, None))
+        if generation != self._generation:
+            value = compute()
+            self._derived[key] = (self._generation, value)
+        return value
 
     @property
     def time_scale(self):
@@ -203,7 +237,7 @@ class Store:
         rolled back already, and then there is nothing left to undo.
         """
         with self._lock:
-            db = _Db(self._conn)
+            db = _Db(self._conn, self)
             self._conn.execute('BEGIN IMMEDIATE')
             try:
                 yield db
@@ -211,6 +245,7 @@ class Store:
             except BaseException:
                 if self._conn.in_transaction:
                     self._conn.execute('ROLLBACK')
+                self._migrations_changed()
                 raise
             for callback in db.after_commit:
                 callback()
@@ -228,14 +263,12 @@ class Store:
 class _Db:
     """Small helpers over a connection inside a transaction."""
 
-    def __init__(self, conn):
+    def __init__(self, conn, store):
         self._conn = conn
+        self.derived = store.derived
         # Run once the transaction is committed (notifications are only
         # written for state that is really there).
         self.after_commit = []
-        # Derived values valid for this transaction (the live-migration
-        # queue); whoever changes what they derive from clears it.
-        self.memo = {}
 
     def executescript_safe(self, script):
         for statement in script.split(';'):
@@ -258,6 +291,17 @@ class _Db:
             'INSERT INTO %s (%s) VALUES (%s)' % (table, names, marks),
             tuple(values.values()))
         return cursor.lastrowid
+
+    def insert_many(self, table, rows):
+        """Insert dicts that all have the same keys, in one statement."""
+        names = ', '.join(rows[0])
+        marks = ', '.join('?' for _ in rows[0])
+        self._conn.executemany(
+            'INSERT INTO %s (%s) VALUES (%s)' % (table, names, marks),
+            [tuple(row.values()) for row in rows])
+
+    def executemany(self, sql, rows):
+        self._conn.executemany(sql, rows)
 
     def update(self, table, key, key_value, **values):
         assignments = ', '.join('%s = ?' % name for name in values)
