@@ -263,8 +263,19 @@ def index(services, req, context, body=None):
 
 def detail(services, req, context, body=None):
     found, limit = _search(services, context, req, detail=True)
-    items = [view(context, row, _allowed(services, context,
-                                         row['project_id']), listed=True)
+    # A rule's answer depends on the caller and the server's project
+    # only: asked once per project, not once per server of the page.
+    answers = {}
+
+    def allowed(project_id):
+        def check(name):
+            if (name, project_id) not in answers:
+                answers[name, project_id] = services.policy.allowed(
+                    name, context, project_id)
+            return answers[name, project_id]
+        return check
+
+    items = [view(context, row, allowed(row['project_id']), listed=True)
              for row in found]
     return 200, _page(context, req, 'servers', items, limit, found)
 
