@@ -191,6 +191,11 @@ class TestRequests(ServerTest):
         sock.sendall(b'GET /\x1b[2J\x07 HTTP/1.1\r\nHost: x\r\n\r\n')
         _read_response(sock)
         sock.close()
+        # The request is logged just after its answer is written.
+        deadline = time.monotonic() + PATIENCE
+        while 'HTTP/1.1' not in self.log.output:
+            self.assertLess(time.monotonic(), deadline, 'nothing logged')
+            time.sleep(0.05)
         self.assertIn('GET /\\x1b[2J\\x07 HTTP/1.1', self.log.output)
         self.assertNotIn('\x1b', self.log.output)
 
