@@ -31,6 +31,7 @@ still queued to leave the host.
 import concurrent.futures
 import dataclasses
 import difflib
+import signal
 import typing
 
 from requests import adapters as requests_adapters
@@ -42,6 +43,7 @@ from novaclient_force import (
     negotiation,
     outcome,
     resolve,
+    signals,
     waiting,
 )
 
@@ -84,11 +86,13 @@ def force_complete_host(compute, host, wait=False, timeout=None,
             % (concurrency,))
     policy = policy or diagnosis.Policy()
     ensure_pool_size(compute.session, concurrency)
-    with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
-        run = _Drain(compute, host, policy, pool, wait, cli)
-        names = pool.submit(_server_names, compute, host)
+    pool = concurrent.futures.ThreadPoolExecutor(concurrency)
+    run = _Drain(compute, host, policy, pool, wait, cli)
+    names = pool.submit(_server_names, compute, host)
+    try:
         run.discover()
         if not run.tracks:
+            pool.shutdown()
             results = HostOutcomes()
             results.note = _nothing_leaving(compute, host)
             return results
@@ -100,8 +104,20 @@ def force_complete_host(compute, host, wait=False, timeout=None,
         elif not reading.done:
             run.time_out(timeout)
         results = HostOutcomes(run.results())
+        known = names.result()
+    except KeyboardInterrupt as stop:
+        # Nothing more goes out; what was sent or answered is told.
+        pool.shutdown(wait=False, cancel_futures=True)
+        signum = signals.signum_of(stop)
+        run.interrupted(signal.Signals(signum).name)
+        results = run.results()
+        known = names.result() if names.done() else {}
+        for result in results:
+            result.server_name = known.get(result.server, '')
+        raise exceptions.Interrupted(signum, results) from None
+    pool.shutdown()
     for result in results:
-        result.server_name = names.result().get(result.server, '')
+        result.server_name = known.get(result.server, '')
     return results
 
 
@@ -116,6 +132,7 @@ class _Track:
     why: str = ''                    # why it was forced, or left alone
     refusal: typing.Optional[Exception] = None   # see _OVERTAKEN
     done: bool = False
+    sending: bool = False            # a force-complete awaits its answer
 
     @property
     def status(self):
@@ -261,6 +278,7 @@ class _Drain:
 
     def _force(self, track, deadline):
         result = track.result
+        track.sending = True
         try:
             self.compute.request(
                 'POST', '/servers/%s/migrations/%s/action' % (
@@ -281,6 +299,8 @@ class _Drain:
             result.forced = True
             result.reason = 'Nova accepted the request'
             result.duration = self.compute.clock() - self.start
+        finally:
+            track.sending = False
 
     def _refused(self, track, exc):
         result = track.result
@@ -365,6 +385,31 @@ class _Drain:
             self.cli) + self._forcing_note(track)
         result.duration = self.compute.clock() - self.start
         track.done = True
+
+    def interrupted(self, signal_name):
+        """A signal stopped the drain: what is known of each migration
+        not finished yet (accepted, answer outstanding, not forced)."""
+        for track in self._active():
+            result = track.result
+            result.duration = self.compute.clock() - self.start
+            _, listing = waiting.follow_command(
+                result.server, result.migration, self.cli)
+            if track.sending:
+                result.status = outcome.UNKNOWN
+                result.reason = (
+                    'interrupted (%s) while the answer to the force-complete '
+                    'was outstanding: Nova may have accepted it: follow it '
+                    'with `%s`' % (signal_name, listing))
+            elif result.forced:
+                result.reason = (
+                    'Nova accepted the request; stopped waiting (%s), the '
+                    'migration goes on: follow it with `%s`' % (
+                        signal_name, listing))
+            else:
+                result.status = outcome.NOT_FORCED
+                result.reason = 'interrupted (%s) before it was forced' % (
+                    signal_name)
+            track.done = True
 
     def unreadable(self, reading):
         """The wait gave up reading (outage, expired credentials)."""

@@ -4,6 +4,8 @@ Every error keeps the text Nova returned (``nova_message``) and adds what an
 operator can do about it, so neither CLI needs its own error table.
 """
 
+import signal
+
 # Exit statuses shared by both CLIs (see outcome.py for the outcome ones).
 EXIT_ERROR = 1          # refused by the cloud, or anything unexpected
 EXIT_USAGE = 2          # bad arguments: nothing was sent
@@ -115,3 +117,25 @@ class ServiceError(ForceCompleteError):
 
 class UnknownHost(ForceCompleteError):
     """The cloud has no compute host of that name (checked by an admin)."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM stopped the SDK after it had started sending.
+
+    ``outcomes`` holds what is known of every migration it was acting on
+    when the signal came: accepted ones (the migration goes on),
+    finished ones, ones whose answer was still outstanding (``unknown``:
+    Nova may have applied them) and ones never sent. A KeyboardInterrupt,
+    so a script that does not catch it still stops as on Ctrl-C.
+    """
+
+    def __init__(self, signum, outcomes):
+        self.signal_name = signal.Signals(signum).name
+        super().__init__(self.signal_name)
+        self.signum = signum
+        self.outcomes = outcomes
+
+    @property
+    def exit_code(self):
+        """128 + the signal number, as a shell reports a signalled job."""
+        return 128 + self.signum

@@ -27,6 +27,7 @@ from novaclient_force.refserver.edge import (
     requestlog,
 )
 from novaclient_force.refserver.handlers import compute, control, identity
+from novaclient_force.refserver.state import accounts
 
 LOG = logging.getLogger(__name__)
 MAX_BODY = 114688
@@ -34,9 +35,11 @@ CONTROL_PREFIX = '/_refserver'
 
 
 class RefServerApp:
-    def __init__(self, services, scenario=None):
+    def __init__(self, services, scenario=None,
+                 token_expiration=accounts.TOKEN_LIFETIME):
         self.services = services
-        self.identity = identity.IdentityApp(services.store)
+        self.identity = identity.IdentityApp(services.store,
+                                             token_expiration)
         self.compute = compute.ComputeApp(services)
         self.requests = requestlog.RequestLog()
         self.faults = faultrules.FaultRules()

@@ -136,6 +136,10 @@ def parser():
                        help='write a clouds.yaml for this server here')
     parse.add_argument('--notifications', default=None, metavar='FILE',
                        help='append versioned notifications (JSON lines)')
+    parse.add_argument('--token-expiration', type=_positive, default=3600.0,
+                       metavar='SECONDS',
+                       help="how long a token lives, in wall-clock seconds "
+                            "(Keystone's [token] expiration; default 3600)")
     return parse
 
 
@@ -208,7 +212,8 @@ def _build(args):
                 'a resumed state keeps its limit' % (args.state, kept))
     services = compute.Services(store, rules, notifications,
                                 args.max_microversion)
-    return app_mod.RefServerApp(services, scenario), store
+    return app_mod.RefServerApp(services, scenario,
+                                args.token_expiration), store
 
 
 def main(argv=None):

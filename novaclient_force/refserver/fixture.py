@@ -38,7 +38,8 @@ class RefServer(fixtures.Fixture):
     def __init__(self, scenario='stuck-migration', servers=None,
                  time_scale=1.0, max_microversion=None, policy_file=None,
                  state_file=None, notifications_file=None, extra_args=(),
-                 in_process=False, max_concurrent_live_migrations=None):
+                 in_process=False, max_concurrent_live_migrations=None,
+                 token_expiration=None):
         super().__init__()
         self.in_process = in_process
         self.max_concurrent_live_migrations = max_concurrent_live_migrations
@@ -50,6 +51,7 @@ class RefServer(fixtures.Fixture):
         self.policy_file = policy_file
         self.state_file = state_file
         self.notifications_file = notifications_file
+        self.token_expiration = token_expiration
         self.extra_args = tuple(extra_args)
         self.port = 0
         self.process = None
@@ -86,7 +88,8 @@ class RefServer(fixtures.Fixture):
                               ('--max-microversion', self.max_microversion),
                               ('--policy-file', self.policy_file),
                               ('--state', self.state_file),
-                              ('--notifications', self.notifications_file)):
+                              ('--notifications', self.notifications_file),
+                              ('--token-expiration', self.token_expiration)):
             if value is not None:
                 command += [option, str(value)]
         return command + list(self.extra_args)

@@ -11,6 +11,7 @@ session, so connections are shared.
 
 import dataclasses
 import importlib
+import signal
 
 from novaclient import base
 from novaclient.v2 import server_migrations as upstream
@@ -40,6 +41,7 @@ errors = _LazyModule('errors')
 negotiation = _LazyModule('negotiation')
 outcome = _LazyModule('outcome')
 resolve = _LazyModule('resolve')
+signals = _LazyModule('signals')
 waiting = _LazyModule('waiting')
 
 ServerMigration = upstream.ServerMigration
@@ -139,13 +141,25 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
         ``force_after`` (seconds; see diagnosis.Policy) force it only once
         its remaining memory has not shrunk, or it has run, that long: it
         is watched until then, and one that ends first is never forced.
-        Refusals raise the errors of novaclient_force.exceptions.
+        Refusals raise the errors of novaclient_force.exceptions; SIGINT
+        (and SIGTERM, see signals.py) raises exceptions.Interrupted with
+        what was known of the migration at that moment.
         """
         _check_timeout(timeout)
         policy = arguments.policy(stalled_after, force_after)
+        stage = _Stage(self)
+        try:
+            return self._force_complete(server, migration, wait, timeout,
+                                        progress, policy, stage)
+        except KeyboardInterrupt as stop:
+            raise stage.interrupted(signals.signum_of(stop)) from None
+
+    def _force_complete(self, server, migration, wait, timeout, progress,
+                        policy, stage):
         start = self.compute.clock()
         ref = resolve.server(self.compute, server)
         mig = resolve.migration(self.compute, ref, migration)
+        stage.reached(_Stage.WATCHED, ref, mig, start)
         deadline = None
         if timeout is not None and (wait or not policy.forces_at_once):
             deadline = start + timeout
@@ -156,12 +170,14 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
             if ended is not None:
                 return ended
         try:
+            stage.reached(_Stage.SENDING)
             self._post(ref, mig, deadline)
         except (exceptions.AlreadyPostCopy, exceptions.MigrationNotRunning,
                 exceptions.ServerNotMigrating) as exc:
             if not wait or (judged is None and not isinstance(
                     exc, exceptions.AlreadyPostCopy)):
                 raise
+            stage.reached(_Stage.FOLLOWED, why=exc.message)
             # Post-copy is what force-complete would have switched to, and
             # a judged migration may have ended since its last reading:
             # either way waiting still tells how it ends.
@@ -169,6 +185,7 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
                                                 start), progress, start)
             result.reason = '%s; %s' % (exc.message, result.reason)
             return result
+        stage.reached(_Stage.ACCEPTED)
         if not wait:
             show, listing = waiting.follow_command(ref.label, mig.id,
                                                     self.cli)
@@ -241,6 +258,52 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
             result.reason = waiting.timed_out_reason(
                 ref.label, mig.id, reading, timeout, self.cli)
         return result
+
+
+class _Stage:
+    """How far one force_complete got, for the Outcome an Interrupted
+    carries when a signal stops it."""
+
+    WATCHED = 'watched'     # resolved, not forced yet (a policy watches)
+    SENDING = 'sending'     # the POST awaits its answer
+    ACCEPTED = 'accepted'   # Nova answered 202; waiting for the outcome
+    FOLLOWED = 'followed'   # refused (post-copy, ended), followed anyway
+
+    def __init__(self, manager):
+        self.manager = manager
+        self.stage = None
+        self.why = ''
+
+    def reached(self, stage, ref=None, mig=None, start=None, why=''):
+        self.stage = stage
+        if ref is not None:
+            self.ref, self.mig, self.start = ref, mig, start
+        self.why = why
+
+    def interrupted(self, signum):
+        name = signal.Signals(signum).name
+        if self.stage is None:
+            return exceptions.Interrupted(signum, [])
+        status, why = {
+            self.WATCHED: (outcome.NOT_FORCED, 'interrupted (%s) while it '
+                           'was watched, before it was forced'),
+            self.SENDING: (outcome.UNKNOWN, 'interrupted (%s) while the '
+                           'answer to the force-complete was outstanding: '
+                           'Nova may have accepted it'),
+            self.ACCEPTED: (outcome.ACCEPTED, 'Nova accepted the request; '
+                            'stopped waiting (%s), the migration goes on'),
+            self.FOLLOWED: (outcome.UNKNOWN, self.why.replace('%', '%%')
+                            + '; stopped waiting (%s)'),
+        }[self.stage]
+        _, listing = waiting.follow_command(self.ref.label, self.mig.id,
+                                            self.manager.cli)
+        result = outcome.Outcome(
+            self.ref.id, self.mig.id, status, server_name=self.ref.name,
+            migration_uuid=self.mig.uuid, migration_status=self.mig.status,
+            duration=self.manager.compute.clock() - self.start,
+            reason='%s: follow it with `%s`' % (why % name, listing),
+            forced=self.stage in (self.ACCEPTED,))
+        return exceptions.Interrupted(signum, [result])
 
 
 class _Judge:

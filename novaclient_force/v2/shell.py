@@ -34,7 +34,6 @@ from novaclient_force.v2.server_migrations import ServerMigrationsManager
 __all__ = ['ServerMigrationsManager']
 
 COMMAND_ATTR = 'do_live_migration_force_complete'
-EXIT_INTERRUPTED = 130      # what nova itself exits with on Ctrl-C
 
 
 def _parse_migration(value):
@@ -138,7 +137,7 @@ def _outcome_kind(result):
          'from when this command first saw it running).')
 def live_migration_force_complete(cs, args):
     """Force on-going live migration to complete."""
-    from novaclient_force import arguments, exceptions, outcome
+    from novaclient_force import arguments, exceptions, signals
     from novaclient_force import progress as progress_line
 
     migration = _parse_migration(args.migration)
@@ -156,44 +155,27 @@ def live_migration_force_complete(cs, args):
         # a version the user asked for.
         manager = ServerMigrationsManager(cs, pinned=None)
     manager.cli = 'nova'
+    # Progress while a policy watches before forcing, and while waiting.
+    progress = None
+    if args.wait or policy:
+        progress = progress_line.for_stream(sys.stderr)
     try:
-        try:
-            # With a policy the SDK watches until it forces (then returns
-            # 'accepted', and the wait below follows) or the migration ends.
-            display = progress_line.for_stream(sys.stderr) if policy \
-                else None
-            try:
-                result = manager.force_complete(
-                    args.server, migration, progress=display,
-                    timeout=args.wait_timeout if policy else None, **policy)
-            finally:
-                if display is not None:
-                    display.close()
-        except exceptions.AlreadyPostCopy as exc:
-            if not args.wait:
-                raise
-            # It finishes by itself: follow it, as the SDK's wait=True does.
-            result = _wait(manager, outcome.Outcome(
-                args.server, migration, outcome.ACCEPTED), args.server,
-                args.wait_timeout)
-            result.reason = '%s; %s' % (exc.message, result.reason)
-        else:
-            if args.wait and result.status == outcome.ACCEPTED:
-                left = args.wait_timeout
-                if left is not None:
-                    left = max(left - result.duration, 0)
-                forced = result
-                result = _wait(manager, result, args.server, left)
-                result.forced = forced.forced
-                result.diagnosis = forced.diagnosis
-                if forced.policy_note:
-                    result.policy_note = forced.policy_note
-                    result.reason = '%s (%s)' % (result.reason,
-                                                 forced.policy_note)
-            elif args.wait and result.status == outcome.NOT_FORCED:
-                result.status = outcome.TIMED_OUT   # --timeout ran out
+        with signals.raised():
+            result = manager.force_complete(
+                args.server, migration, wait=args.wait,
+                timeout=args.wait_timeout, progress=progress, **policy)
+    except exceptions.Interrupted as stop:
+        # Clear the line, tell what Nova had accepted, exit 128 + signal.
+        _close(progress)
+        for known in stop.outcomes:
+            _print_outcome(known)
+        reason = (stop.outcomes[0].reason if stop.outcomes else
+                  '%s before anything was sent' % stop.signal_name)
+        _fail('Interrupted', reason, stop.exit_code)
     except exceptions.ForceCompleteError as exc:
+        _close(progress)
         _fail(type(exc).__name__, exc, exc.exit_code)
+    _close(progress)
 
     if args.wait:
         _print_outcome(result)
@@ -202,34 +184,9 @@ def live_migration_force_complete(cs, args):
               result.exit_code)
 
 
-def _wait(manager, accepted, label, timeout):
-    """The outcome of the force-complete ``accepted`` by Nova.
-
-    Waiting is a separate step so that an operator who stops it (Ctrl-C)
-    is told the truth: Nova has the request and the migration goes on.
-    """
-    from novaclient_force import progress as progress_line
-
-    progress = progress_line.for_stream(sys.stderr)
-    result = None
-    try:
-        result = manager.wait(accepted.server, accepted.migration,
-                              timeout=timeout, progress=progress)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if progress is not None:
-            progress.close()
-    if result is None:
-        _fail('Interrupted',
-              'stopped waiting, but Nova had accepted the force-complete: '
-              'migration %s of server %s goes on; follow it with '
-              '`nova server-migration-list %s`'
-              % (accepted.migration, label, label), EXIT_INTERRUPTED)
-    result.server_name = result.server_name or accepted.server_name
-    result.migration_uuid = result.migration_uuid or accepted.migration_uuid
-    result.duration += accepted.duration
-    return result
+def _close(progress):
+    if progress is not None:
+        progress.close()
 
 
 def __pre_parse_args__():

@@ -21,7 +21,13 @@ import typing
 from cliff import columns
 from osc_lib.command import command
 
-from novaclient_force import arguments, exceptions, outcome, progress
+from novaclient_force import (
+    arguments,
+    exceptions,
+    outcome,
+    progress,
+    signals,
+)
 
 MAX_CONCURRENCY = 64
 COLUMNS = ('Server', 'Server Name', 'Migration', 'Status', 'Forced',
@@ -192,6 +198,22 @@ def verdict(outcomes, host=None):
                        f'leaving {host} {what}: {summary}')
 
 
+def interrupted(stop, host=None):
+    """The one line for a command stopped by SIGINT or SIGTERM."""
+    if not stop.outcomes:
+        return f'interrupted ({stop.signal_name}) before anything was sent'
+    if host is None and len(stop.outcomes) == 1:
+        return f'interrupted ({stop.signal_name}): {stop.outcomes[0].reason}'
+    counts = {}
+    for o in stop.outcomes:
+        counts[o.status] = counts.get(o.status, 0) + 1
+    summary = ', '.join(f'{n} {status}' for status, n in counts.items())
+    where = f' leaving {host}' if host else ''
+    return (f'interrupted ({stop.signal_name}): of {len(stop.outcomes)} '
+            f'live migrations{where}, {summary}; accepted ones go on, and '
+            f'each row says how to follow it')
+
+
 class ForceCompleteMigration(command.Lister):
     """Force on-going live migrations to complete.
 
@@ -273,36 +295,46 @@ class ForceCompleteMigration(command.Lister):
 
     def take_action(self, parsed_args):
         self._request = request = validated(parsed_args)
-        self._authenticate()
-        client = self.app.client_manager.migration_force
-        migrations = client.server_migrations
+        self._show_table = request.shows_table
         display = None
         if request.wait or request.policy:
             display = progress.for_stream(self.app.stderr)
         try:
-            if request.host is not None:
-                options = {}
-                if request.concurrency is not None:
-                    options['concurrency'] = request.concurrency
-                outcomes = migrations.force_complete_host(
-                    request.host, wait=request.wait,
-                    timeout=request.timeout, progress=display,
-                    **options, **request.policy)
-            else:
-                outcomes = [migrations.force_complete(
-                    request.server, request.migration, wait=request.wait,
-                    timeout=request.timeout, progress=display,
-                    **request.policy)]
+            with signals.raised():
+                self._authenticate()
+                outcomes = self._force(request, display)
+            self._verdict = verdict(outcomes, request.host)
+            if not outcomes and getattr(outcomes, 'note', ''):
+                self.app.stderr.write(f'{outcomes.note}\n')
+        except exceptions.Interrupted as stop:
+            # What Nova accepted is told, rows and all, then 128 + signal.
+            outcomes = stop.outcomes
+            self._show_table = bool(outcomes)
+            self._verdict = (stop.exit_code, interrupted(stop, request.host))
+        except signals.Signalled as stop:
+            outcomes = []
+            self._verdict = (128 + stop.signum, f'interrupted ({stop}) '
+                             f'before anything was sent')
         finally:
             if display is not None:
                 display.close()
-        self._verdict = verdict(outcomes, request.host)
-        if not outcomes and getattr(outcomes, 'note', ''):
-            self.app.stderr.write(f'{outcomes.note}\n')
         return COLUMNS, [row(o) for o in outcomes]
 
+    def _force(self, request, display):
+        migrations = self.app.client_manager.migration_force.server_migrations
+        if request.host is not None:
+            options = {}
+            if request.concurrency is not None:
+                options['concurrency'] = request.concurrency
+            return migrations.force_complete_host(
+                request.host, wait=request.wait, timeout=request.timeout,
+                progress=display, **options, **request.policy)
+        return [migrations.force_complete(
+            request.server, request.migration, wait=request.wait,
+            timeout=request.timeout, progress=display, **request.policy)]
+
     def produce_output(self, parsed_args, column_names, data):
-        if not self._request.shows_table:
+        if not self._show_table:
             return 0
         return super().produce_output(parsed_args, column_names, data)
 

@@ -45,8 +45,10 @@ class FaultTest(testtools.TestCase):
     makes on what the operator sees."""
 
     scenario = 'stuck-migration'
+    servers = None
     time_scale = 1.0
     state = False
+    token_expiration = None
 
     def setUp(self):
         super().setUp()
@@ -54,8 +56,9 @@ class FaultTest(testtools.TestCase):
         state_file = (os.path.join(self.tmp, 'state.sqlite')
                       if self.state else None)
         self.cloud = self.useFixture(fixture.RefServer(
-            scenario=self.scenario, time_scale=self.time_scale,
-            state_file=state_file))
+            scenario=self.scenario, servers=self.servers,
+            time_scale=self.time_scale, state_file=state_file,
+            token_expiration=self.token_expiration))
         self.base = self.cloud.url
 
     # -- clients --------------------------------------------------------

@@ -76,10 +76,12 @@ def token_body(token, base, with_catalog=True):
 
 
 class IdentityApp:
-    """WSGI app mounted at ``/identity``."""
+    """WSGI app mounted at ``/identity``; tokens live
+    ``token_expiration`` seconds."""
 
-    def __init__(self, store):
+    def __init__(self, store, token_expiration=accounts.TOKEN_LIFETIME):
         self.store = store
+        self.token_expiration = token_expiration
 
     @webob.dec.wsgify
     def __call__(self, req):
@@ -117,7 +119,8 @@ class IdentityApp:
             return faults.keystone_error(
                 400, 'Bad Request',
                 'The request body is not valid: auth is required.')
-        issued = accounts.issue(self.store, auth)
+        issued = accounts.issue(self.store, auth,
+                                self.token_expiration)
         if issued is None:
             return faults.keystone_error(401, 'Unauthorized', UNAUTHORIZED)
         text, token = issued

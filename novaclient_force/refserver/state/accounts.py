@@ -225,8 +225,12 @@ def _authenticate(db, identity, now):
     raise _AuthFailed()
 
 
-def issue(store, auth):
-    """(token string, Token) for a v3 ``auth`` object; None if refused."""
+def issue(store, auth, lifetime=TOKEN_LIFETIME):
+    """(token string, Token) for a v3 ``auth`` object; None if refused.
+
+    A token lives ``lifetime`` seconds of wall time (Keystone's ``[token]
+    expiration``), never longer than the token it was issued for.
+    """
     identity = auth.get('identity') if isinstance(auth, dict) else None
     if not isinstance(identity, dict):
         return None
@@ -254,7 +258,7 @@ def issue(store, auth):
                       project['name'] if project else None,
                       tuple(expand_roles(roles)),
                       secrets.token_urlsafe(16)[:22], now,
-                      min(now + TOKEN_LIFETIME, expiry or math.inf))
+                      min(now + lifetime, expiry or math.inf))
         db.insert('tokens', digest=store_mod.token_digest(text),
                   user_id=token.user_id, project_id=token.project_id,
                   roles=json.dumps(list(token.roles)),

@@ -1,0 +1,104 @@
+"""SIGINT and SIGTERM: what Nova accepted is still told."""
+
+import os
+import signal
+
+import testtools
+
+from novaclient_force import exceptions, outcome, signals
+from tests.unit import sdk_fakes as f
+
+INDEX = f.COMPUTE + '/servers/%s/migrations' % f.SERVER
+ACTION = f.COMPUTE + '/servers/%s/migrations/7/action' % f.SERVER
+OS_MIGRATIONS = f.COMPUTE + '/os-migrations'
+
+
+class TestRaised(testtools.TestCase):
+
+    def test_sigterm_raises_in_the_block_and_not_after(self):
+        before = signal.getsignal(signal.SIGTERM)
+        with testtools.ExpectedException(signals.Signalled):
+            with signals.raised():
+                os.kill(os.getpid(), signal.SIGTERM)
+                signal.sigtimedwait([], 0.1)    # let it be delivered
+        self.assertIs(before, signal.getsignal(signal.SIGTERM))
+
+    def test_signal_numbers(self):
+        self.assertEqual(signal.SIGTERM,
+                         signals.signum_of(signals.Signalled(15)))
+        self.assertEqual(signal.SIGINT,
+                         signals.signum_of(KeyboardInterrupt()))
+
+
+class Stopper(f.FakeClock):
+    """A clock whose ``stop_at``-th sleep is interrupted by a signal."""
+
+    def __init__(self, stop_at, signum=signal.SIGTERM):
+        super().__init__()
+        self.stop_at = stop_at
+        self.signum = signum
+
+    def sleep(self, seconds):
+        super().sleep(seconds)
+        if len(self.sleeps) == self.stop_at:
+            raise signals.Signalled(self.signum)
+
+
+class TestOneServer(f.SDKTestCase):
+
+    def force(self, **kwargs):
+        return self.assertRaises(
+            exceptions.Interrupted, self.manager().force_complete,
+            f.SERVER, 7, **kwargs)
+
+    def test_stopped_while_waiting_is_accepted_and_says_how_to_follow(self):
+        self.clock = Stopper(2)
+        self.requests.post(ACTION, status_code=202)
+        self.requests.get(INDEX, json={'migrations': [f.migration_row()]})
+        stop = self.force(wait=True)
+        self.assertEqual(143, stop.exit_code)
+        self.assertEqual('SIGTERM', stop.signal_name)
+        [result] = stop.outcomes
+        self.assertEqual(outcome.ACCEPTED, result.status)
+        self.assertIn('Nova accepted the request; stopped waiting '
+                      '(SIGTERM), the migration goes on: follow it with '
+                      '`openstack server migration list --server',
+                      result.reason)
+        self.assertIsInstance(stop, KeyboardInterrupt)
+
+    def test_stopped_while_the_post_is_in_flight_is_unknown(self):
+        self.requests.post(ACTION, exc=KeyboardInterrupt)
+        stop = self.force()
+        self.assertEqual(130, stop.exit_code)
+        [result] = stop.outcomes
+        self.assertEqual(outcome.UNKNOWN, result.status)
+        self.assertIn('while the answer to the force-complete was '
+                      'outstanding: Nova may have accepted it',
+                      result.reason)
+
+
+class TestHost(f.SDKTestCase):
+
+    SERVERS = ['%08d-1111-4000-8000-000000000000' % i for i in range(3)]
+
+    def test_stopped_while_waiting_keeps_every_row(self):
+        self.clock = Stopper(1, signal.SIGINT)
+        self.requests.get(f.COMPUTE + '/servers', json={'servers': []})
+        rows = [f.os_migration_row(10 + i, server=s)
+                for i, s in enumerate(self.SERVERS)]
+        self.requests.get(OS_MIGRATIONS, [
+            {'json': {'migrations': rows}},
+            {'json': {'migrations': [dict(rows[0], status='completed')]
+                      + rows[1:]}}])
+        for row in rows:
+            self.requests.post(f.COMPUTE + '/servers/%s/migrations/%s/action'
+                               % (row['instance_uuid'], row['id']),
+                               status_code=202)
+        stop = self.assertRaises(
+            exceptions.Interrupted, self.manager().force_complete_host,
+            'compute-1', wait=True)
+        self.assertEqual(130, stop.exit_code)
+        self.assertEqual([outcome.COMPLETED, outcome.ACCEPTED,
+                          outcome.ACCEPTED],
+                         [r.status for r in stop.outcomes])
+        self.assertIn('stopped waiting (SIGINT)', stop.outcomes[1].reason)
