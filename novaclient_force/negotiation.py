@@ -42,6 +42,7 @@ MIGRATIONS = (APIVersion('2.23'), 'reading live migrations')
 ABORT = (APIVersion('2.24'), 'aborting a live migration')
 MIGRATION_UUID = (APIVersion('2.59'), 'a migration UUID')
 PROJECT_FILTER = APIVersion('2.80')   # /os-migrations?project_id=
+EVENT_DETAILS = (APIVersion('2.84'), "instance action events' details")
 BASIC = (APIVersion('2.1'), 'this request')
 
 # A request sent with a deadline waits for its answer until the deadline,
@@ -150,7 +151,9 @@ class Compute:
         return min(OPTIMISTIC, self.cloud_max)
 
     def version_for(self, need):
-        """The version to send for an operation needing ``need``."""
+        """The version to send for an operation needing ``need``:
+        OPTIMISTIC (or the cloud's maximum below it), raised to what the
+        operation needs (only reading event details needs more)."""
         minimum, what = need
         if self.pinned is not None:
             if self.pinned < minimum:
@@ -161,13 +164,13 @@ class Compute:
                         minimum.get_string(), minimum.get_string()))
             return self.pinned
         if self.cloud_max is None:
-            return OPTIMISTIC
+            return max(OPTIMISTIC, minimum)
         if self.cloud_max < minimum:
             raise exceptions.CloudTooOld(
                 'The cloud is too old: %s needs compute API %s, and the '
                 'cloud supports at most %s' % (
                     what, minimum.get_string(), self._max_label()))
-        return min(OPTIMISTIC, self.cloud_max)
+        return max(min(OPTIMISTIC, self.cloud_max), minimum)
 
     def _max_label(self):
         if self.cloud_max.is_null() or self.cloud_max.ver_minor == 0:
@@ -244,7 +247,8 @@ class Compute:
             error.transient = (method == 'GET'
                                and isinstance(error, exceptions.ServiceError))
             raise error
-        self._confirm(version)
+        # Accepted at a version above OPTIMISTIC means accepted at it too.
+        self._confirm(min(version, OPTIMISTIC))
         return resp
 
     def _send(self, method, url, version, json=None, params=None,

@@ -25,6 +25,7 @@ import typing
 from novaclient_force import (
     errors,
     exceptions,
+    failures,
     negotiation,
     outcome,
     resolve,
@@ -286,7 +287,7 @@ class MigrationWatch:
             # between the guest landing and the status turning completed.
             return Reading('migrating')
         result, reason = _result_from_actions(self.compute, self.server,
-                                              deadline)
+                                              server, deadline)
         return Reading(result, done=True, outcome=FINAL[result],
                        reason=reason)
 
@@ -304,80 +305,27 @@ def final_reading(compute, server_ref, row, deadline=None):
         reason = ('cancelled: the migration was aborted, or Nova\'s '
                   'live_migration_completion_timeout ran out')
     else:
-        reason = '%s: %s' % (status, failure_reason(compute, server_ref,
-                                                    deadline))
+        reason = '%s: %s' % (status, failures.reason(
+            compute, server_ref, row.get('source_compute'), deadline))
     return Reading(status, done=True, outcome=result, reason=reason)
 
 
-def _actions(compute, server_ref, deadline):
-    body = compute.get_json(
-        '/servers/%s/os-instance-actions' % server_ref.id, negotiation.BASIC,
-        errors.Context('instance actions', server=server_ref.label),
-        deadline=deadline)
-    return body.get('instanceActions', [])
-
-
-def _events(compute, server_ref, request_id, deadline):
-    body = compute.get_json(
-        '/servers/%s/os-instance-actions/%s' % (server_ref.id, request_id),
-        negotiation.BASIC,
-        errors.Context('instance action', server=server_ref.label),
-        deadline=deadline)
-    return body.get('instanceAction', {}).get('events') or []
-
-
-def _latest(actions, name):
-    return next((a for a in actions if a.get('action') == name), None)
-
-
-def failure_reason(compute, server_ref, deadline=None):
-    """Why the latest live migration failed, from its instance action.
-
-    Error events are named with the last line of their traceback when the
-    caller may see it (admin). The force-complete's own event tells
-    whether the request reached a running job at all.
-    """
-    try:
-        actions = _actions(compute, server_ref, deadline)
-        parts = []
-        for name in ('live-migration', 'live_migration_force_complete'):
-            action = _latest(actions, name)
-            if action is None:
-                continue
-            for event in _events(compute, server_ref, action['request_id'],
-                                 deadline):
-                if event.get('result') == 'Error':
-                    parts.append(_describe_event(event))
-    except exceptions.ForceCompleteError as exc:
-        if retrying.is_transient(exc):
-            raise       # the wait loop retries the whole reading
-        return 'the reason could not be read (%s)' % exc
-    return '; '.join(parts) or 'Nova recorded no error event'
-
-
-def _describe_event(event):
-    text = '%s: Error' % event.get('event')
-    lines = [line.strip() for line in (event.get('traceback') or '')
-             .splitlines() if line.strip()]
-    return text + (' (%s)' % lines[-1] if lines else '')
-
-
-def _result_from_actions(compute, server_ref, deadline):
-    """(status, reason) of the latest live migration, from its actions."""
-    actions = _actions(compute, server_ref, deadline)
-    migration = _latest(actions, 'live-migration')
-    cancel = _latest(actions, 'live_migration_cancel')
+def _result_from_actions(compute, server_ref, server, deadline):
+    """(status, reason) of the latest live migration, from its actions
+    and the server's body."""
+    action_list = failures.actions(compute, server_ref, deadline)
+    migration = failures.latest(action_list, 'live-migration')
+    cancel = failures.latest(action_list, 'live_migration_cancel')
     if migration is None:
         return 'error', 'Nova recorded no live-migration action'
-    events = {e.get('event'): e for e in _events(
-        compute, server_ref, migration['request_id'], deadline)}
+    listed, _ = failures.events(compute, server_ref,
+                                migration['request_id'], deadline)
+    events = {e.get('event'): e for e in listed}
     landed = events.get('compute_post_live_migration_at_destination', {})
     if landed.get('result') == 'Success':
         return 'completed', 'completed'
     if cancel is not None and (cancel.get('start_time') or '') >= (
             migration.get('start_time') or ''):
         return 'cancelled', 'cancelled: the migration was aborted'
-    errors_seen = [_describe_event(e) for e in events.values()
-                   if e.get('result') == 'Error']
-    return 'failed', 'failed: %s' % ('; '.join(errors_seen)
-                                     or 'rolled back to the source host')
+    return 'failed', 'failed: %s' % failures.reason(
+        compute, server_ref, deadline=deadline, server=server)

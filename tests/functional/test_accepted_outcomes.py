@@ -281,3 +281,40 @@ class TestSignalsDuringAHostDrain(AcceptedTest):
         self.assertEqual(set(), set(statuses) - {'accepted', 'unknown',
                                                   'not forced'})
         self.assertIn('interrupted (SIGINT)', '\n'.join(err))
+
+
+class TestAFailureSaysWhatFailed(AcceptedTest):
+    """The reference server's harness makes the forced migration fail the
+    ways Nova's do; the reason says where the server is and in what
+    state, with Nova's own error text where the caller may read it."""
+
+    state = False
+    time_scale = 0.1
+
+    def failed(self, argv, env, status):
+        proc = self.start(argv, env)
+        self.until_accepted(proc, self.accepted() + 1)
+        self.cloud.fail_migration(1, status=status)
+        return self.finish(proc, timeout=60)
+
+    def assertFailed(self, result, *words):
+        code, out, err = result
+        self.assertEqual(3, code, (out, err))
+        text = out + '\n'.join(err)
+        for word in words:
+            self.assertIn(word, text)
+        self.assertNotIn('Traceback', text)
+
+    def test_driver_error_leaves_the_server_in_error(self):
+        self.assertFailed(self.failed(
+            self.openstack_argv('busy-vm', '--wait', '-f', 'value', '-c',
+                                'Reason'),
+            self.openstack_env(), 'error'),
+            'error: the server is in ERROR on compute-1, its source host, '
+            'and needs an operator')
+
+    def test_nova_libvirt_failure_rolls_the_server_back(self):
+        self.assertFailed(self.failed(
+            self.nova_argv('busy-vm', '--wait'), self.nova_env(), 'failed'),
+            'the server is back on its source host compute-1, ACTIVE',
+            'ERROR (MigrationFailed)')

@@ -131,34 +131,71 @@ class TestOutcomes(WaitCase):
         self.assertRaises(exceptions.AlreadyPostCopy,
                           self.manager().force_complete, f.SERVER, 7)
 
-    def test_failed_carries_the_clouds_reason(self):
+    def server(self, status, host='compute-1'):
+        self.requests.get(f.COMPUTE + '/servers/%s' % f.SERVER, json={
+            'server': {'id': f.SERVER, 'status': status,
+                       'OS-EXT-SRV-ATTR:host': host}})
+
+    def test_failed_says_where_the_server_is_and_nova_s_message(self):
         self.index([])
         self.os_migrations('failed')
+        self.server('ACTIVE')
         self.requests.get(ACTIONS, json={'instanceActions': [
             {'action': 'live_migration_force_complete',
              'request_id': 'req-fc'},
             {'action': 'live-migration', 'request_id': 'req-lm'}]})
         self.requests.get(ACTIONS + '/req-lm', json={'instanceAction': {
-            'events': [{'event': 'compute_live_migration', 'result': 'Error',
+            'events': [{'event': 'compute_pre_live_migration',
+                        'result': 'Error',
+                        'details': 'Migration error: pre_live_migration '
+                                   'failed on compute-2',
                         'traceback': 'Traceback...\n  File x\n'
-                        'libvirt.libvirtError: operation failed\n'}]}})
+                                     '    raise exception.MigrationError('
+                                     'reason=msg)\n'}]}})
         self.requests.get(ACTIONS + '/req-fc', json={'instanceAction': {
             'events': [{'event': 'compute_live_migration_force_complete',
                         'result': 'Success'}]}})
         result = self.force()
         self.assertEqual(outcome.FAILED, result.status)
         self.assertEqual(3, result.exit_code)
-        self.assertEqual('failed: compute_live_migration: Error '
-                         '(libvirt.libvirtError: operation failed)',
-                         result.reason)
+        self.assertEqual(
+            'failed: the server is back on its source host compute-1, '
+            'ACTIVE; compute_pre_live_migration failed: Migration error: '
+            'pre_live_migration failed on compute-2', result.reason)
+        # Event details need 2.84: asked at 2.84, the rest at 2.80.
+        versions = {r.path.rsplit('/', 1)[-1]: r.headers.get(
+            'OpenStack-API-Version') for r in self.requests.request_history}
+        self.assertEqual('compute 2.84', versions['req-lm'])
+        self.assertEqual('compute 2.80', versions['os-instance-actions'])
 
-    def test_error_status_is_failed(self):
+    def test_error_status_says_the_server_needs_an_operator(self):
         self.index([])
         self.os_migrations('error')
+        self.server('ERROR')
         self.requests.get(ACTIONS, json={'instanceActions': []})
         result = self.force()
         self.assertEqual(outcome.FAILED, result.status)
-        self.assertIn('no error event', result.reason)
+        self.assertEqual(
+            'error: the server is in ERROR on compute-1, its source host, '
+            'and needs an operator (Nova leaves it so when the hypervisor '
+            'driver fails); Nova recorded no error event', result.reason)
+
+    def test_below_2_84_the_exception_line_of_the_traceback(self):
+        self.index([])
+        self.os_migrations('failed')
+        self.server('ACTIVE')
+        self.requests.get(ACTIONS, json={'instanceActions': [
+            {'action': 'live-migration', 'request_id': 'req-lm'}]})
+        self.requests.get(ACTIONS + '/req-lm', json={'instanceAction': {
+            'events': [{'event': 'compute_live_migration', 'result': 'Error',
+                        'traceback': 'Traceback...\n  File x\n'
+                        'libvirt.libvirtError: operation failed\n'
+                        '  File y\n    raise\n'}]}})
+        result = self.manager('2.80').force_complete(f.SERVER, 7, wait=True)
+        self.assertEqual(
+            'failed: the server is back on its source host compute-1, '
+            'ACTIVE; compute_live_migration failed: libvirt.libvirtError: '
+            'operation failed', result.reason)
 
     def test_cancelled(self):
         self.index([])
@@ -260,9 +297,13 @@ class TestOutcomesAsManager(WaitCase):
         self.requests.get(OS_MIGRATIONS, **self.refused)
         self.server(None)
         self.actions({'action': 'live-migration', 'request_id': 'req-lm'},
-                     events=[{'event': 'compute_live_migration',
-                              'result': 'Error', 'traceback': None}])
+                     events=[{'event': 'compute_pre_live_migration',
+                              'result': 'Error'}])
         result = self.force()
         self.assertEqual(outcome.FAILED, result.status)
-        self.assertEqual('failed: compute_live_migration: Error',
-                         result.reason)
+        self.assertEqual(
+            "failed: the server is ACTIVE (Nova rolls a failed live "
+            "migration back to the source host); compute_pre_live_migration "
+            "failed (Nova's error message is not shown to your role: policy "
+            "os_compute_api:os-instance-actions:events:details, admin-only "
+            "by default)", result.reason)
