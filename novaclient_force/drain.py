@@ -159,28 +159,47 @@ class _Drain:
             'list_all', server='host %s' % resolve.printable(host))
         #: Without --wait only what runs at the first look is acted on.
         self.acting_on = None
+        #: Extra listing filters: a project manager may list only its own
+        #: project's migrations (see discover()).
+        self.scope = {}
 
     # -- reading the host -------------------------------------------------
 
     def discover(self):
         """Every migration leaving the host now: one listing per status
-        that leaves it, sent together (Nova's filter takes one status)."""
-        listings = self.pool.map(
-            lambda status: resolve.os_migrations(
-                self.compute, {'source_compute': self.host,
-                               'status': status,
-                               'migration_type': 'live-migration'},
-                self.context),
-            LEAVING)
-        for rows in list(listings):
+        that leaves it, sent together (Nova's filter takes one status).
+
+        Listing every project's migrations is admin-only
+        (``os-migrations:index:all_projects``); a project manager may list
+        those of its own project (``project_id``, 2.80+;
+        nova/api/openstack/compute/migrations.py ``_index``), so on that
+        refusal the drain narrows to the caller's project once.
+        """
+        try:
+            listings = list(self.pool.map(self._by_status, LEAVING))
+        except exceptions.PolicyRefused:
+            if (self.scope or self.compute.version
+                    < negotiation.PROJECT_FILTER):
+                raise
+            self.scope = {'project_id':
+                          self.compute.session.get_project_id()}
+            listings = list(self.pool.map(self._by_status, LEAVING))
+        for rows in listings:
             self._absorb(rows)
         self._discovered = True
+
+    def _by_status(self, status):
+        return resolve.os_migrations(
+            self.compute, {'source_compute': self.host, 'status': status,
+                           'migration_type': 'live-migration',
+                           **self.scope}, self.context)
 
     def _listing(self, deadline):
         wanted = {t.key for t in self.tracks.values() if not t.done}
         return resolve.os_migrations(
             self.compute, {'source_compute': self.host,
-                           'migration_type': 'live-migration'},
+                           'migration_type': 'live-migration',
+                           **self.scope},
             self.context, deadline=deadline,
             until=lambda rows: wanted <= {_key(r) for r in rows})
 

@@ -140,7 +140,10 @@ class HostQueue:
     MEMORY = 8 * 1024 ** 3
 
     def __init__(self, requests, clock, limit=1, host='compute-1',
-                 page_size=1000, known_hosts=('compute-1', 'compute-2')):
+                 page_size=1000, known_hosts=('compute-1', 'compute-2'),
+                 project_only=None):
+        #: A project ID: listings must be narrowed to it (a manager's).
+        self.project_only = project_only
         self.clock = clock
         self.limit = limit
         self.host = host
@@ -215,6 +218,12 @@ class HostQueue:
 
     def _list(self, request, context):
         query = request.qs
+        if (self.project_only is not None
+                and query.get('project_id') != [self.project_only]):
+            context.status_code = 403
+            return {'forbidden': {'code': 403, 'message': (
+                "Policy doesn't allow os_compute_api:os-migrations:index:"
+                "all_projects to be performed.")}}
         rows = [self._row(m) for m in reversed(self.migrations)]
         if 'status' in query:
             rows = [r for r in rows if r['status'] == query['status'][0]]

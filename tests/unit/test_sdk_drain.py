@@ -399,6 +399,27 @@ class TestOneServerPolicy(f.SDKTestCase):
 class TestQueueAsManager(TestQueue.__base__):
     roles = ('manager',)
 
+    def test_a_manager_drains_its_own_projects_migrations(self):
+        queue = f.HostQueue(self.requests, self.clock,
+                            project_only=f.PROJECT)
+        queue.add('vm-0')
+        queue.add('vm-1')
+        results = self.manager().force_complete_host('compute-1',
+                                                     wait=True)
+        self.assertEqual([outcome.COMPLETED] * 2,
+                         [r.status for r in results])
+        self.assertEqual([1, 2], queue.forced)
+        listed = [r.qs for r in self.requests.request_history
+                  if r.path.endswith('/os-migrations')]
+        # Refused listings first (the others of that first batch are
+        # cancelled), then every one narrowed to the caller's project.
+        narrowed = [q for q in listed if 'project_id' in q]
+        refused = len(listed) - len(narrowed)
+        self.assertTrue(1 <= refused <= len(drain.LEAVING), refused)
+        self.assertEqual(listed[refused:], narrowed)
+        self.assertEqual({f.PROJECT}, {q['project_id'][0]
+                                       for q in narrowed})
+
     def test_a_manager_cannot_tell_an_unknown_host(self):
         f.HostQueue(self.requests, self.clock)
         results = self.manager().force_complete_host('compute-9')
