@@ -255,7 +255,8 @@ class ForceCompleteMigration(command.Lister):
         parser.add_argument(
             '--host', metavar='<host>',
             help='Force every live migration leaving this compute host, '
-                 'each once it is running (admin only); give no <server>')
+                 'each once it is running (admin; a project manager '
+                 'acts on those its project started); give no <server>')
         parser.add_argument(
             '--wait', action='store_true',
             help='Wait until each migration has finished and report how '
