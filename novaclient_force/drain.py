@@ -349,6 +349,8 @@ class _Drain:
         reading = waiting.final_reading(
             self.compute, resolve.ServerRef(track.result.server),
             track.row, deadline)
+        if not reading.done:
+            return      # still rolling back: a later poll tells the end
         result = track.result
         result.status = reading.outcome
         result.reason = reading.reason + self._forcing_note(track)

@@ -133,11 +133,9 @@ def reason(compute, server_ref, source=None, deadline=None, server=None):
     parts = []
     try:
         if server is None:
-            server = compute.get_json(
-                '/servers/%s' % server_ref.id, negotiation.BASIC,
-                errors.Context('show server', server=server_ref.label),
-                deadline=deadline).get('server', {})
-        parts.append(whereabouts(server, source))
+            server = _read_server(compute, server_ref, deadline)
+        if server:
+            parts.append(whereabouts(server, source))
         parts.extend(error_events(compute, server_ref, deadline)
                      or ['Nova recorded no error event'])
     except exceptions.ForceCompleteError as exc:
@@ -145,6 +143,24 @@ def reason(compute, server_ref, source=None, deadline=None, server=None):
             raise
         parts.append('the reason could not be read (%s)' % exc)
     return '; '.join(parts)
+
+
+def _read_server(compute, server_ref, deadline):
+    return compute.get_json(
+        '/servers/%s' % server_ref.id, negotiation.BASIC,
+        errors.Context('show server', server=server_ref.label),
+        deadline=deadline).get('server', {})
+
+
+def server_body(compute, server_ref, deadline=None):
+    """The server's body, or {} when it cannot be read (a transient
+    failure is raised, for the wait loop to retry)."""
+    try:
+        return _read_server(compute, server_ref, deadline)
+    except exceptions.ForceCompleteError as exc:
+        if exc.transient:
+            raise
+        return {}
 
 
 def _one_line(text):

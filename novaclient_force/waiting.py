@@ -305,8 +305,16 @@ def final_reading(compute, server_ref, row, deadline=None):
         reason = ('cancelled: the migration was aborted, or Nova\'s '
                   'live_migration_completion_timeout ran out')
     else:
+        server = failures.server_body(compute, server_ref, deadline)
+        if status == 'error' and server.get(
+                'OS-EXT-STS:task_state') == 'migrating':
+            # Nova marks the migration error while it cleans up after a
+            # failed pre_live_migration, then failed once rolled back
+            # (nova/compute/manager.py _cleanup_pre_live_migration).
+            return Reading(status)
         reason = '%s: %s' % (status, failures.reason(
-            compute, server_ref, row.get('source_compute'), deadline))
+            compute, server_ref, row.get('source_compute'), deadline,
+            server))
     return Reading(status, done=True, outcome=result, reason=reason)
 
 

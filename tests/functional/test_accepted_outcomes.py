@@ -318,3 +318,46 @@ class TestAFailureSaysWhatFailed(AcceptedTest):
             self.nova_argv('busy-vm', '--wait'), self.nova_env(), 'failed'),
             'the server is back on its source host compute-1, ACTIVE',
             'ERROR (MigrationFailed)')
+
+
+class TestNovasOwnErrorText(AcceptedTest):
+    """pre_live_migration fails on the destination (the harness): Nova's
+    event details reach an admin, and a project manager is told that
+    policy hides them."""
+
+    state = False
+    time_scale = 0.1
+
+    def test_details_for_an_admin_and_why_not_for_a_manager(self):
+        from novaclient_force import client
+
+        [server] = self.cloud.get(
+            '/servers?all_tenants=1&name=^busy-vm-2$')['servers']
+        self.cloud.session().post(
+            self.cloud.compute_url + '/servers/%s/action' % server['id'],
+            json={'os-migrateLive': {'host': 'compute-2',
+                                     'block_migration': 'auto'}},
+            headers={'OpenStack-API-Version': 'compute 2.30'})
+        query = '/os-migrations?instance_uuid=%s' % server['id']
+        while self.cloud.get(query)['migrations'][0]['status'] == (
+                'accepted'):
+            time.sleep(0.1)
+        [row] = self.cloud.get(query)['migrations']
+        self.cloud.fail_migration(row['id'], message='Unable to reach '
+                                  'compute-2')
+        reasons = {}
+        for user, project in (('admin', 'admin'), ('demo-manager', 'demo')):
+            nc = client.Client(session=self.cloud.session(user, project))
+            result = nc.server_migrations.wait(server['id'], row['id'],
+                                               timeout=120)
+            self.assertEqual('failed', result.status)
+            reasons[user] = result.reason
+        self.assertEqual(
+            'failed: the server is back on its source host compute-1, '
+            'ACTIVE; compute_pre_live_migration failed: Unable to reach '
+            'compute-2', reasons['admin'])
+        self.assertIn('ACTIVE', reasons['demo-manager'])
+        self.assertIn("compute_pre_live_migration failed (Nova's error "
+                      "message is not shown to your role: policy "
+                      "os_compute_api:os-instance-actions:events:details",
+                      reasons['demo-manager'])

@@ -180,6 +180,21 @@ class TestOutcomes(WaitCase):
             'and needs an operator (Nova leaves it so when the hypervisor '
             'driver fails); Nova recorded no error event', result.reason)
 
+    def test_error_while_rolling_back_is_followed_to_failed(self):
+        self.index([])
+        self.os_migrations('error', 'failed')
+        self.requests.get(f.COMPUTE + '/servers/%s' % f.SERVER, [
+            {'json': {'server': {'status': 'MIGRATING',
+                                 'OS-EXT-STS:task_state': 'migrating'}}},
+            {'json': {'server': {'status': 'ACTIVE',
+                                 'OS-EXT-SRV-ATTR:host': 'compute-1'}}}])
+        self.requests.get(ACTIONS, json={'instanceActions': []})
+        result = self.force()
+        self.assertEqual(outcome.FAILED, result.status)
+        self.assertTrue(result.reason.startswith(
+            'failed: the server is back on its source host compute-1, '
+            'ACTIVE'), result.reason)
+
     def test_below_2_84_the_exception_line_of_the_traceback(self):
         self.index([])
         self.os_migrations('failed')
