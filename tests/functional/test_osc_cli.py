@@ -13,6 +13,7 @@ import select
 import shutil
 import subprocess
 import sys
+import time
 
 import testtools
 
@@ -220,7 +221,9 @@ class TestPostCopy(OpenStackCLITest):
 
     scenario = os.path.join(os.path.dirname(__file__), 'scenarios',
                             'post-copy.yaml')
-    time_scale = 2.0
+    # Nearly frozen until the --wait, so the post-copy pull cannot end
+    # while a slow `openstack` process starts.
+    time_scale = 0.01
 
     def test_wait_follows_a_migration_already_in_post_copy(self):
         self.assertQuietSuccess(self.force('big-vm', '1'))
@@ -229,8 +232,22 @@ class TestPostCopy(OpenStackCLITest):
         code, out, err = self.force('big-vm', '1')
         self.assertEqual(1, code)
         self.assertIn('post-copy', err)
-        code, out, err = self.force('big-vm', '1', '--wait', '-f', 'json')
-        self.assertEqual((0, ''), (code, err))
+        # Time speeds up only once the --wait has sent its POST.
+        seen = self.cloud.requests()[-1]['seq']
+        waiting = subprocess.Popen(
+            [openstack_program(), *COMMAND, 'big-vm', '1', '--wait',
+             '-f', 'json'], env=self.cloud.env(), stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        self.addCleanup(waiting.kill)
+        deadline = time.monotonic() + 120
+        while not any(r['method'] == 'POST' and r['path'].endswith(
+                '/action') for r in self.cloud.requests(seen)):
+            self.assertIsNone(waiting.poll())
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.1)
+        self.cloud.set_time_scale(10)
+        out, err = waiting.communicate(timeout=120)
+        self.assertEqual((0, ''), (waiting.returncode, err))
         [result] = json.loads(out)
         self.assertEqual(outcome.COMPLETED, result['Status'])
         self.assertIn('already switched to post-copy', result['Reason'])

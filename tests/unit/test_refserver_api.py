@@ -45,7 +45,8 @@ def _migration(server):
 def scenario():
     """busy-vm (migration 1), locked-vm (2) and paused-vm (3) are
     migrating and never converge; busy-vm-2 and idle-vm are not. No limit
-    on concurrent live migrations: all three run."""
+    on concurrent live migrations: all three run, sharing the link to
+    compute-2."""
     return types.SimpleNamespace(
         users=[], projects=[], default_bandwidth=1.25e9,
         config=simulator.LiveMigrationConfig(),

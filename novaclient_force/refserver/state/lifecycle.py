@@ -61,7 +61,8 @@ SCHEDULING_SECONDS = 0.5
 _ACCEPTED = simulator.MigrationState(
     'accepted', None, None, None, None, None, None, False, None, None, False)
 _PARAM_FIELDS = ('memory_bytes', 'dirty_rate', 'bandwidth', 'disk_bytes',
-                 'permit_post_copy', 'queued_seconds', 'preparing_seconds')
+                 'permit_post_copy', 'shared_link', 'queued_seconds',
+                 'preparing_seconds')
 
 
 @dataclasses.dataclass
@@ -118,9 +119,12 @@ def _overrides(row):
 
 
 def _inputs(db, row, now):
-    """``state_at``/``ground_truth`` arguments for ``row`` at ``now``."""
+    """``state_at``/``ground_truth`` arguments for ``row`` at ``now``:
+    the link's bandwidth is the share the executor gave it."""
     slot = slot_at(db, row)
-    return dict(params=params_from_json(row['params']),
+    params = executor.shared(params_from_json(row['params']),
+                             _slot(db, row).sharing)
+    return dict(params=params,
                 now=now - _origin(row),
                 force_complete_at=_relative(row, 'force_complete_at'),
                 abort_at=_relative(row, 'abort_at'),
@@ -140,23 +144,32 @@ def _job(row):
     return executor.Job(
         row['id'], _origin(row), params_from_json(row['params']),
         row['force_complete_at'], row['abort_at'], _overrides(row),
-        row['updated_at'] if row['final'] else None, row['slot_at'])
+        row['updated_at'] if row['final'] else None, row['slot_at'],
+        row['dest_compute'] or '', row['link_share'] or 1)
 
 
 def slot_at(db, row):
     """When ``row`` got (or gets) a worker on its source host: absolute
     sim time, ``math.inf`` for never, None if it never held one (aborted
-    while queued). Without a limit no migration waits for another; with
-    one, the host's queue is replayed once until a migration changes."""
+    while queued)."""
+    return _slot(db, row).at
+
+
+def _slot(db, row):
+    """The executor's :class:`~.executor.Slot` for ``row``; an ended row
+    keeps the one it had. Without a limit and over an unshared link no
+    migration depends on another; otherwise the host's queue is replayed
+    once until a migration changes."""
     if row['final']:
-        return row['slot_at']
+        return executor.Slot(row['slot_at'], row['link_share'] or 1)
     workers = limit(db)
-    if not workers:
-        return _origin(row) + params_from_json(row['params']).queued_seconds
+    params = params_from_json(row['params'])
+    if not workers and not params.shared_link:
+        return executor.Slot(_origin(row) + params.queued_seconds)
     host = row['source_compute']
     slots = db.derived(('slots', host, workers),
                        lambda: _schedule(db, host, workers))
-    return slots.get(row['id'], math.inf)
+    return slots.get(row['id'], executor.Slot(math.inf))
 
 
 def _schedule(db, host, workers):
@@ -264,13 +277,15 @@ def finish(db, row, state, notifier):
     """Write a migration's terminal state, once (guarded by ``final``),
     with the time it held a worker from (for the queue behind it)."""
     ended = _origin(row) + state.finished_at
+    slot = _slot(db, row)
     cursor = db.execute(
         'UPDATE migrations SET status = ?, final = 1, updated_at = ?, '
-        'slot_at = ?, '
+        'slot_at = ?, link_share = ?, '
         'memory_total = ?, memory_processed = ?, memory_remaining = ?, '
         'disk_total = ?, disk_processed = ?, disk_remaining = ? '
         'WHERE id = ? AND final = 0',
-        state.status, ended, slot_at(db, row), state.memory_total_bytes,
+        state.status, ended, slot.at, slot.sharing,
+        state.memory_total_bytes,
         state.memory_processed_bytes, state.memory_remaining_bytes,
         state.disk_total_bytes, state.disk_processed_bytes,
         state.disk_remaining_bytes, row['id'])
@@ -434,10 +449,10 @@ def start_many(db, starts):
 
 def build_params(db, server, dest, block_migration=False):
     """Simulator inputs from the server's workload and the hosts' link."""
-    link = db.one('SELECT bandwidth FROM links WHERE src = ? AND dest = ?',
-                  server['host'], dest)
+    link = db.one('SELECT bandwidth, shared FROM links '
+                  'WHERE src = ? AND dest = ?', server['host'], dest)
     if link is None:
-        link = db.one("SELECT value AS bandwidth FROM meta "
+        link = db.one("SELECT value AS bandwidth, 1 AS shared FROM meta "
                       "WHERE key = 'default_bandwidth'")
     host = db.one('SELECT permit_post_copy FROM hosts WHERE name = ?',
                   server['host'])
@@ -447,6 +462,7 @@ def build_params(db, server, dest, block_migration=False):
         memory_bytes=server['memory_bytes'],
         dirty_rate=server['dirty_rate'],
         bandwidth=float(link['bandwidth']),
+        shared_link=bool(link['shared']),
         disk_bytes=server['disk_bytes'] if block_migration else 0,
         permit_post_copy=bool(host and host['permit_post_copy']),
         config=simulator.LiveMigrationConfig(**config))

@@ -56,7 +56,7 @@ def _seed(db, scenario, now):
                   permit_post_copy=int(host.permit_post_copy))
     for link in scenario.links:
         db.insert('links', src=link.src, dest=link.dest,
-                  bandwidth=float(link.bandwidth))
+                  bandwidth=float(link.bandwidth), shared=int(link.shared))
     owners, rows = {}, []
     for index, server in enumerate(scenario.servers):
         rows.append(_server_row(db, server, now - SERVER_AGE + index,

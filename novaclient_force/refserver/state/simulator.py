@@ -133,6 +133,8 @@ class MigrationParams:
     bandwidth: float
     disk_bytes: int = 0
     permit_post_copy: bool = False
+    #: Whether the migrations running over the link at once share it.
+    shared_link: bool = True
     queued_seconds: float = 0.5
     preparing_seconds: float = 1.0
     config: LiveMigrationConfig = LiveMigrationConfig()

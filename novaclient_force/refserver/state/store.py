@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS hosts (
     name TEXT PRIMARY KEY,
     permit_post_copy INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS links (
-    src TEXT, dest TEXT, bandwidth REAL NOT NULL, PRIMARY KEY (src, dest));
+    src TEXT, dest TEXT, bandwidth REAL NOT NULL,
+    shared INTEGER NOT NULL DEFAULT 1, PRIMARY KEY (src, dest));
 CREATE TABLE IF NOT EXISTS servers (
     uuid TEXT PRIMARY KEY, name TEXT NOT NULL, project_id TEXT NOT NULL,
     user_id TEXT NOT NULL, host TEXT, node TEXT, vm_state TEXT NOT NULL,
@@ -70,7 +71,7 @@ CREATE TABLE IF NOT EXISTS migrations (
     old_instance_type_id INTEGER, new_instance_type_id INTEGER,
     hidden INTEGER NOT NULL DEFAULT 0, params TEXT,
     force_complete_at REAL, abort_at REAL, action_id INTEGER,
-    overrides TEXT, slot_at REAL,
+    overrides TEXT, slot_at REAL, link_share INTEGER,
     memory_total INTEGER, memory_processed INTEGER,
     memory_remaining INTEGER, disk_total INTEGER, disk_processed INTEGER,
     disk_remaining INTEGER);
