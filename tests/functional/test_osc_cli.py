@@ -111,6 +111,9 @@ class TestSingleMigration(OpenStackCLITest):
         self.assertGreater(row['Duration'], 0)
 
     def test_progress_is_drawn_only_on_a_terminal(self):
+        # Real time, so the forced copy (3.4 s) outlasts the first poll
+        # however slowly `openstack` starts.
+        self.cloud.set_time_scale(1)
         controller, terminal = pty.openpty()
         self.addCleanup(os.close, controller)
         with os.fdopen(terminal, 'w') as stderr:
