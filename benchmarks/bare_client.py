@@ -62,6 +62,24 @@ def post_all(url, token, targets, pool):
     return seconds, statuses
 
 
+def _running(conn, token, host):
+    """Every running live migration leaving ``host``, following Nova's
+    pages (at most 1000 rows each, ``[api] max_limit``) by marker, as any
+    client must once a host has more than that."""
+    query = {'source_compute': host, 'status': 'running',
+             'migration_type': 'live-migration'}
+    rows = []
+    while True:
+        conn.request('GET', '/compute/v2.1/os-migrations?'
+                     + urllib.parse.urlencode(query),
+                     headers=dict(VERSION_HEADERS, **{'X-Auth-Token': token}))
+        body = json.loads(conn.getresponse().read())
+        rows += body['migrations']
+        if not body.get('migrations_links') or not body['migrations']:
+            return rows
+        query['marker'] = body['migrations'][-1]['uuid']
+
+
 def _drain(url, host, pool):
     """Token, running migrations leaving ``host``, POSTs; status codes."""
     conn = _connect(url)
@@ -70,11 +88,7 @@ def _drain(url, host, pool):
     response = conn.getresponse()
     response.read()
     token = response.getheader('X-Subject-Token')
-    conn.request('GET', '/compute/v2.1/os-migrations?source_compute=%s'
-                 '&status=running&migration_type=live-migration'
-                 % urllib.parse.quote(host),
-                 headers=dict(VERSION_HEADERS, **{'X-Auth-Token': token}))
-    rows = json.loads(conn.getresponse().read())['migrations']
+    rows = _running(conn, token, host)
     conn.close()
     targets = [(row['instance_uuid'], row['id']) for row in rows]
     return post_all(url, token, targets, pool)[1]
