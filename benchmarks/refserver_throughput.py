@@ -263,10 +263,12 @@ def main(argv=None):
             by_size[large][name][2] / by_size[small][name][2],
             by_size[large][name][3] / by_size[small][name][3],
             by_size[large][name][4] / by_size[small][name][4]))
-    middle = sizes[1]
-    for index, (name, cost) in enumerate(pages[middle]):
-        print('ratio %d/%d %-22s %.2f' % (
-            large, middle, name, pages[large][index][1] / cost))
+    # Full pages only: at 10 servers a page holds 10 items.
+    full = [size for size in sizes if size >= PAGE]
+    for index, (name, cost) in enumerate(pages[full[0]]):
+        if len(full) > 1:
+            print('ratio %d/%d %-22s %.2f' % (
+                full[-1], full[0], name, pages[full[-1]][index][1] / cost))
 
 
 if __name__ == '__main__':
