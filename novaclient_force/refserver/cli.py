@@ -258,6 +258,11 @@ def main(argv=None):
         supervisor insisting) must not interrupt the clean-up."""
         if not stopping:
             stopping.append(signum)
+            # Held back by the kernel from now on: Python resets its
+            # handlers while the interpreter finalizes, and a signal
+            # delivered then would still kill the process.
+            signal.pthread_sigmask(signal.SIG_BLOCK,
+                                   {signal.SIGTERM, signal.SIGINT})
             raise _Stop()
 
     try:
