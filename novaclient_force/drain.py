@@ -40,10 +40,12 @@ from novaclient_force import (
     diagnosis,
     errors,
     exceptions,
+    hints,
     negotiation,
     outcome,
     resolve,
     signals,
+    terminal,
     waiting,
 )
 
@@ -152,11 +154,12 @@ class _Drain:
         self.pool = pool
         self.wait = wait
         self.cli = cli
+        self.admin = resolve.is_admin(compute)
         self.start = compute.clock()
         self.tracks = {}
         self._discovered = False        # the next read may use discover()
         self.context = errors.Context(
-            'list_all', server='host %s' % resolve.printable(host))
+            'list_all', server='host %s' % terminal.printable(host))
         #: Without --wait only what runs at the first look is acted on.
         self.acting_on = None
         #: Extra listing filters: a project manager may list only its own
@@ -304,7 +307,9 @@ class _Drain:
                     result.server, result.migration),
                 negotiation.FORCE_COMPLETE,
                 errors.Context('force_complete', server=result.server,
-                               migration=result.migration),
+                               migration=result.migration,
+                               server_id=result.server, cli=self.cli,
+                               admin=self.admin),
                 json={'force_complete': None}, deadline=deadline)
         except _OVERTAKEN as exc:
             if not self.wait:
@@ -354,6 +359,7 @@ class _Drain:
         result = track.result
         result.status = reading.outcome
         result.reason = reading.reason + self._forcing_note(track)
+        result.hint = ''
         result.duration = self.compute.clock() - self.start
         track.done = True
 
@@ -365,11 +371,14 @@ class _Drain:
         return ' without forcing'
 
     def _accepted_reason(self, track):
-        show, listing = waiting.follow_command(
-            track.result.server, track.result.migration, self.cli)
-        return ('Nova accepted the request; the outcome is not known yet: '
-                'follow it with `%s`%s' % (listing,
-                                           self._forcing_note(track)))
+        self._follow(track)
+        return ('Nova accepted the request; the outcome is not known yet%s'
+                % self._forcing_note(track))
+
+    def _follow(self, track):
+        """Say how to follow a migration whose outcome we do not know."""
+        track.result.hint = hints.follow(track.result.server, self.cli,
+                                         self.admin)
 
     def _not_forced(self, track):
         result = track.result
@@ -401,9 +410,9 @@ class _Drain:
         result = track.result
         result.status = outcome.UNKNOWN
         result.reason = waiting.unknown_reason(
-            result.server, result.migration,
-            waiting.Reading(track.status, reason=why), result.forced,
-            self.cli) + self._forcing_note(track)
+            waiting.Reading(track.status, reason=why),
+            result.forced) + self._forcing_note(track)
+        self._follow(track)
         result.duration = self.compute.clock() - self.start
         track.done = True
 
@@ -413,19 +422,18 @@ class _Drain:
         for track in self._active():
             result = track.result
             result.duration = self.compute.clock() - self.start
-            _, listing = waiting.follow_command(
-                result.server, result.migration, self.cli)
             if track.sending:
                 result.status = outcome.UNKNOWN
                 result.reason = (
                     'interrupted (%s) while the answer to the force-complete '
-                    'was outstanding: Nova may have accepted it: follow it '
-                    'with `%s`' % (signal_name, listing))
+                    'was outstanding: Nova may have accepted it'
+                    % signal_name)
+                self._follow(track)
             elif result.forced:
                 result.reason = (
                     'Nova accepted the request; stopped waiting (%s), the '
-                    'migration goes on: follow it with `%s`' % (
-                        signal_name, listing))
+                    'migration goes on' % signal_name)
+                self._follow(track)
             else:
                 result.status = outcome.NOT_FORCED
                 result.reason = 'interrupted (%s) before it was forced' % (
@@ -445,9 +453,9 @@ class _Drain:
             elif self.wait:
                 result.status = outcome.TIMED_OUT
                 result.reason = waiting.timed_out_reason(
-                    result.server, result.migration,
-                    waiting.Reading(track.status), timeout, self.cli
+                    waiting.Reading(track.status), timeout
                 ) + self._forcing_note(track)
+                self._follow(track)
                 result.duration = self.compute.clock() - self.start
             else:
                 self._not_forced(track)
@@ -505,7 +513,7 @@ def _server_names(compute, host):
         body = compute.get_json(
             '/servers', negotiation.BASIC,
             errors.Context('find', server='servers on %s'
-                           % resolve.printable(host)),
+                           % terminal.printable(host)),
             params={'host': host, 'all_tenants': '1'})
     except exceptions.ForceCompleteError:
         return {}
@@ -539,7 +547,7 @@ def compute_hosts(compute):
 
 def _nothing_leaving(compute, host):
     """The one line for a host with nothing leaving it, or UnknownHost."""
-    shown = resolve.printable(host)
+    shown = terminal.printable(host)
     known = compute_hosts(compute)
     if known is None:
         why = ('the compute service list could not be read'
@@ -549,9 +557,9 @@ def _nothing_leaving(compute, host):
     if host not in known:
         close = difflib.get_close_matches(host, known, n=CLOSE_MATCHES)
         hint = ('; did you mean %s?' % ' or '.join(
-            resolve.printable(h) for h in close)) if close else (
+            terminal.printable(h) for h in close)) if close else (
             '; known hosts: %s' % ', '.join(
-                resolve.printable(h) for h in known[:10]))
+                terminal.printable(h) for h in known[:10]))
         raise exceptions.UnknownHost(
             'No compute host is named %s%s' % (shown, hint))
     return 'No live migration is leaving %s' % shown

@@ -13,7 +13,7 @@ unreported.
 import re
 import urllib.parse
 
-from novaclient_force import exceptions
+from novaclient_force import exceptions, hints, terminal
 
 _STATE = re.compile(r'Migration (?P<mid>\S+) state of instance \S+ is '
                     r'(?P<status>.+?)\. Cannot')
@@ -25,27 +25,64 @@ _NOT_IN_PROGRESS = re.compile(r'is not in progress')
 NOT_YET_RUNNING = ('accepted', 'queued', 'preparing')
 POST_COPY = 'running (post-copy)'
 
-# Who may do what under Nova's default policy (32.0.0+, nova/policies/).
-_ADMIN_OR_MANAGER = ("the admin role, or the manager role on the server's "
-                     "project (Nova 2025.2+ default policy)")
-_ADMIN_ONLY = 'the admin role'
-_ROLE_NEEDED = {
-    'force_complete': _ADMIN_OR_MANAGER,
-    'abort': _ADMIN_OR_MANAGER,
-    'list': _ADMIN_OR_MANAGER,
-    'show': _ADMIN_ONLY,
-    'list_all': _ADMIN_ONLY,
+# Who Nova's default policy (32.0.0 / 2025.2 and later) lets apply each rule
+# a force-complete may meet (nova/policies/servers_migrations.py,
+# migrations.py, instance_actions.py, migrate_server.py, lock_server.py;
+# the base rules in nova/policies/base.py). A cloud may have its own
+# policy file, so this is only ever presented as Nova's default.
+_MANAGER = ('manager', "the admin role, or the manager role on the "
+            "server's project")
+_MEMBER = ('member', "the admin role, or the member role on the server's "
+           "project")
+_READER = ('reader', "the admin role, or the reader role on the server's "
+           "project")
+_ADMIN = ('admin', 'the admin role')
+_DEFAULT_POLICY = {
+    'os_compute_api:servers:migrations:force_complete': _MANAGER,
+    'os_compute_api:servers:migrations:delete': _MANAGER,
+    'os_compute_api:servers:migrations:index': _MANAGER,
+    'os_compute_api:servers:migrations:index:host': _ADMIN,
+    'os_compute_api:servers:migrations:show': _ADMIN,
+    'os_compute_api:os-migrations:index': _MANAGER,
+    'os_compute_api:os-migrations:index:all_projects': _ADMIN,
+    'os_compute_api:os-migrations:index:host': _ADMIN,
+    'os_compute_api:os-migrate-server:migrate_live': _MANAGER,
+    'os_compute_api:os-migrate-server:migrate_live:host': _ADMIN,
+    'os_compute_api:os-instance-actions:list': _READER,
+    'os_compute_api:os-instance-actions:show': _READER,
+    'os_compute_api:os-instance-actions:events': _ADMIN,
+    'os_compute_api:os-instance-actions:events:details': _ADMIN,
+    'os_compute_api:os-lock-server:unlock': _MEMBER,
 }
+# Keystone's default role implications (admin > manager > member > reader)
+# put the lower roles in the token too; this spells them out in case a
+# cloud's tokens carry only the role assigned.
+_IMPLIES = {'admin': {'admin', 'manager', 'member', 'reader'},
+            'manager': {'manager', 'member', 'reader'},
+            'member': {'member', 'reader'},
+            'reader': {'reader'}}
 
 
 class Context:
-    """What a request was about, so an error can name it."""
+    """What a request was about, so an error can name it.
 
-    def __init__(self, operation, server=None, migration=None):
-        self.operation = operation      # a key of _ROLE_NEEDED or free text
+    ``server`` is how messages name the server (escaped); ``server_id``
+    its UUID, for the commands a message suggests in the words of ``cli``
+    to a caller who is an ``admin`` or not.
+    ``roles``, when known, are the caller's role names, to tell a refusal
+    under Nova's default policy from one under a stricter policy.
+    """
+
+    def __init__(self, operation, server=None, migration=None,
+                 server_id=None, cli='openstack', admin=True):
+        self.operation = operation      # 'abort', 'force_complete', ...
         self.server = server
         self.migration = migration
+        self.server_id = server_id
+        self.cli = cli
+        self.admin = admin
         self.endpoint = None            # scheme://host:port, once answered
+        self.roles = None
 
     @property
     def migration_label(self):
@@ -82,8 +119,19 @@ def nova_message(body):
     return ' '.join(message.split())
 
 
+def request_id(resp):
+    """Nova's ID for the request (``req-...``), which its logs are searched
+    by; both headers carry it (nova/api/compute_req_id.py)."""
+    return (resp.headers.get('x-openstack-request-id')
+            or resp.headers.get('x-compute-request-id'))
+
+
 def from_response(resp, context):
-    """The typed error for an error response (status >= 400)."""
+    """The typed error for an error response (status >= 400).
+
+    The message ends like python-openstackclient's own errors, with the
+    HTTP status and Nova's request ID: ``(HTTP 403) (Request-ID: req-...)``.
+    """
     try:
         body = resp.json()
     except ValueError:
@@ -93,14 +141,18 @@ def from_response(resp, context):
     kwargs = {
         'nova_message': text,
         'http_status': status,
-        'request_id': (resp.headers.get('x-openstack-request-id')
-                       or resp.headers.get('x-compute-request-id')),
+        'request_id': request_id(resp),
     }
     context.endpoint = endpoint_of(getattr(resp, 'url', None))
     cls, advice = _classify(status, text, context)
     message = advice
     if text and text not in advice:
-        message = '%s (Nova: %s)' % (advice.rstrip('.'), text.rstrip('.'))
+        message = '%s (Nova: %s)' % (advice.rstrip('.'),
+                                     terminal.printable(text).rstrip('.'))
+    message += ' (HTTP %d)' % status
+    if kwargs['request_id']:
+        message += ' (Request-ID: %s)' % terminal.printable(
+            kwargs['request_id'])
     return cls(message, **kwargs)
 
 
@@ -109,24 +161,44 @@ def _classify(status, text, ctx):
         return _bad_request(text, ctx)
     if status == 401:
         return exceptions.Unauthorized, (
-            'The cloud refused the credentials or token (HTTP 401): '
-            'check them, or get a new token')
+            'The cloud refused the credentials or token: check them, or '
+            'get a new token')
     if status == 403:
-        match = _POLICY.search(text)
-        policy = match.group('policy') if match else 'the cloud policy'
-        return exceptions.PolicyRefused, (
-            'Not allowed: %s refused this request; it needs %s' % (
-                policy, _ROLE_NEEDED.get(ctx.operation, _ADMIN_ONLY)))
+        return exceptions.PolicyRefused, _refused(text, ctx)
     if status == 404:
         return _not_found(text, ctx)
     if status == 409:
         return _conflict(text, ctx)
     if status >= 500:
         return exceptions.ServiceError, (
-            'The compute service at %s failed (HTTP %d); retry later or '
-            'ask the cloud operator' % (ctx.endpoint or 'the cloud', status))
+            'The compute service at %s failed; retry later or ask the '
+            'cloud operator' % (ctx.endpoint or 'the cloud'))
     return exceptions.ForceCompleteError, (
-        'The compute service refused the request (HTTP %d)' % status)
+        'The compute service refused the request')
+
+
+def _refused(text, ctx):
+    """What Nova refused and which rule, and what Nova's default policy
+    says of that rule, never presented as this cloud's policy."""
+    match = _POLICY.search(text)
+    if not match:
+        return 'Not allowed: the cloud\'s policy refused this request'
+    rule = match.group('policy')
+    advice = 'Not allowed: Nova\'s policy rule %s refused this request' % (
+        terminal.printable(rule))
+    default = _DEFAULT_POLICY.get(rule)
+    if default is None:
+        return advice
+    role, who = default
+    held = set()
+    for name in ctx.roles or ():
+        held |= _IMPLIES.get(name, {name})
+    if role in held:
+        mine = 'admin' if 'admin' in ctx.roles else role
+        return ('%s; Nova\'s default policy allows it to the %s role you '
+                'have, so this cloud\'s policy is stricter: ask its '
+                'operator' % (advice, mine))
+    return '%s; under Nova\'s default policy it needs %s' % (advice, who)
 
 
 def _bad_request(text, ctx):
@@ -156,7 +228,7 @@ def _bad_request(text, ctx):
         return exceptions.MigrationNotFound, (
             'Server %s has no migration %s' % (ctx.server, ctx.migration))
     return exceptions.ForceCompleteError, (
-        'The compute service rejected the request as invalid (HTTP 400)')
+        'The compute service rejected the request as invalid')
 
 
 def _not_found(text, ctx):
@@ -173,16 +245,18 @@ def _not_found(text, ctx):
             'Server %s has no in-progress live migration %s' % (
                 ctx.server, ctx.migration))
     return exceptions.ForceCompleteError, (
-        'The compute service has no such resource (HTTP 404): is the '
-        'endpoint a Nova compute API v2.1?')
+        'The compute service has no such resource: is the endpoint a '
+        'Nova compute API v2.1?')
 
 
 def _conflict(text, ctx):
     if text.endswith(' is locked'):
+        unlock = ''
+        if ctx.server_id:
+            unlock = ' (`%s`)' % hints.unlock(ctx.server_id, ctx.cli)
         return exceptions.ServerLocked, (
-            'Server %s is locked: unlock it (openstack server unlock %s), '
-            'or ask an admin, whom the lock does not stop' % (
-                ctx.server, ctx.server))
+            'Server %s is locked: unlock it%s, or ask an admin, whom the '
+            'lock does not stop' % (ctx.server, unlock))
     match = _VM_STATE.search(text)
     if match:
         return exceptions.ServerNotMigrating, (

@@ -23,7 +23,7 @@ them the reason says so; below 2.84 the exception line of the traceback
 
 import re
 
-from novaclient_force import errors, exceptions, negotiation, resolve
+from novaclient_force import errors, exceptions, negotiation, terminal
 
 DETAILS_POLICY = 'os_compute_api:os-instance-actions:events:details'
 # The "module.Error: message" line of a Python traceback.
@@ -74,7 +74,7 @@ def whereabouts(server, source=None):
     host = server.get('OS-EXT-SRV-ATTR:host')
     place = ''
     if host:
-        place = ' on %s' % resolve.printable(host)
+        place = ' on %s' % terminal.printable(host)
         if host == source:
             place += ', its source host'
     if state == 'ERROR':
@@ -83,7 +83,7 @@ def whereabouts(server, source=None):
                     place, ', and' if host == source else ' and'))
     if host and host == source:
         return 'the server is back on its source host %s, %s' % (
-            resolve.printable(host), state or 'in an unknown state')
+            terminal.printable(host), state or 'in an unknown state')
     if not host:
         return ('the server is %s (Nova rolls a failed live migration back '
                 'to the source host)' % (state or 'in an unknown state'))
@@ -108,7 +108,7 @@ def error_events(compute, server_ref, deadline=None):
 
 def describe(event, with_details=True):
     """One Error event in a few words, with Nova's message where shown."""
-    name = resolve.printable(str(event.get('event')))
+    name = terminal.printable(str(event.get('event')))
     details = event.get('details')
     if details:
         return '%s failed: %s' % (name, _one_line(details))
@@ -164,4 +164,4 @@ def server_body(compute, server_ref, deadline=None):
 
 
 def _one_line(text):
-    return resolve.printable(' '.join(str(text).split()))
+    return terminal.printable(' '.join(str(text).split()))

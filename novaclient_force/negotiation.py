@@ -25,7 +25,7 @@ from keystoneauth1 import adapter as ksa_adapter
 from keystoneauth1 import exceptions as ksa_exc
 from novaclient import api_versions
 
-from novaclient_force import errors, exceptions, retrying
+from novaclient_force import errors, exceptions, hints, retrying
 
 # DEBUG: what was negotiated and every retry; `openstack --debug` and
 # `nova --debug` show it. Nothing logged here carries credentials.
@@ -242,6 +242,8 @@ class Compute:
                 version.get_string(), nova_message=errors.nova_message(
                     _json_or_none(resp)), http_status=406)
         if resp.status_code >= 400:
+            if resp.status_code == 403:
+                context.roles = self.role_names()
             error = errors.from_response(resp, context)
             # A server error on a read may be gone on the next one.
             error.transient = (method == 'GET'
@@ -304,6 +306,16 @@ class Compute:
         self.sleep(delay)
         return backoff
 
+    def role_names(self):
+        """The caller's role names, from the token the session already
+        holds (no request); empty when the auth plugin cannot tell."""
+        auth = self.adapter.auth or self.session.auth
+        try:
+            access = auth.get_access(self.session)
+        except (AttributeError, ksa_exc.ClientException):
+            return ()
+        return tuple(getattr(access, 'role_names', None) or ())
+
     def get_json(self, url, need, context, params=None, deadline=None):
         return self.request('GET', url, need, context, params=params,
                             deadline=deadline).json()
@@ -344,9 +356,8 @@ def unreachable(exc, idempotent=True, context=None):
         endpoint = '%s://%s' % (parts.scheme, parts.netloc)
     may_have_applied = not idempotent and not _not_sent(exc)
     check = None
-    if may_have_applied and context is not None and context.server:
-        check = 'openstack server migration list --server %s' % (
-            context.server)
+    if may_have_applied and context is not None and context.server_id:
+        check = hints.follow(context.server_id, context.cli, context.admin)
     return errors.unreachable(_short_reason(exc), endpoint,
                               may_have_applied, check, _advice(exc))
 

@@ -46,6 +46,15 @@ class Outcome:
     forced: bool = False            # did we send force_complete (202)?
     policy_note: str = ''           # why a force policy forced it, or not
     diagnosis: typing.Any = None    # diagnosis.Diagnosis when read
+    hint: str = ''                  # a shell command to follow it, if any
+
+    @property
+    def detail(self):
+        """The reason, and how to follow the migration when it may still
+        change: what the CLIs print on stderr and in ``-f json``."""
+        if not self.hint:
+            return self.reason
+        return '%s; follow it with `%s`' % (self.reason, self.hint)
 
     @property
     def exit_code(self):

@@ -10,6 +10,8 @@ is erased before the command prints its table, so stdout stays clean.
 import shutil
 import threading
 
+from novaclient_force.terminal import printable
+
 _CLEAR_LINE = '\r\x1b[K'
 _GIB = 1024 ** 3
 
@@ -66,7 +68,7 @@ def describe(events):
 
 
 def _describe_one(event):
-    text = f'migration {event.migration}: {event.status}'
+    text = f'migration {event.migration}: {printable(event.status)}'
     total = event.memory_total_bytes
     remaining = event.memory_remaining_bytes
     if total and remaining is not None:

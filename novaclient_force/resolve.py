@@ -14,10 +14,15 @@ server's in-progress migrations.
 import dataclasses
 import re
 
-from keystoneauth1 import exceptions as ksa_exc
 from oslo_utils import uuidutils
 
-from novaclient_force import arguments, errors, exceptions, negotiation
+from novaclient_force import (
+    arguments,
+    errors,
+    exceptions,
+    negotiation,
+    terminal,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,14 +33,7 @@ class ServerRef:
     @property
     def label(self):
         """How messages name it: as the caller did, name or ID."""
-        return printable(self.name or self.id)
-
-
-def printable(text):
-    """``text`` as a one-line message may show it: as is when it is
-    printable, else quoted with its control characters escaped (a name
-    holding a newline must not split an error line in two)."""
-    return text if text.isprintable() else repr(text)
+        return terminal.printable(self.name or self.id)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,33 +59,25 @@ def _by_name(compute, name):
     params = {'name': '^%s$' % re.escape(name)}
     if is_admin(compute):
         params['all_tenants'] = '1'
-    body = compute.get_json('/servers', negotiation.BASIC,
-                            errors.Context('find', server=printable(name)),
+    context = errors.Context('find', server=terminal.printable(name))
+    body = compute.get_json('/servers', negotiation.BASIC, context,
                             params=params)
     found = [s for s in body.get('servers', []) if s.get('name') == name]
     if not found:
         raise exceptions.ServerNotFound(
-            'No server named %s is visible to you' % printable(name))
+            'No server named %s is visible to you' % terminal.printable(name))
     if len(found) > 1:
         raise exceptions.AmbiguousServer(
             '%d servers are named %s; use an ID: %s' % (
-                len(found), printable(name),
-                ', '.join(s['id'] for s in found)))
+                len(found), terminal.printable(name),
+                ', '.join(terminal.printable(s['id']) for s in found)))
     return ServerRef(found[0]['id'], name)
 
 
 def is_admin(compute):
-    """Whether the caller's token carries the admin role.
-
-    Read from the token the session already holds (no extra request); it
-    decides whether a name lookup may look across projects.
-    """
-    auth = compute.adapter.auth or compute.session.auth
-    try:
-        access = auth.get_access(compute.session)
-    except (AttributeError, ksa_exc.ClientException):
-        return False
-    return 'admin' in (getattr(access, 'role_names', None) or ())
+    """Whether the caller's token carries the admin role; it decides
+    whether a name lookup may look across projects."""
+    return 'admin' in compute.role_names()
 
 
 def migration(compute, server_ref, value):
@@ -139,7 +129,8 @@ def _the_one_in_progress(compute, server_ref):
         raise exceptions.AmbiguousMigration(
             'Server %s has %d live migrations in progress; name one: %s' % (
                 server_ref.label, len(rows), ', '.join(
-                    '%s (%s)' % (r['id'], r.get('status')) for r in rows)))
+                    '%s (%s)' % (r['id'], terminal.printable(r.get('status')))
+                    for r in rows)))
     return _ref(rows[0])
 
 

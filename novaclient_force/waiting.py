@@ -30,6 +30,7 @@ from novaclient_force import (
     outcome,
     resolve,
     retrying,
+    terminal,
 )
 
 # DEBUG: every reading of a wait and every retry of one (shown by
@@ -181,35 +182,18 @@ def progress_event(server_id, migration_id, reading, elapsed):
                     reading.unreachable_for, reading.problem)
 
 
-_FOLLOW = {
-    'openstack': ('openstack server migration show %(s)s %(m)s',
-                  'openstack server migration list --server %(s)s'),
-    'nova': ('nova server-migration-show %(s)s %(m)s',
-             'nova server-migration-list %(s)s'),
-}
+def timed_out_reason(reading, timeout):
+    """Why a wait ended without an outcome; the Outcome's ``hint`` says
+    how to follow the migration from there."""
+    return ('still %s after %gs; the migration may still finish' % (
+        terminal.printable(reading.status) or 'in progress', timeout))
 
 
-def follow_command(server, migration, cli='openstack'):
-    """How an operator follows a migration after we stop watching, in the
-    words of the CLI they are using (``openstack`` or ``nova``)."""
-    values = {'s': server, 'm': migration}
-    return tuple(template % values for template in _FOLLOW[cli])
-
-
-def timed_out_reason(server, migration, reading, timeout, cli='openstack'):
-    show, listing = follow_command(server, migration, cli)
-    return ('still %s after %gs; the migration may still finish: follow '
-            'it with `%s` or `%s`' % (reading.status or 'in progress',
-                                      timeout, show, listing))
-
-
-def unknown_reason(server, migration, reading, accepted=True,
-                   cli='openstack'):
-    """Why an outcome is unknown, and how to learn it later."""
-    show, listing = follow_command(server, migration, cli)
-    return ('%s%s; follow it with `%s` or `%s`' % (
-        'Nova accepted the force-complete, but ' if accepted else '',
-        reading.reason, show, listing))
+def unknown_reason(reading, accepted=True):
+    """Why an outcome is unknown; the Outcome's ``hint`` says how to
+    learn it later."""
+    return '%s%s' % ('Nova accepted the force-complete, but '
+                     if accepted else '', reading.reason)
 
 
 class MigrationWatch:
@@ -300,7 +284,8 @@ def final_reading(compute, server_ref, row, deadline=None):
     result = FINAL[status]
     if result == outcome.COMPLETED:
         dest = row.get('dest_compute')
-        reason = 'completed' + (' on %s' % dest if dest else '')
+        reason = 'completed' + (
+            ' on %s' % terminal.printable(dest) if dest else '')
     elif result == outcome.CANCELLED:
         reason = ('cancelled: the migration was aborted, or Nova\'s '
                   'live_migration_completion_timeout ran out')

@@ -38,10 +38,12 @@ arguments = _LazyModule('arguments')
 diagnosis = _LazyModule('diagnosis')
 drain = _LazyModule('drain')
 errors = _LazyModule('errors')
+hints = _LazyModule('hints')
 negotiation = _LazyModule('negotiation')
 outcome = _LazyModule('outcome')
 resolve = _LazyModule('resolve')
 signals = _LazyModule('signals')
+terminal = _LazyModule('terminal')
 waiting = _LazyModule('waiting')
 
 ServerMigration = upstream.ServerMigration
@@ -118,7 +120,8 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
         resp = self.compute.request(
             'DELETE', '/servers/%s/migrations/%s' % (ref.id, mig.id),
             negotiation.ABORT,
-            errors.Context('abort', server=ref.label, migration=mig.id))
+            errors.Context('abort', server=ref.label, migration=mig.id,
+                           server_id=ref.id, cli=self.cli))
         return self.convert_into_with_meta(None, resp)
 
     def live_migrate_force_complete(self, server, migration):
@@ -182,23 +185,24 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
             # a judged migration may have ended since its last reading:
             # either way waiting still tells how it ends.
             result = self._wait(ref, mig, _left(timeout, self.compute,
-                                                start), progress, start)
+                                                start), progress, start,
+                                asked=timeout)
             result.reason = '%s; %s' % (exc.message, result.reason)
             return result
         stage.reached(_Stage.ACCEPTED)
         if not wait:
-            show, listing = waiting.follow_command(ref.label, mig.id,
-                                                    self.cli)
             result = outcome.Outcome(
                 ref.id, mig.id, outcome.ACCEPTED,
                 reason='Nova accepted the request; the outcome is not known '
-                       'yet: follow it with `%s`' % listing,
+                       'yet',
                 server_name=ref.name, migration_uuid=mig.uuid,
                 duration=self.compute.clock() - start,
-                migration_status=mig.status)
+                migration_status=mig.status,
+                hint=self.follow_hint(ref.id))
         else:
             result = self._wait(ref, mig, _left(timeout, self.compute,
-                                                start), progress, start)
+                                                start), progress, start,
+                                asked=timeout)
         result.forced = True
         if judged is not None:
             judged.note_forced(result)
@@ -225,16 +229,25 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
             policy=arguments.policy(stalled_after, force_after),
             cli=self.cli)
 
+    def follow_hint(self, server_id):
+        """The command that follows a server's migration, for this caller
+        and this CLI (novaclient_force.hints)."""
+        return hints.follow(server_id, self.cli,
+                            resolve.is_admin(self.compute))
+
     def _post(self, ref, mig, deadline=None):
         return self.compute.request(
             'POST', '/servers/%s/migrations/%s/action' % (ref.id, mig.id),
             negotiation.FORCE_COMPLETE,
             errors.Context('force_complete', server=ref.label,
-                           migration=mig.id),
+                           migration=mig.id, server_id=ref.id, cli=self.cli,
+                           admin=resolve.is_admin(self.compute)),
             json={'force_complete': None}, deadline=deadline)
 
-    def _wait(self, ref, mig, timeout, progress, start, accepted=True):
-        """The Outcome of waiting; ``accepted``: we saw Nova's 202."""
+    def _wait(self, ref, mig, timeout, progress, start, accepted=True,
+              asked=None):
+        """The Outcome of waiting ``timeout`` seconds more; ``accepted``:
+        we saw Nova's 202; ``asked``: the caller's whole timeout, if more."""
         watch = waiting.MigrationWatch(self.compute, ref, mig.id)
         report = None
         if progress is not None:
@@ -250,13 +263,14 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
             duration=self.compute.clock() - start,
             migration_status=reading.status)
         if result.status == outcome.UNKNOWN:
-            result.reason = waiting.unknown_reason(
-                ref.label, mig.id, reading, accepted, self.cli)
+            result.reason = waiting.unknown_reason(reading, accepted)
         elif reading.done:
             result.reason = reading.reason
         else:
             result.reason = waiting.timed_out_reason(
-                ref.label, mig.id, reading, timeout, self.cli)
+                reading, timeout if asked is None else asked)
+        if not reading.done or result.status == outcome.UNKNOWN:
+            result.hint = self.follow_hint(ref.id)
         return result
 
 
@@ -295,14 +309,12 @@ class _Stage:
             self.FOLLOWED: (outcome.UNKNOWN, self.why.replace('%', '%%')
                             + '; stopped waiting (%s)'),
         }[self.stage]
-        _, listing = waiting.follow_command(self.ref.label, self.mig.id,
-                                            self.manager.cli)
         result = outcome.Outcome(
             self.ref.id, self.mig.id, status, server_name=self.ref.name,
             migration_uuid=self.mig.uuid, migration_status=self.mig.status,
             duration=self.manager.compute.clock() - self.start,
-            reason='%s: follow it with `%s`' % (why % name, listing),
-            forced=self.stage in (self.ACCEPTED,))
+            reason=why % name, forced=self.stage in (self.ACCEPTED,),
+            hint=self.manager.follow_hint(self.ref.id))
         return exceptions.Interrupted(signum, [result])
 
 
@@ -367,20 +379,20 @@ class _Judge:
         result.policy_note = why
         if reading.outcome == outcome.UNKNOWN:
             result.reason = '%s; not forced (%s)' % (waiting.unknown_reason(
-                self.ref.label, self.mig.id, reading, False,
-                self.manager.cli), why)
+                reading, False), why)
         elif reading.done:
             result.reason = '%s without forcing (%s)' % (reading.reason, why)
         elif wait:
             result.status = outcome.TIMED_OUT
             result.reason = '%s; not forced (%s)' % (
-                waiting.timed_out_reason(self.ref.label, self.mig.id,
-                                         reading, timeout,
-                                         self.manager.cli), why)
+                waiting.timed_out_reason(reading, timeout), why)
         else:
             result.status = outcome.NOT_FORCED
             result.reason = 'still %s after %gs: %s' % (
-                reading.status or 'in progress', timeout, why)
+                terminal.printable(reading.status) or 'in progress',
+                timeout, why)
+        if not reading.done or reading.outcome == outcome.UNKNOWN:
+            result.hint = self.manager.follow_hint(self.ref.id)
         return result
 
     def note_forced(self, result):

@@ -62,26 +62,46 @@ def _policy(args):
 
 
 def _print_outcome(result):
+    """The outcome as ``nova``'s Property/Value table, values escaped.
+
+    When the command fails, the reason is kept to what happened: the
+    whole of it, with how to follow the migration, is on the ERROR line.
+    novaclient's ``print_dict`` is not used: it splits a value into rows
+    wherever it holds a backslash and an ``n``, which an escaped newline
+    (or a name) does.
+    """
+    import prettytable
+
+    from novaclient_force import terminal
+
     found = result.diagnosis
     pause = getattr(found, 'estimated_pause', None)
-    utils.print_dict({
-        'server': result.server,
-        'server_name': result.server_name,
-        'migration': result.migration,
-        'migration_uuid': result.migration_uuid,
-        'status': result.status,
-        'migration_status': result.migration_status,
-        'forced': 'yes' if result.forced else 'no',
-        'diagnosis': '' if found is None else found.summary(),
-        'estimated_pause': '' if pause is None else '%.1f' % pause,
-        'duration': '%.1f' % result.duration,
-        'reason': result.reason,
-    })
+    table = prettytable.PrettyTable(['Property', 'Value'])
+    table.align = 'l'
+    for key, value in sorted({
+            'server': result.server,
+            'server_name': result.server_name,
+            'migration': result.migration,
+            'migration_uuid': result.migration_uuid,
+            'status': result.status,
+            'migration_status': result.migration_status,
+            'forced': 'yes' if result.forced else 'no',
+            'diagnosis': '' if found is None else found.summary(),
+            'estimated_pause': '' if pause is None else '%.1fs' % pause,
+            'duration': terminal.seconds(result.duration),
+            'reason': (result.reason if result.ok
+                       else terminal.brief(result.reason)),
+    }.items()):
+        table.add_row([key, terminal.printable(value)])
+    print(table.get_string())
 
 
 def _fail(kind, message, exit_code):
     """Report like ``nova`` does (``ERROR (Kind): message``) and exit."""
-    print('ERROR (%s): %s' % (kind, message), file=sys.stderr)
+    from novaclient_force import terminal
+
+    print('ERROR (%s): %s' % (kind, terminal.printable(message)),
+          file=sys.stderr)
     sys.exit(exit_code)
 
 
@@ -169,7 +189,7 @@ def live_migration_force_complete(cs, args):
         _close(progress)
         for known in stop.outcomes:
             _print_outcome(known)
-        reason = (stop.outcomes[0].reason if stop.outcomes else
+        reason = (stop.outcomes[0].detail if stop.outcomes else
                   '%s before anything was sent' % stop.signal_name)
         _fail('Interrupted', reason, stop.exit_code)
     except exceptions.ForceCompleteError as exc:
@@ -180,7 +200,7 @@ def live_migration_force_complete(cs, args):
     if args.wait:
         _print_outcome(result)
     if not result.ok:
-        _fail(_outcome_kind(result), result.reason or result.status,
+        _fail(_outcome_kind(result), result.detail or result.status,
               result.exit_code)
 
 

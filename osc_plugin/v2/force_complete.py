@@ -29,11 +29,15 @@ from novaclient_force import (
     outcome,
     progress,
     signals,
+    terminal,
 )
 
 MAX_CONCURRENCY = 64
 COLUMNS = ('Server', 'Server Name', 'Migration', 'Status', 'Forced',
            'Diagnosis', 'Estimated Pause', 'Duration', 'Reason')
+#: Formats that escape every value themselves and are read by programs:
+#: they get the values as the SDK holds them.
+MACHINE_FORMATS = ('json', 'yaml')
 _INTEGER = re.compile(r'[0-9]+')
 
 
@@ -147,27 +151,50 @@ class DiagnosisColumn(columns.FormattableColumn):
         return None if self._value is None else self._value.as_dict()
 
 
-class SecondsColumn(columns.FormattableColumn):
-    """Seconds to one decimal; blank in a table, null in -f json, when
-    not known."""
+class Seconds(columns.FormattableColumn):
+    """A duration: ``31.0s`` in a table, the number of seconds in
+    ``-f value`` or ``csv``; empty when not known."""
 
     def human_readable(self):
-        return '' if self._value is None else f'{self._value:.1f}'
+        return '' if self._value is None else terminal.seconds(self._value)
 
     def machine_readable(self):
         return None if self._value is None else round(self._value, 1)
 
 
-def row(result):
-    """One table row for an SDK Outcome (see COLUMNS)."""
+class Reason(columns.FormattableColumn):
+    """A table shows what happened in a few words; ``-f value`` and
+    ``csv`` give the whole reason and hint, escaped."""
+
+    def human_readable(self):
+        return terminal.brief(self._value)
+
+    def machine_readable(self):
+        return terminal.printable(self._value)
+
+
+def row(result, machine=False):
+    """One row for an SDK Outcome (see COLUMNS).
+
+    ``machine`` (a MACHINE_FORMATS format): the values as they are, the
+    reason with its hint. Otherwise what comes from the cloud is escaped
+    and the reason is kept brief (the whole of it is on stderr).
+    """
     migration = result.migration
     if migration is None:
         migration = result.migration_uuid or None
     found = result.diagnosis
     pause = None if found is None else found.estimated_pause
-    return (result.server, result.server_name, migration, result.status,
-            ForcedColumn(result.forced), DiagnosisColumn(found),
-            SecondsColumn(pause), round(result.duration, 1), result.reason)
+    if machine:
+        return (result.server, result.server_name, migration, result.status,
+                ForcedColumn(result.forced), DiagnosisColumn(found),
+                None if pause is None else round(pause, 1),
+                round(result.duration, 1), result.detail)
+    return (terminal.printable(result.server),
+            terminal.printable(result.server_name), migration,
+            result.status, ForcedColumn(result.forced),
+            DiagnosisColumn(found), Seconds(pause),
+            Seconds(result.duration), Reason(result.detail))
 
 
 def verdict(outcomes, host=None):
@@ -183,11 +210,11 @@ def verdict(outcomes, host=None):
     exit_code = max(o.exit_code for o in failed)
     if host is None:
         only = failed[0]
-        name = only.server_name or only.server
+        name = terminal.printable(only.server_name or only.server)
         what = f'migration {only.migration} of server {name}'
         if only.migration is None:
             what = f'server {name}'
-        reason = f': {only.reason}' if only.reason else ''
+        reason = f': {only.detail}' if only.reason else ''
         return exit_code, f'{what} {only.status}{reason}'
     counts = {}
     for o in failed:
@@ -205,7 +232,7 @@ def interrupted(stop, host=None):
     if not stop.outcomes:
         return f'interrupted ({stop.signal_name}) before anything was sent'
     if host is None and len(stop.outcomes) == 1:
-        return f'interrupted ({stop.signal_name}): {stop.outcomes[0].reason}'
+        return f'interrupted ({stop.signal_name}): {stop.outcomes[0].detail}'
     counts = {}
     for o in stop.outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
@@ -316,7 +343,7 @@ class ForceCompleteMigration(command.Lister):
             self._verdict = (err.exit_code, str(err))
         exit_code, message = self._verdict
         if message:
-            self.app.stderr.write(f'{message}\n')
+            self.app.stderr.write(f'{terminal.printable(message)}\n')
         return exit_code
 
     def take_action(self, parsed_args):
@@ -332,7 +359,8 @@ class ForceCompleteMigration(command.Lister):
                 outcomes = self._force(request, display)
             self._verdict = verdict(outcomes, request.host)
             if not outcomes and getattr(outcomes, 'note', ''):
-                self.app.stderr.write(f'{outcomes.note}\n')
+                self.app.stderr.write(
+                    f'{terminal.printable(outcomes.note)}\n')
         except exceptions.Interrupted as stop:
             # What Nova accepted is told, rows and all, then 128 + signal.
             outcomes = stop.outcomes
@@ -345,7 +373,8 @@ class ForceCompleteMigration(command.Lister):
         finally:
             if display is not None:
                 display.close()
-        return COLUMNS, [row(o) for o in outcomes]
+        machine = parsed_args.formatter in MACHINE_FORMATS
+        return COLUMNS, [row(o, machine) for o in outcomes]
 
     def _force(self, request, display):
         migrations = self.app.client_manager.migration_force.server_migrations

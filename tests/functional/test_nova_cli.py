@@ -9,6 +9,7 @@ with a keystoneauth session, not through our client.
 """
 
 import os
+import re
 import subprocess
 import sys
 import sysconfig
@@ -268,10 +269,12 @@ class TestCoexistence(NovaCLITestCase):
         self.assertTrue(err[0].startswith('ERROR (NotFound): '), err)
         status, out, err = self.nova('server-migration-show', server, '99')
         self.assertEqual(1, status)
-        self.assertEqual(['ERROR (MigrationNotFound): Server busy-vm has no '
-                          'in-progress live migration 99 (Nova: '
-                          'In-progress live migration 99 is not found for '
-                          'server %s)' % server], err)
+        self.assertEqual(1, len(err), err)
+        self.assertRegex(err[0], re.escape(
+            'ERROR (MigrationNotFound): Server busy-vm has no in-progress '
+            'live migration 99 (Nova: In-progress live migration 99 is not '
+            'found for server %s) (HTTP 404) (Request-ID: ' % server)
+            + r'req-[0-9a-f-]{36}\)$')
         with open(os.path.join(os.path.dirname(__file__), '..', '..',
                                'README.rst'), encoding='utf-8') as f:
             readme = ' '.join(f.read().split())

@@ -322,7 +322,7 @@ class TestWait(NovaShellTestCase):
         table = self.outcome_table(out)
         self.assertEqual(('completed', 'busy-vm'),
                          (table['status'], table['server_name']))
-        self.assertIn('already switched to post-copy', table['reason'])
+        self.assertIn('already switched to', table['reason'])
 
         status, out, err = self.run_nova(
             'live-migration-force-complete', SERVER_ID, str(MIGRATION_ID))
@@ -370,7 +370,8 @@ class TestWait(NovaShellTestCase):
         self.assertEqual(1, len(err))
         self.assertTrue(err[0].startswith('ERROR (Interrupted): '), err[0])
         self.assertIn('accepted', err[0])
-        self.assertIn('nova server-migration-list busy-vm', err[0])
+        self.assertIn('`nova migration-list --instance-uuid %s`'
+                      % SERVER_ID, err[0])
 
     def test_timed_out(self):
         self.nova.index = [[migration_row()]]

@@ -125,7 +125,7 @@ class TestRowsAndVerdict(testtools.TestCase):
     def test_row(self):
         cells = force_complete.row(result(outcome.COMPLETED))
         self.assertEqual(
-            (SERVER, 'busy-vm', 7, 'completed', 'no', '', '', 12.3, ''),
+            (SERVER, 'busy-vm', 7, 'completed', 'no', '', '', '12.3s', ''),
             tuple(c.human_readable() if hasattr(c, 'human_readable') else c
                   for c in cells))
 
@@ -136,6 +136,49 @@ class TestRowsAndVerdict(testtools.TestCase):
         self.assertEqual(9, code)
         self.assertIn('were not forced', message)
 
+    def test_row_for_machine_formats(self):
+        self.assertEqual(
+            (SERVER, 'busy-vm', 7, 'completed', False, None, None, 12.3, ''),
+            tuple(c.machine_readable() if hasattr(c, 'machine_readable')
+                  else c for c in force_complete.row(
+                      result(outcome.COMPLETED), machine=True)))
+
+    def test_row_for_a_terminal(self):
+        cells = force_complete.row(result(outcome.COMPLETED))
+        self.assertEqual((SERVER, 'busy-vm', 7, 'completed'), cells[:4])
+        self.assertEqual(('12.3s', 12.3), (cells[7].human_readable(),
+                                           cells[7].machine_readable()))
+
+    def test_row_escapes_what_the_cloud_sent_for_a_terminal(self):
+        hostile = 'vm\n\x1b]0;pwned\x07\r'
+        cells = force_complete.row(result(outcome.COMPLETED, name=hostile))
+        self.assertEqual(repr(hostile), cells[1])
+        self.assertTrue(cells[1].isprintable())
+        machine = force_complete.row(result(outcome.COMPLETED, name=hostile),
+                                     machine=True)
+        self.assertEqual(hostile, machine[1])
+
+    def test_timed_out_row_is_narrow_and_stderr_has_the_detail(self):
+        reason = ('still running after 2s; the migration may still finish')
+        timed_out = result(outcome.TIMED_OUT, reason=reason)
+        timed_out.hint = 'openstack server migration list --server %s' % (
+            SERVER)
+        cell = force_complete.row(timed_out)[8]
+        self.assertEqual('still running after 2s', cell.human_readable())
+        self.assertIn(timed_out.hint, cell.machine_readable())
+        self.assertIn(timed_out.hint,
+                      force_complete.row(timed_out, machine=True)[8])
+        code, message = force_complete.verdict([timed_out])
+        self.assertEqual(5, code)
+        self.assertIn('follow it with `%s`' % timed_out.hint, message)
+
+    def test_verdict_escapes_the_server_name(self):
+        code, message = force_complete.verdict(
+            [result(outcome.FAILED, name='vm\x1b]0;x\x07\ry',
+                    reason='guest crashed')])
+        self.assertEqual(
+            "migration 7 of server 'vm\\x1b]0;x\\x07\\ry' failed: "
+            "guest crashed", message)
 
     def test_row_falls_back_to_migration_uuid(self):
         done = result(outcome.ACCEPTED, migration=None)

@@ -34,10 +34,10 @@ CASES = [
      "it is in vm_state paused" % f.SERVER, exceptions.ServerNotMigrating,
      'is paused'),
     (409, 'conflictingRequest', 'Instance %s is locked' % f.SERVER,
-     exceptions.ServerLocked, 'openstack server unlock'),
+     exceptions.ServerLocked, '`openstack server unlock %s`' % f.SERVER),
     (403, 'forbidden', "Policy doesn't allow os_compute_api:servers:"
      "migrations:force_complete to be performed.", exceptions.PolicyRefused,
-     "manager role on the server's project"),
+     "os_compute_api:servers:migrations:force_complete refused"),
     (404, 'itemNotFound', 'Instance %s could not be found.' % f.SERVER,
      exceptions.ServerNotFound, 'belongs to another project'),
     (500, 'computeFault', 'Unexpected API Error. Please report this.\n'
@@ -61,17 +61,39 @@ class TestNovaAnswers(f.SDKTestCase):
             self.assertNotIn('\n', str(exc))
             self.assertEqual(status, exc.http_status)
             self.assertEqual('req-1', exc.request_id)
+            self.assertTrue(str(exc).endswith(
+                '(HTTP %d) (Request-ID: req-1)' % status), str(exc))
 
-    def test_policy_refusal_names_the_policy(self):
+    def refusal(self, rule):
         self.requests.post(ACTION, **f.fault(
-            403, 'forbidden', "Policy doesn't allow os_compute_api:servers:"
-            "migrations:force_complete to be performed."))
+            403, 'forbidden', "Policy doesn't allow %s to be performed."
+            % rule))
+        return self.assertRaises(
+            exceptions.PolicyRefused,
+            self.client().server_migrations.force_complete, f.SERVER, 7)
+
+    def test_refusal_of_an_admin_blames_the_clouds_policy(self):
+        # Nova's default lets an admin force-complete: a cloud that refuses
+        # one has its own policy, and saying "it needs the admin role"
+        # would be false.
+        exc = self.refusal('os_compute_api:servers:migrations:force_complete')
+        self.assertIn('Nova\'s policy rule os_compute_api:servers:'
+                      'migrations:force_complete refused', str(exc))
+        self.assertIn("default policy allows it to the admin role you have",
+                      str(exc))
+        self.assertIn("this cloud's policy is stricter", str(exc))
+
+    def test_unknown_rule_is_named_without_guessing_who_may(self):
+        exc = self.refusal('os_compute_api:os-custom:thing')
+        self.assertIn('os_compute_api:os-custom:thing refused', str(exc))
+        self.assertNotIn('role', str(exc).split('(Nova:')[0])
+
+    def test_refusal_without_a_rule_says_so(self):
+        self.requests.post(ACTION, **f.fault(403, 'forbidden', 'Forbidden'))
         exc = self.assertRaises(
             exceptions.PolicyRefused,
             self.client().server_migrations.force_complete, f.SERVER, 7)
-        self.assertIn('os_compute_api:servers:migrations:force_complete',
-                      str(exc))
-        self.assertIn('admin role', str(exc))
+        self.assertIn("the cloud's policy refused", str(exc))
 
     def test_keystonemiddleware_401(self):
         self.requests.post(ACTION, status_code=401, json={'error': {
@@ -228,3 +250,49 @@ class TestAbortAnswers(f.SDKTestCase):
                          % f.SERVER)
         self.assertIsInstance(exc, exceptions.ServerNotMigrating)
         self.assertIn('nothing to abort', str(exc))
+
+
+class TestRefusalsOfAMember(f.SDKTestCase):
+    """A member lacks what Nova's default asks: it is told the default."""
+
+    roles = ('member', 'reader')
+
+    def refusal(self, rule):
+        self.requests.post(ACTION, **f.fault(
+            403, 'forbidden', "Policy doesn't allow %s to be performed."
+            % rule))
+        return str(self.assertRaises(
+            exceptions.PolicyRefused,
+            self.client().server_migrations.force_complete, f.SERVER, 7))
+
+    def test_force_complete_needs_a_manager_by_default(self):
+        message = self.refusal(
+            'os_compute_api:servers:migrations:force_complete')
+        self.assertIn("under Nova's default policy it needs the admin role, "
+                      "or the manager role on the server's project", message)
+
+    def test_os_migrations_index_also_allows_a_manager_by_default(self):
+        message = self.refusal('os_compute_api:os-migrations:index')
+        self.assertIn("or the manager role on the server's project", message)
+
+    def test_show_needs_an_admin_by_default(self):
+        message = self.refusal('os_compute_api:servers:migrations:show')
+        self.assertIn("under Nova's default policy it needs the admin role "
+                      "(Nova:", message)
+
+
+class TestRefusalsOfAManager(f.SDKTestCase):
+    """A manager refused what Nova's default allows it (an admin-only
+    policy file) is not told that a manager role is enough."""
+
+    roles = ('manager',)
+
+    def test_stricter_policy_is_the_clouds(self):
+        self.requests.post(ACTION, **f.fault(
+            403, 'forbidden', "Policy doesn't allow os_compute_api:servers:"
+            "migrations:force_complete to be performed."))
+        message = str(self.assertRaises(
+            exceptions.PolicyRefused,
+            self.client().server_migrations.force_complete, f.SERVER, 7))
+        self.assertIn('allows it to the manager role you have', message)
+        self.assertNotIn('it needs', message)

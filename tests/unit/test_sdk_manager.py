@@ -40,7 +40,8 @@ class TestCompatible(f.SDKTestCase):
         exc = self.assertRaises(exceptions.PolicyRefused,
                                 self.client().server_migrations.get,
                                 f.SERVER, 7)
-        self.assertIn('it needs the admin role', str(exc))
+        self.assertIn('os_compute_api:servers:migrations:show refused',
+                      str(exc))
 
     def test_abort(self):
         self.requests.delete(INDEX + '/7', status_code=202)

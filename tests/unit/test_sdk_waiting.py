@@ -224,9 +224,11 @@ class TestOutcomes(WaitCase):
         result = self.force(timeout=10)
         self.assertEqual(outcome.TIMED_OUT, result.status)
         self.assertEqual(5, result.exit_code)
-        self.assertIn('may still finish', result.reason)
-        self.assertIn('openstack server migration show %s 7' % f.SERVER,
-                      result.reason)
+        self.assertEqual('still running after 10s; the migration may still '
+                         'finish', result.reason)
+        self.assertEqual('openstack server migration list --server %s'
+                         % f.SERVER, result.hint)
+        self.assertIn('follow it with `%s`' % result.hint, result.detail)
         self.assertEqual(10, sum(self.clock.sleeps))
         self.assertEqual('running', result.migration_status)
 
@@ -236,9 +238,17 @@ class TestOutcomes(WaitCase):
         manager.cli = 'nova'
         result = manager.force_complete(f.SERVER, 7, wait=True, timeout=5)
         self.assertEqual(outcome.TIMED_OUT, result.status)
-        self.assertIn('nova server-migration-show %s 7' % f.SERVER,
-                      result.reason)
-        self.assertNotIn('openstack', result.reason)
+        self.assertEqual('nova migration-list --instance-uuid %s' % f.SERVER,
+                         result.hint)
+
+    def test_hint_names_the_server_by_uuid_not_by_its_name(self):
+        self.requests.get(self.url('/servers'), json={'servers': [
+            {'id': f.SERVER, 'name': 'vm; touch /tmp/x'}]})
+        self.index([f.migration_row()])
+        result = self.manager().force_complete('vm; touch /tmp/x', 7)
+        self.assertEqual(outcome.ACCEPTED, result.status)
+        self.assertEqual('openstack server migration list --server %s'
+                         % f.SERVER, result.hint)
 
     def test_wait_without_forcing(self):
         self.index([])
@@ -271,6 +281,13 @@ class TestOutcomesAsManager(WaitCase):
         self.requests.get(ACTIONS, json={'instanceActions': list(actions)})
         self.requests.get(ACTIONS + '/req-lm', json={'instanceAction': {
             'events': list(events)}})
+
+    def test_hint_reads_the_server(self):
+        # os-migrations would need index:all_projects (admin by default).
+        self.index([f.migration_row()])
+        result = self.force(timeout=1)
+        self.assertEqual(outcome.TIMED_OUT, result.status)
+        self.assertEqual('openstack server show %s' % f.SERVER, result.hint)
 
     def test_own_project_filter_then_completed(self):
         self.index([])
