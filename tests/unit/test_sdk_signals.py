@@ -60,10 +60,10 @@ class TestOneServer(f.SDKTestCase):
         self.assertEqual('SIGTERM', stop.signal_name)
         [result] = stop.outcomes
         self.assertEqual(outcome.ACCEPTED, result.status)
-        self.assertIn('Nova accepted the request; stopped waiting '
-                      '(SIGTERM), the migration goes on: follow it with '
-                      '`openstack server migration list --server',
-                      result.reason)
+        self.assertEqual('Nova accepted the request; stopped waiting '
+                         '(SIGTERM), the migration goes on', result.reason)
+        self.assertEqual('openstack server migration list --server %s'
+                         % f.SERVER, result.hint)
         self.assertIsInstance(stop, KeyboardInterrupt)
 
     def test_stopped_while_the_post_is_in_flight_is_unknown(self):
