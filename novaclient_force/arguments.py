@@ -24,6 +24,22 @@ def migration(text):
         raise bad_migration(text) from None
 
 
+#: The longest wait a --timeout may ask for: 30 days. Far beyond it (about
+#: 9.2e9 s) socket timeouts and sleeps overflow the platform's time_t;
+#: Nova's own live_migration_completion_timeout gives up far sooner.
+MAX_TIMEOUT = 30 * 24 * 3600
+
+
+def timeout_in_range(seconds, name='--timeout'):
+    """InvalidArgument unless ``seconds`` is finite and at most
+    MAX_TIMEOUT, before anything is sent."""
+    if not math.isfinite(seconds) or seconds > MAX_TIMEOUT:
+        raise exceptions.InvalidArgument(
+            '%s must be at most %d seconds (30 days), not %r'
+            % (name, MAX_TIMEOUT, seconds))
+    return seconds
+
+
 def timeout_needs_wait(timeout, wait):
     """``--timeout`` bounds a wait, so without ``--wait`` it is refused."""
     if timeout is not None and not wait:

@@ -416,3 +416,4 @@ def _check_timeout(timeout):
         raise exceptions.InvalidArgument(
             'Invalid timeout %r: give a number of seconds, 0 or more'
             % (timeout,))
+    arguments.timeout_in_range(timeout, 'timeout')

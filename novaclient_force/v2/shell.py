@@ -163,6 +163,8 @@ def live_migration_force_complete(cs, args):
     migration = _parse_migration(args.migration)
     try:
         arguments.timeout_needs_wait(args.wait_timeout, args.wait)
+        if args.wait_timeout is not None:
+            arguments.timeout_in_range(args.wait_timeout)
     except exceptions.InvalidArgument as exc:
         _usage_error(str(exc))
     policy = _policy(args)

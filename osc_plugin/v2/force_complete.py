@@ -118,7 +118,7 @@ def _timeout(text):
     if not math.isfinite(seconds) or seconds <= 0:
         raise _usage(f'--timeout must be a positive number of seconds, '
                      f'not {text!r}')
-    return seconds
+    return arguments.timeout_in_range(seconds)
 
 
 def _concurrency(text):

@@ -189,6 +189,12 @@ class TestBeforeAuthentication(testtools.TestCase):
         self.assertIn('--timeout', self.assertRefusedQuietly(
             'busy-vm', '--wait', '--timeout', '-1'))
 
+    def test_timeout_too_far_to_sleep_is_refused(self):
+        # Beyond what a socket timeout or a sleep can hold (time_t).
+        for text in ('1e10', '9999999999'):
+            self.assertIn('at most 2592000 seconds', self.assertRefusedQuietly(
+                'busy-vm', '--wait', '--timeout', text))
+
     def test_bad_concurrency(self):
         self.assertIn('--concurrency', self.assertRefusedQuietly(
             '--host', 'compute-1', '--concurrency', '0'))

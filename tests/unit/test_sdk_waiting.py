@@ -232,6 +232,13 @@ class TestOutcomes(WaitCase):
         self.assertEqual(10, sum(self.clock.sleeps))
         self.assertEqual('running', result.migration_status)
 
+    def test_timeout_too_far_to_sleep_is_refused_before_sending(self):
+        for timeout in (1e10, 9999999999, float('inf')):
+            self.assertRaises(exceptions.InvalidArgument,
+                              self.manager().force_complete, f.SERVER, 7,
+                              wait=True, timeout=timeout)
+        self.assertEqual([], self.compute_calls())
+
     def test_timed_out_hint_speaks_the_callers_cli(self):
         self.index([f.migration_row()])
         manager = self.manager()
