@@ -478,7 +478,8 @@ class _Drain:
             return None
 
         def report(reading, elapsed):
-            for track in self._active():
+            active = self._active()
+            for track in active:
                 last = track.samples[-1] if track.samples else None
                 progress(waiting.Progress(
                     track.result.server, track.result.migration,
@@ -488,7 +489,7 @@ class _Drain:
                     last.total if last else None, elapsed,
                     reading.unreachable_for, reading.problem,
                     diagnosis=track.result.diagnosis,
-                    forced=track.result.forced))
+                    forced=track.result.forced, poll_size=len(active)))
         return report
 
 
@@ -506,18 +507,19 @@ def _leaves(row, host):
 def _server_names(compute, host):
     """{server UUID: name} for the servers on ``host``, for the report.
 
-    One request, sent alongside the first listings; names are a courtesy,
-    so a refusal (the ``host`` filter is admin-only) leaves them blank.
+    One request per page of servers (``servers_links``), sent alongside
+    the first listings; names are a courtesy, so a refusal (the ``host``
+    filter is admin-only) leaves them blank.
     """
     try:
-        body = compute.get_json(
-            '/servers', negotiation.BASIC,
+        servers = resolve.pages(
+            compute, '/servers', 'servers', negotiation.BASIC,
+            {'host': host, 'all_tenants': '1'},
             errors.Context('find', server='servers on %s'
-                           % terminal.printable(host)),
-            params={'host': host, 'all_tenants': '1'})
+                           % terminal.printable(host)))
     except exceptions.ForceCompleteError:
         return {}
-    return {s.get('id'): s.get('name', '') for s in body.get('servers', ())}
+    return {s.get('id'): s.get('name', '') for s in servers}
 
 
 def compute_hosts(compute):

@@ -36,9 +36,10 @@ def describe(events):
     that poll's elapsed time, and stops reporting a migration once it has
     finished; so those not in the latest poll are done. The line counts
     them by status (Nova runs few at a time and queues the rest), says
-    how many were forced, and shows the diagnosis of the one migration
-    still being judged, if there is only one. While the cloud cannot be
-    reached, the line says so instead.
+    how many are done and how many were forced, and shows the diagnosis
+    of the one migration still being judged, if there is only one. The
+    display draws a drain's poll once all of it has arrived. While the
+    cloud cannot be reached, the line says so instead.
     """
     if not events:
         return ''
@@ -63,8 +64,9 @@ def describe(events):
     if len(judged) == 1:
         detail += (f'; migration {judged[0].migration} '
                    f'{judged[0].diagnosis.summary()}')
-    return (f'{len(current)} of {len(events)} live migrations still in '
-            f'progress ({detail}), {latest:.0f}s')
+    done = len(events) - len(current)
+    return (f'{len(current)} live migrations in progress ({detail}), '
+            f'{done} of {len(events)} done, {latest:.0f}s')
 
 
 def _describe_one(event):
@@ -93,6 +95,10 @@ class Display:
         """Take a progress event from the SDK and redraw the line."""
         with self._lock:
             self._latest[(event.server, event.migration)] = event
+            if event.poll_size is not None and event.poll_size > sum(
+                    1 for e in self._latest.values()
+                    if e.elapsed == event.elapsed):
+                return      # the rest of this poll is on its way
             width = shutil.get_terminal_size().columns - 1
             line = describe(list(self._latest.values()))[:width]
             self._stream.write(_CLEAR_LINE + line)

@@ -172,18 +172,28 @@ def os_migrations(compute, params, context, deadline=None, until=None):
     link is followed until exhausted, or until ``until(rows so far)`` says
     enough was read (rows come newest first).
     """
-    rows = []
-    url = '/os-migrations'
+    return pages(compute, '/os-migrations', 'migrations',
+                 negotiation.MIGRATIONS, params, context, deadline, until)
+
+
+def pages(compute, path, key, version, params, context, deadline=None,
+          until=None):
+    """The ``key`` items of a Nova listing, following its ``<key>_links``
+    "next" links (Nova adds one when a page is full, ``[api] max_limit``
+    items, 1000 by default) until none is left or ``until(items so far)``
+    is true."""
+    items = []
+    url = path
     seen = set()
     while url and url not in seen:
         seen.add(url)
-        body = compute.get_json(url, negotiation.MIGRATIONS, context,
-                                params=params, deadline=deadline)
-        rows.extend(body.get('migrations', []))
-        if until is not None and until(rows):
+        body = compute.get_json(url, version, context, params=params,
+                                deadline=deadline)
+        items.extend(body.get(key, []))
+        if until is not None and until(items):
             break
         url = next((link.get('href') for link in
-                    body.get('migrations_links', ())
+                    body.get(key + '_links', ())
                     if link.get('rel') == 'next'), None)
         params = None       # the next link carries the whole query
-    return rows
+    return items

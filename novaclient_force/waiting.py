@@ -64,6 +64,9 @@ class Progress:
     problem: str = ''
     diagnosis: typing.Any = None    # diagnosis.Diagnosis, when judged
     forced: bool = False
+    #: A host drain reports each poll as this many events in a row (one
+    #: per migration still in progress): a display draws once it has all.
+    poll_size: typing.Optional[int] = None
 
 
 @dataclasses.dataclass(frozen=True)

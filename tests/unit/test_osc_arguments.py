@@ -249,8 +249,23 @@ class TestProgress(testtools.TestCase):
             display(Event('s%d' % migration, migration, status,
                           elapsed=1.5))  # second poll: 2 finished
         self.assertTrue(stream.getvalue().endswith(
-            '\r\x1b[K2 of 3 live migrations still in progress (1 running, '
-            '1 queued), 2s'), stream.getvalue())
+            '\r\x1b[K2 live migrations in progress (1 running, '
+            '1 queued), 1 of 3 done, 2s'), stream.getvalue())
+
+    def test_drain_draws_each_poll_once_it_is_complete(self):
+        stream = TerminalStream()
+        display = progress.for_stream(stream)
+        for poll in (0.5, 1.5):
+            for migration in range(1, 21):
+                display(dataclasses.replace(
+                    Event('s%d' % migration, migration,
+                          'running' if migration == 1 else 'queued',
+                          elapsed=poll), poll_size=20))
+        self.assertEqual(
+            ['', '20 live migrations in progress (1 running, 19 queued), '
+             '0 of 20 done, 0s',
+             '20 live migrations in progress (1 running, 19 queued), '
+             '0 of 20 done, 2s'], stream.getvalue().split('\r\x1b[K'))
 
     def test_drain_shows_forced_and_the_one_being_judged(self):
         judged = diagnosis.Diagnosis(diagnosis.CONVERGING, eta=40.0)
@@ -261,8 +276,8 @@ class TestProgress(testtools.TestCase):
                                 diagnosis=judged),
             Event('s3', 3, 'queued', elapsed=9)]
         self.assertEqual(
-            '3 of 3 live migrations still in progress (2 running, 1 queued; '
-            '1 forced; migration 2 converging, ETA 40s), 9s',
+            '3 live migrations in progress (2 running, 1 queued; '
+            '1 forced; migration 2 converging, ETA 40s), 0 of 3 done, 9s',
             progress.describe(events))
 
     def test_one_migration_with_its_diagnosis(self):
