@@ -91,10 +91,10 @@ def force_complete_host(compute, host, wait=False, timeout=None,
     pool = concurrent.futures.ThreadPoolExecutor(concurrency)
     run = _Drain(compute, host, policy, pool, wait, cli)
     names = pool.submit(_server_names, compute, host)
+    stopped = None
     try:
         run.discover()
         if not run.tracks:
-            pool.shutdown()
             results = HostOutcomes()
             results.note = _nothing_leaving(compute, host)
             return results
@@ -108,18 +108,20 @@ def force_complete_host(compute, host, wait=False, timeout=None,
         results = HostOutcomes(run.results())
         known = names.result()
     except KeyboardInterrupt as stop:
-        # Nothing more goes out; what was sent or answered is told.
-        pool.shutdown(wait=False, cancel_futures=True)
-        signum = signals.signum_of(stop)
+        stopped = stop
+    finally:
+        # On a signal nothing more goes out; otherwise every request the
+        # pool holds is answered before the drain returns or raises.
+        pool.shutdown(wait=stopped is None, cancel_futures=bool(stopped))
+    if stopped is not None:
+        signum = signals.signum_of(stopped)
         run.interrupted(signal.Signals(signum).name)
         results = run.results()
         known = names.result() if names.done() else {}
-        for result in results:
-            result.server_name = known.get(result.server, '')
-        raise exceptions.Interrupted(signum, results) from None
-    pool.shutdown()
     for result in results:
         result.server_name = known.get(result.server, '')
+    if stopped is not None:
+        raise exceptions.Interrupted(signum, results) from None
     return results
 
 
@@ -178,9 +180,13 @@ class _Drain:
         nova/api/openstack/compute/migrations.py ``_index``), so on that
         refusal the drain narrows to the caller's project once.
         """
+        first = [self.pool.submit(self._by_status, status)
+                 for status in LEAVING]
         try:
-            listings = list(self.pool.map(self._by_status, LEAVING))
+            listings = [listing.result() for listing in first]
         except exceptions.PolicyRefused:
+            # The rest of the first batch ends before the scope changes.
+            concurrent.futures.wait(first)
             if (self.scope or self.compute.version
                     < negotiation.PROJECT_FILTER):
                 raise
