@@ -94,10 +94,10 @@ def session_posts(server, session, targets):
     return seconds
 
 
-def bare_process(server, size):
+def bare_process(server, size, pool=POOL):
     """Seconds for bare_client.py as a process: the floor for a CLI."""
     run = clirun.run([sys.executable, '-I', bare_client.__file__,
-                      server.url, HOST, str(POOL)], server.env())
+                      server.url, HOST, str(pool)], server.env())
     if not run.ok:
         raise DrainError('bare client process: %s' % run.error())
     _all_accepted('bare client process',
@@ -112,7 +112,7 @@ def _all_accepted(what, statuses, size):
             what, accepted, size, sorted(set(statuses))))
 
 
-def sdk_drain(server, size):
+def sdk_drain(server, size, concurrency=POOL):
     """Seconds for the SDK's force_complete_host, auth excluded."""
     from novaclient_force import client, outcome
 
@@ -120,7 +120,8 @@ def sdk_drain(server, size):
     session.get_token()
     nc = client.Client(session=session)
     began = time.perf_counter()
-    results = nc.server_migrations.force_complete_host(HOST)
+    results = nc.server_migrations.force_complete_host(
+        HOST, concurrency=concurrency)
     seconds = time.perf_counter() - began
     accepted = [r for r in results if r.status == outcome.ACCEPTED]
     if len(accepted) != size:

@@ -91,12 +91,15 @@ def _counts(runs):
     return ' or '.join('%d / %d' % pair for pair in seen)
 
 
-def requests(runs, rounds, targets):
-    section('1. Requests per force-complete, counted at the reference '
-            'server (compute / identity), and 3. wall time of one command '
-            '(median of %d runs each, interleaved)' % rounds)
+def requests(runs, rounds, targets, latency=''):
+    section('%s. Requests per force-complete, counted at the reference '
+            'server (compute / identity), and wall time of one command%s '
+            '(median of %d runs each, interleaved)'
+            % ('7' if latency else '1', latency, rounds))
     rows, details = [], []
     for case in single.CASES:
+        if not any((case, name) in runs for name in ('upstream', 'ours')):
+            continue
         cells = [case.program, case.label]
         times = {}
         for name in ('upstream', 'ours'):
@@ -221,3 +224,49 @@ def drain(results, settings, targets):
     if _DRAIN_TARGET_SIZE not in settings.drain_sizes:
         print('  (the targets apply at N=%d, not measured in this mode)'
               % _DRAIN_TARGET_SIZE)
+
+
+def libraries(rows, latency):
+    section('7b. One force_complete from a script, by server UUID and '
+            'migration ID%s (new session each: token and version discovery '
+            'included; medians)' % latency)
+    ours = clirun.median([r[0] for r in rows['novaclient-force SDK']])
+    table(('library', 'compute req', 'identity req', 'time', 'vs ours'),
+          [(label, ' or '.join(sorted({str(r[1]) for r in these})),
+            ' or '.join(sorted({str(r[2]) for r in these})),
+            '%.3f s' % clirun.median([r[0] for r in these]),
+            _ratio(clirun.median([r[0] for r in these]), ours))
+           for label, these in rows.items()])
+
+
+def latency_drain(result, settings, latency, targets):
+    section('7c. Host drain of %d migrations%s (medians of %d interleaved '
+            'runs)' % (result.size, latency, settings.latency_repeats))
+    cli = clirun.median(result.ours_cli)
+    startup = clirun.median(result.osc_startup)
+    rows = []
+    for pool in result.pools:
+        sdk = clirun.median(result.sdk[pool])
+        bare = clirun.median(result.bare_posts[pool])
+        process = clirun.median(result.bare_process[pool])
+        ours = pool == 8
+        rows.append((pool, '%.3f s' % cli if ours else '-',
+                     '%.3f s' % (cli - startup) if ours else '-',
+                     '%.3f s' % process,
+                     _ratio(cli - startup, process) if ours else '-',
+                     '%.3f s' % sdk, '%.3f s' % bare, _ratio(sdk, bare),
+                     _ratio(clirun.median(result.sdk[result.pools[0]]),
+                            sdk)))
+        targets.check('SDK drain within %gx of bare POSTs at N=%d, pool '
+                      '%d%s' % (BARE_TARGET, result.size, pool, latency),
+                      sdk / bare <= BARE_TARGET, _ratio(sdk, bare))
+    table(('pool', 'ours --host', 'beyond start-up', 'bare process',
+           'beyond/bare', 'SDK drain', 'bare POSTs', 'SDK/bare',
+           'SDK pool 8/this'), rows)
+    print('  ours --host runs with the default pool of 8 (the CLI has no '
+          'option to change it); "beyond start-up" subtracts `openstack '
+          '--version` in the same venv (%.3f s, no request). The SDK drain '
+          'is force_complete_host(concurrency=pool), listing included, '
+          'token in hand; bare POSTs have the token and targets in '
+          'advance; the bare process gets a token and lists too.'
+          % startup)

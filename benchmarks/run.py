@@ -1,13 +1,17 @@
 """Benchmarks side by side with upstream; prints ratios.
 
     python3 benchmarks/run.py [--quick] [--only SECTION ...]
+                              [--latency MS[,SERVER_MS]]
 
 Sections: ``requests`` (requests per command, counted at the reference
 server, and one command's wall time), ``startup`` (what this package adds
 to ``openstack``/``nova`` start-up), ``drain`` (host drain of N migrations
 vs the upstream loop and bare POSTs), ``throughput`` (the reference
 server, benchmarks/refserver_throughput.py), ``strategies`` (drain
-strategies in simulated time, benchmarks/strategies.py).
+strategies in simulated time, benchmarks/strategies.py), ``latency``
+(one command, one call from each library and the drain at several pool
+sizes, through a proxy that adds ``--latency`` milliseconds per direction
+and per request at the server: benchmarks/latency.py).
 
 It first builds (or reuses) two venvs, one with the upstream clients only
 and one with them plus this checkout (see envs.py), then runs itself again
@@ -23,10 +27,13 @@ import sys
 
 import envs
 import report
+import single
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CHECKOUT = os.path.dirname(HERE)
-SECTIONS = ('requests', 'startup', 'drain', 'throughput', 'strategies')
+SECTIONS = ('requests', 'startup', 'drain', 'throughput', 'strategies',
+            'latency')
+DEFAULT_LATENCY = '35'      # ms per direction: a cloud a few hops away
 
 
 class Settings:
@@ -39,6 +46,11 @@ class Settings:
         self.drain_sizes = (10,) if quick else (20, 100, 200)
         self.drain_repeats = 2 if quick else 9
         self.loop_cap = 3 if quick else 20
+        self.latency_rounds = 1 if quick else 3
+        self.latency_cases = single.BY_IDS if quick else single.CASES
+        self.latency_drain_size = 8 if quick else 100
+        self.latency_pools = (8, 16) if quick else (8, 16, 32)
+        self.latency_repeats = 1 if quick else 3
 
 
 def parser():
@@ -50,12 +62,27 @@ def parser():
                        metavar='SECTION', default=list(SECTIONS),
                        help='run only these sections: %s'
                             % ', '.join(SECTIONS))
+    parse.add_argument('--latency', metavar='MS[,SERVER_MS]',
+                       type=_latency, default=DEFAULT_LATENCY,
+                       help='the latency section: delay per direction and '
+                            'per request at the server, in milliseconds '
+                            '(default: %(default)s)')
     parse.add_argument('--venv-dir', default=envs.default_dir(),
                        help='where the two venvs are kept '
                             '(default: %(default)s)')
     parse.add_argument('--inside', action='store_true',
                        help=argparse.SUPPRESS)
     return parse
+
+
+def _latency(text):
+    import latency
+
+    try:
+        return latency.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(
+            'invalid --latency %r: %s' % (text, error)) from None
 
 
 def prepare(args, argv):
@@ -81,8 +108,6 @@ def measure(args):
     report.header(settings, upstream, ours, sys.argv)
     targets = report.Targets()
     if 'requests' in args.only:
-        import single
-
         from novaclient_force.refserver import fixture
 
         pool = single.targets(single.servers_needed(settings.rounds))
@@ -134,7 +159,46 @@ def measure(args):
             + (['--servers', '6'] if args.quick else []))
         if code:
             targets.note('strategies.py exited %d' % code)
+    if 'latency' in args.only:
+        measure_latency(args, settings, upstream, ours, targets)
     return targets.summary()
+
+
+def measure_latency(args, settings, upstream, ours, targets):
+    """Sections 1, 1b and 4 again through the delaying proxy."""
+    import at_latency
+    import host_drain
+    import latency
+
+    from novaclient_force.refserver import fixture
+
+    delay, server_delay = args.latency
+    rounds = settings.latency_rounds
+    cases = settings.latency_cases
+    pool = single.targets(single.servers_needed(rounds, cases)
+                          + at_latency.libraries_needed(rounds))
+    print('latency %g ms per direction, %g ms per request at the server '
+          '...' % (delay * 1000, server_delay * 1000), flush=True)
+    with fixture.RefServer('host-maintenance', servers=len(pool)) as server:
+        proxied = latency.Proxied(server, delay, server_delay)
+        try:
+            runs = single.measure_clis(proxied, upstream, ours, rounds,
+                                       pool, cases)
+            libraries = at_latency.measure_libraries(proxied, pool, rounds)
+        finally:
+            proxied.close()
+    title = ' at %g ms per direction + %g ms at the server' % (
+        delay * 1000, server_delay * 1000)
+    report.requests(runs, rounds, targets, title)
+    report.libraries(libraries, title)
+    try:
+        drain = at_latency.measure_drain(
+            ours, settings.latency_drain_size, settings.latency_pools,
+            settings.latency_repeats, delay, server_delay)
+    except (host_drain.DrainError, RuntimeError) as error:
+        targets.note('drain at latency: %s' % error)
+        return
+    report.latency_drain(drain, settings, title, targets)
 
 
 def main(argv=None):

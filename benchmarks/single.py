@@ -58,12 +58,17 @@ def targets(count):
              k) for k in range(1, count + 1)]
 
 
-def servers_needed(rounds):
-    per_round = sum(1 if case.ours_only else 2 for case in CASES)
+# What the quick latency run measures: the case with a target of one
+# compute request.
+BY_IDS = tuple(case for case in CASES if case.with_id and not case.by_name)
+
+
+def servers_needed(rounds, cases=CASES):
+    per_round = sum(1 if case.ours_only else 2 for case in cases)
     return rounds * per_round + len(SDK_CASES)
 
 
-def measure_clis(server, upstream, ours, rounds, pool):
+def measure_clis(server, upstream, ours, rounds, pool, cases=CASES):
     """{(case, env name): [Run...]}, ``rounds`` runs each, interleaved:
     the two programs alternate who goes first from round to round."""
     log = requestlog.RequestLog(server)
@@ -71,7 +76,7 @@ def measure_clis(server, upstream, ours, rounds, pool):
             'nova': clirun.nova_env(server, USER, PROJECT)}
     runs = {}
     for round_no in range(rounds):
-        for case in CASES:
+        for case in cases:
             order = (ours,) if case.ours_only else (
                 (upstream, ours) if round_no % 2 == 0 else (ours, upstream))
             for env in order:

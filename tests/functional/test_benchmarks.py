@@ -21,7 +21,9 @@ TIMEOUT = 900
 SECTIONS = ('== 1. Requests per force-complete', '== 1b. SDK requests',
             '== 2. Start-up cost', '== 4. Host drain',
             '== 5. Reference server throughput',
-            '== 6. Drain strategies in simulated time', '== Targets ==')
+            '== 6. Drain strategies in simulated time',
+            '== 7. Requests per force-complete', '== 7b. One force_complete',
+            '== 7c. Host drain', '== Targets ==')
 
 
 class QuickBenchmarkTest(testtools.TestCase):
@@ -52,6 +54,47 @@ class QuickBenchmarkTest(testtools.TestCase):
         self.assertIn("invalid choice: 'nonsense'", done.stderr)
         self.assertNotIn('Traceback', done.stderr)
         self.assertEqual('', done.stdout)
+
+
+class DelayProxyTest(testtools.TestCase):
+    """benchmarks/latency.py: clients that authenticate through the proxy
+    are sent through it for compute too, and every byte gets there."""
+
+    def setUp(self):
+        super().setUp()
+        sys.path.insert(0, os.path.dirname(RUNNER))
+        self.addCleanup(sys.path.remove, os.path.dirname(RUNNER))
+        import latency
+
+        from novaclient_force.refserver import fixture
+
+        self.server = self.useFixture(fixture.RefServer(
+            'host-maintenance', servers=2, in_process=True))
+        self.proxied = latency.Proxied(self.server, 0.0)
+        self.addCleanup(self.proxied.close)
+
+    def test_catalog_points_through_the_proxy(self):
+        session = self.proxied.session('demo-manager', 'demo')
+        endpoint = session.get_endpoint(service_type='compute',
+                                        interface='public')
+        self.assertEqual(self.proxied.compute_url, endpoint)
+        self.assertNotEqual(self.server.url, self.proxied.url)
+        answer = session.get(endpoint + '/servers/detail',
+                             headers={'OpenStack-API-Version':
+                                      'compute 2.80'})
+        self.assertEqual(200, answer.status_code)
+        self.assertEqual(2, len(answer.json()['servers']))
+        paths = [r['path'] for r in self.server.requests()]
+        self.assertIn('/compute/v2.1/servers/detail', paths)
+
+    def test_bad_latency_is_a_usage_error(self):
+        done = subprocess.run(
+            [sys.executable, RUNNER, '--latency', '35,x'], cwd=CHECKOUT,
+            capture_output=True, text=True, timeout=60,
+            stdin=subprocess.DEVNULL)
+        self.assertEqual(2, done.returncode)
+        self.assertIn("invalid --latency '35,x'", done.stderr)
+        self.assertNotIn('Traceback', done.stderr)
 
 
 class StrategiesBenchmarkTest(testtools.TestCase):
