@@ -257,6 +257,12 @@ def latency_drain(result, settings, latency, targets):
                      '%.3f s' % sdk, '%.3f s' % bare, _ratio(sdk, bare),
                      _ratio(clirun.median(result.sdk[result.pools[0]]),
                             sdk)))
+        if ours:
+            targets.check('ours --host beyond start-up within %gx of the '
+                          'bare client process at N=%d%s'
+                          % (BARE_TARGET, result.size, latency),
+                          (cli - startup) / process <= BARE_TARGET,
+                          _ratio(cli - startup, process))
         targets.check('SDK drain within %gx of bare POSTs at N=%d, pool '
                       '%d%s' % (BARE_TARGET, result.size, pool, latency),
                       sdk / bare <= BARE_TARGET, _ratio(sdk, bare))
