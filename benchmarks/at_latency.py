@@ -103,7 +103,7 @@ def measure_drain(ours, size, pools, repeats, delay, server_delay):
                         host_drain.bare_process(proxied, size, pool))
                     seconds, codes = host_drain.bare_client.post_all(
                         proxied.url, token, targets, pool)
-                    host_drain._all_accepted('bare POSTs', codes, size)
+                    host_drain.all_accepted('bare POSTs', codes, size)
                     result.bare_posts.setdefault(pool, []).append(seconds)
                     result.sdk.setdefault(pool, []).append(
                         host_drain.sdk_drain(proxied, size, pool))

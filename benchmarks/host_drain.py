@@ -70,7 +70,7 @@ def bare_posts(server, token, targets):
     """Seconds for the in-process bare POSTs; every answer must be 202."""
     seconds, statuses = bare_client.post_all(
         server.url, token, [(uuid, mid) for _, uuid, mid in targets], POOL)
-    _all_accepted('bare POSTs', statuses, len(targets))
+    all_accepted('bare POSTs', statuses, len(targets))
     return seconds
 
 
@@ -90,7 +90,7 @@ def session_posts(server, session, targets):
         began = time.perf_counter()
         statuses = list(executor.map(post, targets))
         seconds = time.perf_counter() - began
-    _all_accepted('keystoneauth POSTs', statuses, len(targets))
+    all_accepted('keystoneauth POSTs', statuses, len(targets))
     return seconds
 
 
@@ -100,12 +100,12 @@ def bare_process(server, size, pool=POOL):
                       server.url, HOST, str(pool)], server.env())
     if not run.ok:
         raise DrainError('bare client process: %s' % run.error())
-    _all_accepted('bare client process',
+    all_accepted('bare client process',
                   [int(code) for code in run.stdout.split()], size)
     return run.seconds
 
 
-def _all_accepted(what, statuses, size):
+def all_accepted(what, statuses, size):
     accepted = statuses.count(202)
     if accepted != size or len(statuses) != size:
         raise DrainError('%s: %d of %d accepted (%s)' % (
