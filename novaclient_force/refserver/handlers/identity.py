@@ -127,10 +127,18 @@ class IdentityApp:
         body = token_body(token, base, 'nocatalog' not in req.GET)
         return faults.json_response(201, body, [('X-Subject-Token', text)])
 
-    def _check(self, req, base):
-        caller = req.headers.get('X-Auth-Token')
-        if accounts.validate(self.store, caller) is None:
+    def _caller_refused(self, req):
+        """Keystone's 401 unless X-Auth-Token is a live token, else None:
+        checking or revoking a token takes a token of one's own."""
+        if accounts.validate(self.store,
+                             req.headers.get('X-Auth-Token')) is None:
             return faults.keystone_error(401, 'Unauthorized', UNAUTHORIZED)
+        return None
+
+    def _check(self, req, base):
+        refused = self._caller_refused(req)
+        if refused is not None:
+            return refused
         subject = req.headers.get('X-Subject-Token')
         token = accounts.validate(self.store, subject)
         if token is None:
@@ -140,9 +148,9 @@ class IdentityApp:
         return faults.json_response(200, body, [('X-Subject-Token', subject)])
 
     def _revoke(self, req, base):
-        caller = req.headers.get('X-Auth-Token')
-        if accounts.validate(self.store, caller) is None:
-            return faults.keystone_error(401, 'Unauthorized', UNAUTHORIZED)
+        refused = self._caller_refused(req)
+        if refused is not None:
+            return refused
         subject = req.headers.get('X-Subject-Token') or ''
         with self.store.transaction() as db:
             db.execute('DELETE FROM tokens WHERE digest = ?',
