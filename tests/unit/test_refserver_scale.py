@@ -3,6 +3,8 @@ statement a page or the seeding runs finds its rows through an index
 (no full scan, no sort of the whole table), and derived queue state is
 reused only while no migration changed."""
 
+import sqlite3
+
 import testtools
 
 from novaclient_force.refserver.state import scenarios, seed
@@ -49,6 +51,33 @@ class TestSeedScale(testtools.TestCase, IndexedAccess):
             self.assertEqual(50, db.one(
                 "SELECT COUNT(*) AS n FROM servers WHERE task_state = "
                 "'migrating' AND active_migration IS NOT NULL")['n'])
+
+
+    def test_seeding_leaves_every_index_in_place(self):
+        store = store_mod.Store()
+        self.addCleanup(store.close)
+        for _ in range(2):      # a seed, then a reset's reseed
+            seed.reset(store, scenarios.load('host-maintenance',
+                                             servers=5))
+            with store.transaction() as db:
+                found = {row['name'] for row in db.all(
+                    "SELECT name FROM sqlite_master WHERE type = 'index'")}
+            self.assertLessEqual(
+                {name for name, _, _ in store_mod.INDEXES}, found)
+
+    def test_a_failed_seed_keeps_the_indexes(self):
+        store = store_mod.Store()
+        self.addCleanup(store.close)
+        broken = scenarios.Scenario('broken', servers=(scenarios.Server(
+            'a', 'same', 'demo', 'compute-1', 1, 0.0), scenarios.Server(
+            'b', 'same', 'demo', 'compute-1', 1, 0.0)))
+        self.assertRaises(sqlite3.IntegrityError, seed.seed, store, broken)
+        with store.transaction() as db:
+            found = {row['name'] for row in db.all(
+                "SELECT name FROM sqlite_master WHERE type = 'index'")}
+            self.assertIsNone(db.one('SELECT * FROM servers'))
+        self.assertLessEqual({name for name, _, _ in store_mod.INDEXES},
+                             found)
 
 
 class TestPageScale(base.RefServerTestCase, IndexedAccess):

@@ -11,13 +11,12 @@ are modelled: every one enabled, up, in zone ``nova``; that is what a
 client needs to tell a compute host from a mistyped name.
 """
 
-import uuid
-
 from novaclient_force.refserver.edge import validation
+from novaclient_force.refserver.state import ids
 from novaclient_force.refserver.state import store as store_mod
 
 POLICY = 'os_compute_api:os-services:list'
-_NAMESPACE = uuid.UUID('0b3c8d27-52f4-5c4e-9d59-6a3f4fb1b8a7')
+_NAMESPACE = ids.namespace('0b3c8d27-52f4-5c4e-9d59-6a3f4fb1b8a7')
 
 
 def index(services, req, context, body=None):
@@ -43,6 +42,6 @@ def index(services, req, context, body=None):
         if context.version >= (2, 11):
             service['forced_down'] = False
         if context.version >= (2, 53):
-            service['id'] = str(uuid.uuid5(_NAMESPACE, name))
+            service['id'] = ids.name_uuid(_NAMESPACE, name)
         found.append(service)
     return 200, {'services': found}

@@ -43,7 +43,8 @@ Inputs:
 
 import datetime
 import re
-import uuid
+
+from novaclient_force.refserver.state import ids
 
 PRIORITY = 'INFO'
 ACTIONS = ('live_migration_pre', 'live_migration_post',
@@ -53,7 +54,8 @@ ACTIONS = ('live_migration_pre', 'live_migration_post',
 #: ``nova/compute/power_state.py``
 POWER_STATES = {0: 'pending', 1: 'running', 3: 'paused', 4: 'shutdown',
                 6: 'crashed', 7: 'suspended'}
-_MESSAGE_NAMESPACE = uuid.UUID('0b1d6a5e-9a51-5c47-8f8a-6e6f74696679')
+_MESSAGE_NAMESPACE = ids.namespace(
+    '0b1d6a5e-9a51-5c47-8f8a-6e6f74696679')
 
 
 def live_migration_pre(instance, migration, context, timestamp):
@@ -131,9 +133,9 @@ def instance_action(action, phase, instance, host, context, timestamp):
     event_type = 'instance.%s.%s' % (action, phase)
     wire_time = _utc(timestamp).strftime('%Y-%m-%d %H:%M:%S.%f')
     return {
-        'message_id': str(uuid.uuid5(_MESSAGE_NAMESPACE, '|'.join((
+        'message_id': ids.name_uuid(_MESSAGE_NAMESPACE, '|'.join((
             event_type, instance['uuid'], context.get('request_id') or '',
-            repr(float(timestamp)))))),
+            repr(float(timestamp))))),
         'publisher_id': 'nova-compute:%s' % host,
         'event_type': event_type,
         'priority': PRIORITY,

@@ -15,8 +15,8 @@ import hmac
 import json
 import math
 import secrets
-import uuid
 
+from novaclient_force.refserver.state import ids
 from novaclient_force.refserver.state import store as store_mod
 
 TOKEN_LIFETIME = 3600.0
@@ -34,16 +34,16 @@ BUILTIN_USERS = {
 }
 # Keystone's default implied roles (bootstrap): each role implies the next.
 ROLE_CHAIN = ('admin', 'manager', 'member', 'reader')
-_NAMESPACE = uuid.UUID('6c1b8d4e-2f0a-4d8e-9a51-3f3e7b1c2a10')
+_NAMESPACE = ids.namespace('6c1b8d4e-2f0a-4d8e-9a51-3f3e7b1c2a10')
 
 
 def stable_id(kind, name):
     """Deterministic hex IDs, so docs and tests can rely on them."""
-    return uuid.uuid5(_NAMESPACE, '%s:%s' % (kind, name)).hex
+    return ids.name_hex(_NAMESPACE, '%s:%s' % (kind, name))
 
 
 def stable_uuid(name):
-    return str(uuid.uuid5(_NAMESPACE, name))
+    return ids.name_uuid(_NAMESPACE, name)
 
 
 def project_id(name):

@@ -60,6 +60,16 @@ CONDUCTOR_HOST = 'controller'
 SCHEDULING_SECONDS = 0.5
 _ACCEPTED = simulator.MigrationState(
     'accepted', None, None, None, None, None, None, False, None, None, False)
+#: The events a live migration has by the time it runs, and where each
+#: ran (see the module docstring).
+_STARTING_EVENTS = (
+    ('conductor_live_migrate_instance', 'conductor'),
+    ('compute_check_can_live_migrate_destination', 'dest'),
+    ('compute_check_can_live_migrate_source', 'source'),
+    ('compute_pre_live_migration', 'dest'),
+    ('compute_live_migration', 'source'))
+_EVENT_COLUMNS = ('action_id', 'event', 'start_time', 'finish_time',
+                  'result', 'host')
 _PARAM_FIELDS = ('memory_bytes', 'dirty_rate', 'bandwidth', 'disk_bytes',
                  'permit_post_copy', 'shared_link', 'queued_seconds',
                  'preparing_seconds')
@@ -411,15 +421,10 @@ def start_many(db, starts):
             project_id=item.context.project_id, start_time=at,
             updated_at=at))
         # All finished when the action starts: its updated_at is at.
-        events += [dict(action_id=action_id, event=event, start_time=at,
-                        finish_time=at, result='Success', host=host)
-                   for event, host in (
-                       ('conductor_live_migrate_instance', CONDUCTOR_HOST),
-                       ('compute_check_can_live_migrate_destination',
-                        dest),
-                       ('compute_check_can_live_migrate_source', source),
-                       ('compute_pre_live_migration', dest),
-                       ('compute_live_migration', source))]
+        hosts = {'conductor': CONDUCTOR_HOST, 'source': source,
+                 'dest': dest}
+        events += [(action_id, event, at, at, 'Success', hosts[where])
+                   for event, where in _STARTING_EVENTS]
         migration_id = (next_migration if item.migration_id is None
                         else item.migration_id)
         next_migration = max(next_migration, migration_id + 1)
@@ -439,7 +444,7 @@ def start_many(db, starts):
     if not starts:
         return []
     db.insert_many('actions', actions)
-    db.insert_many('events', events)
+    db.insert_tuples('events', _EVENT_COLUMNS, events)
     db.insert_many('migrations', migrations)
     db.executemany("UPDATE servers SET task_state = 'migrating', "
                    'active_migration = ?, updated = ? WHERE uuid = ?',

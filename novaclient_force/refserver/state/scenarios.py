@@ -15,7 +15,7 @@ import os
 import re
 import uuid
 
-from novaclient_force.refserver.state import executor, simulator
+from novaclient_force.refserver.state import executor, ids, simulator
 
 BUILTIN = ('stuck-migration', 'host-maintenance', 'host-evacuation',
            'empty')
@@ -53,7 +53,7 @@ LIMIT_OPTION = 'max_concurrent_live_migrations'
 SQLITE_MAX_INT = 2 ** 63 - 1
 #: Ten years: older starts would not fit the clocks times are shown on.
 MAX_STARTED_AGO = 10 * 365 * 86400
-_UUID_NAMESPACE = uuid.UUID('5b4a4c1e-7c1d-5a53-9d0e-2f6f7263652d')
+_UUID_NAMESPACE = ids.namespace('5b4a4c1e-7c1d-5a53-9d0e-2f6f7263652d')
 GIB = simulator.GIB
 
 
@@ -126,12 +126,12 @@ class Scenario:
 
 def server_uuid(name):
     """The deterministic UUID of a scenario server without an explicit one."""
-    return str(uuid.uuid5(_UUID_NAMESPACE, 'server:' + name))
+    return ids.name_uuid(_UUID_NAMESPACE, 'server:' + name)
 
 
 def migration_uuid(server_name):
     """The deterministic UUID of a scenario migration without one."""
-    return str(uuid.uuid5(_UUID_NAMESPACE, 'migration:' + server_name))
+    return ids.name_uuid(_UUID_NAMESPACE, 'migration:' + server_name)
 
 
 def load(name_or_path, servers=None):

@@ -29,14 +29,19 @@ def seed(store, scenario):
     with store.transaction() as db:
         if db.one("SELECT 1 FROM meta WHERE key = 'seeded'") is not None:
             return False
-        _seed(db, scenario, now)
+        with db.indexes_after():
+            _seed(db, scenario, now)
     return True
 
 
 def reset(store, scenario):
     """Back to ``scenario`` as if just started (tokens stay valid; the
     clock keeps running: migrations start ``started_ago`` before now)."""
-    store.reset(lambda db: _seed(db, scenario, store.now()))
+    def reseed(db):
+        with db.indexes_after():
+            _seed(db, scenario, store.now())
+
+    store.reset(reseed)
 
 
 def _seed(db, scenario, now):
@@ -82,23 +87,25 @@ def _seed(db, scenario, now):
     db.execute("INSERT INTO meta VALUES ('seeded', '1')")
 
 
-def _owner(db, project, owners):
-    """The first non-admin member of ``project`` (admin if none)."""
-    if project not in owners:
+def _owner(db, project_name, owners):
+    """The IDs of ``project_name`` and of its first non-admin member
+    (admin if none), looked up once per project."""
+    if project_name not in owners:
+        project = accounts.project_id(project_name)
         owner = db.one('SELECT user_id FROM assignments WHERE project_id = '
                        "? AND role != 'admin' ORDER BY user_id LIMIT 1",
                        project)
-        owners[project] = (owner['user_id'] if owner
-                           else accounts.user_id('admin'))
-    return owners[project]
+        owners[project_name] = (project, owner['user_id'] if owner
+                                else accounts.user_id('admin'))
+    return owners[project_name]
 
 
 def _server_row(db, server, created, owners):
     flavor = flavors.for_memory(server.memory_bytes)
-    project = accounts.project_id(server.project)
+    project, owner = _owner(db, server.project, owners)
     return dict(
         uuid=server.uuid, name=server.name, project_id=project,
-        user_id=_owner(db, project, owners),
+        user_id=owner,
         host=server.host, node=server.host, vm_state=server.vm_state,
         task_state=None,
         power_state={'active': 1, 'paused': 3, 'suspended': 7}.get(
