@@ -105,6 +105,21 @@ class TestPageScale(base.RefServerTestCase, IndexedAccess):
         self.assertIndexed(plans, ('servers',))
         self.assertTrue(any('LIMIT' in sql for sql, _ in plans))
 
+    def test_a_migrating_server_costs_one_statement_in_a_page(self):
+        # Its migration's row; the queue limit is read once, and the
+        # server is read again only if its migration has just ended.
+        self.token()
+        statements = []
+        self.store._conn.set_trace_callback(statements.append)
+        try:
+            page = self.compute('GET', '/servers/detail?all_tenants=1',
+                                version='2.80').json['servers']
+        finally:
+            self.store._conn.set_trace_callback(None)
+        self.assertEqual(30, len(page))
+        self.assertEqual({'MIGRATING'}, {item['status'] for item in page})
+        self.assertLessEqual(len(statements), len(page) + 10)
+
 
 class TestDerived(testtools.TestCase):
     def setUp(self):

@@ -50,8 +50,10 @@ def refresh(services, db, server, now):
         return server
     row = db.one('SELECT * FROM migrations WHERE id = ?',
                  server['active_migration'])
-    if row is not None:
-        lifecycle.observe(db, row, now, services.notifier)
+    # Only a migration ending now changes the server (host, states).
+    if row is None or not lifecycle.observe(
+            db, row, now, services.notifier).row['final']:
+        return server
     return db.one('SELECT * FROM servers WHERE uuid = ?', server['uuid'])
 
 

@@ -124,30 +124,37 @@ def _relative(row, column):
 
 def _overrides(row):
     """The harness overrides of ``row``: ``(absolute time, kind)``."""
-    return tuple((at, kind) for at, kind, _ in
-                 json.loads(row['overrides'] or '[]'))
+    if row['overrides'] is None:
+        return ()
+    return tuple((at, kind) for at, kind, _ in json.loads(row['overrides']))
 
 
 def _inputs(db, row, now):
     """``state_at``/``ground_truth`` arguments for ``row`` at ``now``:
     the link's bandwidth is the share the executor gave it."""
-    slot = slot_at(db, row)
-    params = executor.shared(params_from_json(row['params']),
-                             _slot(db, row).sharing)
+    slot = _slot(db, row)
+    params = executor.shared(params_from_json(row['params']), slot.sharing)
     return dict(params=params,
                 now=now - _origin(row),
                 force_complete_at=_relative(row, 'force_complete_at'),
                 abort_at=_relative(row, 'abort_at'),
                 overrides=tuple((at - _origin(row), kind)
                                 for at, kind in _overrides(row)),
-                slot_at=math.inf if slot is None else slot - _origin(row))
+                slot_at=(math.inf if slot.at is None
+                         else slot.at - _origin(row)))
 
 
 def limit(db):
-    """The source hosts' ``max_concurrent_live_migrations`` (0: none)."""
-    value = db.one("SELECT value FROM meta "
-                   "WHERE key = 'max_concurrent_live_migrations'")
-    return executor.DEFAULT_LIMIT if value is None else int(value['value'])
+    """The source hosts' ``max_concurrent_live_migrations`` (0: none),
+    read once until the state changes (every read of a running migration
+    needs it)."""
+    def stored():
+        value = db.one("SELECT value FROM meta "
+                       "WHERE key = 'max_concurrent_live_migrations'")
+        return (executor.DEFAULT_LIMIT if value is None
+                else int(value['value']))
+
+    return db.derived(('limit',), stored)
 
 
 def _job(row):
