@@ -160,12 +160,14 @@ class TestInstanceActions(base.RefServerTestCase):
                             % (BUSY, actions[0]['request_id']),
                             version='2.84')
         action = json.loads(resp.body)['instanceAction']
-        self.assertEqual({'conductor_live_migrate_instance',
-                          'compute_check_can_live_migrate_destination',
-                          'compute_check_can_live_migrate_source',
+        # Newest first (start time, then ID, descending), as Nova lists
+        # them: these all started at once, in the order they ran.
+        self.assertEqual(['compute_live_migration',
                           'compute_pre_live_migration',
-                          'compute_live_migration'},
-                         {e['event'] for e in action['events']})
+                          'compute_check_can_live_migrate_source',
+                          'compute_check_can_live_migrate_destination',
+                          'conductor_live_migrate_instance'],
+                         [e['event'] for e in action['events']])
         admin_event = _sample_keys('instance-action-get-v2.84.json')[
             'instanceAction']['events'][0]
         self.assertEqual(sorted(admin_event), sorted(action['events'][0]))

@@ -60,16 +60,25 @@ CONDUCTOR_HOST = 'controller'
 SCHEDULING_SECONDS = 0.5
 _ACCEPTED = simulator.MigrationState(
     'accepted', None, None, None, None, None, None, False, None, None, False)
-#: The events a live migration has by the time it runs, and where each
-#: ran (see the module docstring).
-_STARTING_EVENTS = (
-    ('conductor_live_migrate_instance', 'conductor'),
-    ('compute_check_can_live_migrate_destination', 'dest'),
-    ('compute_check_can_live_migrate_source', 'source'),
-    ('compute_pre_live_migration', 'dest'),
-    ('compute_live_migration', 'source'))
-_EVENT_COLUMNS = ('action_id', 'event', 'start_time', 'finish_time',
-                  'result', 'host')
+#: The events a live migration has by the time it runs, in order, each
+#: finished when its action starts (see the module docstring), on the
+#: conductor, the source or the destination: written by SQLite from the
+#: migrations just created, five rows for each.
+_STARTING_EVENTS = """
+WITH steps (number, event, place) AS (VALUES
+    (0, 'conductor_live_migrate_instance', 'conductor'),
+    (1, 'compute_check_can_live_migrate_destination', 'dest'),
+    (2, 'compute_check_can_live_migrate_source', 'source'),
+    (3, 'compute_pre_live_migration', 'dest'),
+    (4, 'compute_live_migration', 'source'))
+INSERT INTO events (action_id, event, start_time, finish_time, result, host)
+SELECT m.action_id, steps.event, m.created_at, m.created_at, 'Success',
+       CASE steps.place WHEN 'source' THEN m.source_compute
+                        WHEN 'dest' THEN m.dest_compute ELSE ? END
+FROM migrations AS m CROSS JOIN steps
+WHERE m.id BETWEEN ? AND ? AND m.action_id >= ?
+ORDER BY m.id, steps.number
+"""
 _PARAM_FIELDS = ('memory_bytes', 'dirty_rate', 'bandwidth', 'disk_bytes',
                  'permit_post_copy', 'shared_link', 'queued_seconds',
                  'preparing_seconds')
@@ -414,9 +423,9 @@ def start_many(db, starts):
     fills ``dest_host`` in (``_claim_existing_migration``) only for the
     claim of a NUMA live migration, which these servers never are.
     """
-    action_id, next_migration = _next_id(db, 'actions'), _next_id(
-        db, 'migrations')
-    actions, events, migrations, servers = [], [], [], []
+    first_action = action_id = _next_id(db, 'actions')
+    next_migration = _next_id(db, 'migrations')
+    actions, migrations, servers = [], [], []
     for item in starts:
         server, dest, at = item.server, item.dest, item.at
         source = server['host']
@@ -427,11 +436,6 @@ def start_many(db, starts):
             user_id=item.context.user_id,
             project_id=item.context.project_id, start_time=at,
             updated_at=at))
-        # All finished when the action starts: its updated_at is at.
-        hosts = {'conductor': CONDUCTOR_HOST, 'source': source,
-                 'dest': dest}
-        events += [(action_id, event, at, at, 'Success', hosts[where])
-                   for event, where in _STARTING_EVENTS]
         migration_id = (next_migration if item.migration_id is None
                         else item.migration_id)
         next_migration = max(next_migration, migration_id + 1)
@@ -450,13 +454,16 @@ def start_many(db, starts):
         action_id += 1
     if not starts:
         return []
+    # The action's events are all finished: its updated_at is its start.
     db.insert_many('actions', actions)
-    db.insert_tuples('events', _EVENT_COLUMNS, events)
     db.insert_many('migrations', migrations)
+    ids = [row['id'] for row in migrations]
+    db.execute(_STARTING_EVENTS, CONDUCTOR_HOST, min(ids), max(ids),
+               first_action)
     db.executemany("UPDATE servers SET task_state = 'migrating', "
                    'active_migration = ?, updated = ? WHERE uuid = ?',
                    servers)
-    return [row['id'] for row in migrations]
+    return ids
 
 
 def build_params(db, server, dest, block_migration=False):

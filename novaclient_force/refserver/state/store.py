@@ -300,15 +300,11 @@ class _Db:
 
     def insert_many(self, table, rows):
         """Insert dicts that all have the same keys, in one statement."""
-        self.insert_tuples(table, tuple(rows[0]),
-                           [tuple(row.values()) for row in rows])
-
-    def insert_tuples(self, table, columns, rows):
-        """Insert tuples of ``columns``' values, in one statement (no dict
-        per row where there are tens of thousands)."""
-        self._conn.executemany('INSERT INTO %s (%s) VALUES (%s)' % (
-            table, ', '.join(columns), ', '.join('?' for _ in columns)),
-            rows)
+        names = ', '.join(rows[0])
+        marks = ', '.join('?' for _ in rows[0])
+        self._conn.executemany(
+            'INSERT INTO %s (%s) VALUES (%s)' % (table, names, marks),
+            [tuple(row.values()) for row in rows])
 
     def executemany(self, sql, rows):
         self._conn.executemany(sql, rows)
