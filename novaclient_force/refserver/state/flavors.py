@@ -6,6 +6,7 @@ ad hoc ``refserver.<MiB>M`` flavor otherwise.
 """
 
 import dataclasses
+import functools
 
 MIB = 1024 * 1024
 
@@ -28,7 +29,10 @@ _DEVSTACK = {
 }
 
 
+@functools.lru_cache(maxsize=256)
 def for_memory(memory_bytes):
+    """The flavor of a server with ``memory_bytes`` of RAM (looked up for
+    each server seeded and listed; a cloud has few sizes)."""
     ram = max(1, memory_bytes // MIB)
     if ram in _DEVSTACK:
         return _DEVSTACK[ram]
