@@ -110,13 +110,14 @@ def _build(path, packages):
 def _install_checkout(env, checkout):
     """Install the checkout as a regular package (pip always reinstalls
     a local directory, and adds any dependency it lacks), from a copy, so
-    the build leaves nothing in the working tree."""
+    the build leaves nothing in the working tree; with the ``refserver``
+    extra, whose server every section runs against."""
     with tempfile.TemporaryDirectory(prefix='nf-bench-src-') as tmp:
         source = os.path.join(tmp, 'src')
         shutil.copytree(checkout, source, ignore=_NOT_SOURCE)
         _run('installing the checkout into %s' % env.name,
              [env.python, '-m', 'pip', 'install', '--quiet',
-              '--disable-pip-version-check', source])
+              '--disable-pip-version-check', source + '[refserver]'])
 
 
 def ensure(venv_dir, checkout):
