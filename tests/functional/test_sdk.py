@@ -1,6 +1,9 @@
 """The SDK against the reference server, over loopback, with a real
 keystoneauth session."""
 
+import logging
+
+import fixtures
 import testtools
 
 from novaclient_force import client, exceptions, outcome
@@ -110,3 +113,29 @@ class TestHostDrain(testtools.TestCase):
                          [r.reason for r in results])
         self.assertEqual([], nc.server_migrations.force_complete_host(
             'compute-1'))
+
+
+class TestDrainConnections(testtools.TestCase):
+    """More workers than requests' default pool of 10 connections per host
+    keep one keep-alive connection each: otherwise every request beyond
+    the pool opens a new connection and drops it (against a cloud, a TCP
+    handshake, one more round trip, per request)."""
+
+    def test_a_connection_per_worker_not_per_request(self):
+        cloud = self.useFixture(fixture.RefServer(
+            'host-maintenance', servers=64, time_scale=0.0001))
+        session = cloud.session()
+        session.get_token()
+        pool_log = self.useFixture(fixtures.FakeLogger(
+            name='urllib3.connectionpool', level=logging.DEBUG,
+            format='%(message)s'))
+        results = client.Client(session=session).server_migrations \
+            .force_complete_host('compute-1', concurrency=32)
+        self.assertEqual([outcome.ACCEPTED] * 64,
+                         [r.status for r in results])
+        lines = pool_log.output.splitlines()
+        opened = [line for line in lines
+                  if line.startswith('Starting new HTTP connection')]
+        self.assertLessEqual(len(opened), 32, lines)
+        self.assertEqual([], [line for line in lines
+                              if 'pool is full' in line])
