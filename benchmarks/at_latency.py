@@ -1,6 +1,6 @@
 """The benchmarks through the delaying proxy (latency.py): one force by
 each library, and the host drain at several pool sizes against the bare
-floor at the same latency and pool size."""
+floors at the same latency and pool size."""
 
 import dataclasses
 import time
@@ -74,18 +74,27 @@ def measure_libraries(proxied, pool, rounds):
 
 @dataclasses.dataclass
 class Drain:
+    """Seconds per run, by pool size (connections: opened per run, as the
+    proxy counted them)."""
+
     size: int
     pools: tuple
-    ours_cli: list = dataclasses.field(default_factory=list)
     osc_startup: list = dataclasses.field(default_factory=list)
-    sdk: dict = dataclasses.field(default_factory=dict)   # pool: [s]
+    ours_cli: dict = dataclasses.field(default_factory=dict)
     bare_process: dict = dataclasses.field(default_factory=dict)
+    sdk: dict = dataclasses.field(default_factory=dict)
+    bare_listed: dict = dataclasses.field(default_factory=dict)
+    session_posts: dict = dataclasses.field(default_factory=dict)
     bare_posts: dict = dataclasses.field(default_factory=dict)
+    sdk_connections: dict = dataclasses.field(default_factory=dict)
+    bare_connections: dict = dataclasses.field(default_factory=dict)
 
 
 def measure_drain(ours, size, pools, repeats, delay, server_delay):
-    """ours ``--host`` (default pool), the SDK drain and the bare floor
-    (process and in-process POSTs) at each pool size, interleaved."""
+    """At each pool size, interleaved: ours ``--host --concurrency``
+    against the bare client process, and the SDK drain against the bare
+    floors in this process (listing and POSTs; POSTs alone), with the same
+    POSTs through a keystoneauth session between them."""
     from novaclient_force.refserver import fixture
 
     result = Drain(size, tuple(pools))
@@ -96,22 +105,51 @@ def measure_drain(ours, size, pools, repeats, delay, server_delay):
             log = requestlog.RequestLog(proxied)
             session = proxied.session('admin', 'admin')
             token = session.get_token()
-            targets = [(uuid, mid) for _, uuid, mid in single.targets(size)]
+            listed = single.targets(size)
+            targets = [(uuid, mid) for _, uuid, mid in listed]
             for _ in range(repeats):
+                result.osc_startup.append(clirun.run(
+                    [ours.openstack, '--version'], proxied.env()).seconds)
                 for pool in pools:
-                    result.bare_process.setdefault(pool, []).append(
-                        host_drain.bare_process(proxied, size, pool))
+                    _add(result.bare_process, pool,
+                         host_drain.bare_process(proxied, size, pool))
+                    log.take()
+                    _add(result.ours_cli, pool, host_drain.cli_drain(
+                        proxied, ours, log, size, pool).seconds)
+                    opened = proxied.proxy.connections
                     seconds, codes = host_drain.bare_client.post_all(
                         proxied.url, token, targets, pool)
                     host_drain.all_accepted('bare POSTs', codes, size)
-                    result.bare_posts.setdefault(pool, []).append(seconds)
-                    result.sdk.setdefault(pool, []).append(
-                        host_drain.sdk_drain(proxied, size, pool))
-                result.osc_startup.append(clirun.run(
-                    [ours.openstack, '--version'], proxied.env()).seconds)
-                log.take()
-                result.ours_cli.append(host_drain.cli_drain(
-                    proxied, ours, log, size).seconds)
+                    _add(result.bare_posts, pool, seconds)
+                    _add(result.bare_connections, pool,
+                         proxied.proxy.connections - opened)
+                    seconds, codes = host_drain.bare_client.list_and_post(
+                        proxied.url, token, host_drain.HOST, pool)
+                    host_drain.all_accepted('bare listing and POSTs', codes,
+                                            size)
+                    _add(result.bare_listed, pool, seconds)
+                    _add(result.session_posts, pool,
+                         _session_posts(proxied, listed, pool))
+                    opened = proxied.proxy.connections
+                    _add(result.sdk, pool,
+                         host_drain.sdk_drain(proxied, size, pool))
+                    _add(result.sdk_connections, pool,
+                         proxied.proxy.connections - opened)
         finally:
             proxied.close()
     return result
+
+
+def _session_posts(proxied, targets, pool):
+    """The POSTs through a new keystoneauth session holding a token, as
+    the SDK drain's session is."""
+    session = proxied.session('admin', 'admin')
+    session.get_token()
+    try:
+        return host_drain.session_posts(proxied, session, targets, pool)
+    finally:
+        session.session.close()
+
+
+def _add(runs, pool, value):
+    runs.setdefault(pool, []).append(value)

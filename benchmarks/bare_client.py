@@ -7,6 +7,9 @@ command-line drain of a host (get a token, one listing, the POSTs), the
 floor for a CLI on this machine:
 
     python bare_client.py URL HOST POOL
+
+``list_and_post`` is the same drain with the token in hand: the work the
+SDK's ``force_complete_host`` does, and so its floor.
 """
 
 import concurrent.futures
@@ -80,6 +83,19 @@ def _running(conn, token, host):
         query['marker'] = body['migrations'][-1]['uuid']
 
 
+def list_and_post(url, token, host, pool, conn=None):
+    """Seconds and status codes for one listing of the running migrations
+    leaving ``host`` (on ``conn``, or a new connection) and their POSTs
+    from ``pool`` threads."""
+    began = time.perf_counter()
+    conn = conn or _connect(url)
+    rows = _running(conn, token, host)
+    conn.close()
+    targets = [(row['instance_uuid'], row['id']) for row in rows]
+    statuses = post_all(url, token, targets, pool)[1]
+    return time.perf_counter() - began, statuses
+
+
 def _drain(url, host, pool):
     """Token, running migrations leaving ``host``, POSTs; status codes."""
     conn = _connect(url)
@@ -88,10 +104,7 @@ def _drain(url, host, pool):
     response = conn.getresponse()
     response.read()
     token = response.getheader('X-Subject-Token')
-    rows = _running(conn, token, host)
-    conn.close()
-    targets = [(row['instance_uuid'], row['id']) for row in rows]
-    return post_all(url, token, targets, pool)[1]
+    return list_and_post(url, token, host, pool, conn)[1]
 
 
 if __name__ == '__main__':

@@ -74,10 +74,15 @@ def bare_posts(server, token, targets):
     return seconds
 
 
-def session_posts(server, session, targets):
+def session_posts(server, session, targets, pool=POOL):
     """Seconds for the same concurrent POSTs through one keystoneauth
-    session (requests underneath), the layer every OpenStack client and
-    our SDK use: the floor for any client built on it."""
+    session (requests underneath, its connection pool sized as the SDK's
+    drain sizes it), the layer every OpenStack client and our SDK use: the
+    floor for any client built on it."""
+    from novaclient_force import drain
+
+    drain.ensure_pool_size(session, pool)
+
     def post(target):
         _, uuid, migration = target
         return session.post(
@@ -86,7 +91,7 @@ def session_posts(server, session, targets):
             json={'force_complete': None}, raise_exc=False,
             headers=dict(bare_client.VERSION_HEADERS)).status_code
 
-    with concurrent.futures.ThreadPoolExecutor(POOL) as executor:
+    with concurrent.futures.ThreadPoolExecutor(pool) as executor:
         began = time.perf_counter()
         statuses = list(executor.map(post, targets))
         seconds = time.perf_counter() - began
@@ -131,9 +136,11 @@ def sdk_drain(server, size, concurrency=POOL):
     return seconds
 
 
-def cli_drain(server, ours, log, size):
-    run = clirun.run([ours.openstack, *single.FORCE, '--host', HOST],
-                     server.env('refserver-admin'), log)
+def cli_drain(server, ours, log, size, pool=None):
+    """ours ``--host`` (``--concurrency pool`` when given)."""
+    pool_option = ('--concurrency', str(pool)) if pool else ()
+    run = clirun.run([ours.openstack, *single.FORCE, '--host', HOST,
+                      *pool_option], server.env('refserver-admin'), log)
     posts = [r for r in run.compute if r.method == 'POST']
     if not run.ok or len(posts) != size:
         raise DrainError('ours --host: %s (%d POSTs)'

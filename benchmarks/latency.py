@@ -37,6 +37,7 @@ class DelayProxy:
         self.delay = delay
         self.server_delay = server_delay
         self.port = None
+        self.connections = 0        # accepted so far (each one's handshake)
         self._loop = asyncio.new_event_loop()
         self._started = threading.Event()
         self._writers = set()       # both ends of every open connection
@@ -78,6 +79,7 @@ class DelayProxy:
             self._loop.close()
 
     async def _connection(self, client_reader, client_writer):
+        self.connections += 1
         try:
             server_reader, server_writer = await asyncio.open_connection(
                 '127.0.0.1', self.target_port)

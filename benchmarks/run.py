@@ -11,7 +11,8 @@ server, benchmarks/refserver_throughput.py), ``strategies`` (drain
 strategies in simulated time, benchmarks/strategies.py), ``latency``
 (one command, one call from each library and the drain at several pool
 sizes, through a proxy that adds ``--latency`` milliseconds per direction
-and per request at the server: benchmarks/latency.py).
+and per request at the server: benchmarks/latency.py), ``latency-drain``
+(only that section's drain).
 
 It first builds (or reuses) two venvs, one with the upstream clients only
 and one with them plus this checkout (see envs.py), then runs itself again
@@ -32,7 +33,7 @@ import single
 HERE = os.path.dirname(os.path.abspath(__file__))
 CHECKOUT = os.path.dirname(HERE)
 SECTIONS = ('requests', 'startup', 'drain', 'throughput', 'strategies',
-            'latency')
+            'latency', 'latency-drain')
 DEFAULT_LATENCY = '35'      # ms per direction: a cloud a few hops away
 
 
@@ -161,13 +162,14 @@ def measure(args):
             targets.note('strategies.py exited %d' % code)
     if 'latency' in args.only:
         measure_latency(args, settings, upstream, ours, targets)
+    if 'latency' in args.only or 'latency-drain' in args.only:
+        measure_latency_drain(args, settings, ours, targets)
     return targets.summary()
 
 
 def measure_latency(args, settings, upstream, ours, targets):
-    """Sections 1, 1b and 4 again through the delaying proxy."""
+    """Sections 1 and 1b again through the delaying proxy."""
     import at_latency
-    import host_drain
     import latency
 
     from novaclient_force.refserver import fixture
@@ -187,10 +189,19 @@ def measure_latency(args, settings, upstream, ours, targets):
             libraries = at_latency.measure_libraries(proxied, pool, rounds)
         finally:
             proxied.close()
-    title = ' at %g ms per direction + %g ms at the server' % (
-        delay * 1000, server_delay * 1000)
+    title = _latency_title(args)
     report.requests(runs, rounds, targets, title)
     report.libraries(libraries, title)
+
+
+def measure_latency_drain(args, settings, ours, targets):
+    """Section 4 again through the delaying proxy, at several pools."""
+    import at_latency
+    import host_drain
+
+    delay, server_delay = args.latency
+    print('drain at latency %g ms per direction, %g ms per request at the '
+          'server ...' % (delay * 1000, server_delay * 1000), flush=True)
     try:
         drain = at_latency.measure_drain(
             ours, settings.latency_drain_size, settings.latency_pools,
@@ -198,7 +209,13 @@ def measure_latency(args, settings, upstream, ours, targets):
     except (host_drain.DrainError, RuntimeError) as error:
         targets.note('drain at latency: %s' % error)
         return
-    report.latency_drain(drain, settings, title, targets)
+    report.latency_drain(drain, settings, _latency_title(args), targets)
+
+
+def _latency_title(args):
+    delay, server_delay = args.latency
+    return ' at %g ms per direction + %g ms at the server' % (
+        delay * 1000, server_delay * 1000)
 
 
 def main(argv=None):
