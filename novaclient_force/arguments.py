@@ -40,6 +40,19 @@ def timeout_in_range(seconds, name='--timeout'):
     return seconds
 
 
+def wait_timeout(timeout):
+    """The SDK's ``timeout`` (seconds, 0 or more, or None for no limit):
+    InvalidArgument for anything else, before anything is sent."""
+    if timeout is None:
+        return
+    if (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+            or timeout < 0):
+        raise exceptions.InvalidArgument(
+            'Invalid timeout %r: give a number of seconds, 0 or more'
+            % (timeout,))
+    timeout_in_range(timeout, 'timeout')
+
+
 def timeout_needs_wait(timeout, wait):
     """``--timeout`` bounds a wait, so without ``--wait`` it is refused."""
     if timeout is not None and not wait:

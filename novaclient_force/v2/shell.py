@@ -1,9 +1,12 @@
 """``nova live-migration-force-complete``, as a python-novaclient extension.
 
 ``nova`` imports this module (entry point ``novaclient.extension``, name
-``server_migrations``) on every run, even for ``nova list``, so at module
-level it imports only what ``nova`` has loaded already, plus the manager
-class novaclient needs to find here; the rest is imported by the command.
+``server_migrations``) on every run, even for ``nova list``, so it holds
+only what ``nova`` needs before a command runs: the manager class
+novaclient finds here, the command's arguments (every subcommand parser is
+built on every run) and the hook. It imports nothing ``nova`` has not
+loaded already but the manager's module; what the command does is in
+``nova_command``, imported when it runs.
 
 What novaclient does with the module (``novaclient/extension.py``,
 ``novaclient/shell.py``):
@@ -25,105 +28,13 @@ in ``nova help``. Had the hook not run, upstream's command would still be
 there and nothing would crash.
 """
 
-import sys
-
-from novaclient import api_versions, utils
+from novaclient import utils
 
 from novaclient_force.v2.server_migrations import ServerMigrationsManager
 
 __all__ = ['ServerMigrationsManager']
 
 COMMAND_ATTR = 'do_live_migration_force_complete'
-
-
-def _parse_migration(value):
-    from novaclient_force import arguments, exceptions
-
-    try:
-        return arguments.migration(value)
-    except exceptions.InvalidArgument as exc:
-        _usage_error(str(exc))
-
-
-def _policy(args):
-    """The SDK keyword arguments of --stalled-after/--force-after."""
-    from novaclient_force import arguments, exceptions
-
-    policy = {}
-    for option, name in (('--stalled-after', 'stalled_after'),
-                         ('--force-after', 'force_after')):
-        value = getattr(args, name)
-        if value is not None:
-            try:
-                policy[name] = arguments.threshold(option, value)
-            except exceptions.InvalidArgument as exc:
-                _usage_error(str(exc))
-    return policy
-
-
-def _print_outcome(result):
-    """The outcome as ``nova``'s Property/Value table, values escaped.
-
-    When the command fails, the reason is kept to what happened: the
-    whole of it, with how to follow the migration, is on the ERROR line.
-    novaclient's ``print_dict`` is not used: it splits a value into rows
-    wherever it holds a backslash and an ``n``, which an escaped newline
-    (or a name) does.
-    """
-    import prettytable
-
-    from novaclient_force import terminal
-
-    found = result.diagnosis
-    pause = getattr(found, 'estimated_pause', None)
-    table = prettytable.PrettyTable(['Property', 'Value'])
-    table.align = 'l'
-    for key, value in sorted({
-            'server': result.server,
-            'server_name': result.server_name,
-            'migration': result.migration,
-            'migration_uuid': result.migration_uuid,
-            'status': result.status,
-            'migration_status': result.migration_status,
-            'forced': 'yes' if result.forced else 'no',
-            'diagnosis': '' if found is None else found.summary(),
-            'estimated_pause': '' if pause is None else '%.1fs' % pause,
-            'duration': terminal.seconds(result.duration),
-            'reason': (result.reason if result.ok
-                       else terminal.brief(result.reason)),
-    }.items()):
-        table.add_row([key, terminal.printable(value)])
-    print(table.get_string())
-
-
-def _fail(kind, message, exit_code):
-    """Report like ``nova`` does (``ERROR (Kind): message``) and exit."""
-    from novaclient_force import terminal
-
-    print('ERROR (%s): %s' % (kind, terminal.printable(message)),
-          file=sys.stderr)
-    sys.exit(exit_code)
-
-
-def _usage_error(message):
-    from novaclient_force import exceptions
-
-    _fail('InvalidArgument', message, exceptions.EXIT_USAGE)
-
-
-def _outcome_kind(result):
-    """What to call a result that is not success, in the ERROR line."""
-    from novaclient_force import outcome
-
-    if result.error is not None:
-        return type(result.error).__name__
-    return {
-        outcome.FAILED: 'MigrationFailed',
-        outcome.CANCELLED: 'MigrationCancelled',
-        outcome.TIMED_OUT: 'WaitTimedOut',
-        outcome.UNKNOWN: 'OutcomeUnknown',
-        outcome.NOT_FORCED: 'NotForced',
-    }.get(result.status, 'ForceCompleteError')
 
 
 @utils.arg('server', metavar='<server>', help='Name or ID of server.')
@@ -157,58 +68,9 @@ def _outcome_kind(result):
          'from when this command first saw it running).')
 def live_migration_force_complete(cs, args):
     """Force on-going live migration to complete."""
-    from novaclient_force import arguments, exceptions, signals
-    from novaclient_force import progress as progress_line
+    from novaclient_force.v2 import nova_command
 
-    migration = _parse_migration(args.migration)
-    try:
-        arguments.timeout_needs_wait(args.wait_timeout, args.wait)
-        if args.wait_timeout is not None:
-            arguments.timeout_in_range(args.wait_timeout)
-    except exceptions.InvalidArgument as exc:
-        _usage_error(str(exc))
-    policy = _policy(args)
-
-    manager = cs.server_migrations
-    if api_versions.get_api_version(
-            args.os_compute_api_version).is_latest():
-        # nova picked the version, so the SDK negotiates its own: a cloud
-        # below what the command needs is then reported as too old, not as
-        # a version the user asked for.
-        manager = ServerMigrationsManager(cs, pinned=None)
-    manager.cli = 'nova'
-    # Progress while a policy watches before forcing, and while waiting.
-    progress = None
-    if args.wait or policy:
-        progress = progress_line.for_stream(sys.stderr)
-    try:
-        with signals.raised():
-            result = manager.force_complete(
-                args.server, migration, wait=args.wait,
-                timeout=args.wait_timeout, progress=progress, **policy)
-    except exceptions.Interrupted as stop:
-        # Clear the line, tell what Nova had accepted, exit 128 + signal.
-        _close(progress)
-        for known in stop.outcomes:
-            _print_outcome(known)
-        reason = (stop.outcomes[0].detail if stop.outcomes else
-                  '%s before anything was sent' % stop.signal_name)
-        _fail('Interrupted', reason, stop.exit_code)
-    except exceptions.ForceCompleteError as exc:
-        _close(progress)
-        _fail(type(exc).__name__, exc, exc.exit_code)
-    _close(progress)
-
-    if args.wait:
-        _print_outcome(result)
-    if not result.ok:
-        _fail(_outcome_kind(result), result.detail or result.status,
-              result.exit_code)
-
-
-def _close(progress):
-    if progress is not None:
-        progress.close()
+    nova_command.run(cs, args)
 
 
 def __pre_parse_args__():
