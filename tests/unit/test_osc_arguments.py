@@ -12,7 +12,7 @@ from novaclient_force import (
     progress,
     waiting,
 )
-from osc_plugin.v2 import force_complete
+from osc_plugin.v2 import force_complete, report, validation
 
 SERVER = '9a7b4c2e-52a8-5d4e-bd28-8f1f0f5c1d11'
 MIGRATION_UUID = '12341d4b-346a-40d0-83c6-5f4f6892b650'
@@ -25,7 +25,7 @@ def parse(*argv):
 
 
 def check(*argv):
-    return force_complete.validated(parse(*argv))
+    return validation.validated(parse(*argv))
 
 
 class TestValidated(testtools.TestCase):
@@ -123,14 +123,14 @@ def result(status, migration=7, reason='', name='busy-vm', error=None):
 class TestRowsAndVerdict(testtools.TestCase):
 
     def test_row(self):
-        cells = force_complete.row(result(outcome.COMPLETED))
+        cells = report.row(result(outcome.COMPLETED))
         self.assertEqual(
             (SERVER, 'busy-vm', 7, 'completed', 'no', '', '', '12.3s', ''),
             tuple(c.human_readable() if hasattr(c, 'human_readable') else c
                   for c in cells))
 
     def test_not_forced_is_exit_9(self):
-        code, message = force_complete.verdict(
+        code, message = report.verdict(
             [result(outcome.ACCEPTED), result(outcome.NOT_FORCED)],
             'compute-1')
         self.assertEqual(9, code)
@@ -140,21 +140,21 @@ class TestRowsAndVerdict(testtools.TestCase):
         self.assertEqual(
             (SERVER, 'busy-vm', 7, 'completed', False, None, None, 12.3, ''),
             tuple(c.machine_readable() if hasattr(c, 'machine_readable')
-                  else c for c in force_complete.row(
+                  else c for c in report.row(
                       result(outcome.COMPLETED), machine=True)))
 
     def test_row_for_a_terminal(self):
-        cells = force_complete.row(result(outcome.COMPLETED))
+        cells = report.row(result(outcome.COMPLETED))
         self.assertEqual((SERVER, 'busy-vm', 7, 'completed'), cells[:4])
         self.assertEqual(('12.3s', 12.3), (cells[7].human_readable(),
                                            cells[7].machine_readable()))
 
     def test_row_escapes_what_the_cloud_sent_for_a_terminal(self):
         hostile = 'vm\n\x1b]0;pwned\x07\r'
-        cells = force_complete.row(result(outcome.COMPLETED, name=hostile))
+        cells = report.row(result(outcome.COMPLETED, name=hostile))
         self.assertEqual(repr(hostile), cells[1])
         self.assertTrue(cells[1].isprintable())
-        machine = force_complete.row(result(outcome.COMPLETED, name=hostile),
+        machine = report.row(result(outcome.COMPLETED, name=hostile),
                                      machine=True)
         self.assertEqual(hostile, machine[1])
 
@@ -163,17 +163,17 @@ class TestRowsAndVerdict(testtools.TestCase):
         timed_out = result(outcome.TIMED_OUT, reason=reason)
         timed_out.hint = 'openstack server migration list --server %s' % (
             SERVER)
-        cell = force_complete.row(timed_out)[8]
+        cell = report.row(timed_out)[8]
         self.assertEqual('still running after 2s', cell.human_readable())
         self.assertIn(timed_out.hint, cell.machine_readable())
         self.assertIn(timed_out.hint,
-                      force_complete.row(timed_out, machine=True)[8])
-        code, message = force_complete.verdict([timed_out])
+                      report.row(timed_out, machine=True)[8])
+        code, message = report.verdict([timed_out])
         self.assertEqual(5, code)
         self.assertIn('follow it with `%s`' % timed_out.hint, message)
 
     def test_verdict_escapes_the_server_name(self):
-        code, message = force_complete.verdict(
+        code, message = report.verdict(
             [result(outcome.FAILED, name='vm\x1b]0;x\x07\ry',
                     reason='guest crashed')])
         self.assertEqual(
@@ -183,15 +183,15 @@ class TestRowsAndVerdict(testtools.TestCase):
     def test_row_falls_back_to_migration_uuid(self):
         done = result(outcome.ACCEPTED, migration=None)
         done.migration_uuid = MIGRATION_UUID
-        self.assertEqual(MIGRATION_UUID, force_complete.row(done)[2])
+        self.assertEqual(MIGRATION_UUID, report.row(done)[2])
 
     def test_all_good_is_zero_and_silent(self):
-        self.assertEqual((0, ''), force_complete.verdict(
+        self.assertEqual((0, ''), report.verdict(
             [result(outcome.COMPLETED), result(outcome.ACCEPTED)]))
-        self.assertEqual((0, ''), force_complete.verdict([], 'compute-1'))
+        self.assertEqual((0, ''), report.verdict([], 'compute-1'))
 
     def test_single_failure_names_migration_and_reason(self):
-        code, message = force_complete.verdict(
+        code, message = report.verdict(
             [result(outcome.FAILED, reason='guest crashed')])
         self.assertEqual(outcome.EXIT_CODES[outcome.FAILED], code)
         self.assertEqual(
@@ -200,14 +200,14 @@ class TestRowsAndVerdict(testtools.TestCase):
     def test_drain_reports_the_highest_exit_status(self):
         outcomes = [result(outcome.COMPLETED), result(outcome.FAILED),
                     result(outcome.TIMED_OUT), result(outcome.TIMED_OUT)]
-        code, message = force_complete.verdict(outcomes, 'compute-1')
+        code, message = report.verdict(outcomes, 'compute-1')
         self.assertEqual(outcome.EXIT_CODES[outcome.TIMED_OUT], code)
         self.assertEqual('3 of 4 live migrations leaving compute-1 did not '
                          'complete: 1 failed, 2 timed out', message)
 
     def test_error_outcome_keeps_its_errors_exit_status(self):
         unreachable = exceptions.EndpointUnreachable('gone')
-        code, _ = force_complete.verdict(
+        code, _ = report.verdict(
             [result(outcome.ERROR, error=unreachable)], 'compute-1')
         self.assertEqual(exceptions.EXIT_UNREACHABLE, code)
 

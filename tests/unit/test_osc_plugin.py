@@ -1,9 +1,11 @@
 """The plugin module OSC imports on every run: names, cost, client."""
 
 import argparse
+import os
 import subprocess
 import sys
 
+import fixtures
 import testtools
 
 from osc_plugin import plugin
@@ -36,6 +38,28 @@ class TestPluginModule(testtools.TestCase):
             [sys.executable, '-c', code], capture_output=True, text=True,
             check=True).stdout.split()
         self.assertEqual(['osc_plugin', 'osc_plugin.plugin'], loaded)
+
+    def test_openstack_start_up_loads_no_command_code(self):
+        # Every ``openstack`` command (here ``server list``, stopped by
+        # the missing credentials before any request) imports every command
+        # group's modules, ours included (see osc_plugin/v2/force_complete):
+        # of ours it may load the plugin and the command class, never the
+        # SDK or the command's checks and output.
+        code = ('import sys\n'
+                'from openstackclient import shell\n'
+                'print(shell.main(["server", "list"]))\n'
+                'print(" ".join(sorted(m for m in sys.modules if m.split(".")'
+                '[0] in ("novaclient_force", "osc_plugin"))))\n')
+        home = self.useFixture(fixtures.TempDir()).path
+        env = {key: value for key, value in os.environ.items()
+               if not key.startswith('OS_')}
+        env.update(HOME=home, XDG_CONFIG_HOME=home)
+        status, loaded = subprocess.run(
+            [sys.executable, '-c', code], capture_output=True, text=True,
+            env=env, check=True).stdout.splitlines()
+        self.assertEqual('1', status)
+        self.assertEqual(['osc_plugin', 'osc_plugin.plugin', 'osc_plugin.v2',
+                          'osc_plugin.v2.force_complete'], loaded.split())
 
 
 class TestPinnedComputeVersion(testtools.TestCase):
