@@ -86,7 +86,6 @@ INDEXES = (
     ('servers_project_page', 'servers', 'project_id, created, uuid'),
     ('servers_page', 'servers', 'created, uuid'),
     ('servers_host', 'servers', 'host'),
-    ('servers_name', 'servers', 'name'),
     ('migrations_instance', 'migrations', 'instance_uuid, id'),
     ('migrations_created', 'migrations', 'created_at, id'),
     ('migrations_source', 'migrations', 'source_compute, final'),
