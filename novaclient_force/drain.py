@@ -318,11 +318,10 @@ class _Drain:
                                admin=self.admin),
                 json={'force_complete': None}, deadline=deadline)
         except _OVERTAKEN as exc:
-            if not self.wait:
-                self._refused(track, exc)
-            else:
-                track.refusal = exc
-                track.why = 'force-complete refused: %s' % exc
+            # With or without --wait: a migration that ended on its own
+            # meanwhile is reported as it ended, not as a refusal.
+            track.refusal = exc
+            track.why = 'force-complete refused: %s' % exc
         except exceptions.ForceCompleteError as exc:
             self._refused(track, exc)
         else:

@@ -83,7 +83,9 @@ class TestDrain(f.SDKTestCase):
         self.assertIsInstance(results[1].error,
                               exceptions.MigrationNotRunning)
         self.assertEqual(1, results[1].exit_code)
-        self.assertEqual(1, len([p for p in self.listing_gets()
+        # The second page in the discovery, and again in the one listing
+        # that found 11 still running after its refusal (so it stands).
+        self.assertEqual(2, len([p for p in self.listing_gets()
                                  if 'marker=%s' % rows[1]['uuid'] in p]))
         self.assertEqual(3, [m for m, _ in self.compute_calls()]
                          .count('POST'))
@@ -204,6 +206,20 @@ class TestDrain(f.SDKTestCase):
             409, 'conflictingRequest', "Instance %s is in an invalid state "
             "for 'force_complete'" % SERVERS[0]))
         results = self.manager().force_complete_host('compute-1', wait=True)
+        self.assertEqual([(outcome.COMPLETED, False)],
+                         [(r.status, r.forced) for r in results])
+        self.assertIn('force-complete refused', results[0].reason)
+
+    def test_refusal_racing_the_end_is_followed_without_wait_too(self):
+        # Without --wait the drain still reads once more what the
+        # migration became: it completed on its own, it was not refused.
+        row = self.rows()[0]
+        self.by_status([row], {'migrations': [dict(row,
+                                                   status='completed')]})
+        self.requests.post(action(SERVERS[0], 10), **f.fault(
+            409, 'conflictingRequest', "Instance %s is in an invalid state "
+            "for 'force_complete'" % SERVERS[0]))
+        results = self.manager().force_complete_host('compute-1')
         self.assertEqual([(outcome.COMPLETED, False)],
                          [(r.status, r.forced) for r in results])
         self.assertIn('force-complete refused', results[0].reason)
