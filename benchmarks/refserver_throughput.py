@@ -308,6 +308,8 @@ def main(argv=None):
             by_size[large][name][2] / by_size[small][name][2],
             by_size[large][name][3] / by_size[small][name][3],
             by_size[large][name][4] / by_size[small][name][4]))
+    print('ratio %d/%d start-up                %.2f' % (
+        large, small, startups[large][0] / startups[small][0]))
     # Full pages only: at 10 servers a page holds 10 items.
     full = [size for size in sizes if size >= PAGE]
     for index, (name, cost) in enumerate(pages[full[0]]):
