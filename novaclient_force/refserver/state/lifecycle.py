@@ -423,6 +423,19 @@ def start_many(db, starts):
     fills ``dest_host`` in (``_claim_existing_migration``) only for the
     claim of a NUMA live migration, which these servers never are.
     """
+    moves = create_migrations(db, starts)
+    db.executemany("UPDATE servers SET task_state = 'migrating', "
+                   'active_migration = ?, updated = ? WHERE uuid = ?',
+                   moves)
+    return [migration_id for migration_id, _, _ in moves]
+
+
+def create_migrations(db, starts):
+    """The migrations, actions and events of :func:`start_many`, without
+    marking the servers migrating; returns ``(migration ID, time, server
+    UUID)`` for each, for the caller to mark them (the seeding writes its
+    servers afterwards, already marked).
+    """
     first_action = action_id = _next_id(db, 'actions')
     next_migration = _next_id(db, 'migrations')
     actions, migrations, servers = [], [], []
@@ -460,10 +473,7 @@ def start_many(db, starts):
     ids = [row['id'] for row in migrations]
     db.execute(_STARTING_EVENTS, CONDUCTOR_HOST, min(ids), max(ids),
                first_action)
-    db.executemany("UPDATE servers SET task_state = 'migrating', "
-                   'active_migration = ?, updated = ? WHERE uuid = ?',
-                   servers)
-    return ids
+    return servers
 
 
 def build_params(db, server, dest, block_migration=False):

@@ -66,24 +66,31 @@ def _seed(db, scenario, now):
     for index, server in enumerate(scenario.servers):
         rows.append(_server_row(db, server, now - SERVER_AGE + index,
                                 owners))
-    if rows:
-        db.insert_many('servers', rows)
     # A migration names its server; the first of a name, as in the list.
     by_name = {}
     for row in rows:
         by_name.setdefault(row['name'], row)
-    params, starts = {}, []
+    params, starts, moves = {}, [], []
     for index, migration in enumerate(scenario.migrations):
         server = by_name[migration.server]
         if migration.status in TERMINAL:
             # In the scenario's order: IDs are given as they come.
-            lifecycle.start_many(db, starts)
+            moves += lifecycle.create_migrations(db, starts)
             starts = []
             _add_history(db, migration, server, now, index)
         else:
             starts.append(_start(db, migration, server, params, now,
                                  index))
-    lifecycle.start_many(db, starts)
+    moves += lifecycle.create_migrations(db, starts)
+    # The servers are written last, already migrating: one row each, not
+    # a row and then an update.
+    by_uuid = {row['uuid']: row for row in rows}
+    for migration_id, at, server_uuid in moves:
+        by_uuid[server_uuid].update(task_state='migrating',
+                                    active_migration=migration_id,
+                                    updated=at)
+    if rows:
+        db.insert_many('servers', rows)
     db.execute("INSERT INTO meta VALUES ('seeded', '1')")
 
 
@@ -115,7 +122,7 @@ def _server_row(db, server, created, owners):
         locked_reason=None, memory_bytes=server.memory_bytes,
         disk_bytes=server.disk_bytes, dirty_rate=float(server.dirty_rate),
         vcpus=flavor.vcpus, created=created, updated=created,
-        launched_at=created + 30)
+        launched_at=created + 30, active_migration=None)
 
 
 def _actor(index):
