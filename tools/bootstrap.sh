@@ -6,11 +6,15 @@ venv="$here/.venv"
 stamp="$venv/.installed"
 if [ ! -x "$venv/bin/python" ]; then
     # Some distributions ship python3 without ensurepip (no venv module
-    # that works); pip can always fetch virtualenv instead.
+    # that works); pip can always fetch virtualenv instead, into a scratch
+    # directory: those distributions refuse changes to the system's or the
+    # user's site-packages (PEP 668), and nothing is left behind.
     if ! python3 -m venv "$venv" >/dev/null 2>&1; then
         rm -rf "$venv"
-        python3 -m pip install --user --quiet virtualenv >&2
-        python3 -m virtualenv --quiet "$venv"
+        scratch=$(mktemp -d)
+        python3 -m pip install --quiet --target "$scratch" virtualenv >&2
+        PYTHONPATH="$scratch" python3 -m virtualenv --quiet "$venv"
+        rm -rf "$scratch"
     fi
 fi
 if [ ! -f "$stamp" ] || [ "$here/setup.cfg" -nt "$stamp" ]; then
