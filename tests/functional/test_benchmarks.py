@@ -26,6 +26,13 @@ SECTIONS = ('== 1. Requests per force-complete', '== 1b. SDK requests',
             '== 7c. Host drain', '== Targets ==')
 
 
+def _usage_error(*argv):
+    """The runner with bad arguments: it must stop before building."""
+    return subprocess.run([sys.executable, RUNNER, *argv], cwd=CHECKOUT,
+                          capture_output=True, text=True, timeout=60,
+                          stdin=subprocess.DEVNULL)
+
+
 class QuickBenchmarkTest(testtools.TestCase):
 
     def test_quick_mode_runs_every_section(self):
@@ -46,10 +53,7 @@ class QuickBenchmarkTest(testtools.TestCase):
         self.assertNotIn('ERROR', done.stdout)
 
     def test_unknown_section_is_a_usage_error(self):
-        done = subprocess.run(
-            [sys.executable, RUNNER, '--only', 'nonsense'], cwd=CHECKOUT,
-            capture_output=True, text=True, timeout=60,
-            stdin=subprocess.DEVNULL)
+        done = _usage_error('--only', 'nonsense')
         self.assertEqual(2, done.returncode)
         self.assertIn("invalid choice: 'nonsense'", done.stderr)
         self.assertNotIn('Traceback', done.stderr)
@@ -88,10 +92,7 @@ class DelayProxyTest(testtools.TestCase):
         self.assertIn('/compute/v2.1/servers/detail', paths)
 
     def test_bad_latency_is_a_usage_error(self):
-        done = subprocess.run(
-            [sys.executable, RUNNER, '--latency', '35,x'], cwd=CHECKOUT,
-            capture_output=True, text=True, timeout=60,
-            stdin=subprocess.DEVNULL)
+        done = _usage_error('--latency', '35,x')
         self.assertEqual(2, done.returncode)
         self.assertIn("invalid --latency '35,x'", done.stderr)
         self.assertNotIn('Traceback', done.stderr)

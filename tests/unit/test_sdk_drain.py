@@ -35,6 +35,11 @@ class TestDrain(f.SDKTestCase):
         return [f.os_migration_row(10 + i, status=status, server=s)
                 for i, s in enumerate(SERVERS[:3])]
 
+    def accept_all(self):
+        """Nova answers 202 to the force-complete of each of rows()."""
+        for i, server in enumerate(SERVERS[:3]):
+            self.requests.post(action(server, 10 + i), status_code=202)
+
     def by_status(self, rows, *later):
         """Serve ``rows`` to the per-status discovery, then ``later``."""
         def listing(request, context):
@@ -48,8 +53,7 @@ class TestDrain(f.SDKTestCase):
 
     def test_discovery_asks_for_each_status_leaving_the_host(self):
         self.by_status(self.rows())
-        for i, server in enumerate(SERVERS[:3]):
-            self.requests.post(action(server, 10 + i), status_code=202)
+        self.accept_all()
         self.manager().force_complete_host('compute-1')
         queries = [r.qs for r in self.requests.request_history
                    if r.path.endswith('/os-migrations')]
@@ -100,8 +104,7 @@ class TestDrain(f.SDKTestCase):
 
     def test_server_names_come_from_one_host_listing(self):
         self.by_status(self.rows())
-        for i, server in enumerate(SERVERS[:3]):
-            self.requests.post(action(server, 10 + i), status_code=202)
+        self.accept_all()
         results = self.manager().force_complete_host('compute-1')
         self.assertEqual(['vm-0', 'vm-1', 'vm-2'],
                          [r.server_name for r in results])
@@ -123,8 +126,7 @@ class TestDrain(f.SDKTestCase):
                                        '&marker=%s' % SERVERS[1]}]}
         self.requests.get(f.COMPUTE + '/servers', json=servers)
         self.by_status(self.rows())
-        for i, server in enumerate(SERVERS[:3]):
-            self.requests.post(action(server, 10 + i), status_code=202)
+        self.accept_all()
         results = self.manager().force_complete_host('compute-1')
         self.assertEqual(['vm-0', 'vm-1', 'vm-2'],
                          [r.server_name for r in results])
@@ -165,8 +167,7 @@ class TestDrain(f.SDKTestCase):
         later = [dict(done[0]), dict(done[1], status='completed'),
                  dict(done[2])]
         self.by_status(self.rows(), page(done)['json'], page(later)['json'])
-        for i, server in enumerate(SERVERS[:3]):
-            self.requests.post(action(server, 10 + i), status_code=202)
+        self.accept_all()
         events = []
         results = self.manager().force_complete_host(
             'compute-1', wait=True, timeout=60, progress=events.append)
@@ -182,8 +183,7 @@ class TestDrain(f.SDKTestCase):
         rows = self.rows()
         self.by_status(rows, page([dict(r, status='completed')
                                    for r in rows], 'more')['json'])
-        for i, server in enumerate(SERVERS[:3]):
-            self.requests.post(action(server, 10 + i), status_code=202)
+        self.accept_all()
         results = self.manager().force_complete_host('compute-1', wait=True)
         self.assertEqual({outcome.COMPLETED}, {r.status for r in results})
         self.assertEqual(len(drain.LEAVING) + 1, len(self.listing_gets()))

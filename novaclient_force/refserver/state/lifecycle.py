@@ -414,15 +414,8 @@ def _next_id(db, table):
 
 def start_many(db, starts):
     """Create live migrations the way the conductor and computes do, in
-    a few statements whatever their number (a scenario seeds thousands);
-    returns their IDs.
-
-    ``dest_host`` (the destination's IP) stays null: the conductor
-    (``ComputeTaskManager._live_migrate``, ``LiveMigrationTask._execute``)
-    sets only ``dest_compute``/``dest_node``, and the resource tracker
-    fills ``dest_host`` in (``_claim_existing_migration``) only for the
-    claim of a NUMA live migration, which these servers never are.
-    """
+    a few statements whatever their number (a scenario seeds thousands),
+    and mark their servers migrating; returns the migrations' IDs."""
     moves = create_migrations(db, starts)
     db.executemany("UPDATE servers SET task_state = 'migrating', "
                    'active_migration = ?, updated = ? WHERE uuid = ?',
@@ -435,10 +428,16 @@ def create_migrations(db, starts):
     marking the servers migrating; returns ``(migration ID, time, server
     UUID)`` for each, for the caller to mark them (the seeding writes its
     servers afterwards, already marked).
+
+    ``dest_host`` (the destination's IP) stays null: the conductor
+    (``ComputeTaskManager._live_migrate``, ``LiveMigrationTask._execute``)
+    sets only ``dest_compute``/``dest_node``, and the resource tracker
+    fills ``dest_host`` in (``_claim_existing_migration``) only for the
+    claim of a NUMA live migration, which these servers never are.
     """
     first_action = action_id = _next_id(db, 'actions')
     next_migration = _next_id(db, 'migrations')
-    actions, migrations, servers = [], [], []
+    actions, migrations, moves = [], [], []
     for item in starts:
         server, dest, at = item.server, item.dest, item.at
         source = server['host']
@@ -463,7 +462,7 @@ def create_migrations(db, starts):
             old_instance_type_id=flavor_id,
             new_instance_type_id=flavor_id,
             params=params_json(item.params), action_id=action_id))
-        servers.append((migration_id, at, server['uuid']))
+        moves.append((migration_id, at, server['uuid']))
         action_id += 1
     if not starts:
         return []
@@ -473,7 +472,7 @@ def create_migrations(db, starts):
     ids = [row['id'] for row in migrations]
     db.execute(_STARTING_EVENTS, CONDUCTOR_HOST, min(ids), max(ids),
                first_action)
-    return servers
+    return moves
 
 
 def build_params(db, server, dest, block_migration=False):
