@@ -1,6 +1,6 @@
 """``openstack`` and ``nova`` refuse the same input in the same words."""
 
-from tests.unit import test_nova_shell, test_osc_command
+from tests.unit.cli import test_nova_shell, test_osc_command
 
 OSC_COMMAND = test_osc_command.COMMAND
 NOVA_PREFIX = 'ERROR (InvalidArgument): '

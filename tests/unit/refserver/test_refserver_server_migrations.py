@@ -6,8 +6,14 @@ import os
 import fixtures
 
 from novaclient_force.refserver.notify import notifier
-from tests.unit import test_refserver_api as base
-from tests.unit.test_refserver_api import BUSY, BUSY2, LOCKED, MISSING, PAUSED
+from tests.unit.refserver import test_refserver_api as base
+from tests.unit.refserver.test_refserver_api import (
+    BUSY,
+    BUSY2,
+    LOCKED,
+    MISSING,
+    PAUSED,
+)
 
 FORCE = {'force_complete': None}
 

@@ -4,7 +4,7 @@ from novaclient import client as nova_client
 
 from novaclient_force import exceptions, negotiation
 from novaclient_force.v2 import server_migrations
-from tests.unit import sdk_fakes as f
+from tests.unit.sdk import sdk_fakes as f
 
 ACTION = '/servers/%s/migrations/7/action' % f.SERVER
 NOT_SUPPORTED = f.fault(

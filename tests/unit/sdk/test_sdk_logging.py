@@ -7,8 +7,8 @@ import fixtures
 import requests
 
 from novaclient_force import exceptions, waiting
-from tests.unit import sdk_fakes as f
-from tests.unit import test_sdk_negotiation as negotiation_tests
+from tests.unit.sdk import sdk_fakes as f
+from tests.unit.sdk import test_sdk_negotiation as negotiation_tests
 
 ACTION = '/servers/%s/migrations/7/action' % f.SERVER
 INDEX = f.COMPUTE + '/servers/%s/migrations' % f.SERVER

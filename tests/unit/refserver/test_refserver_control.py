@@ -16,8 +16,8 @@ from novaclient_force.refserver import app as app_mod
 from novaclient_force.refserver.edge import httpserver
 from novaclient_force.refserver.notify import notifier
 from novaclient_force.refserver.state import simulator
-from tests.unit import test_refserver_api as base
-from tests.unit.test_refserver_api import BUSY, BUSY2, IDLE
+from tests.unit.refserver import test_refserver_api as base
+from tests.unit.refserver.test_refserver_api import BUSY, BUSY2, IDLE
 
 FORCE = {'force_complete': None}
 

@@ -5,7 +5,7 @@ import testtools
 import urllib3
 
 from novaclient_force import outcome, progress, retrying
-from tests.unit import sdk_fakes as f
+from tests.unit.sdk import sdk_fakes as f
 
 INDEX = f.COMPUTE + '/servers/%s/migrations' % f.SERVER
 ACTION = f.COMPUTE + '/servers/%s/migrations/7/action' % f.SERVER

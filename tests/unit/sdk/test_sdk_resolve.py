@@ -3,7 +3,7 @@
 import urllib.parse
 
 from novaclient_force import exceptions
-from tests.unit import sdk_fakes as f
+from tests.unit.sdk import sdk_fakes as f
 
 INDEX = f.COMPUTE + '/servers/%s/migrations' % f.SERVER
 ACTION = f.COMPUTE + '/servers/%s/migrations/7/action' % f.SERVER

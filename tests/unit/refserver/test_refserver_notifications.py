@@ -8,7 +8,7 @@ import testtools
 
 from novaclient_force.refserver.notify import payloads
 
-SAMPLES = os.path.join(os.path.dirname(__file__), '..', 'samples',
+SAMPLES = os.path.join(os.path.dirname(__file__), '..', '..', 'samples',
                        'notifications')
 SOURCE, DEST = 'compute', 'host2'   # the hosts in Nova's samples
 STARTED = 1700000000.0

@@ -5,7 +5,7 @@ import urllib3
 from keystoneauth1 import fixture as ksa_fixture
 
 from novaclient_force import exceptions
-from tests.unit import sdk_fakes as f
+from tests.unit.sdk import sdk_fakes as f
 
 ACTION = f.COMPUTE + '/servers/%s/migrations/7/action' % f.SERVER
 STATE = ('Migration 7 state of instance %s is %%s. Cannot force complete '

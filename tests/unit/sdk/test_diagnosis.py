@@ -7,8 +7,8 @@ import testtools
 
 from novaclient_force import diagnosis
 
-SAMPLES = os.path.join(os.path.dirname(__file__), os.pardir, 'samples',
-                       'migration-readings.json')
+SAMPLES = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir,
+                       'samples', 'migration-readings.json')
 GIB = 1024 ** 3
 
 

@@ -3,7 +3,7 @@
 import testtools
 
 from novaclient_force import exceptions, outcome, waiting
-from tests.unit import sdk_fakes as f
+from tests.unit.sdk import sdk_fakes as f
 
 INDEX = f.COMPUTE + '/servers/%s/migrations' % f.SERVER
 ACTION = f.COMPUTE + '/servers/%s/migrations/7/action' % f.SERVER

@@ -11,7 +11,7 @@ import testtools
 
 from novaclient_force.refserver.state import accounts, seed
 from novaclient_force.refserver.state import store as store_mod
-from tests.unit import test_refserver_api as api
+from tests.unit.refserver import test_refserver_api as api
 
 PASSWORD = 'Q-pw-7f3a9c-never-stored'
 

@@ -7,7 +7,7 @@ refuses it as a malformed body, in its own error format.
 
 import json
 
-from tests.unit import test_refserver_api as api
+from tests.unit.refserver import test_refserver_api as api
 
 LONE = '\ud800'
 KEYSTONE_INVALID_JSON = (

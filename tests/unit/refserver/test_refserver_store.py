@@ -5,7 +5,7 @@ import testtools
 
 from novaclient_force.refserver.state import scenarios, seed
 from novaclient_force.refserver.state import store as store_mod
-from tests.unit.test_refserver_api import FakeWall
+from tests.unit.refserver.test_refserver_api import FakeWall
 
 
 class TestStateFile(testtools.TestCase):

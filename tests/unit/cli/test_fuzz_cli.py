@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from novaclient_force import exceptions
-from tests.unit import test_nova_shell, test_osc_command
+from tests.unit.cli import test_nova_shell, test_osc_command
 
 SETTINGS = settings(max_examples=150, deadline=None, derandomize=True,
                     suppress_health_check=list(HealthCheck))

@@ -238,7 +238,7 @@ _UNBOUNDED_SERVER = textwrap.dedent('''
     import resource
     resource.setrlimit(resource.RLIMIT_NOFILE, (%(limit)d, %(limit)d))
     from novaclient_force.refserver.edge import httpserver
-    from tests.unit import test_refserver_httpserver as test
+    from tests.unit.refserver import test_refserver_httpserver as test
     server = httpserver.make_server('127.0.0.1', 0, test._app,
                                     max_connections=100000)
     print('listening on http://127.0.0.1:%%d' %% server.server_address[1],

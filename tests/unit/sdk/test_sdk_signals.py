@@ -6,7 +6,7 @@ import signal
 import testtools
 
 from novaclient_force import exceptions, outcome, signals
-from tests.unit import sdk_fakes as f
+from tests.unit.sdk import sdk_fakes as f
 
 INDEX = f.COMPUTE + '/servers/%s/migrations' % f.SERVER
 ACTION = f.COMPUTE + '/servers/%s/migrations/7/action' % f.SERVER

@@ -10,7 +10,7 @@ import testtools
 from novaclient_force.refserver.state import scenarios, simulator
 
 GIB = simulator.GIB
-TOP = os.path.join(os.path.dirname(__file__), '..', '..')
+TOP = os.path.join(os.path.dirname(__file__), '..', '..', '..')
 DOCS = os.path.join(TOP, 'doc', 'source', 'scenarios.rst')
 README = os.path.join(TOP, 'README.rst')
 

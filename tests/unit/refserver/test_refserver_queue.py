@@ -9,7 +9,7 @@ import json
 import types
 
 from novaclient_force.refserver.state import scenarios, simulator
-from tests.unit import test_refserver_api as base
+from tests.unit.refserver import test_refserver_api as base
 
 GIB = simulator.GIB
 NAMES = ('q-busy', 'q-idle-1', 'q-idle-2', 'q-idle-3')

@@ -1,7 +1,7 @@
 """Host drain: paging, concurrency, partial failure, one poll loop."""
 
 from novaclient_force import diagnosis, drain, exceptions, outcome
-from tests.unit import sdk_fakes as f
+from tests.unit.sdk import sdk_fakes as f
 
 OS_MIGRATIONS = f.COMPUTE + '/os-migrations'
 SERVERS = ['%08d-1111-4000-8000-000000000000' % i for i in range(4)]

@@ -9,7 +9,7 @@ import testtools
 
 from novaclient_force.refserver.state import scenarios, seed
 from novaclient_force.refserver.state import store as store_mod
-from tests.unit import test_refserver_api as base
+from tests.unit.refserver import test_refserver_api as base
 
 
 def _plans(store, action):

@@ -13,7 +13,7 @@ import fixtures
 
 from novaclient_force.refserver.edge import faults
 from novaclient_force.refserver.notify import notifier
-from tests.unit import test_refserver_api as api
+from tests.unit.refserver import test_refserver_api as api
 
 NOVA_500 = {'computeFault': {
     'code': 500,

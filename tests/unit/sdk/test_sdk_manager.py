@@ -4,7 +4,7 @@ from novaclient import base
 
 from novaclient_force import client, exceptions
 from novaclient_force.v2 import server_migrations
-from tests.unit import sdk_fakes as f
+from tests.unit.sdk import sdk_fakes as f
 
 INDEX = f.COMPUTE + '/servers/%s/migrations' % f.SERVER
 

@@ -6,10 +6,10 @@ import tempfile
 
 from novaclient_force.refserver.handlers import servers
 from novaclient_force.refserver.state import accounts
-from tests.unit import test_refserver_api as base
-from tests.unit.test_refserver_api import ALT, BUSY, BUSY2, IDLE
+from tests.unit.refserver import test_refserver_api as base
+from tests.unit.refserver.test_refserver_api import ALT, BUSY, BUSY2, IDLE
 
-SAMPLES = os.path.join(os.path.dirname(__file__), '..', 'samples')
+SAMPLES = os.path.join(os.path.dirname(__file__), '..', '..', 'samples')
 
 
 def _sample_keys(name):
