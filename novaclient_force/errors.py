@@ -14,6 +14,8 @@ import re
 import urllib.parse
 
 from novaclient_force import exceptions, hints, terminal
+from novaclient_force.statuses import NOT_STARTED as NOT_YET_RUNNING
+from novaclient_force.statuses import POST_COPY
 
 _STATE = re.compile(r'Migration (?P<mid>\S+) state of instance \S+ is '
                     r'(?P<status>.+?)\. Cannot')
@@ -21,9 +23,6 @@ _NOT_FOUND_FOR_INSTANCE = re.compile(r'Migration \S+ not found for instance')
 _POLICY = re.compile(r"Policy doesn't allow (?P<policy>\S+) to be performed")
 _VM_STATE = re.compile(r'while it is in vm_state (?P<state>\S+)')
 _NOT_IN_PROGRESS = re.compile(r'is not in progress')
-
-NOT_YET_RUNNING = ('accepted', 'queued', 'preparing')
-POST_COPY = 'running (post-copy)'
 
 # Who Nova's default policy (32.0.0 / 2025.2 and later) lets apply each rule
 # a force-complete may meet (nova/policies/servers_migrations.py,
