@@ -35,8 +35,8 @@ def timeout_in_range(seconds, name='--timeout'):
     MAX_TIMEOUT, before anything is sent."""
     if not math.isfinite(seconds) or seconds > MAX_TIMEOUT:
         raise exceptions.InvalidArgument(
-            '%s must be at most %d seconds (30 days), not %r'
-            % (name, MAX_TIMEOUT, seconds))
+            f'{name} must be at most {MAX_TIMEOUT} seconds (30 days), not '
+            f'{seconds!r}')
     return seconds
 
 
@@ -48,8 +48,8 @@ def wait_timeout(timeout):
     if (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
             or timeout < 0):
         raise exceptions.InvalidArgument(
-            'Invalid timeout %r: give a number of seconds, 0 or more'
-            % (timeout,))
+            f'Invalid timeout {timeout!r}: give a number of seconds, 0 or '
+            'more')
     timeout_in_range(timeout, 'timeout')
 
 
@@ -59,10 +59,27 @@ def timeout_needs_wait(timeout, wait):
         raise exceptions.InvalidArgument('--timeout applies only with --wait')
 
 
+def host(value):
+    """A host name for a drain: InvalidArgument unless it is one."""
+    if not isinstance(value, str) or not value.strip():
+        raise exceptions.InvalidArgument(
+            f'A host name is required, got {value!r}')
+    return value
+
+
+def concurrency(value):
+    """How many requests a drain sends at once: a whole number, 1 or
+    more (InvalidArgument otherwise)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise exceptions.InvalidArgument(
+            f'Invalid concurrency {value!r}: give a whole number, 1 or more')
+    return value
+
+
 def bad_migration(value):
     return exceptions.InvalidArgument(
-        'Invalid migration %r: give an integer migration ID or a migration '
-        'UUID' % (value,))
+        f'Invalid migration {value!r}: give an integer migration ID or a '
+        'migration UUID')
 
 
 def threshold(option, value):
@@ -80,8 +97,8 @@ def threshold(option, value):
         seconds = float(value)
     if not math.isfinite(seconds) or seconds < 0:
         raise exceptions.InvalidArgument(
-            'Invalid %s %r: give a number of seconds, 0 or more'
-            % (option, value))
+            f'Invalid {option} {value!r}: give a number of seconds, 0 or '
+            'more')
     return seconds
 
 

@@ -72,7 +72,7 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
 
         ref = resolve.server(self.compute, server)
         resp = self.compute.request(
-            'GET', '/servers/%s/migrations' % ref.id, negotiation.MIGRATIONS,
+            'GET', f'/servers/{ref.id}/migrations', negotiation.MIGRATIONS,
             errors.Context('list', server=ref.label))
         return base.ListWithMeta(
             [self.resource_class(self, row, loaded=True)
@@ -85,7 +85,7 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
         ref = resolve.server(self.compute, server)
         mig = resolve.migration(self.compute, ref, migration)
         resp = self.compute.request(
-            'GET', '/servers/%s/migrations/%s' % (ref.id, mig.id),
+            'GET', f'/servers/{ref.id}/migrations/{mig.id}',
             negotiation.MIGRATIONS,
             errors.Context('show', server=ref.label, migration=mig.id))
         return self.resource_class(self, resp.json()['migration'],
@@ -98,7 +98,7 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
         ref = resolve.server(self.compute, server)
         mig = resolve.migration(self.compute, ref, migration)
         resp = self.compute.request(
-            'DELETE', '/servers/%s/migrations/%s' % (ref.id, mig.id),
+            'DELETE', f'/servers/{ref.id}/migrations/{mig.id}',
             negotiation.ABORT,
             errors.Context('abort', server=ref.label, migration=mig.id,
                            server_id=ref.id, cli=self.cli))
@@ -106,11 +106,12 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
 
     def live_migrate_force_complete(self, server, migration):
         """POST force_complete; novaclient's return type (TupleWithMeta)."""
-        from novaclient_force import resolve
+        from novaclient_force import forcing, resolve
 
         ref = resolve.server(self.compute, server)
         mig = resolve.migration(self.compute, ref, migration)
-        return self.convert_into_with_meta(None, self._post(ref, mig))
+        return self.convert_into_with_meta(
+            None, forcing.post(self.compute, ref, mig.id, self.cli))
 
     # -- ours ------------------------------------------------------------
 
@@ -162,15 +163,3 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
 
         return hints.follow(server_id, self.cli,
                             resolve.is_admin(self.compute))
-
-    def _post(self, ref, mig, deadline=None):
-        """POST force_complete (novaclient_force.forcing sends it too)."""
-        from novaclient_force import errors, negotiation, resolve
-
-        return self.compute.request(
-            'POST', '/servers/%s/migrations/%s/action' % (ref.id, mig.id),
-            negotiation.FORCE_COMPLETE,
-            errors.Context('force_complete', server=ref.label,
-                           migration=mig.id, server_id=ref.id, cli=self.cli,
-                           admin=resolve.is_admin(self.compute)),
-            json={'force_complete': None}, deadline=deadline)

@@ -1,6 +1,12 @@
 """Host drain: paging, concurrency, partial failure, one poll loop."""
 
-from novaclient_force import diagnosis, drain, exceptions, outcome
+from novaclient_force import (
+    connection_pool,
+    diagnosis,
+    exceptions,
+    outcome,
+    statuses,
+)
 from tests.unit.sdk import sdk_fakes as f
 
 OS_MIGRATIONS = f.COMPUTE + '/os-migrations'
@@ -57,7 +63,7 @@ class TestDrain(f.SDKTestCase):
         self.manager().force_complete_host('compute-1')
         queries = [r.qs for r in self.requests.request_history
                    if r.path.endswith('/os-migrations')]
-        self.assertEqual(sorted(drain.LEAVING),
+        self.assertEqual(sorted(statuses.LEAVING),
                          sorted(q['status'][0] for q in queries))
         for query in queries:
             self.assertEqual(['compute-1'], query['source_compute'])
@@ -174,7 +180,7 @@ class TestDrain(f.SDKTestCase):
         self.assertEqual([outcome.COMPLETED, outcome.COMPLETED,
                           outcome.CANCELLED], [r.status for r in results])
         # The discovery (one listing per status), then one per poll.
-        self.assertEqual(len(drain.LEAVING) + 2, len(self.listing_gets()))
+        self.assertEqual(len(statuses.LEAVING) + 2, len(self.listing_gets()))
         self.assertEqual([(SERVERS[1], 11, 'running', True)],
                          [(e.server, e.migration, e.status, e.forced)
                           for e in events[3:]])
@@ -186,7 +192,7 @@ class TestDrain(f.SDKTestCase):
         self.accept_all()
         results = self.manager().force_complete_host('compute-1', wait=True)
         self.assertEqual({outcome.COMPLETED}, {r.status for r in results})
-        self.assertEqual(len(drain.LEAVING) + 1, len(self.listing_gets()))
+        self.assertEqual(len(statuses.LEAVING) + 1, len(self.listing_gets()))
 
     def test_wait_times_out_per_migration(self):
         rows = self.rows()[:1]
@@ -254,7 +260,7 @@ class TestQueue(f.SDKTestCase):
         self.assertEqual([1, 2, 3, 4], queue.forced)
         self.assertEqual([], queue.refused)
         # One listing per poll for all of them, after the discovery.
-        self.assertEqual(len(drain.LEAVING) + len(self.clock.sleeps),
+        self.assertEqual(len(statuses.LEAVING) + len(self.clock.sleeps),
                          len(self.listing_gets()))
         self.assertEqual(0, len([p for m, p in self.compute_calls()
                                  if p.endswith('/migrations')]))
@@ -440,7 +446,7 @@ class TestQueueAsManager(TestQueue.__base__):
         # narrowed to the caller's project.
         narrowed = [q for q in listed if 'project_id' in q]
         refused = len(listed) - len(narrowed)
-        self.assertTrue(1 <= refused <= len(drain.LEAVING), refused)
+        self.assertTrue(1 <= refused <= len(statuses.LEAVING), refused)
         self.assertIn('project_id', listed[-1])
         self.assertEqual({f.PROJECT}, {q['project_id'][0]
                                        for q in narrowed})
@@ -458,10 +464,13 @@ class TestPool(f.SDKTestCase):
 
     def test_pool_is_sized_to_the_concurrency(self):
         adapters = self.session.session.adapters
-        self.assertEqual(10, adapters['http://']._pool_maxsize)
-        drain.ensure_pool_size(self.session, 32)
-        self.assertEqual(32, adapters['http://']._pool_maxsize)
-        self.assertEqual(32, adapters['https://']._pool_maxsize)
+        self.assertEqual(10, connection_pool.pool_size(adapters['http://']))
+        connection_pool.ensure_pool_size(self.session, 32)
+        self.assertEqual(32, connection_pool.pool_size(adapters['http://']))
+        self.assertEqual(32, connection_pool.pool_size(adapters['https://']))
         before = adapters['http://']
-        drain.ensure_pool_size(self.session, 8)
+        connection_pool.ensure_pool_size(self.session, 8)
         self.assertIs(before, adapters['http://'])
+        # The pools requests makes from the new adapter keep 32.
+        pool = before.poolmanager.connection_from_url('http://nova.test/')
+        self.assertEqual(32, pool.pool.maxsize)

@@ -1,0 +1,236 @@
+"""One live migration followed to its outcome: what is known of it, every
+move to an outcome, and the words for each.
+
+A single server's force (forcing.py) and a host drain (drain.py) decide a
+migration's fate alike, so both hand it to a Follower: they read Nova and
+send the force-complete, and tell the Follower what they saw and what
+Nova answered; it keeps the migration's state and writes its Outcome, in
+the same words for both. It does no I/O and reads no clock: every move
+is given the time (``now``, on the caller's clock).
+"""
+
+from novaclient_force import (
+    diagnosis,
+    exceptions,
+    outcome,
+    statuses,
+    terminal,
+    waiting,
+)
+
+#: Refusals that may only mean the migration moved on between our last
+#: reading and the request (it ended, or switched to post-copy): what is
+#: read next tells whether they stand.
+OVERTAKEN = (exceptions.AlreadyPostCopy, exceptions.MigrationNotRunning,
+             exceptions.ServerNotMigrating)
+
+
+class Follower:
+    """What is known of one live migration until its Outcome is written.
+
+    ``policy`` (diagnosis.Policy) says when to force it; None when it is
+    only waited for, never forced. ``hint()`` gives the command that
+    follows it (hints.follow), for every outcome that may still change;
+    it is called only then, so building a Follower costs nothing.
+    """
+
+    def __init__(self, server, migration, start, hint, policy=None,
+                 status='', server_name='', migration_uuid=''):
+        self.result = outcome.Outcome(
+            server, migration, outcome.ACCEPTED, server_name=server_name,
+            migration_uuid=migration_uuid, migration_status=status)
+        self.start = start
+        self.hint = hint
+        self.policy = policy
+        self.samples = []
+        self.running_since = None
+        self.why = ''               # why it was forced, or left alone
+        self.refusal = None         # an OVERTAKEN refusal, being followed
+        self.sending = False        # a force-complete awaits its answer
+        self.done = False           # its Outcome is written
+
+    @property
+    def status(self):
+        """Nova's status for it, as last read."""
+        return self.result.migration_status
+
+    @property
+    def forced(self):
+        """Whether Nova accepted our force-complete."""
+        return self.result.forced
+
+    # -- what was read, and what the policy makes of it ----------------
+
+    def saw(self, status, now):
+        """A reading showed ``status`` ('' when it could not tell)."""
+        if not status:
+            return
+        self.result.migration_status = status
+        if status == statuses.RUNNING and self.running_since is None:
+            self.running_since = now
+
+    def sample(self, now, remaining, processed=None, total=None):
+        """Memory counters read at ``now``, for the policy to judge."""
+        self.samples.append(diagnosis.Sample(now - self.start, remaining,
+                                             processed, total))
+
+    def judge(self, now):
+        """Whether the policy forces the running migration now."""
+        if self.policy.forces_at_once:
+            return True
+        self.result.diagnosis = diagnosis.classify(self.samples)
+        force, self.why = self.policy.decide(self.result.diagnosis,
+                                             now - self.running_since)
+        return force
+
+    def progress(self, elapsed, reading, poll_size=None):
+        """A Progress event from the latest memory counters judged."""
+        last = self.samples[-1] if self.samples else None
+        return waiting.Progress(
+            self.result.server, self.result.migration, self.status,
+            last.processed if last else None,
+            last.remaining if last else None,
+            last.total if last else None, elapsed,
+            reading.unreachable_for, reading.problem,
+            diagnosis=self.result.diagnosis, forced=self.forced,
+            poll_size=poll_size)
+
+    # -- the force-complete ---------------------------------------------
+
+    def sending_force(self):
+        """A force-complete is on its way: until answered, an interrupted
+        run cannot tell whether Nova took it."""
+        self.sending = True
+
+    def accepted(self):
+        """Nova answered the force-complete with 202."""
+        self.sending = False
+        if not self.done:
+            self.result.forced = True
+
+    def overtaken(self, refusal):
+        """Refused in a way the migration's own end may explain (one of
+        OVERTAKEN): followed, the refusal is how it was not forced."""
+        self.sending = False
+        self.refusal = refusal
+        self.why = f'force-complete refused: {refusal}'
+
+    # -- outcomes -------------------------------------------------------
+
+    def refused(self, error, now):
+        """The refusal stands."""
+        self.sending = False
+        self.result.error = error
+        self._finish(outcome.ERROR, str(error), now, follow=False)
+
+    def ended(self, reading, now):
+        """Nova's final status, from a done Reading."""
+        self.saw(reading.status, now)
+        self._finish(reading.outcome, reading.reason + self._note(True),
+                     now, follow=False)
+
+    def unknown(self, why, now):
+        """Its outcome could not be read (``why``: the reading's reason)."""
+        accepted = ('Nova accepted the force-complete, but '
+                    if self.forced else '')
+        self._finish(outcome.UNKNOWN, f'{accepted}{why}{self._note()}', now)
+
+    def timed_out(self, timeout, now):
+        """Still in progress after ``timeout`` seconds of waiting."""
+        self._finish(outcome.TIMED_OUT, f'still {self._shown_status()} '
+                     f'after {timeout:g}s; the migration may still finish'
+                     f'{self._note()}', now)
+
+    def accepted_unfollowed(self, now):
+        """Forced, and not waited for."""
+        self._finish(outcome.ACCEPTED, 'Nova accepted the request; the '
+                     f'outcome is not known yet{self._note()}', now)
+
+    def waited(self, reading, now, timeout, wait=True):
+        """A wait ended on ``reading``: how the migration ended, or that
+        its outcome could not be read; else the wait ran out after
+        ``timeout`` seconds: timed out (a ``wait`` was asked for), or
+        accepted and not waited for, or not forced."""
+        self.saw(reading.status, now)
+        if reading.outcome == outcome.UNKNOWN:
+            self.unknown(reading.reason, now)
+        elif reading.done:
+            self.ended(reading, now)
+        elif wait:
+            self.timed_out(timeout, now)
+        elif self.forced:
+            self.accepted_unfollowed(now)
+        else:
+            self.not_forced(now, timeout)
+
+    def not_forced(self, now, timeout=None):
+        """Left without a force-complete (``timeout``: the seconds the
+        policy watched it, when it ran out)."""
+        status, why = self.status, self._why()
+        if status in statuses.NOT_STARTED:
+            reason = (f'{terminal.printable(status)}: Nova runs '
+                      'max_concurrent_live_migrations live migrations per '
+                      'host at a time and this one has not started running; '
+                      'rerun with --wait to force each one as it runs')
+        elif status == statuses.POST_COPY:
+            reason = ('already switched to post-copy: it completes without '
+                      'help')
+        elif why and timeout is not None:
+            reason = f'still {self._shown_status()} after {timeout:g}s: {why}'
+        elif why:
+            reason = why
+        else:
+            reason = 'started running after the first look; rerun to force it'
+        self._finish(outcome.NOT_FORCED, reason, now)
+
+    def interrupted(self, signal_name, now):
+        """A signal stopped the run: what is known at this moment."""
+        if self.sending:
+            self._finish(outcome.UNKNOWN, f'interrupted ({signal_name}) '
+                         'while the answer to the force-complete was '
+                         'outstanding: Nova may have accepted it', now)
+        elif self.forced:
+            self._finish(outcome.ACCEPTED, 'Nova accepted the request; '
+                         f'stopped waiting ({signal_name}), the migration '
+                         'goes on', now)
+        elif self.refusal is not None:
+            self._finish(outcome.UNKNOWN, f'stopped waiting ({signal_name})'
+                         f'{self._note()}', now)
+        else:
+            self._finish(outcome.NOT_FORCED, f'interrupted ({signal_name}) '
+                         'before it was forced', now)
+
+    # -- words ----------------------------------------------------------
+
+    def _shown_status(self):
+        return terminal.printable(self.status) or 'in progress'
+
+    def _why(self):
+        """Why it was forced or left alone, as far as a policy tells."""
+        if (not self.why and self.running_since is None
+                and self.policy is not None
+                and not self.policy.forces_at_once):
+            return 'it never ran while watched'
+        return self.why
+
+    def _note(self, ended=False):
+        """What the policy did, after a reason: forced and why, or not
+        forced and why (``ended``: after how the migration ended)."""
+        if self.policy is None:
+            return ''
+        why = self._why()
+        if self.forced:
+            return f' (forced: {why})' if why else ''
+        if ended:
+            return f' without forcing ({why})' if why else ' without forcing'
+        return f'; not forced ({why})' if why else '; not forced'
+
+    def _finish(self, status, reason, now, follow=True):
+        result = self.result
+        result.status = status
+        result.reason = reason
+        result.duration = now - self.start
+        result.hint = self.hint() if follow else ''
+        why = self._why()
+        result.policy_note = f'forced: {why}' if self.forced and why else why
+        self.done = True

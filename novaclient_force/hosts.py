@@ -1,0 +1,86 @@
+"""The compute hosts a drain names, and the servers on them.
+
+A drain of a host with nothing leaving it says whether the host exists
+(and, when it does not, which known hosts are close to the name typed);
+its report names the servers it moved.
+"""
+
+import difflib
+
+from novaclient_force import (
+    errors,
+    exceptions,
+    negotiation,
+    resolve,
+    terminal,
+)
+
+#: How many close host names an unknown-host error suggests.
+CLOSE_MATCHES = 3
+
+
+def server_names(compute, host):
+    """{server UUID: name} for the servers on ``host``, for the report.
+
+    One request per page of servers (``servers_links``); names are a
+    courtesy, so a refusal (the ``host`` filter is admin-only) leaves
+    them blank.
+    """
+    try:
+        servers = resolve.pages(
+            compute, '/servers', 'servers', negotiation.BASIC,
+            {'host': host, 'all_tenants': '1'},
+            errors.Context('find', server=f'servers on '
+                           f'{terminal.printable(host)}'))
+    except exceptions.ForceCompleteError:
+        return {}
+    return {s.get('id'): s.get('name', '') for s in servers}
+
+
+def compute_hosts(compute):
+    """The names of the cloud's compute hosts, or None if not readable.
+
+    ``GET /os-services?binary=nova-compute``: its policy
+    ``os_compute_api:os-services:list`` is admin-only by default
+    (nova/policies/services.py), as are ``os-hypervisors``, ``os-hosts``
+    and the availability-zone detail (nova/policies/hypervisors.py,
+    hosts.py, availability_zone.py); a project manager's ``host`` filter
+    on ``/servers`` is dropped (``servers:allow_all_filters`` is admin).
+    So only an admin can tell a mistyped host from an idle one; asking
+    costs one request, and only when nothing leaves the host.
+    """
+    if not resolve.is_admin(compute):
+        return None
+    try:
+        body = compute.get_json(
+            '/os-services', negotiation.BASIC,
+            errors.Context('list compute hosts'),
+            params={'binary': 'nova-compute'})
+    except exceptions.ForceCompleteError:
+        return None
+    return sorted({s.get('host') for s in body.get('services', ())
+                   if s.get('host')})
+
+
+def nothing_leaving(compute, host):
+    """The one line for a host with nothing leaving it, or UnknownHost."""
+    shown = terminal.printable(host)
+    known = compute_hosts(compute)
+    if known is None:
+        why = ('the compute service list could not be read'
+               if resolve.is_admin(compute) else 'only an admin can')
+        return (f'No live migration leaving {shown} is visible to you '
+                f'(whether the host exists was not checked: {why})')
+    if host not in known:
+        close = difflib.get_close_matches(host, known, n=CLOSE_MATCHES)
+        if close:
+            hint = f'; did you mean {" or ".join(_shown(close))}?'
+        else:
+            hint = f'; known hosts: {", ".join(_shown(known[:10]))}'
+        raise exceptions.UnknownHost(
+            f'No compute host is named {shown}{hint}')
+    return f'No live migration is leaving {shown}'
+
+
+def _shown(names):
+    return [terminal.printable(name) for name in names]
