@@ -1,0 +1,301 @@
+"""One migration's follower: every move to an outcome, and its words.
+
+No cloud and no clock: each move is given the time, as forcing.py and
+drain.py give it.
+"""
+
+import testtools
+
+from novaclient_force import (
+    diagnosis,
+    exceptions,
+    follower,
+    outcome,
+    statuses,
+    waiting,
+)
+
+SERVER = '9128d044-7b61-403e-b766-7547076ff6c1'
+HINT = f'openstack server migration list --server {SERVER}'
+GIB = 1024 ** 3
+STALLED = diagnosis.Policy(stalled_after=10)
+
+
+def follow(policy=diagnosis.Policy(), status='running', **kwargs):
+    """A Follower of migration 7 that started at 100 s."""
+    return follower.Follower(SERVER, 7, 100.0, lambda: HINT, policy,
+                             status=status, **kwargs)
+
+
+def running_since(one, at=100.0):
+    one.saw('running', at)
+    return one
+
+
+def forced(policy=diagnosis.Policy()):
+    one = running_since(follow(policy))
+    one.sending_force()
+    one.accepted()
+    return one
+
+
+def final(status, reason):
+    return waiting.Reading(status, done=True,
+                           outcome=statuses.FINAL[status],
+                           reason=reason)
+
+
+class TestReadings(testtools.TestCase):
+
+    def test_running_is_dated_from_the_first_reading_that_shows_it(self):
+        one = follow(status='queued')
+        one.saw('queued', 101)
+        self.assertIsNone(one.running_since)
+        one.saw('running', 103)
+        one.saw('running', 108)
+        self.assertEqual((103, 'running'), (one.running_since, one.status))
+
+    def test_a_reading_that_tells_nothing_keeps_the_last_status(self):
+        one = follow(status='running')
+        one.saw('', 104)
+        self.assertEqual('running', one.status)
+
+    def test_at_once_forces_without_judging(self):
+        one = running_since(follow())
+        self.assertTrue(one.judge(100))
+        self.assertIsNone(one.result.diagnosis)
+        self.assertEqual('', one.why)
+
+    def test_a_stall_is_forced_once_long_enough(self):
+        one = running_since(follow(STALLED))
+        for now in (100, 105):
+            one.sample(now, 4 * GIB, int((now - 99) * GIB), 8 * GIB)
+        self.assertFalse(one.judge(105))
+        one.sample(110, 4 * GIB, 11 * GIB, 8 * GIB)
+        self.assertTrue(one.judge(110))
+        self.assertEqual(diagnosis.STALLED, one.result.diagnosis.state)
+        self.assertIn('not shrunk for 10s', one.why)
+
+    def test_a_converging_one_is_left_alone(self):
+        one = running_since(follow(STALLED))
+        for now, left in ((100, 6), (105, 4), (110, 2)):
+            one.sample(now, left * GIB, int((now - 99) * GIB), 8 * GIB)
+        self.assertFalse(one.judge(130))
+        self.assertTrue(one.why.startswith('left alone: converging'))
+
+    def test_progress_shows_the_last_counters_judged(self):
+        one = running_since(follow(STALLED))
+        one.sample(104, 3 * GIB, 5 * GIB, 8 * GIB)
+        event = one.progress(4.0, waiting.Reading('x'), poll_size=2)
+        self.assertEqual(
+            (SERVER, 7, 'running', 5 * GIB, 3 * GIB, 8 * GIB, 4.0, 2, False),
+            (event.server, event.migration, event.status,
+             event.memory_processed_bytes, event.memory_remaining_bytes,
+             event.memory_total_bytes, event.elapsed, event.poll_size,
+             event.forced))
+
+
+class TestOutcomes(testtools.TestCase):
+
+    def assertOutcome(self, one, status, reason, hint=HINT, duration=None):
+        result = one.result
+        self.assertTrue(one.done)
+        self.assertEqual((status, reason, hint),
+                         (result.status, result.reason, result.hint))
+        if duration is not None:
+            self.assertEqual(duration, result.duration)
+
+    def test_ended_on_its_own(self):
+        one = running_since(follow())
+        one.ended(final('completed', 'completed on compute-2'), 112)
+        self.assertOutcome(one, outcome.COMPLETED,
+                           'completed on compute-2 without forcing', '', 12)
+        self.assertEqual('completed', one.result.migration_status)
+
+    def test_ended_after_it_was_forced(self):
+        one = forced(diagnosis.Policy(force_after=5))
+        one.why = 'running for 6s (--force-after 5)'
+        one.ended(final('completed', 'completed on compute-2'), 109)
+        self.assertOutcome(
+            one, outcome.COMPLETED, 'completed on compute-2 (forced: '
+            'running for 6s (--force-after 5))', '')
+        self.assertTrue(one.result.forced)
+        self.assertEqual('forced: running for 6s (--force-after 5)',
+                         one.result.policy_note)
+
+    def test_ended_while_a_policy_watched_it_queued(self):
+        one = follow(STALLED, status='queued')
+        one.ended(final('cancelled', 'cancelled: aborted'), 103)
+        self.assertOutcome(one, outcome.CANCELLED, 'cancelled: aborted '
+                           'without forcing (it never ran while watched)', '')
+        self.assertEqual('it never ran while watched',
+                         one.result.policy_note)
+
+    def test_only_waited_for_says_nothing_of_forcing(self):
+        one = follow(policy=None)
+        one.ended(final('failed', 'failed: rolled back'), 103)
+        self.assertOutcome(one, outcome.FAILED, 'failed: rolled back', '')
+        one = follow(policy=None)
+        one.timed_out(60, 160)
+        self.assertOutcome(one, outcome.TIMED_OUT, 'still running after '
+                           '60s; the migration may still finish')
+
+    def test_timed_out_not_forced(self):
+        one = running_since(follow(STALLED))
+        one.why = 'left alone: converging, ETA 3s'
+        one.timed_out(5, 105)
+        self.assertOutcome(
+            one, outcome.TIMED_OUT, 'still running after 5s; the migration '
+            'may still finish; not forced (left alone: converging, ETA 3s)',
+            duration=5)
+
+    def test_timed_out_queued_at_once(self):
+        one = follow(status='queued')
+        one.timed_out(4, 104)
+        self.assertOutcome(one, outcome.TIMED_OUT, 'still queued after 4s; '
+                           'the migration may still finish; not forced')
+
+    def test_timed_out_after_it_was_forced(self):
+        one = forced()
+        one.timed_out(30, 130)
+        self.assertOutcome(one, outcome.TIMED_OUT, 'still running after '
+                           '30s; the migration may still finish')
+
+    def test_unknown_after_it_was_accepted(self):
+        one = forced()
+        one.unknown('its outcome could not be read: HTTP 403', 120)
+        self.assertOutcome(one, outcome.UNKNOWN, 'Nova accepted the '
+                           'force-complete, but its outcome could not be '
+                           'read: HTTP 403')
+
+    def test_unknown_not_forced(self):
+        one = running_since(follow())
+        one.unknown('its outcome could not be read: it is no longer listed',
+                    120)
+        self.assertOutcome(one, outcome.UNKNOWN, 'its outcome could not be '
+                           'read: it is no longer listed; not forced')
+
+    def test_accepted_and_not_waited_for(self):
+        one = forced(diagnosis.Policy(force_after=5))
+        one.why = 'running for 5s (--force-after 5)'
+        one.accepted_unfollowed(105)
+        self.assertOutcome(one, outcome.ACCEPTED, 'Nova accepted the '
+                           'request; the outcome is not known yet (forced: '
+                           'running for 5s (--force-after 5))')
+        self.assertEqual(0, one.result.exit_code)
+
+    def test_refused(self):
+        one = running_since(follow())
+        one.sending_force()
+        error = exceptions.ServerLocked('Server vm is locked')
+        one.refused(error, 101)
+        self.assertOutcome(one, outcome.ERROR, 'Server vm is locked', '')
+        self.assertIs(error, one.result.error)
+        self.assertFalse(one.sending)
+
+    def test_overtaken_then_ended_tells_the_refusal(self):
+        one = running_since(follow())
+        one.sending_force()
+        one.overtaken(exceptions.AlreadyPostCopy('already post-copy'))
+        self.assertFalse(one.done)
+        one.ended(final('completed', 'completed on compute-2'), 130)
+        self.assertOutcome(
+            one, outcome.COMPLETED, 'completed on compute-2 without forcing '
+            '(force-complete refused: already post-copy)', '')
+        self.assertFalse(one.result.forced)
+
+    def test_not_forced_queued(self):
+        one = follow(status='queued')
+        one.not_forced(100)
+        self.assertOutcome(
+            one, outcome.NOT_FORCED, 'queued: Nova runs '
+            'max_concurrent_live_migrations live migrations per host at a '
+            'time and this one has not started running; rerun with --wait '
+            'to force each one as it runs')
+        self.assertEqual(9, one.result.exit_code)
+
+    def test_not_forced_post_copy(self):
+        one = follow(status='running (post-copy)')
+        one.not_forced(100)
+        self.assertOutcome(one, outcome.NOT_FORCED, 'already switched to '
+                           'post-copy: it completes without help')
+
+    def test_not_forced_when_the_policy_ran_out_of_time(self):
+        one = running_since(follow(STALLED))
+        one.why = 'left alone: stalled for 4s'
+        one.not_forced(105, timeout=5)
+        self.assertOutcome(one, outcome.NOT_FORCED, 'still running after '
+                           '5s: left alone: stalled for 4s')
+
+    def test_not_forced_started_after_the_first_look(self):
+        one = running_since(follow())
+        one.not_forced(100)
+        self.assertOutcome(one, outcome.NOT_FORCED, 'started running after '
+                           'the first look; rerun to force it')
+
+    def test_accepted_after_an_interruption_changes_nothing(self):
+        one = running_since(follow())
+        one.sending_force()
+        one.interrupted('SIGINT', 101)
+        one.accepted()
+        self.assertFalse(one.result.forced)
+        self.assertEqual(outcome.UNKNOWN, one.result.status)
+
+
+class TestWaited(testtools.TestCase):
+    """How the last reading of a wait becomes an outcome."""
+
+    def test_each_ending(self):
+        unread = waiting.Reading('running', done=True,
+                                 outcome=outcome.UNKNOWN, reason='gone')
+        for one, reading, wait, status in (
+                (follow(), unread, True, outcome.UNKNOWN),
+                (follow(), final('completed', 'completed'), True,
+                 outcome.COMPLETED),
+                (follow(), waiting.Reading('running'), True,
+                 outcome.TIMED_OUT),
+                (forced(), waiting.Reading('running'), False,
+                 outcome.ACCEPTED),
+                (follow(), waiting.Reading('running'), False,
+                 outcome.NOT_FORCED)):
+            one.waited(reading, 110, 10, wait)
+            self.assertEqual((status, 10), (one.result.status,
+                                            one.result.duration))
+
+
+class TestInterrupted(testtools.TestCase):
+
+    def test_before_it_was_forced(self):
+        one = running_since(follow(STALLED))
+        one.interrupted('SIGTERM', 103)
+        self.assertEqual(
+            (outcome.NOT_FORCED, 'interrupted (SIGTERM) before it was forced',
+             HINT, 3),
+            (one.result.status, one.result.reason, one.result.hint,
+             one.result.duration))
+
+    def test_while_the_answer_was_outstanding(self):
+        one = running_since(follow())
+        one.sending_force()
+        one.interrupted('SIGINT', 101)
+        self.assertEqual(
+            (outcome.UNKNOWN, 'interrupted (SIGINT) while the answer to the '
+             'force-complete was outstanding: Nova may have accepted it'),
+            (one.result.status, one.result.reason))
+
+    def test_once_accepted(self):
+        one = forced()
+        one.interrupted('SIGINT', 101)
+        self.assertEqual(
+            (outcome.ACCEPTED, 'Nova accepted the request; stopped waiting '
+             '(SIGINT), the migration goes on', True),
+            (one.result.status, one.result.reason, one.result.forced))
+
+    def test_while_a_refusal_was_followed(self):
+        one = running_since(follow())
+        one.overtaken(exceptions.AlreadyPostCopy('already post-copy'))
+        one.interrupted('SIGINT', 101)
+        self.assertEqual(
+            (outcome.UNKNOWN, 'stopped waiting (SIGINT); not forced '
+             '(force-complete refused: already post-copy)'),
+            (one.result.status, one.result.reason))
