@@ -10,18 +10,18 @@ from novaclient_force import (
 from tests.unit.sdk import sdk_fakes as f
 
 OS_MIGRATIONS = f.COMPUTE + '/os-migrations'
-SERVERS = ['%08d-1111-4000-8000-000000000000' % i for i in range(4)]
+SERVERS = [f'{i:08d}-1111-4000-8000-000000000000' for i in range(4)]
 
 
 def action(server, mid):
-    return f.COMPUTE + '/servers/%s/migrations/%s/action' % (server, mid)
+    return f'{f.COMPUTE}/servers/{server}/migrations/{mid}/action'
 
 
 def page(rows, next_marker=None):
     body = {'migrations': rows}
     if next_marker:
         body['migrations_links'] = [{'rel': 'next', 'href': OS_MIGRATIONS +
-                                     '?limit=2&marker=%s' % next_marker}]
+                                     f'?limit=2&marker={next_marker}'}]
     return {'json': body}
 
 
@@ -31,7 +31,7 @@ class TestDrain(f.SDKTestCase):
     def setUp(self):
         super().setUp()
         self.requests.get(f.COMPUTE + '/servers', json={'servers': [
-            {'id': s, 'name': 'vm-%d' % i} for i, s in enumerate(SERVERS)]})
+            {'id': s, 'name': f'vm-{i}'} for i, s in enumerate(SERVERS)]})
 
     def listing_gets(self):
         return [p for m, p in self.compute_calls()
@@ -81,9 +81,9 @@ class TestDrain(f.SDKTestCase):
         self.requests.get(OS_MIGRATIONS, json=listing)
         self.requests.post(action(SERVERS[0], 10), status_code=202)
         self.requests.post(action(SERVERS[1], 11), **f.fault(
-            400, 'badRequest', 'Migration 11 state of instance %s is '
-            'completed. Cannot force complete while the migration is in '
-            'this state.' % SERVERS[1]))
+            400, 'badRequest', f'Migration 11 state of instance {SERVERS[1]} '
+            'is completed. Cannot force complete while the migration is in '
+            'this state.'))
         self.requests.post(action(SERVERS[2], 12), status_code=202)
         results = self.manager().force_complete_host('compute-1')
         self.assertEqual([10, 11, 12], [r.migration for r in results])
@@ -96,7 +96,7 @@ class TestDrain(f.SDKTestCase):
         # The second page in the discovery, and again in the one listing
         # that found 11 still running after its refusal (so it stands).
         self.assertEqual(2, len([p for p in self.listing_gets()
-                                 if 'marker=%s' % rows[1]['uuid'] in p]))
+                                 if f'marker={rows[1]["uuid"]}' in p]))
         self.assertEqual(3, [m for m, _ in self.compute_calls()]
                          .count('POST'))
 
@@ -125,11 +125,11 @@ class TestDrain(f.SDKTestCase):
         def servers(request, context):
             if 'marker' in request.qs:
                 return {'servers': [{'id': SERVERS[2], 'name': 'vm-2'}]}
-            return {'servers': [{'id': s, 'name': 'vm-%d' % i}
+            return {'servers': [{'id': s, 'name': f'vm-{i}'}
                                 for i, s in enumerate(SERVERS[:2])],
                     'servers_links': [{'rel': 'next', 'href': f.COMPUTE +
                                        '/servers?host=compute-1&limit=2'
-                                       '&marker=%s' % SERVERS[1]}]}
+                                       f'&marker={SERVERS[1]}'}]}
         self.requests.get(f.COMPUTE + '/servers', json=servers)
         self.by_status(self.rows())
         self.accept_all()
@@ -210,8 +210,8 @@ class TestDrain(f.SDKTestCase):
         self.by_status([row], {'migrations': [dict(row,
                                                    status='completed')]})
         self.requests.post(action(SERVERS[0], 10), **f.fault(
-            409, 'conflictingRequest', "Instance %s is in an invalid state "
-            "for 'force_complete'" % SERVERS[0]))
+            409, 'conflictingRequest', f"Instance {SERVERS[0]} is in an "
+            "invalid state for 'force_complete'"))
         for wait in (True, False):
             results = self.manager().force_complete_host('compute-1',
                                                          wait=wait)
@@ -223,8 +223,8 @@ class TestDrain(f.SDKTestCase):
         row = self.rows()[0]
         self.by_status([row], {'migrations': [row]})
         self.requests.post(action(SERVERS[0], 10), **f.fault(
-            409, 'conflictingRequest', "Cannot 'force_complete' instance %s "
-            "while it is in vm_state paused" % SERVERS[0]))
+            409, 'conflictingRequest', "Cannot 'force_complete' instance "
+            f"{SERVERS[0]} while it is in vm_state paused"))
         results = self.manager().force_complete_host('compute-1', wait=True)
         self.assertEqual([outcome.ERROR], [r.status for r in results])
         self.assertEqual(1, [m for m, _ in self.compute_calls()]
@@ -237,7 +237,7 @@ class TestQueue(f.SDKTestCase):
     def host(self, *converges_after, **kwargs):
         self.queue = f.HostQueue(self.requests, self.clock, **kwargs)
         for i, seconds in enumerate(converges_after):
-            self.queue.add('vm-%d' % i, seconds)
+            self.queue.add(f'vm-{i}', seconds)
         return self.queue
 
     def drain(self, **kwargs):

@@ -5,10 +5,10 @@ import testtools
 from novaclient_force import exceptions, outcome, waiting
 from tests.unit.sdk import sdk_fakes as f
 
-INDEX = f.COMPUTE + '/servers/%s/migrations' % f.SERVER
-ACTION = f.COMPUTE + '/servers/%s/migrations/7/action' % f.SERVER
+INDEX = f'{f.COMPUTE}/servers/{f.SERVER}/migrations'
+ACTION = f'{f.COMPUTE}/servers/{f.SERVER}/migrations/7/action'
 OS_MIGRATIONS = f.COMPUTE + '/os-migrations'
-ACTIONS = f.COMPUTE + '/servers/%s/os-instance-actions' % f.SERVER
+ACTIONS = f'{f.COMPUTE}/servers/{f.SERVER}/os-instance-actions'
 
 
 class TestLoop(testtools.TestCase):
@@ -114,13 +114,13 @@ class TestOutcomes(WaitCase):
                          [e.status for e in self.events])
         # Out of the index once: not read again.
         self.assertEqual(1, [p for _, p in self.compute_calls()].count(
-            '/compute/v2.1/servers/%s/migrations' % f.SERVER))
+            f'/compute/v2.1/servers/{f.SERVER}/migrations'))
 
     def test_already_in_post_copy_is_waited_for_not_refused(self):
         self.requests.post(ACTION, **f.fault(
-            400, 'badRequest', 'Migration 7 state of instance %s is running '
-            '(post-copy). Cannot force complete while the migration is in '
-            'this state.' % f.SERVER))
+            400, 'badRequest', f'Migration 7 state of instance {f.SERVER} is '
+            'running (post-copy). Cannot force complete while the migration '
+            'is in this state.'))
         self.index([])
         self.os_migrations('running (post-copy)', 'completed')
         result = self.force()
@@ -129,14 +129,14 @@ class TestOutcomes(WaitCase):
         # How it ended, then why it was not forced: as a drain says it.
         self.assertTrue(result.reason.startswith(
             'completed on compute-2 without forcing (force-complete '
-            'refused: Migration 7 of server %s already switched to '
-            'post-copy' % f.SERVER), result.reason)
+            f'refused: Migration 7 of server {f.SERVER} already switched to '
+            'post-copy'), result.reason)
         # Without --wait the refusal stands.
         self.assertRaises(exceptions.AlreadyPostCopy,
                           self.manager().force_complete, f.SERVER, 7)
 
     def server(self, status, host='compute-1'):
-        self.requests.get(f.COMPUTE + '/servers/%s' % f.SERVER, json={
+        self.requests.get(f'{f.COMPUTE}/servers/{f.SERVER}', json={
             'server': {'id': f.SERVER, 'status': status,
                        'OS-EXT-SRV-ATTR:host': host}})
 
@@ -187,7 +187,7 @@ class TestOutcomes(WaitCase):
     def test_error_while_rolling_back_is_followed_to_failed(self):
         self.index([])
         self.os_migrations('error', 'failed')
-        self.requests.get(f.COMPUTE + '/servers/%s' % f.SERVER, [
+        self.requests.get(f'{f.COMPUTE}/servers/{f.SERVER}', [
             {'json': {'server': {'status': 'MIGRATING',
                                  'OS-EXT-STS:task_state': 'migrating'}}},
             {'json': {'server': {'status': 'ACTIVE',
@@ -230,9 +230,9 @@ class TestOutcomes(WaitCase):
         self.assertEqual(5, result.exit_code)
         self.assertEqual('still running after 10s; the migration may still '
                          'finish', result.reason)
-        self.assertEqual('openstack server migration list --server %s'
-                         % f.SERVER, result.hint)
-        self.assertIn('follow it with `%s`' % result.hint, result.detail)
+        self.assertEqual(f'openstack server migration list --server '
+                         f'{f.SERVER}', result.hint)
+        self.assertIn(f'follow it with `{result.hint}`', result.detail)
         self.assertEqual(10, sum(self.clock.sleeps))
         self.assertEqual('running', result.migration_status)
 
@@ -249,7 +249,7 @@ class TestOutcomes(WaitCase):
         manager.cli = 'nova'
         result = manager.force_complete(f.SERVER, 7, wait=True, timeout=5)
         self.assertEqual(outcome.TIMED_OUT, result.status)
-        self.assertEqual('nova migration-list --instance-uuid %s' % f.SERVER,
+        self.assertEqual(f'nova migration-list --instance-uuid {f.SERVER}',
                          result.hint)
 
     def test_hint_names_the_server_by_uuid_not_by_its_name(self):
@@ -258,8 +258,8 @@ class TestOutcomes(WaitCase):
         self.index([f.migration_row()])
         result = self.manager().force_complete('vm; touch /tmp/x', 7)
         self.assertEqual(outcome.ACCEPTED, result.status)
-        self.assertEqual('openstack server migration list --server %s'
-                         % f.SERVER, result.hint)
+        self.assertEqual(f'openstack server migration list --server '
+                         f'{f.SERVER}', result.hint)
 
     def test_wait_without_forcing(self):
         self.index([])
@@ -284,7 +284,7 @@ class TestOutcomesAsManager(WaitCase):
                       ":os-migrations:index:all_projects to be performed.")
 
     def server(self, task_state):
-        self.requests.get(f.COMPUTE + '/servers/%s' % f.SERVER, json={
+        self.requests.get(f'{f.COMPUTE}/servers/{f.SERVER}', json={
             'server': {'id': f.SERVER, 'status': 'ACTIVE',
                        'OS-EXT-STS:task_state': task_state}})
 
@@ -298,7 +298,7 @@ class TestOutcomesAsManager(WaitCase):
         self.index([f.migration_row()])
         result = self.force(timeout=1)
         self.assertEqual(outcome.TIMED_OUT, result.status)
-        self.assertEqual('openstack server show %s' % f.SERVER, result.hint)
+        self.assertEqual(f'openstack server show {f.SERVER}', result.hint)
 
     def test_own_project_filter_then_completed(self):
         self.index([])
@@ -321,7 +321,7 @@ class TestOutcomesAsManager(WaitCase):
     def test_still_migrating_then_cancelled(self):
         self.index([])
         self.requests.get(OS_MIGRATIONS, **self.refused)
-        self.requests.get(f.COMPUTE + '/servers/%s' % f.SERVER, [
+        self.requests.get(f'{f.COMPUTE}/servers/{f.SERVER}', [
             {'json': {'server': {'OS-EXT-STS:task_state': 'migrating'}}},
             {'json': {'server': {'OS-EXT-STS:task_state': None}}}])
         self.actions(
