@@ -80,10 +80,9 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
 
     def get(self, server, migration):
         """One in-progress live migration (2.23+; admin-only by policy)."""
-        from novaclient_force import errors, negotiation, resolve
+        from novaclient_force import errors, negotiation
 
-        ref = resolve.server(self.compute, server)
-        mig = resolve.migration(self.compute, ref, migration)
+        ref, mig = self._resolved(server, migration)
         resp = self.compute.request(
             'GET', f'/servers/{ref.id}/migrations/{mig.id}',
             negotiation.MIGRATIONS,
@@ -93,10 +92,9 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
 
     def live_migration_abort(self, server, migration):
         """Abort a live migration (2.24+; queued/preparing from 2.65)."""
-        from novaclient_force import errors, negotiation, resolve
+        from novaclient_force import errors, negotiation
 
-        ref = resolve.server(self.compute, server)
-        mig = resolve.migration(self.compute, ref, migration)
+        ref, mig = self._resolved(server, migration)
         resp = self.compute.request(
             'DELETE', f'/servers/{ref.id}/migrations/{mig.id}',
             negotiation.ABORT,
@@ -106,12 +104,18 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
 
     def live_migrate_force_complete(self, server, migration):
         """POST force_complete; novaclient's return type (TupleWithMeta)."""
-        from novaclient_force import forcing, resolve
+        from novaclient_force import forcing
 
-        ref = resolve.server(self.compute, server)
-        mig = resolve.migration(self.compute, ref, migration)
+        ref, mig = self._resolved(server, migration)
         return self.convert_into_with_meta(
             None, forcing.post(self.compute, ref, mig.id, self.cli))
+
+    def _resolved(self, server, migration):
+        """The ServerRef and MigrationRef the caller means (resolve.py)."""
+        from novaclient_force import resolve
+
+        ref = resolve.server(self.compute, server)
+        return ref, resolve.migration(self.compute, ref, migration)
 
     # -- ours ------------------------------------------------------------
 
