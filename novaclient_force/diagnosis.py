@@ -1,7 +1,8 @@
 """Is a live migration converging? Judged from successive readings.
 
 Nova shows three memory counters per in-progress live migration (server
-migration index and show, 2.23+; nova-api-facts §6), copied verbatim from
+migration index and show, 2.23+; nova/api/openstack/compute/
+server_migrations.py), copied verbatim from
 libvirt's job stats by ``LibvirtDriver._live_migration_monitor`` and
 ``migration.save_stats`` (nova/virt/libvirt/driver.py, migration.py):
 
