@@ -3,7 +3,7 @@
 Runs ``openstack server migration force complete --host compute-1``
 against one reference server (``host-maintenance``, N running live
 migrations, a slow simulated clock so every force is accepted) as it is,
-and with its exit handler (``osc_plugin/v2/force_complete.py``,
+and with its exit handler (``novaclient_force/osc/v2/force_complete.py``,
 ``_no_collection_at_exit``) taken out, interleaved, and prints the median
 wall times, their ratio, and the exit statuses and output sizes of both
 (which must be the same). It never asserts on timing.
@@ -23,7 +23,7 @@ from novaclient_force.refserver import fixture
 ENTRY = ('import sys\n'
          'from openstackclient.shell import main\n'
          'sys.exit(main(sys.argv[1:]))\n')
-WITHOUT = ('from osc_plugin.v2 import force_complete\n'
+WITHOUT = ('from novaclient_force.osc.v2 import force_complete\n'
            'force_complete._no_collection_at_exit = lambda: None\n' + ENTRY)
 COMMAND = ('server', 'migration', 'force', 'complete', '--host',
            'compute-1')

@@ -12,7 +12,7 @@ from novaclient_force import (
     progress,
     waiting,
 )
-from osc_plugin.v2 import force_complete, report, validation
+from novaclient_force.osc.v2 import force_complete, report, validation
 
 SERVER = '9a7b4c2e-52a8-5d4e-bd28-8f1f0f5c1d11'
 MIGRATION_UUID = '12341d4b-346a-40d0-83c6-5f4f6892b650'

@@ -21,7 +21,7 @@ from osc_lib import clientmanager
 from requests_mock.contrib import fixture as rm_fixture
 
 from novaclient_force import diagnosis, drain, exceptions, outcome, waiting
-from osc_plugin import plugin
+from novaclient_force.osc import plugin
 
 AUTH_URL = 'http://keystone.test/identity/v3'
 COMPUTE_URL = 'http://compute.test/compute/v2.1'
@@ -391,7 +391,7 @@ class TestCoexistence(testtools.TestCase):
         app.run(['help', 'server', 'list'])
         self.assertIn('List servers', out.getvalue())
         find = app.command_manager.find_command
-        self.assertEqual('osc_plugin.v2.force_complete',
+        self.assertEqual('novaclient_force.osc.v2.force_complete',
                          find(list(COMMAND))[0].__module__)
         for name in (['server', 'list'], ['server', 'migration', 'list'],
                      ['server', 'migration', 'abort']):

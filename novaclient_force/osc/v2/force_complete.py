@@ -137,8 +137,8 @@ class ForceCompleteMigration(command.Lister):
 
     def take_action(self, parsed_args):
         from novaclient_force import exceptions, progress, signals, terminal
-        from osc_plugin.v2 import report
-        from osc_plugin.v2.validation import validated
+        from novaclient_force.osc.v2 import report
+        from novaclient_force.osc.v2.validation import validated
 
         _no_collection_at_exit()
         self._request = request = validated(parsed_args)

@@ -11,7 +11,7 @@ import re
 import typing
 
 from novaclient_force import arguments, exceptions
-from osc_plugin.v2.force_complete import MAX_CONCURRENCY
+from novaclient_force.osc.v2.force_complete import MAX_CONCURRENCY
 
 _INTEGER = re.compile(r'[0-9]+')
 
