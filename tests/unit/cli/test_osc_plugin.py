@@ -18,8 +18,9 @@ class TestPluginModule(testtools.TestCase):
         # builds the command group from DEFAULT_API_VERSION's major part.
         self.assertNotIn(plugin.API_NAME, ('compute', 'identity', 'image',
                                            'network', 'volume'))
-        self.assertEqual('openstack.migration_force.v2', 'openstack.%s.v%s' % (
-            plugin.API_NAME, plugin.DEFAULT_API_VERSION.split('.')[0]))
+        major = plugin.DEFAULT_API_VERSION.split('.')[0]
+        self.assertEqual('openstack.migration_force.v2',
+                         f'openstack.{plugin.API_NAME}.v{major}')
         self.assertIn(plugin.DEFAULT_API_VERSION, plugin.API_VERSIONS)
         self.assertTrue(plugin.API_VERSION_OPTION.startswith('os_'))
 
