@@ -68,9 +68,9 @@ def _time(argv, env):
                           timeout=120)
     seconds = time.perf_counter() - began
     if done.returncode:
-        raise RuntimeError('%s exited %d: %s' % (
-            ' '.join(argv), done.returncode,
-            done.stderr.decode(errors='replace').strip()[-200:]))
+        tail = done.stderr.decode(errors='replace').strip()[-200:]
+        raise RuntimeError(
+            f"{' '.join(argv)} exited {done.returncode}: {tail}")
     return seconds
 
 
