@@ -147,6 +147,8 @@ class ForceCompleteMigration(command.Lister):
         return report.exit_code
 
     def take_action(self, parsed_args):
+        """Run on the CLI core; its report is drawn by produce_output()
+        (the rows) and run() (the stderr line and the exit status)."""
         from novaclient_force.cli import running
         from novaclient_force.osc.v2 import columns
 
@@ -159,6 +161,7 @@ class ForceCompleteMigration(command.Lister):
                                  for o in report.outcomes]
 
     def produce_output(self, parsed_args, column_names, data):
+        """No table where upstream prints nothing (see checks.Request)."""
         if not self._report.shows_rows:
             return 0
         return super().produce_output(parsed_args, column_names, data)
