@@ -3,7 +3,7 @@
 Runs ``openstack server migration force complete --host compute-1``
 against one reference server (``host-maintenance``, N running live
 migrations, a slow simulated clock so every force is accepted) as it is,
-and with its exit handler (``osc_plugin/v2/force_complete.py``,
+and with its exit handler (``novaclient_force/osc/v2/force_complete.py``,
 ``_no_collection_at_exit``) taken out, interleaved, and prints the median
 wall times, their ratio, and the exit statuses and output sizes of both
 (which must be the same). It never asserts on timing.
@@ -23,7 +23,7 @@ from novaclient_force.refserver import fixture
 ENTRY = ('import sys\n'
          'from openstackclient.shell import main\n'
          'sys.exit(main(sys.argv[1:]))\n')
-WITHOUT = ('from osc_plugin.v2 import force_complete\n'
+WITHOUT = ('from novaclient_force.osc.v2 import force_complete\n'
            'force_complete._no_collection_at_exit = lambda: None\n' + ENTRY)
 COMMAND = ('server', 'migration', 'force', 'complete', '--host',
            'compute-1')
@@ -55,16 +55,16 @@ def main(argv=None):
     parser.add_argument('--servers', type=int, default=100)
     parser.add_argument('--rounds', type=int, default=9)
     args = parser.parse_args(argv)
-    print('exit cost: --host at N=%d, %d rounds, %d CPUs, load %.1f'
-          % (args.servers, args.rounds, os.cpu_count(), os.getloadavg()[0]))
+    print(f'exit cost: --host at N={args.servers}, {args.rounds} rounds, '
+          f'{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}')
     results = measure(args.servers, args.rounds)
     for name, (times, codes, lines) in results.items():
-        print('%-20s median %.3f s  exit %s  stdout lines %s' % (
-            name, statistics.median(times), sorted(codes), sorted(lines)))
+        print(f'{name:<20} median {statistics.median(times):.3f} s  '
+              f'exit {sorted(codes)}  stdout lines {sorted(lines)}')
     shipped = statistics.median(results['as shipped'][0])
     collecting = statistics.median(results['collecting at exit'][0])
-    print('ratio as shipped / collecting at exit %.3f (%.0f ms saved)'
-          % (shipped / collecting, (collecting - shipped) * 1000))
+    print(f'ratio as shipped / collecting at exit {shipped / collecting:.3f} '
+          f'({(collecting - shipped) * 1000:.0f} ms saved)')
 
 
 if __name__ == '__main__':

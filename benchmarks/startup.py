@@ -1,4 +1,4 @@
-"""Start-up cost this package adds to the CLIs (issue 6 item 2).
+"""Start-up cost this package adds to the CLIs.
 
 The same command runs in the upstream-only venv and in the venv with this
 package too, interleaved (the order alternates every round), and the
@@ -29,8 +29,8 @@ COMMANDS = (('openstack', '--version'), ('nova', '--version'),
             ('nova', 'help'))
 # Our modules each program imports at start-up, and what that program has
 # imported by then without us (its shell and, for nova, its v2 client).
-PLUGINS = (('osc_plugin.plugin', ('openstackclient.shell',)),
-           ('osc_plugin.v2.force_complete',
+PLUGINS = (('novaclient_force.osc.plugin', ('openstackclient.shell',)),
+           ('novaclient_force.osc.v2.force_complete',
             ('openstackclient.shell', 'openstackclient.compute.v2.server')),
            ('novaclient_force.v2.shell',
             ('novaclient.shell', 'novaclient.v2.shell',
@@ -68,9 +68,9 @@ def _time(argv, env):
                           timeout=120)
     seconds = time.perf_counter() - began
     if done.returncode:
-        raise RuntimeError('%s exited %d: %s' % (
-            ' '.join(argv), done.returncode,
-            done.stderr.decode(errors='replace').strip()[-200:]))
+        tail = done.stderr.decode(errors='replace').strip()[-200:]
+        raise RuntimeError(
+            f"{' '.join(argv)} exited {done.returncode}: {tail}")
     return seconds
 
 

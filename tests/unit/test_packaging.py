@@ -16,7 +16,8 @@ class TestWithoutRefserverExtra(testtools.TestCase):
     def test_sdk_and_plugins_import_none_of_the_extra(self):
         code = ('import sys; '
                 'import novaclient_force.client, novaclient_force.v2.shell, '
-                'osc_plugin.plugin, osc_plugin.v2.force_complete; '
+                'novaclient_force.osc.plugin, '
+                'novaclient_force.osc.v2.force_complete; '
                 'print(" ".join(sorted(sys.modules)))')
         loaded = set(subprocess.run(
             [sys.executable, '-c', code], capture_output=True, text=True,

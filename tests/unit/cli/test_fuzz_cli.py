@@ -30,7 +30,7 @@ _NEAR_MISSES = st.sampled_from(
     ['', ' ', '-', '--', '-1', '0', '7', '007', '7.5', '1e3', 'nan', 'inf',
      '-inf', '0x10', '٣', '²', ' 7 ', '7\n', 'latest', 'busy-vm',
      'busy-vm*', '.*', '^busy', test_nova_shell.SERVER_ID,
-     test_nova_shell.MIGRATION_UUID, '{%s}' % test_nova_shell.MIGRATION_UUID,
+     test_nova_shell.MIGRATION_UUID, f'{{{test_nova_shell.MIGRATION_UUID}}}',
      test_nova_shell.MIGRATION_UUID.upper(), 'compute-1', '\x00',
      'a' * 300, '\u202e', '%s', '%(x)s', '{}', "'", '"'])
 _VALUES = st.one_of(_NEAR_MISSES, _UNICODE,
@@ -102,7 +102,7 @@ class TestOpenStackArguments(testtools.TestCase):
         for option, value in (('--host', host), ('--timeout', timeout),
                               ('--concurrency', concurrency)):
             if value is not None:
-                argv.append('%s=%s' % (option, value))
+                argv.append(f'{option}={value}')
         if wait:
             argv.append('--wait')
         if all_projects:

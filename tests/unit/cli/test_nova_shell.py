@@ -112,8 +112,8 @@ class FakeNova:
         if _version(header) > _version(self.max_version):
             context.status_code = 406
             return None, {'computeFault': {'code': 406, 'message': (
-                'Version %s is not supported by the API. Minimum is 2.1 and '
-                'maximum is %s.' % (header, self.max_version))}}
+                f'Version {header} is not supported by the API. Minimum is '
+                f'2.1 and maximum is {self.max_version}.')}}
         context.headers['X-OpenStack-Nova-API-Version'] = header
         context.headers['OpenStack-API-Version'] = 'compute ' + header
         return _version(header), None
@@ -214,7 +214,7 @@ class NovaShellTestCase(testtools.TestCase):
 
     def assert_one_error(self, err, kind):
         self.assertEqual(1, len(err), err)
-        self.assertTrue(err[0].startswith('ERROR (%s): ' % kind), err[0])
+        self.assertTrue(err[0].startswith(f'ERROR ({kind}): '), err[0])
         self.assertNotIn('Traceback', err[0])
 
     def force_complete_posts(self):
@@ -232,8 +232,8 @@ class TestForceComplete(NovaShellTestCase):
         posts = self.force_complete_posts()
         self.assertEqual(1, len(posts))
         self.assertEqual(
-            '%s/servers/%s/migrations/%d/action'
-            % (COMPUTE, SERVER_ID, MIGRATION_ID), posts[0].url)
+            f'{COMPUTE}/servers/{SERVER_ID}/migrations/{MIGRATION_ID}/action',
+            posts[0].url)
         self.assertGreaterEqual(_version(
             posts[0].headers['X-OpenStack-Nova-API-Version']), (2, 22))
         # A server ID and a migration ID need no lookup: the POST is all.
@@ -246,8 +246,7 @@ class TestForceComplete(NovaShellTestCase):
         lookups = self.compute_requests('GET')
         self.assertEqual(1, len(lookups))
         self.assertIn('name=', lookups[0].url)
-        self.assertIn('/servers/%s/migrations/%d/action'
-                      % (SERVER_ID, MIGRATION_ID),
+        self.assertIn(f'/servers/{SERVER_ID}/migrations/{MIGRATION_ID}/action',
                       self.force_complete_posts()[0].url)
 
     def test_unknown_name(self):
@@ -265,7 +264,7 @@ class TestForceComplete(NovaShellTestCase):
         status, out, err = self.run_nova(
             'live-migration-force-complete', SERVER_ID)
         self.assertEqual((0, []), (status, err))
-        self.assertIn('/migrations/%d/action' % MIGRATION_ID,
+        self.assertIn(f'/migrations/{MIGRATION_ID}/action',
                       self.force_complete_posts()[0].url)
 
     def test_no_migration_in_progress(self):
@@ -283,7 +282,7 @@ class TestForceComplete(NovaShellTestCase):
             'live-migration-force-complete', SERVER_ID, MIGRATION_UUID)
         self.assertEqual((0, []), (status, err))
         # Nova's action takes the integer ID; the UUID is looked up.
-        self.assertIn('/migrations/%d/action' % MIGRATION_ID,
+        self.assertIn(f'/migrations/{MIGRATION_ID}/action',
                       self.force_complete_posts()[0].url)
 
 
@@ -311,9 +310,9 @@ class TestWait(NovaShellTestCase):
 
     def test_post_copy_is_followed_with_wait_refused_without(self):
         self.nova.force_complete_answer = (400, {'badRequest': {
-            'code': 400, 'message': 'Migration %d state of instance %s is '
-            'running (post-copy). Cannot force complete while the migration '
-            'is in this state.' % (MIGRATION_ID, SERVER_ID)}})
+            'code': 400, 'message': f'Migration {MIGRATION_ID} state of '
+            f'instance {SERVER_ID} is running (post-copy). Cannot force '
+            f'complete while the migration is in this state.'}})
         self.nova.index = [[]]
         status, out, err = self.run_nova(
             'live-migration-force-complete', 'busy-vm', str(MIGRATION_ID),
@@ -341,7 +340,7 @@ class TestWait(NovaShellTestCase):
         # One line drawn, then erased before the outcome table.
         drawn = tty.getvalue().split('\r\033[K')[1:]
         self.assertEqual(2, len(drawn), tty.getvalue())
-        self.assertIn('migration %d: running' % MIGRATION_ID, drawn[0])
+        self.assertIn(f'migration {MIGRATION_ID}: running', drawn[0])
         self.assertIn('3.0 of 4.0 GiB left to copy', drawn[0])
         self.assertIn('1.0 GiB sent', drawn[0])
         self.assertEqual('', drawn[1])
@@ -368,10 +367,11 @@ class TestWait(NovaShellTestCase):
         self.assertEqual(130, status)
         self.assertEqual(1, len(self.force_complete_posts()))
         self.assertEqual(1, len(err))
-        self.assertTrue(err[0].startswith('ERROR (Interrupted): '), err[0])
+        self.assertTrue(err[0].startswith(
+            'ERROR (Interrupted): interrupted (SIGINT): '), err[0])
         self.assertIn('accepted', err[0])
-        self.assertIn('`nova migration-list --instance-uuid %s`'
-                      % SERVER_ID, err[0])
+        self.assertIn(f'`nova migration-list --instance-uuid {SERVER_ID}`',
+                      err[0])
 
     def test_timed_out(self):
         self.nova.index = [[migration_row()]]
@@ -381,6 +381,8 @@ class TestWait(NovaShellTestCase):
         self.assertEqual(5, status)
         self.assertEqual('timed out', self.outcome_table(out)['status'])
         self.assert_one_error(err, 'WaitTimedOut')
+        self.assertIn(f'migration {MIGRATION_ID} of server busy-vm timed '
+                      f'out: ', err[0])
         self.assertIn('may still finish', err[0])
 
     def test_cancelled(self):
@@ -485,9 +487,9 @@ class TestRefusals(NovaShellTestCase):
 
     def test_migration_not_running(self):
         self.nova.force_complete_answer = (400, {'badRequest': {
-            'code': 400, 'message': 'Migration %d state of instance %s is '
-            'queued. Cannot force complete while the migration is in this '
-            'state.' % (MIGRATION_ID, SERVER_ID)}})
+            'code': 400, 'message': f'Migration {MIGRATION_ID} state of '
+            f'instance {SERVER_ID} is queued. Cannot force complete while '
+            f'the migration is in this state.'}})
         status, out, err = self.run_nova(
             'live-migration-force-complete', SERVER_ID, str(MIGRATION_ID))
         self.assertEqual(1, status)
@@ -523,7 +525,7 @@ class TestRefusals(NovaShellTestCase):
                 'live-migration-force-complete', 'busy-vm', '--wait',
                 '--timeout', bad)
             self.assertEqual(2, status)
-            self.assertIn('error: argument --timeout: %s' % bad,
+            self.assertIn(f'error: argument --timeout: {bad}',
                           '\n'.join(err))
         self.assertEqual([], self.requests.request_history)
 
@@ -575,7 +577,7 @@ class TestCoexistence(NovaShellTestCase):
         self.assertEqual((0, []), (status, err))
         row = [line for line in out.splitlines() if SERVER_ID in line]
         self.assertEqual(1, len(row))
-        self.assertIn('| %d ' % MIGRATION_ID, row[0])
+        self.assertIn(f'| {MIGRATION_ID} ', row[0])
         self.assertIn('| running ', row[0])
 
     def test_live_migration_abort_still_works(self):
@@ -585,7 +587,7 @@ class TestCoexistence(NovaShellTestCase):
         deletes = self.compute_requests('DELETE')
         self.assertEqual(1, len(deletes))
         self.assertTrue(deletes[0].url.endswith(
-            '/servers/%s/migrations/%d' % (SERVER_ID, MIGRATION_ID)))
+            f'/servers/{SERVER_ID}/migrations/{MIGRATION_ID}'))
 
     def test_other_commands_print_nothing_new(self):
         self.requests.get(COMPUTE + '/servers/detail', json={'servers': []})

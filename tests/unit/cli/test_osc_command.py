@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import warnings
+from unittest import mock
 
 import fixtures
 import testtools
@@ -21,7 +22,8 @@ from osc_lib import clientmanager
 from requests_mock.contrib import fixture as rm_fixture
 
 from novaclient_force import diagnosis, drain, exceptions, outcome, waiting
-from osc_plugin import plugin
+from novaclient_force.osc import plugin
+from novaclient_force.v2.server_migrations import ServerMigrationsManager
 
 AUTH_URL = 'http://keystone.test/identity/v3'
 COMPUTE_URL = 'http://compute.test/compute/v2.1'
@@ -116,39 +118,21 @@ class OpenStackRun(fixtures.Fixture):
         return code, stdout.getvalue(), stderr.getvalue()
 
 
-class FakeMigrations:
-    """The SDK manager's surface (contract D), answering from a script."""
-
-    def __init__(self, outcomes=(), error=None):
-        self.outcomes = list(outcomes)
-        self.error = error
-        self.calls = []
-
-    def force_complete(self, server, migration=None, wait=False,
-                       timeout=None, progress=None, **policy):
-        self.calls.append(('force_complete', server, migration,
-                           dict(wait=wait, timeout=timeout,
-                                progress=progress, **policy)))
-        if self.error:
-            raise self.error
-        if progress is not None:
-            progress(waiting.Progress(SERVER, 7, 'running', 2 * GIB,
-                                      GIB, 4 * GIB, 3.0))
-        return self.outcomes[0]
-
-    def force_complete_host(self, host, wait=False, timeout=None,
-                            concurrency=8, progress=None, **policy):
-        self.calls.append(('force_complete_host', host,
-                           dict(wait=wait, timeout=timeout,
-                                concurrency=concurrency, progress=progress,
-                                **policy)))
-        if self.error:
-            raise self.error
-        if not self.outcomes:
-            found = drain.HostOutcomes()
-            found.note = 'No live migration is leaving %s' % host
-            return found
-        return self.outcomes
+def sdk_answering(outcomes=(), error=None):
+    """The SDK manager, autospecced from the real class so that every call
+    is checked against its signature, answering from a script: one
+    server's Outcome is ``outcomes[0]``, a host's are all of them (none:
+    the SDK's note that nothing leaves the host)."""
+    migrations = mock.create_autospec(ServerMigrationsManager, instance=True)
+    migrations.force_complete.side_effect = error
+    migrations.force_complete_host.side_effect = error
+    if outcomes:
+        migrations.force_complete.return_value = outcomes[0]
+    found = drain.HostOutcomes(outcomes)
+    if not outcomes:
+        found.note = 'No live migration is leaving compute-1'
+    migrations.force_complete_host.return_value = found
+    return migrations
 
 
 class FakeClient:
@@ -212,19 +196,18 @@ class TestOutcomes(testtools.TestCase):
         return migrations
 
     def test_accepted_prints_nothing_like_upstream(self):
-        sdk = self.use_sdk(FakeMigrations([result(outcome.ACCEPTED)]))
+        sdk = self.use_sdk(sdk_answering([result(outcome.ACCEPTED)]))
         code, out, err = self.openstack(*COMMAND, 'busy-vm', '7')
         self.assertEqual((0, '', ''), (code, out, err))
-        self.assertEqual(
-            [('force_complete', 'busy-vm', 7,
-              dict(wait=False, timeout=None, progress=None))], sdk.calls)
+        sdk.force_complete.assert_called_once_with(
+            'busy-vm', 7, wait=False, timeout=None, progress=None)
         # The command authenticated (after checking its arguments).
         self.assertEqual(
             ['GET', 'POST'],
             [r.method for r in self.openstack.http.request_history])
 
     def test_wait_prints_a_table_cliff_can_format(self):
-        sdk = self.use_sdk(FakeMigrations([result(outcome.COMPLETED)]))
+        sdk = self.use_sdk(sdk_answering([result(outcome.COMPLETED)]))
         code, out, err = self.openstack(
             *COMMAND, 'busy-vm', '--wait', '--timeout', '60', '-f', 'json')
         self.assertEqual((0, ''), (code, err))
@@ -234,14 +217,21 @@ class TestOutcomes(testtools.TestCase):
             'Estimated Pause': None, 'Duration': 31.0, 'Reason': ''}],
             json.loads(out))
         # stderr is no terminal here, so no progress display was given.
-        self.assertEqual(dict(wait=True, timeout=60.0, progress=None),
-                         sdk.calls[0][3])
+        sdk.force_complete.assert_called_once_with(
+            'busy-vm', None, wait=True, timeout=60.0, progress=None)
 
     def test_progress_is_drawn_on_a_terminal_then_erased(self):
         class Terminal(io.StringIO):
             def isatty(self):
                 return True
-        self.use_sdk(FakeMigrations([result(outcome.COMPLETED)]))
+        sdk = self.use_sdk(sdk_answering())
+
+        def force_complete(server, migration=None, wait=False, timeout=None,
+                           progress=None, **policy):
+            progress(waiting.Progress(SERVER, 7, 'running', 2 * GIB, GIB,
+                                      4 * GIB, 3.0))
+            return result(outcome.COMPLETED)
+        sdk.force_complete.side_effect = force_complete
         code, out, err = self.openstack(
             *COMMAND, 'busy-vm', '--wait', '-f', 'value', '-c', 'Status',
             stderr=Terminal())
@@ -251,14 +241,14 @@ class TestOutcomes(testtools.TestCase):
             '2.0 GiB sent, 3s\r\x1b[K', err)
 
     def test_columns_can_be_chosen(self):
-        self.use_sdk(FakeMigrations([result(outcome.COMPLETED)]))
+        self.use_sdk(sdk_answering([result(outcome.COMPLETED)]))
         code, out, _ = self.openstack(
             *COMMAND, 'busy-vm', '--wait', '-f', 'value', '-c', 'Status',
             '-c', 'Migration')
         self.assertEqual((0, '7 completed\n'), (code, out))
 
     def test_timed_out_has_its_exit_status_and_one_line(self):
-        self.use_sdk(FakeMigrations([result(
+        self.use_sdk(sdk_answering([result(
             outcome.TIMED_OUT, reason='still running after 60s')]))
         code, out, err = self.openstack(
             *COMMAND, 'busy-vm', '--wait', '-f', 'yaml')
@@ -268,7 +258,7 @@ class TestOutcomes(testtools.TestCase):
                          'running after 60s\n', err)
 
     def test_sdk_error_is_one_line_with_its_exit_status(self):
-        self.use_sdk(FakeMigrations(error=exceptions.EndpointUnreachable(
+        self.use_sdk(sdk_answering(error=exceptions.EndpointUnreachable(
             'Cannot reach compute at http://compute.test')))
         code, out, err = self.openstack(*COMMAND, 'busy-vm')
         self.assertEqual((exceptions.EXIT_UNREACHABLE, ''), (code, out))
@@ -276,7 +266,7 @@ class TestOutcomes(testtools.TestCase):
                          err)
 
     def test_host_drain_rows_and_worst_exit_status(self):
-        sdk = self.use_sdk(FakeMigrations([
+        sdk = self.use_sdk(sdk_answering([
             result(outcome.COMPLETED),
             result(outcome.FAILED, server=SERVER_2, name='vm-2',
                    migration=8, reason='Migration pre-check error')]))
@@ -289,27 +279,28 @@ class TestOutcomes(testtools.TestCase):
                          [(r['Server Name'], r['Status']) for r in rows])
         self.assertEqual('1 of 2 live migrations leaving compute-1 did not '
                          'complete: 1 failed\n', err)
-        self.assertEqual(('force_complete_host', 'compute-1'),
-                         sdk.calls[0][:2])
-        self.assertEqual(4, sdk.calls[0][2]['concurrency'])
+        sdk.force_complete_host.assert_called_once_with(
+            'compute-1', wait=True, timeout=None, concurrency=4,
+            progress=None)
 
     def test_host_drain_without_wait_lists_accepted_rows(self):
-        sdk = self.use_sdk(FakeMigrations([result(outcome.ACCEPTED)]))
+        sdk = self.use_sdk(sdk_answering([result(outcome.ACCEPTED)]))
         code, out, err = self.openstack(
             *COMMAND, '--host', 'compute-1', '-f', 'value', '-c', 'Status')
         self.assertEqual((0, 'accepted\n', ''), (code, out, err))
         # Without --concurrency the SDK's own default applies.
-        self.assertEqual(8, sdk.calls[0][2]['concurrency'])
+        sdk.force_complete_host.assert_called_once_with(
+            'compute-1', wait=False, timeout=None, progress=None)
 
     def test_empty_host_is_an_empty_list_and_one_line(self):
-        self.use_sdk(FakeMigrations([]))
+        self.use_sdk(sdk_answering([]))
         code, out, err = self.openstack(
             *COMMAND, '--host', 'compute-1', '-f', 'json')
         self.assertEqual((0, [], 'No live migration is leaving compute-1\n'),
                          (code, json.loads(out), err))
 
     def test_unknown_host_is_one_line(self):
-        self.use_sdk(FakeMigrations(error=exceptions.UnknownHost(
+        self.use_sdk(sdk_answering(error=exceptions.UnknownHost(
             'No compute host is named compute-9; did you mean compute-1?')))
         code, out, err = self.openstack(*COMMAND, '--host', 'compute-9')
         self.assertEqual((1, '', 'No compute host is named compute-9; did '
@@ -318,7 +309,7 @@ class TestOutcomes(testtools.TestCase):
     def test_not_forced_rows_exit_9_and_say_why(self):
         queued = result(outcome.NOT_FORCED, server=SERVER_2, migration=8,
                         reason='queued: Nova runs ...')
-        self.use_sdk(FakeMigrations([result(outcome.ACCEPTED), queued]))
+        self.use_sdk(sdk_answering([result(outcome.ACCEPTED), queued]))
         code, out, err = self.openstack(
             *COMMAND, '--host', 'compute-1', '-f', 'value', '-c', 'Status',
             '-c', 'Forced', '-c', 'Reason')
@@ -334,13 +325,14 @@ class TestOutcomes(testtools.TestCase):
         stalled.diagnosis = diagnosis.Diagnosis(
             diagnosis.STALLED, remaining_bytes=GIB, transfer_rate=GIB / 2,
             dirty_rate=GIB, estimated_pause=2.0, stalled_for=61)
-        sdk = self.use_sdk(FakeMigrations([stalled]))
+        sdk = self.use_sdk(sdk_answering([stalled]))
         code, out, err = self.openstack(
             *COMMAND, '--host', 'compute-1', '--wait', '--stalled-after',
             '60', '--force-after', '600', '-f', 'json')
         self.assertEqual((0, ''), (code, err))
-        self.assertEqual((60.0, 600.0), (sdk.calls[0][2]['stalled_after'],
-                                         sdk.calls[0][2]['force_after']))
+        sdk.force_complete_host.assert_called_once_with(
+            'compute-1', wait=True, timeout=None, progress=None,
+            stalled_after=60.0, force_after=600.0)
         row, = json.loads(out)
         self.assertIs(True, row['Forced'])
         self.assertEqual(2.0, row['Estimated Pause'])
@@ -349,14 +341,15 @@ class TestOutcomes(testtools.TestCase):
         code, out, _ = self.openstack(
             *COMMAND, 'busy-vm', '--force-after', '0', '-f', 'value',
             '-c', 'Diagnosis')
-        self.assertEqual(0.0, sdk.calls[1][3]['force_after'])
-        self.assertNotIn('stalled_after', sdk.calls[1][3])
+        sdk.force_complete.assert_called_once_with(
+            'busy-vm', None, wait=False, timeout=None, progress=None,
+            force_after=0.0)
 
     def test_diagnosis_in_words_in_a_table(self):
         stalled = result(outcome.COMPLETED)
         stalled.diagnosis = diagnosis.Diagnosis(
             diagnosis.CONVERGING, remaining_bytes=GIB, eta=12.0)
-        self.use_sdk(FakeMigrations([stalled]))
+        self.use_sdk(sdk_answering([stalled]))
         code, out, _ = self.openstack(
             *COMMAND, 'busy-vm', '--wait', '-c', 'Forced', '-c', 'Diagnosis')
         self.assertEqual(0, code)
@@ -391,7 +384,7 @@ class TestCoexistence(testtools.TestCase):
         app.run(['help', 'server', 'list'])
         self.assertIn('List servers', out.getvalue())
         find = app.command_manager.find_command
-        self.assertEqual('osc_plugin.v2.force_complete',
+        self.assertEqual('novaclient_force.osc.v2.force_complete',
                          find(list(COMMAND))[0].__module__)
         for name in (['server', 'list'], ['server', 'migration', 'list'],
                      ['server', 'migration', 'abort']):
@@ -405,8 +398,7 @@ class TestWithTheSDK(testtools.TestCase):
     def setUp(self):
         super().setUp()
         self.openstack = self.useFixture(OpenStackRun())
-        self.action = '%s/servers/%s/migrations/7/action' % (
-            COMPUTE_URL, SERVER)
+        self.action = f'{COMPUTE_URL}/servers/{SERVER}/migrations/7/action'
 
     def compute_requests(self):
         return [r for r in self.openstack.http.request_history
@@ -452,8 +444,7 @@ class TestWithTheSDK(testtools.TestCase):
 
     def test_interface_from_the_command_line_picks_the_endpoint(self):
         self.openstack.http.post(
-            '%s/servers/%s/migrations/7/action' % (
-                INTERNAL_COMPUTE_URL, SERVER),
+            f'{INTERNAL_COMPUTE_URL}/servers/{SERVER}/migrations/7/action',
             status_code=202)
         code, _, err = self.openstack(
             '--os-interface', 'internal', *COMMAND, SERVER, '7')

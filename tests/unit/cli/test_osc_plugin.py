@@ -8,7 +8,7 @@ import sys
 import fixtures
 import testtools
 
-from osc_plugin import plugin
+from novaclient_force.osc import plugin
 
 
 class TestPluginModule(testtools.TestCase):
@@ -18,8 +18,9 @@ class TestPluginModule(testtools.TestCase):
         # builds the command group from DEFAULT_API_VERSION's major part.
         self.assertNotIn(plugin.API_NAME, ('compute', 'identity', 'image',
                                            'network', 'volume'))
-        self.assertEqual('openstack.migration_force.v2', 'openstack.%s.v%s' % (
-            plugin.API_NAME, plugin.DEFAULT_API_VERSION.split('.')[0]))
+        major = plugin.DEFAULT_API_VERSION.split('.')[0]
+        self.assertEqual('openstack.migration_force.v2',
+                         f'openstack.{plugin.API_NAME}.v{major}')
         self.assertIn(plugin.DEFAULT_API_VERSION, plugin.API_VERSIONS)
         self.assertTrue(plugin.API_VERSION_OPTION.startswith('os_'))
 
@@ -32,24 +33,25 @@ class TestPluginModule(testtools.TestCase):
 
     def test_imports_nothing_but_itself(self):
         code = ('import sys; before = set(sys.modules); '
-                'import osc_plugin.plugin; '
+                'import novaclient_force.osc.plugin; '
                 'print(" ".join(sorted(set(sys.modules) - before)))')
         loaded = subprocess.run(
             [sys.executable, '-c', code], capture_output=True, text=True,
             check=True).stdout.split()
-        self.assertEqual(['osc_plugin', 'osc_plugin.plugin'], loaded)
+        self.assertEqual(['novaclient_force', 'novaclient_force.osc',
+                          'novaclient_force.osc.plugin'], loaded)
 
     def test_openstack_start_up_loads_no_command_code(self):
         # Every ``openstack`` command (here ``server list``, stopped by
         # the missing credentials before any request) imports every command
-        # group's modules, ours included (see osc_plugin/v2/force_complete):
-        # of ours it may load the plugin and the command class, never the
-        # SDK or the command's checks and output.
+        # group's modules, ours included (see
+        # novaclient_force/osc/v2/force_complete.py): of ours it may load
+        # the plugin and the command class, never the SDK or the CLI core.
         code = ('import sys\n'
                 'from openstackclient import shell\n'
                 'print(shell.main(["server", "list"]))\n'
                 'print(" ".join(sorted(m for m in sys.modules if m.split(".")'
-                '[0] in ("novaclient_force", "osc_plugin"))))\n')
+                '[0] == "novaclient_force")))\n')
         home = self.useFixture(fixtures.TempDir()).path
         env = {key: value for key, value in os.environ.items()
                if not key.startswith('OS_')}
@@ -58,8 +60,11 @@ class TestPluginModule(testtools.TestCase):
             [sys.executable, '-c', code], capture_output=True, text=True,
             env=env, check=True).stdout.splitlines()
         self.assertEqual('1', status)
-        self.assertEqual(['osc_plugin', 'osc_plugin.plugin', 'osc_plugin.v2',
-                          'osc_plugin.v2.force_complete'], loaded.split())
+        self.assertEqual(['novaclient_force', 'novaclient_force.osc',
+                          'novaclient_force.osc.plugin',
+                          'novaclient_force.osc.v2',
+                          'novaclient_force.osc.v2.force_complete'],
+                         loaded.split())
 
 
 class TestPinnedComputeVersion(testtools.TestCase):

@@ -8,9 +8,11 @@ working; ``<migration>`` became optional and ``--host``, ``--wait``,
 ``--timeout``, ``--concurrency``, ``--stalled-after`` and ``--force-after``
 are new.
 
-The command holds no HTTP or waiting logic: it checks the arguments
-(``validation``), calls the SDK (``novaclient_force``) and reports the
-outcomes with cliff (``report``).
+The command holds no HTTP or waiting logic and no checks of its own: it
+declares its arguments and hands them to the CLI core it shares with the
+nova extension (``novaclient_force.cli``: checks, the SDK call, progress,
+signals, the verdict), then draws the outcomes in cliff's columns
+(``columns``).
 
 ``openstack`` imports this module on every run, whatever the command:
 its shell adds every plugin's command group while it initializes
@@ -51,6 +53,19 @@ def _no_collection_at_exit():
 
     atexit.unregister(gc.freeze)
     atexit.register(gc.freeze)
+
+
+def request_arguments(parsed_args):
+    """The parsed options as ``novaclient_force.cli.checks.checked``
+    takes them: the core checks them when the command runs."""
+    return dict(
+        server=parsed_args.server, migration=parsed_args.migration,
+        host=parsed_args.host, wait=parsed_args.wait,
+        timeout=parsed_args.timeout, concurrency=parsed_args.concurrency,
+        max_concurrency=MAX_CONCURRENCY,
+        stalled_after=parsed_args.stalled_after,
+        force_after=parsed_args.force_after,
+        all_projects=parsed_args.all_projects)
 
 
 class ForceCompleteMigration(command.Lister):
@@ -123,70 +138,38 @@ class ForceCompleteMigration(command.Lister):
 
     def run(self, parsed_args):
         """Run the command; return the exit status described above."""
-        from novaclient_force import exceptions, terminal
+        from novaclient_force import terminal
 
-        self._verdict = (0, '')
-        try:
-            super().run(parsed_args)
-        except exceptions.ForceCompleteError as err:
-            self._verdict = (err.exit_code, str(err))
-        exit_code, message = self._verdict
-        if message:
-            self.app.stderr.write(f'{terminal.printable(message)}\n')
-        return exit_code
+        super().run(parsed_args)
+        report = self._report
+        if report.message:
+            self.app.stderr.write(f'{terminal.printable(report.message)}\n')
+        return report.exit_code
 
     def take_action(self, parsed_args):
-        from novaclient_force import exceptions, progress, signals, terminal
-        from osc_plugin.v2 import report
-        from osc_plugin.v2.validation import validated
+        """Run on the CLI core; its report is drawn by produce_output()
+        (the rows) and run() (the stderr line and the exit status)."""
+        from novaclient_force.cli import running
+        from novaclient_force.osc.v2 import columns
 
         _no_collection_at_exit()
-        self._request = request = validated(parsed_args)
-        self._show_table = request.shows_table
-        display = None
-        if request.wait or request.policy:
-            display = progress.for_stream(self.app.stderr)
-        try:
-            with signals.raised():
-                self._authenticate()
-                outcomes = self._force(request, display)
-            self._verdict = report.verdict(outcomes, request.host)
-            if not outcomes and getattr(outcomes, 'note', ''):
-                self.app.stderr.write(
-                    f'{terminal.printable(outcomes.note)}\n')
-        except exceptions.Interrupted as stop:
-            # What Nova accepted is told, rows and all, then 128 + signal.
-            outcomes = stop.outcomes
-            self._show_table = bool(outcomes)
-            self._verdict = (stop.exit_code,
-                             report.interrupted(stop, request.host))
-        except signals.Signalled as stop:
-            outcomes = []
-            self._verdict = (128 + stop.signum, f'interrupted ({stop}) '
-                             f'before anything was sent')
-        finally:
-            if display is not None:
-                display.close()
-        machine = parsed_args.formatter in report.MACHINE_FORMATS
-        return report.COLUMNS, [report.row(o, machine) for o in outcomes]
-
-    def _force(self, request, display):
-        migrations = self.app.client_manager.migration_force.server_migrations
-        if request.host is not None:
-            options = {}
-            if request.concurrency is not None:
-                options['concurrency'] = request.concurrency
-            return migrations.force_complete_host(
-                request.host, wait=request.wait, timeout=request.timeout,
-                progress=display, **options, **request.policy)
-        return [migrations.force_complete(
-            request.server, request.migration, wait=request.wait,
-            timeout=request.timeout, progress=display, **request.policy)]
+        self._report = report = running.run(
+            self.app.stderr, self._migrations, **request_arguments(
+                parsed_args))
+        machine = parsed_args.formatter in columns.MACHINE_FORMATS
+        return columns.COLUMNS, [columns.row(o, machine)
+                                 for o in report.outcomes]
 
     def produce_output(self, parsed_args, column_names, data):
-        if not self._show_table:
+        """No table where upstream prints nothing (see checks.Request)."""
+        if not self._report.shows_rows:
             return 0
         return super().produce_output(parsed_args, column_names, data)
+
+    def _migrations(self):
+        """Authenticate, then our client's ServerMigrationsManager."""
+        self._authenticate()
+        return self.app.client_manager.migration_force.server_migrations
 
     def _authenticate(self):
         """Authenticate now, the way the shell does for other commands.

@@ -1,8 +1,9 @@
-"""The arguments of ``openstack server migration force complete``, checked.
+"""The arguments of both commands, checked before anything is sent.
 
-Imported when the command runs, not when ``openstack`` loads the command
-module (which it does on every run, for every command): see
-``force_complete``.
+``openstack`` runs these before it authenticates, so a typo costs no token
+request; ``nova`` authenticates before any command runs
+(novaclient/shell.py ``OpenStackComputeShell.main``) and, after a refusal
+here, sends nothing more.
 """
 
 import dataclasses
@@ -11,14 +12,13 @@ import re
 import typing
 
 from novaclient_force import arguments, exceptions
-from osc_plugin.v2.force_complete import MAX_CONCURRENCY
 
 _INTEGER = re.compile(r'[0-9]+')
 
 
 @dataclasses.dataclass(frozen=True)
 class Request:
-    """The validated arguments: what the user asked for."""
+    """The checked arguments: what the operator asked for."""
 
     server: typing.Optional[str] = None
     migration: typing.Union[int, str, None] = None
@@ -37,45 +37,47 @@ class Request:
                 if getattr(self, name) is not None}
 
     @property
-    def shows_table(self):
-        """Upstream prints nothing; we print outcomes once there are any."""
+    def shows_rows(self):
+        """Upstream prints nothing; with --wait or --host there are
+        outcomes worth a row each."""
         return self.wait or self.host is not None
 
 
-def validated(parsed_args):
-    """Check the arguments and return a Request, or raise InvalidArgument.
+def checked(server=None, migration=None, host=None, wait=False,
+            timeout=None, concurrency=None, max_concurrency=None,
+            stalled_after=None, force_after=None, all_projects=False):
+    """A Request, or InvalidArgument naming the option at fault.
 
-    This runs before authentication (see ForceCompleteMigration.run), so a
-    typo costs no token request and nothing is sent to the cloud.
+    Values are as typed (text), except a ``timeout`` that the program has
+    already read as a number (``nova``'s own first pass does).
+    ``max_concurrency`` is the command's limit on ``--concurrency``.
     """
-    if parsed_args.host is not None:
-        if parsed_args.server is not None:
+    if host is not None:
+        if server is not None:
             raise _usage('--host cannot be combined with <server>: it acts '
-                         'on every live migration leaving the host')
-        if not parsed_args.host.strip():
+                          'on every live migration leaving the host')
+        if not host.strip():
             raise _usage('--host must name a compute host')
-        if parsed_args.all_projects:
+        if all_projects:
             raise _usage('--all-projects applies only to <server>: --host '
                          'already covers every project')
-    elif parsed_args.server is None:
+    elif server is None:
         raise _usage('give a <server>, or --host <host> to force every '
                      'live migration leaving that host')
-    elif not parsed_args.server.strip():
+    elif not server.strip():
         raise _usage('<server> must be a server name or ID')
-    if parsed_args.concurrency is not None and parsed_args.host is None:
+    if concurrency is not None and host is None:
         raise _usage('--concurrency applies only with --host')
-    arguments.timeout_needs_wait(parsed_args.timeout, parsed_args.wait)
+    arguments.timeout_needs_wait(timeout, wait)
     return Request(
-        server=parsed_args.server,
-        migration=arguments.migration(parsed_args.migration),
-        host=parsed_args.host,
-        wait=parsed_args.wait,
-        timeout=_timeout(parsed_args.timeout),
-        concurrency=_concurrency(parsed_args.concurrency),
-        stalled_after=arguments.threshold('--stalled-after',
-                                          parsed_args.stalled_after),
-        force_after=arguments.threshold('--force-after',
-                                        parsed_args.force_after),
+        server=server,
+        migration=arguments.migration(migration),
+        host=host,
+        wait=wait,
+        timeout=_timeout(timeout),
+        concurrency=_concurrency(concurrency, max_concurrency),
+        stalled_after=arguments.threshold('--stalled-after', stalled_after),
+        force_after=arguments.threshold('--force-after', force_after),
     )
 
 
@@ -83,24 +85,24 @@ def _usage(message):
     return exceptions.InvalidArgument(message)
 
 
-def _timeout(text):
-    if text is None:
+def _timeout(value):
+    if value is None:
         return None
     try:
-        seconds = float(text)
+        seconds = float(value)
     except ValueError:
         seconds = math.nan
     if not math.isfinite(seconds) or seconds <= 0:
         raise _usage(f'--timeout must be a positive number of seconds, '
-                     f'not {text!r}')
+                     f'not {value!r}')
     return arguments.timeout_in_range(seconds)
 
 
-def _concurrency(text):
+def _concurrency(text, maximum):
     if text is None:
         return None
     value = int(text) if _INTEGER.fullmatch(text.strip()) else 0
-    if not 1 <= value <= MAX_CONCURRENCY:
+    if not 1 <= value <= maximum:
         raise _usage(f'--concurrency must be a whole number from 1 to '
-                     f'{MAX_CONCURRENCY}, not {text!r}')
+                     f'{maximum}, not {text!r}')
     return value
