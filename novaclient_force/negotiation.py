@@ -178,7 +178,9 @@ class Compute:
         return self.cloud_max.get_string()
 
     def _confirm(self, version):
-        if self.pinned is None and self._confirmed is None:
+        with self._lock:
+            if self.pinned is not None or self._confirmed is not None:
+                return
             LOG.debug('Compute API microversion %s negotiated',
                       version.get_string())
             self._confirmed = version
@@ -204,8 +206,7 @@ class Compute:
             self.cloud_max = _max_version(resp.json())
             LOG.debug('Compute API %s: maximum microversion %s', url,
                       self._max_label())
-            if self.pinned is None:
-                self._confirm(min(OPTIMISTIC, self.cloud_max))
+        self._confirm(min(OPTIMISTIC, self.cloud_max))
 
     def _endpoint(self):
         try:
@@ -227,15 +228,20 @@ class Compute:
         version = self.version_for(need)
         resp = self._send(method, url, version, json=json, params=params,
                           deadline=deadline, context=context)
-        if (resp.status_code == 406 and self.pinned is None
-                and self._confirmed is None):
-            LOG.debug('Compute API refused microversion %s (406): '
-                      'discovering its maximum', version.get_string())
+        if resp.status_code == 406 and self.pinned is None:
+            # Threads sharing this client may all have sent at the
+            # optimistic version; whichever discovers, each one refused
+            # above what is now known is re-sent at it.
+            if self.cloud_max is None:
+                LOG.debug('Compute API refused microversion %s (406): '
+                          'discovering its maximum', version.get_string())
             self._discover()
-            version = self.version_for(need)
-            resp = self._send(method, url, version, json=json,
-                              params=params, deadline=deadline,
-                              context=context)
+            known = self.version_for(need)
+            if known < version:
+                version = known
+                resp = self._send(method, url, version, json=json,
+                                  params=params, deadline=deadline,
+                                  context=context)
         if resp.status_code == 406:
             raise exceptions.CloudTooOld(
                 'The cloud does not support compute API version %s' %
