@@ -12,7 +12,7 @@ maps by HTTP status, so a translated or future text never goes unreported.
 import re
 import urllib.parse
 
-from novaclient_force import exceptions, hints, terminal
+from novaclient_force import default_policy, exceptions, hints, terminal
 
 # Nova's error templates, by what each says; searched in Nova's text.
 _NOVA_TEXTS = {
@@ -52,44 +52,6 @@ _NOVA_TEXTS = {
 
 NOT_YET_RUNNING = ('accepted', 'queued', 'preparing')
 POST_COPY = 'running (post-copy)'
-
-# Who Nova's default policy (32.0.0 / 2025.2 and later) lets apply each rule
-# a force-complete may meet (nova/policies/servers_migrations.py,
-# migrations.py, instance_actions.py, migrate_server.py, lock_server.py;
-# the base rules in nova/policies/base.py). A cloud may have its own
-# policy file, so this is only ever presented as Nova's default.
-_MANAGER = ('manager', "the admin role, or the manager role on the "
-            "server's project")
-_MEMBER = ('member', "the admin role, or the member role on the server's "
-           "project")
-_READER = ('reader', "the admin role, or the reader role on the server's "
-           "project")
-_ADMIN = ('admin', 'the admin role')
-_DEFAULT_POLICY = {
-    'os_compute_api:servers:migrations:force_complete': _MANAGER,
-    'os_compute_api:servers:migrations:delete': _MANAGER,
-    'os_compute_api:servers:migrations:index': _MANAGER,
-    'os_compute_api:servers:migrations:index:host': _ADMIN,
-    'os_compute_api:servers:migrations:show': _ADMIN,
-    'os_compute_api:os-migrations:index': _MANAGER,
-    'os_compute_api:os-migrations:index:all_projects': _ADMIN,
-    'os_compute_api:os-migrations:index:host': _ADMIN,
-    'os_compute_api:os-migrate-server:migrate_live': _MANAGER,
-    'os_compute_api:os-migrate-server:migrate_live:host': _ADMIN,
-    'os_compute_api:os-instance-actions:list': _READER,
-    'os_compute_api:os-instance-actions:show': _READER,
-    'os_compute_api:os-instance-actions:events': _ADMIN,
-    'os_compute_api:os-instance-actions:events:details': _ADMIN,
-    'os_compute_api:os-lock-server:unlock': _MEMBER,
-}
-# Keystone's default role implications (admin > manager > member > reader)
-# put the lower roles in the token too; this spells them out in case a
-# cloud's tokens carry only the role assigned.
-_IMPLIES = {'admin': {'admin', 'manager', 'member', 'reader'},
-            'manager': {'manager', 'member', 'reader'},
-            'member': {'member', 'reader'},
-            'reader': {'reader'}}
-
 
 class Context:
     """What a request was about, so an error can name it.
@@ -214,19 +176,8 @@ def _refused(text, ctx):
     rule = match.group('policy')
     advice = (f"Not allowed: Nova's policy rule {terminal.printable(rule)} "
               f"refused this request")
-    default = _DEFAULT_POLICY.get(rule)
-    if default is None:
-        return advice
-    role, who = default
-    held = set()
-    for name in ctx.roles or ():
-        held |= _IMPLIES.get(name, {name})
-    if role in held:
-        mine = 'admin' if 'admin' in ctx.roles else role
-        return (f"{advice}; Nova's default policy allows it to the {mine} "
-                f"role you have, so this cloud's policy is stricter: ask "
-                f"its operator")
-    return f"{advice}; under Nova's default policy it needs {who}"
+    default = default_policy.describe(rule, ctx.roles or ())
+    return f'{advice}; {default}' if default else advice
 
 
 def _bad_request(text, ctx):
