@@ -12,7 +12,13 @@ maps by HTTP status, so a translated or future text never goes unreported.
 import re
 import urllib.parse
 
-from novaclient_force import default_policy, exceptions, hints, terminal
+from novaclient_force import (
+    default_policy,
+    exceptions,
+    hints,
+    retrying,
+    terminal,
+)
 
 # Nova's error templates, by what each says; searched in Nova's text.
 _NOVA_TEXTS = {
@@ -134,6 +140,7 @@ def from_response(resp, context):
         'request_id': request_id(resp),
     }
     context.endpoint = endpoint_of(getattr(resp, 'url', None))
+    retry_after = retrying.retry_after(resp.headers)
     cls, advice = _classify(status, text, context)
     message = advice
     if text and text not in advice:
@@ -143,7 +150,9 @@ def from_response(resp, context):
     if kwargs['request_id']:
         message += (f' (Request-ID: '
                     f"{terminal.printable(kwargs['request_id'])})")
-    return cls(message, **kwargs)
+    error = cls(message, **kwargs)
+    error.retry_after = retry_after
+    return error
 
 
 def _classify(status, text, ctx):
@@ -159,6 +168,10 @@ def _classify(status, text, ctx):
         return _not_found(text, ctx)
     if status == 409:
         return _conflict(text, ctx)
+    if status == 429:
+        return exceptions.RateLimited, (
+            f'The compute service at {ctx.endpoint or "the cloud"} is '
+            f'limiting the rate of requests: retry later')
     if status >= 500:
         return exceptions.ServiceError, (
             f'The compute service at {ctx.endpoint or "the cloud"} failed; '

@@ -21,7 +21,7 @@ import time
 from keystoneauth1 import exceptions as ksa_exc
 from novaclient import api_versions
 
-from novaclient_force import errors, exceptions, transport
+from novaclient_force import errors, exceptions, retrying, transport
 
 # The openstack command maps its own authentication failures with these.
 from novaclient_force.keystoneauth_errors import (  # noqa: F401
@@ -187,9 +187,7 @@ class Compute:
             if resp.status_code == 403:
                 context.roles = self.role_names()
             error = errors.from_response(resp, context)
-            # A server error on a read may be gone on the next one.
-            error.transient = (method == 'GET'
-                               and isinstance(error, exceptions.ServiceError))
+            error.transient = retrying.answer_is_transient(method, resp)
             raise error
         # Accepted at a version above OPTIMISTIC means accepted at it too.
         self._confirm(min(version, OPTIMISTIC))

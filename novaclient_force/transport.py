@@ -66,8 +66,10 @@ class Transport:
              deadline=None, context=None):
         """The response to one request, after retrying transient failures:
         GETs on any, other methods only when they certainly never left
-        (connection refused). A read timeout or a dropped connection
-        after a POST is never retried: Nova may have applied it.
+        (connection refused) or were certainly not processed
+        (``retrying.answer_is_transient``). A read timeout or a dropped
+        connection after a POST is never retried: Nova may have applied
+        it.
 
         ``url`` is relative to the endpoint, or absolute (paging links);
         ``version`` is the microversion to send, None for none.
@@ -83,12 +85,13 @@ class Transport:
                         backoff, deadline, method, url, error.summary)):
                     continue
                 raise
-            if (resp.status_code >= 500 and idempotent
-                    and (backoff := self._pause(
-                        backoff, deadline, method, url,
-                        f'HTTP {resp.status_code}'))):
-                continue
-            return resp
+            if not retrying.answer_is_transient(method, resp):
+                return resp
+            backoff = self._pause(backoff, deadline, method, url,
+                                  f'HTTP {resp.status_code}',
+                                  retrying.retry_after(resp.headers) or 0.0)
+            if backoff is None:
+                return resp
 
     def _attempt(self, method, url, version, json, params, deadline,
                  idempotent, context):
@@ -141,15 +144,16 @@ class Transport:
         auth = self.adapter.auth or self.adapter.session.auth
         return getattr(auth, 'auth_url', None)
 
-    def _pause(self, backoff, deadline, method, url, why):
-        """Sleep before a retry and return the series' Backoff; None when
-        the window or the deadline ran out, or a wait loop retries."""
+    def _pause(self, backoff, deadline, method, url, why, at_least=0.0):
+        """Sleep before a retry (``at_least`` seconds, when the cloud asked
+        so) and return the series' Backoff; None when the window or the
+        deadline ran out, or a wait loop retries."""
         if not retrying.request_retries():
             return None
         if backoff is None:
             backoff = retrying.Backoff(self.clock, retrying.REQUEST_WINDOW,
                                        deadline)
-        delay = backoff.next_delay()
+        delay = backoff.next_delay(at_least)
         if delay is None:
             return None
         LOG.debug('%s %s: %s; retrying in %.1fs', method, url, why, delay)
