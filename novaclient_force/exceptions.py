@@ -39,7 +39,7 @@ class ForceCompleteError(Exception):
     def summary(self):
         """The cause in a few words, for a progress line."""
         if self.http_status:
-            return 'HTTP %d' % self.http_status
+            return f'HTTP {self.http_status}'
         return self.message
 
 
