@@ -3,63 +3,59 @@
 Nova's error texts are precise but not actionable ("Migration 5 state of
 instance ... is queued. Cannot force complete while the migration is in
 this state."). Each error raised here says what the operator can do, in one
-line, and keeps Nova's own text in ``nova_message``. The texts matched below
-are Nova's templates (nova/exception.py, nova/api/openstack/common.py and
-nova/api/openstack/compute/server_migrations.py); anything unrecognised
-still maps by HTTP status, so a translated or future text never goes
-unreported.
+line, and keeps Nova's own text in ``nova_message``. The texts recognised
+are Nova's templates, all in ``_NOVA_TEXTS``; anything unrecognised still
+maps by HTTP status, so a translated or future text never goes unreported.
+(Failures with no answer at all are keystoneauth_errors.py's.)
 """
 
 import re
 import urllib.parse
 
-from novaclient_force import exceptions, hints, terminal
-from novaclient_force.statuses import NOT_STARTED as NOT_YET_RUNNING
-from novaclient_force.statuses import POST_COPY
+from novaclient_force import (
+    default_policy,
+    exceptions,
+    hints,
+    retrying,
+    statuses,
+    terminal,
+)
 
-_STATE = re.compile(r'Migration (?P<mid>\S+) state of instance \S+ is '
-                    r'(?P<status>.+?)\. Cannot')
-_NOT_FOUND_FOR_INSTANCE = re.compile(r'Migration \S+ not found for instance')
-_POLICY = re.compile(r"Policy doesn't allow (?P<policy>\S+) to be performed")
-_VM_STATE = re.compile(r'while it is in vm_state (?P<state>\S+)')
-_NOT_IN_PROGRESS = re.compile(r'is not in progress')
-
-# Who Nova's default policy (32.0.0 / 2025.2 and later) lets apply each rule
-# a force-complete may meet (nova/policies/servers_migrations.py,
-# migrations.py, instance_actions.py, migrate_server.py, lock_server.py;
-# the base rules in nova/policies/base.py). A cloud may have its own
-# policy file, so this is only ever presented as Nova's default.
-_MANAGER = ('manager', "the admin role, or the manager role on the "
-            "server's project")
-_MEMBER = ('member', "the admin role, or the member role on the server's "
-           "project")
-_READER = ('reader', "the admin role, or the reader role on the server's "
-           "project")
-_ADMIN = ('admin', 'the admin role')
-_DEFAULT_POLICY = {
-    'os_compute_api:servers:migrations:force_complete': _MANAGER,
-    'os_compute_api:servers:migrations:delete': _MANAGER,
-    'os_compute_api:servers:migrations:index': _MANAGER,
-    'os_compute_api:servers:migrations:index:host': _ADMIN,
-    'os_compute_api:servers:migrations:show': _ADMIN,
-    'os_compute_api:os-migrations:index': _MANAGER,
-    'os_compute_api:os-migrations:index:all_projects': _ADMIN,
-    'os_compute_api:os-migrations:index:host': _ADMIN,
-    'os_compute_api:os-migrate-server:migrate_live': _MANAGER,
-    'os_compute_api:os-migrate-server:migrate_live:host': _ADMIN,
-    'os_compute_api:os-instance-actions:list': _READER,
-    'os_compute_api:os-instance-actions:show': _READER,
-    'os_compute_api:os-instance-actions:events': _ADMIN,
-    'os_compute_api:os-instance-actions:events:details': _ADMIN,
-    'os_compute_api:os-lock-server:unlock': _MEMBER,
+# Nova's error templates, by what each says; searched in Nova's text.
+_NOVA_TEXTS = {
+    # 400, nova/exception.py InvalidMigrationState: "Migration
+    # %(migration_id)s state of instance %(instance_uuid)s is %(state)s.
+    # Cannot %(method)s while the migration is in this state."
+    'migration_state': re.compile(
+        r'Migration (?P<mid>\S+) state of instance \S+ is '
+        r'(?P<status>.+?)\. Cannot'),
+    # 400 (force-complete) or 404 (abort), nova/exception.py
+    # MigrationNotFoundForInstance: "Migration %(migration_id)s not found
+    # for instance %(instance_id)s"
+    'migration_not_found': re.compile(r'Migration \S+ not found for instance'),
+    # 403, nova/exception.py PolicyNotAuthorized: "Policy doesn't allow
+    # %(action)s to be performed."
+    'policy': re.compile(r"Policy doesn't allow (?P<policy>\S+) to be "
+                         r"performed"),
+    # 404, nova/exception.py InstanceNotFound: "Instance %(instance_id)s
+    # could not be found."
+    'server_not_found': re.compile(r'^Instance '),
+    # 404, nova/api/openstack/compute/server_migrations.py ``show``: "Live
+    # migration %(id)s for server %(uuid)s is not in progress."
+    'not_in_progress': re.compile(r'is not in progress'),
+    # 404, the rest of server_migrations.py ``show``: "In-progress live
+    # migration %(id)s is not found for server %(uuid)s.", "Migration
+    # %(id)s for server %(uuid)s is not live-migration."
+    'no_such_migration': re.compile(r'igration'),
+    # 409, nova/exception.py InstanceIsLocked: "Instance
+    # %(instance_uuid)s is locked"
+    'locked': re.compile(r' is locked$'),
+    # 409, nova/api/openstack/common.py
+    # ``raise_http_conflict_for_instance_invalid_state``: "Cannot
+    # '%(action)s' instance %(server_id)s while it is in %(attr)s
+    # %(state)s"
+    'vm_state': re.compile(r'while it is in vm_state (?P<state>\S+)'),
 }
-# Keystone's default role implications (admin > manager > member > reader)
-# put the lower roles in the token too; this spells them out in case a
-# cloud's tokens carry only the role assigned.
-_IMPLIES = {'admin': {'admin', 'manager', 'member', 'reader'},
-            'manager': {'manager', 'member', 'reader'},
-            'member': {'member', 'reader'},
-            'reader': {'reader'}}
 
 
 class Context:
@@ -85,7 +81,7 @@ class Context:
 
     @property
     def migration_label(self):
-        return 'Migration %s of server %s' % (self.migration, self.server)
+        return f'Migration {self.migration} of server {self.server}'
 
 
 def endpoint_of(url):
@@ -94,7 +90,7 @@ def endpoint_of(url):
     if not url:
         return None
     parts = urllib.parse.urlsplit(url)
-    return '%s://%s' % (parts.scheme, parts.netloc) if parts.netloc else None
+    return f'{parts.scheme}://{parts.netloc}' if parts.netloc else None
 
 
 def nova_message(body):
@@ -143,16 +139,19 @@ def from_response(resp, context):
         'request_id': request_id(resp),
     }
     context.endpoint = endpoint_of(getattr(resp, 'url', None))
+    retry_after = retrying.retry_after(resp.headers)
     cls, advice = _classify(status, text, context)
     message = advice
     if text and text not in advice:
-        message = '%s (Nova: %s)' % (advice.rstrip('.'),
-                                     terminal.printable(text).rstrip('.'))
-    message += ' (HTTP %d)' % status
+        message = (f"{advice.rstrip('.')} "
+                   f"(Nova: {terminal.printable(text).rstrip('.')})")
+    message += f' (HTTP {status})'
     if kwargs['request_id']:
-        message += ' (Request-ID: %s)' % terminal.printable(
-            kwargs['request_id'])
-    return cls(message, **kwargs)
+        message += (f' (Request-ID: '
+                    f"{terminal.printable(kwargs['request_id'])})")
+    error = cls(message, **kwargs)
+    error.retry_after = retry_after
+    return error
 
 
 def _classify(status, text, ctx):
@@ -168,10 +167,14 @@ def _classify(status, text, ctx):
         return _not_found(text, ctx)
     if status == 409:
         return _conflict(text, ctx)
+    if status == 429:
+        return exceptions.RateLimited, (
+            f'The compute service at {ctx.endpoint or "the cloud"} is '
+            f'limiting the rate of requests: retry later')
     if status >= 500:
         return exceptions.ServiceError, (
-            'The compute service at %s failed; retry later or ask the '
-            'cloud operator' % (ctx.endpoint or 'the cloud'))
+            f'The compute service at {ctx.endpoint or "the cloud"} failed; '
+            f'retry later or ask the cloud operator')
     return exceptions.ForceCompleteError, (
         'The compute service refused the request')
 
@@ -179,115 +182,80 @@ def _classify(status, text, ctx):
 def _refused(text, ctx):
     """What Nova refused and which rule, and what Nova's default policy
     says of that rule, never presented as this cloud's policy."""
-    match = _POLICY.search(text)
+    match = _NOVA_TEXTS['policy'].search(text)
     if not match:
-        return 'Not allowed: the cloud\'s policy refused this request'
+        return "Not allowed: the cloud's policy refused this request"
     rule = match.group('policy')
-    advice = 'Not allowed: Nova\'s policy rule %s refused this request' % (
-        terminal.printable(rule))
-    default = _DEFAULT_POLICY.get(rule)
-    if default is None:
-        return advice
-    role, who = default
-    held = set()
-    for name in ctx.roles or ():
-        held |= _IMPLIES.get(name, {name})
-    if role in held:
-        mine = 'admin' if 'admin' in ctx.roles else role
-        return ('%s; Nova\'s default policy allows it to the %s role you '
-                'have, so this cloud\'s policy is stricter: ask its '
-                'operator' % (advice, mine))
-    return '%s; under Nova\'s default policy it needs %s' % (advice, who)
+    advice = (f"Not allowed: Nova's policy rule {terminal.printable(rule)} "
+              f"refused this request")
+    default = default_policy.describe(rule, ctx.roles or ())
+    return f'{advice}; {default}' if default else advice
 
 
 def _bad_request(text, ctx):
-    match = _STATE.search(text)
+    match = _NOVA_TEXTS['migration_state'].search(text)
     if match:
-        migration_status = match.group('status')
+        status = match.group('status')
         label = ctx.migration_label
-        if migration_status == POST_COPY:
+        if status == statuses.POST_COPY:
             return exceptions.AlreadyPostCopy, (
-                '%s already switched to post-copy: the guest runs on the '
-                'destination and the copy finishes on its own, there is '
-                'nothing to force' % label)
-        if migration_status in NOT_YET_RUNNING and ctx.operation == 'abort':
+                f'{label} already switched to post-copy: the guest runs on '
+                f'the destination and the copy finishes on its own, there '
+                f'is nothing to force')
+        if status in statuses.NOT_STARTED and ctx.operation == 'abort':
             return exceptions.MigrationNotRunning, (
-                '%s is %s: aborting it before it runs needs a cloud with '
-                'compute API 2.65 or later; wait until it is running' % (
-                    label, migration_status))
-        if migration_status in NOT_YET_RUNNING:
+                f'{label} is {status}: aborting it before it runs needs a '
+                f'cloud with compute API 2.65 or later; wait until it is '
+                f'running')
+        if status in statuses.NOT_STARTED:
             return exceptions.MigrationNotRunning, (
-                '%s is %s, not running yet: wait until it is running, or '
-                'abort it' % (label, migration_status))
+                f'{label} is {status}, not running yet: wait until it is '
+                f'running, or abort it')
+        verb = 'abort' if ctx.operation == 'abort' else 'force'
         return exceptions.MigrationNotRunning, (
-            '%s is already %s: there is nothing to %s' % (
-                label, migration_status,
-                'abort' if ctx.operation == 'abort' else 'force'))
-    if _NOT_FOUND_FOR_INSTANCE.search(text):
+            f'{label} is already {status}: there is nothing to {verb}')
+    if _NOVA_TEXTS['migration_not_found'].search(text):
         return exceptions.MigrationNotFound, (
-            'Server %s has no migration %s' % (ctx.server, ctx.migration))
+            f'Server {ctx.server} has no migration {ctx.migration}')
     return exceptions.ForceCompleteError, (
         'The compute service rejected the request as invalid')
 
 
 def _not_found(text, ctx):
-    if text.startswith('Instance '):
+    if _NOVA_TEXTS['server_not_found'].search(text):
         return exceptions.ServerNotFound, (
-            'No server %s is visible to you: it does not exist, or belongs '
-            'to another project' % ctx.server)
-    if _NOT_IN_PROGRESS.search(text):
+            f'No server {ctx.server} is visible to you: it does not exist, '
+            f'or belongs to another project')
+    if _NOVA_TEXTS['not_in_progress'].search(text):
         return exceptions.MigrationNotRunning, (
-            '%s is not in progress any more (finished, or switched to '
-            'post-copy)' % ctx.migration_label)
-    if 'igration' in text:
+            f'{ctx.migration_label} is not in progress any more (finished, '
+            f'or switched to post-copy)')
+    if _NOVA_TEXTS['no_such_migration'].search(text):
         return exceptions.MigrationNotFound, (
-            'Server %s has no in-progress live migration %s' % (
-                ctx.server, ctx.migration))
+            f'Server {ctx.server} has no in-progress live migration '
+            f'{ctx.migration}')
     return exceptions.ForceCompleteError, (
         'The compute service has no such resource: is the endpoint a '
         'Nova compute API v2.1?')
 
 
 def _conflict(text, ctx):
-    if text.endswith(' is locked'):
+    if _NOVA_TEXTS['locked'].search(text):
         unlock = ''
         if ctx.server_id:
-            unlock = ' (`%s`)' % hints.unlock(ctx.server_id, ctx.cli)
+            unlock = f' (`{hints.unlock(ctx.server_id, ctx.cli)}`)'
         return exceptions.ServerLocked, (
-            'Server %s is locked: unlock it%s, or ask an admin, whom the '
-            'lock does not stop' % (ctx.server, unlock))
-    match = _VM_STATE.search(text)
+            f'Server {ctx.server} is locked: unlock it{unlock}, or ask an '
+            f'admin, whom the lock does not stop')
+    match = _NOVA_TEXTS['vm_state'].search(text)
     if match:
         return exceptions.ServerNotMigrating, (
-            'Server %s is %s: only the live migration of an active server '
-            'can be forced to complete' % (ctx.server, match.group('state')))
+            f"Server {ctx.server} is {match.group('state')}: only the live "
+            f"migration of an active server can be forced to complete")
     if ctx.operation == 'abort':
         return exceptions.ServerNotMigrating, (
-            'Server %s is not being live-migrated (or it is locked), so '
-            'there is nothing to abort' % ctx.server)
+            f'Server {ctx.server} is not being live-migrated (or it is '
+            f'locked), so there is nothing to abort')
     return exceptions.ServerNotMigrating, (
-        'Server %s is not being live-migrated (its migration may have just '
-        'finished), so there is nothing to force' % ctx.server)
-
-
-def unreachable(reason, endpoint, may_have_applied=False, check_command=None,
-                advice=None):
-    """EndpointUnreachable for a connection error (``reason`` is short).
-
-    After a read timeout on a mutating request the request may have reached
-    Nova and been applied; the message says so, and how to check.
-    Otherwise ``advice`` says what to check.
-    """
-    if may_have_applied:
-        message = ('No answer from %s in time: the request may have been '
-                   'applied' % endpoint)
-        if check_command:
-            message += '; check with `%s`' % check_command
-        message += ' (%s)' % reason
-    else:
-        message = 'Cannot reach %s (%s)' % (endpoint, reason)
-        if advice:
-            message += ': %s' % advice
-    error = exceptions.EndpointUnreachable(message)
-    error.cause = reason
-    return error
+        f'Server {ctx.server} is not being live-migrated (its migration may '
+        f'have just finished), so there is nothing to force')

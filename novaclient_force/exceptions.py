@@ -20,6 +20,9 @@ class ForceCompleteError(Exception):
     #: Whether a later attempt may cure it (see retrying.py); set by the
     #: request path, which knows whether the request was safe to repeat.
     transient = False
+    #: Seconds the cloud asked to wait before the next attempt (its answer's
+    #: Retry-After), when it said.
+    retry_after = None
 
     def __init__(self, message, nova_message=None, http_status=None,
                  request_id=None):
@@ -36,7 +39,7 @@ class ForceCompleteError(Exception):
     def summary(self):
         """The cause in a few words, for a progress line."""
         if self.http_status:
-            return 'HTTP %d' % self.http_status
+            return f'HTTP {self.http_status}'
         return self.message
 
 
@@ -113,6 +116,11 @@ class ServiceError(ForceCompleteError):
     """The cloud answered 5xx: a fault on its side, not a refusal."""
 
     exit_code = EXIT_SERVICE
+
+
+class RateLimited(ServiceError):
+    """The cloud answered 429: a proxy or API gateway in front of Nova
+    limits the rate of requests, and did not pass this one on."""
 
 
 class UnknownHost(ForceCompleteError):

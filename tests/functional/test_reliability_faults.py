@@ -356,3 +356,39 @@ class TestKilledDuringWait(FaultTest):
         self.assert_true_outcome(*self.run_through_outage(
             [test_nova_cli.NOVA, NOVA_COMMAND, 'busy-vm', '--wait',
              '--timeout', '90'], self.nova_env()))
+
+
+class TestRateLimited(FaultTest):
+    """A proxy in front of Nova answers 429: it did not pass the request
+    on, so the force-complete is sent again, after a backoff, and
+    applied once."""
+
+    def posts(self):
+        return [r for r in self.cloud.requests()
+                if r['method'] == 'POST' and re.search(ACTION, r['path'])]
+
+    def test_openstack(self):
+        self.cloud.inject_fault(ACTION, method='POST', status=429, times=2)
+        code, out, err = self.openstack(*COMMAND, 'busy-vm', '1')
+        self.assertEqual(0, code, (out, err))
+        self.assertEqual([429, 429, 202], [r['status'] for r in self.posts()])
+        self.assertEqual(1, len(self.force_completes('busy-vm')))
+
+    def test_nova_reads(self):
+        self.cloud.inject_fault(r'/migrations$', method='GET', status=429,
+                                times=2)
+        code, out, err = self.nova(NOVA_COMMAND, 'busy-vm')
+        self.assertEqual(0, code, (out, err))
+        self.assertEqual([202], [r['status'] for r in self.posts()])
+        self.assertEqual([], self.cloud.faults())
+
+    def test_a_lasting_rate_limit_is_reported(self):
+        self.cloud.inject_fault(ACTION, method='POST', status=429, times=10)
+        self.assertOneLineError(
+            self.openstack(*COMMAND, 'busy-vm', '1'), EXIT_SERVICE,
+            'limiting the rate of requests', 'HTTP 429', self.base)
+        # Resent for as long as a request's retry window lasts.
+        statuses = [r['status'] for r in self.posts()]
+        self.assertEqual({429}, set(statuses))
+        self.assertGreater(len(statuses), 2)
+        self.assertEqual([], self.force_completes('busy-vm'))

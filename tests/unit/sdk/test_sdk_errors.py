@@ -1,19 +1,16 @@
 """Nova's answers become typed, actionable, one-line errors."""
 
 import requests
-import urllib3
 from keystoneauth1 import fixture as ksa_fixture
 
 from novaclient_force import exceptions
+from tests.unit.sdk import failing_connections
 from tests.unit.sdk import sdk_fakes as f
 
 ACTION = f.COMPUTE + '/servers/%s/migrations/7/action' % f.SERVER
 STATE = ('Migration 7 state of instance %s is %%s. Cannot force complete '
          'while the migration is in this state.' % f.SERVER)
-REFUSED = requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(
-    None, '/x', urllib3.exceptions.NewConnectionError(
-        None, 'Failed to establish a new connection: [Errno 111] '
-        'Connection refused')))
+REFUSED = failing_connections.refused()
 
 # (status, fault key, Nova's text, expected class, advice fragment)
 CASES = [
@@ -177,12 +174,12 @@ class TestConnectionErrors(f.SDKTestCase):
 
     def test_tls_failure(self):
         manager = self.manager()
-        self.requests.post(ACTION, exc=requests.exceptions.SSLError(
-            '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed '
-            '(_ssl.c:1006)'))
+        self.requests.post(
+            ACTION, exc=failing_connections.untrusted_certificate())
         exc = self.assertRaises(exceptions.EndpointUnreachable,
                                 manager.force_complete, f.SERVER, 7)
-        self.assertIn('TLS error', str(exc))
+        self.assertIn('(TLS error: certificate verify failed: self-signed '
+                      'certificate)', str(exc))
         self.assertIn('Cannot reach http://nova.test', str(exc))
         self.assertNotIn('may have been applied', str(exc))
         self.assertEqual(1, len(self.compute_calls()))
@@ -190,21 +187,18 @@ class TestConnectionErrors(f.SDKTestCase):
     def test_dns_failure_is_not_retried(self):
         manager = self.manager()
         self.requests.get(f.COMPUTE + '/servers/%s/migrations' % f.SERVER,
-                          exc=requests.exceptions.ConnectionError(
-                              urllib3.exceptions.MaxRetryError(
-                                  None, '/x',
-                                  urllib3.exceptions.NameResolutionError(
-                                      'nova.test', None, OSError(
-                                          '[Errno -2] Name or service not '
-                                          'known')))))
+                          exc=failing_connections.unresolved())
         exc = self.assertRaises(exceptions.EndpointUnreachable,
                                 manager.force_complete, f.SERVER)
-        self.assertIn('check the host name', str(exc))
+        self.assertIn('(Name or service not known): check the host name',
+                      str(exc))
         self.assertEqual(1, len(self.compute_calls()))
         self.assertEqual([], self.clock.sleeps)
 
     def test_keystone_unreachable_names_it(self):
-        self.requests.post(f.AUTH_URL + '/auth/tokens', exc=REFUSED)
+        self.requests.post(
+            f.AUTH_URL + '/auth/tokens',
+            exc=failing_connections.refused(f.AUTH_URL + '/auth/tokens'))
         exc = self.assertRaises(
             exceptions.EndpointUnreachable,
             self.manager().force_complete, f.SERVER, 7)

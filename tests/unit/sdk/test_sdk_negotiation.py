@@ -1,12 +1,20 @@
 """Microversion negotiation: optimistic path, 406 fallback, pins."""
 
+import json
+import threading
+from concurrent import futures
+
+import requests
+import testtools
+from keystoneauth1 import session as ksa_session
 from novaclient import client as nova_client
 
-from novaclient_force import exceptions, negotiation
+from novaclient_force import errors, exceptions, negotiation
 from novaclient_force.v2 import server_migrations
 from tests.unit.sdk import sdk_fakes as f
 
 ACTION = '/servers/%s/migrations/7/action' % f.SERVER
+INDEX = f'/servers/{f.SERVER}/migrations'
 NOT_SUPPORTED = f.fault(
     406, 'computeFault', 'Version 2.80 is not supported by the API. '
     'Minimum is 2.1 and maximum is 2.60.')
@@ -182,3 +190,90 @@ class TestPinned(f.SDKTestCase):
         nc.server_migrations.force_complete(f.SERVER, 7)
         self.assertEqual(['compute 2.100'], self.versions_sent())
         self.assertEqual('2.96', nc.compute.api_version.get_string())
+
+
+
+class VersionedCloud(requests.adapters.BaseAdapter):
+    """A compute API with its maximum microversion, served to requests
+    without sockets (requests-mock sends one request at a time): 406
+    above the maximum, as Nova answers (nova/api/openstack/wsgi.py
+    ``Resource._process_stack``). The first ``hold`` refusals are held
+    until all of them are in flight, so that no discovery ends before
+    every thread has sent its first request."""
+
+    def __init__(self, maximum, hold):
+        super().__init__()
+        self.maximum = maximum
+        self.hold = threading.Barrier(hold)
+        self.refused = 0
+        self.sent = []
+        self.lock = threading.Lock()
+
+    def send(self, request, **kwargs):
+        header = request.headers.get('OpenStack-API-Version')
+        with self.lock:
+            self.sent.append((request.method, request.path_url, header))
+        if header is None:
+            return self.answer(request, 200, version_doc(self.maximum)['json'])
+        sent = header.split()[1]
+        if negotiation.APIVersion(sent) <= negotiation.APIVersion(
+                self.maximum):
+            return self.answer(request, 200,
+                               {'migrations': [f.migration_row()]})
+        with self.lock:
+            self.refused += 1
+            held = self.refused <= self.hold.parties
+        if held:
+            self.hold.wait(timeout=30)
+        return self.answer(request, 406, {'computeFault': {
+            'code': 406, 'message': f'Version {sent} is not supported by '
+            f'the API. Minimum is 2.1 and maximum is {self.maximum}.'}})
+
+    def answer(self, request, status, body):
+        resp = requests.Response()
+        resp.status_code = status
+        resp.headers['Content-Type'] = 'application/json'
+        resp._content = json.dumps(body).encode()
+        resp.url = request.url
+        resp.request = request
+        return resp
+
+    def close(self):
+        pass
+
+
+class TestConcurrentNegotiation(testtools.TestCase):
+    """One client shared by a pool of threads, on a cloud below
+    OPTIMISTIC: every first request goes out at 2.80 and is refused, and
+    each must be re-sent at the version negotiated, whichever thread's
+    discovery found it."""
+
+    THREADS = 16
+
+    def list_from_threads(self, cloud):
+        http = requests.Session()
+        http.mount(f.COMPUTE, cloud)
+        nova = nova_client.Client('2.1', session=ksa_session.Session(
+            session=http), endpoint_override=f.COMPUTE)
+        compute = negotiation.Compute(nova.client)
+        context = errors.Context('list', server=f.SERVER)
+        with futures.ThreadPoolExecutor(self.THREADS) as pool:
+            calls = [pool.submit(compute.get_json, INDEX,
+                                 negotiation.MIGRATIONS, context)
+                     for _ in range(self.THREADS)]
+            failed = [str(call.exception()) for call in calls
+                      if call.exception() is not None]
+        return compute, failed
+
+    def test_every_thread_is_answered_at_the_clouds_maximum(self):
+        for maximum in ('2.23', '2.60', '2.79'):
+            cloud = VersionedCloud(maximum, self.THREADS)
+            compute, failed = self.list_from_threads(cloud)
+            self.assertEqual([], failed, maximum)
+            self.assertEqual(maximum, compute.version.get_string())
+            self.assertEqual(
+                1, [header for _, _, header in cloud.sent].count(None))
+            self.assertEqual(
+                [f'compute {maximum}'] * self.THREADS,
+                [header for _, path, header in cloud.sent
+                 if header and not header.endswith(' 2.80')])

@@ -2,19 +2,15 @@
 
 import requests
 import testtools
-import urllib3
 
 from novaclient_force import outcome, progress, retrying
+from tests.unit.sdk import failing_connections
 from tests.unit.sdk import sdk_fakes as f
 
 INDEX = f.COMPUTE + '/servers/%s/migrations' % f.SERVER
 ACTION = f.COMPUTE + '/servers/%s/migrations/7/action' % f.SERVER
 OS_MIGRATIONS = f.COMPUTE + '/os-migrations'
-REFUSED = {'exc': requests.exceptions.ConnectionError(
-    urllib3.exceptions.MaxRetryError(
-        None, '/x', urllib3.exceptions.NewConnectionError(
-            None, 'Failed to establish a new connection: [Errno 111] '
-            'Connection refused')))}
+REFUSED = {'exc': failing_connections.refused()}
 RUNNING = {'json': {'migrations': [f.migration_row()]}}
 GONE = {'json': {'migrations': []}}
 
@@ -210,3 +206,4 @@ class TestOutageDuringAHostDrain(f.SDKTestCase):
                          [r.status for r in results])
         self.assertIn('no longer listed', results[0].reason)
         self.assertIsNone(results[0].error)
+
