@@ -15,7 +15,6 @@ from novaclient_force.refserver.state import flavors, lifecycle
 from novaclient_force.refserver.state import store as store_mod
 
 MAX_LIMIT = 1000            # [api] max_limit
-POWER_STATES = {'active': 1, 'paused': 3, 'stopped': 4}
 _STATUS = {'active': 'ACTIVE', 'paused': 'PAUSED', 'stopped': 'SHUTOFF',
            'error': 'ERROR', 'building': 'BUILD', 'suspended': 'SUSPENDED'}
 #: nova-api's ``CONF.host``: devstack runs it beside the conductor.

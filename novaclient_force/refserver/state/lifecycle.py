@@ -229,7 +229,7 @@ def request(db, row, column, at):
 
 def add_override(db, row, kind, at, message=None):
     """Record that from ``at`` the migration converges, stalls or fails
-    (``simulator.OVERRIDES``); ``message`` is the failure's text."""
+    (``simulator.state_at``'s ``overrides``); ``message`` is the failure's text."""
     overrides = json.loads(row['overrides'] or '[]')
     overrides.append([at, kind, message])
     db.execute('UPDATE migrations SET overrides = ? WHERE id = ?',

@@ -84,12 +84,6 @@ ROLLBACK_SECONDS = ABORT_SECONDS
 _SETTLE_STEPS = 64
 
 TIMEOUT_ACTIONS = ('abort', 'force_complete')
-TERMINAL_STATUSES = ('completed', 'cancelled', 'failed', 'error')
-#: What a test harness can make happen to a migration (:func:`state_at`'s
-#: ``overrides``): the guest stops dirtying memory, the guest dirties as
-#: fast as the link copies, the job fails and is rolled back, or the
-#: driver raises.
-OVERRIDES = ('converge', 'stall', 'failed', 'error')
 
 
 def _require(condition, message):
@@ -373,8 +367,11 @@ def state_at(params, now, force_complete_at=None, abort_at=None,
     (Nova rejects those aborts in the API); ``cancelled`` follows
     :data:`ABORT_SECONDS` later, or :data:`ABORT_SECONDS` after the end of
     ``preparing`` for an abort that found it ``preparing``. ``overrides``
-    are ``(time, kind)`` pairs, kinds from :data:`OVERRIDES` (see
-    :func:`_override`).
+    are ``(time, kind)`` pairs, the kind being what a test harness makes
+    happen from then on: ``converge`` (the guest stops dirtying memory),
+    ``stall`` (it dirties as fast as the link copies), ``failed`` (the job
+    fails and is rolled back) or ``error`` (the driver raises); see
+    :func:`_override`.
     """
     plan = _plan(params, slot_at)
     run = _replay(params, plan, now, force_complete_at, abort_at, overrides)

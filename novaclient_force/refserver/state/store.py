@@ -243,11 +243,6 @@ class Store:
         with self._lock:
             self._conn.close()
 
-    def is_seeded(self):
-        with self.transaction() as db:
-            return db.one('SELECT 1 FROM meta WHERE key = ?',
-                          'seeded') is not None
-
 
 class _Db:
     """Small helpers over a connection inside a transaction."""
