@@ -75,9 +75,16 @@ def json_response(status, body=None, headers=()):
     return resp
 
 
-def fault_response(code, message):
+def fault_body(code, message):
+    """The body of a Nova fault; a handler that must answer an error and
+    still keep what it recorded returns it rather than raising a
+    :class:`Fault` (which rolls the request's transaction back)."""
     name = FAULT_NAMES.get(code, 'computeFault')
-    return json_response(code, {name: {'code': code, 'message': message}})
+    return {name: {'code': code, 'message': message}}
+
+
+def fault_response(code, message):
+    return json_response(code, fault_body(code, message))
 
 
 def unauthorized(www_authenticate_uri):

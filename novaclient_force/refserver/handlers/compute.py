@@ -22,8 +22,11 @@ from novaclient_force.refserver.edge import faults, microversions, validation
 from novaclient_force.refserver.handlers import (
     discovery,
     instance_actions,
+    lock_server,
+    migrate_server,
     os_migrations,
     os_services,
+    pause_server,
     server_migrations,
     servers,
 )
@@ -48,11 +51,11 @@ ROUTES = (
     Route('GET', '/servers/detail', servers.detail),
     Route('GET', '/servers/{server_id}', servers.show),
     Route('POST', '/servers/{server_id}/action', actions={
-        'os-migrateLive': (servers.migrate_live, (2, 1)),
-        'pause': (servers.pause, (2, 1)),
-        'unpause': (servers.unpause, (2, 1)),
-        'lock': (servers.lock, (2, 1)),
-        'unlock': (servers.unlock, (2, 1)),
+        'os-migrateLive': (migrate_server.migrate_live, (2, 1)),
+        'pause': (pause_server.pause, (2, 1)),
+        'unpause': (pause_server.unpause, (2, 1)),
+        'lock': (lock_server.lock, (2, 1)),
+        'unlock': (lock_server.unlock, (2, 1)),
     }),
     Route('GET', '/servers/{server_id}/migrations',
           server_migrations.index, (2, 23)),

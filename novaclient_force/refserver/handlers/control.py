@@ -16,7 +16,7 @@ import webob
 import webob.dec
 
 from novaclient_force.refserver.edge import faultrules
-from novaclient_force.refserver.state import lifecycle, seed
+from novaclient_force.refserver.state import lifecycle, migrations, seed
 
 #: What each override needs to find, for the 409 that says so.
 _APPLIES = {
@@ -158,16 +158,16 @@ class ControlApp:
     # -- migrations ----------------------------------------------------------
 
     def _row(self, db, migration_id):
-        column = 'id' if migration_id.isdigit() else 'uuid'
-        row = db.one('SELECT * FROM migrations WHERE %s = ?' % column,
-                     int(migration_id) if column == 'id' else migration_id)
+        row = (migrations.get(db, int(migration_id))
+               if migration_id.isdigit()
+               else migrations.by_uuid(db, migration_id))
         if row is None:
             raise ControlError(404, 'no migration %s' % migration_id)
         return row
 
     def _view(self, db, row, now):
         observed = lifecycle.observe(db, row, now, self.services.notifier)
-        row = db.one('SELECT * FROM migrations WHERE id = ?', row['id'])
+        row = migrations.get(db, row['id'])
         truth = lifecycle.ground_truth(db, row, now)
         view = {
             'id': row['id'], 'uuid': row['uuid'],
@@ -196,7 +196,7 @@ class ControlApp:
     def migrations(self, req):
         now = self.services.store.now()
         with self.services.store.transaction() as db:
-            rows = db.all('SELECT * FROM migrations ORDER BY id')
+            rows = migrations.by_id(db)
             views = [self._view(db, row, now) for row in rows]
         return _json(200, {'migrations': views})
 
@@ -225,12 +225,12 @@ class ControlApp:
             row = self._row(db, migration_id)
             status = lifecycle.observe(db, row, now,
                                        self.services.notifier).status
-            row = db.one('SELECT * FROM migrations WHERE id = ?', row['id'])
+            row = migrations.get(db, row['id'])
             if row['final'] or not row['params']:
                 raise ControlError(409, 'migration %s is %s: it has ended'
                                    % (migration_id, status))
             lifecycle.add_override(db, row, kind, now, message)
-            row = db.one('SELECT * FROM migrations WHERE id = ?', row['id'])
+            row = migrations.get(db, row['id'])
             if not lifecycle.override_took_effect(db, row, now):
                 raise ControlError(409, 'migration %s is %s: %s needs %s'
                                    % (migration_id, status, kind,

@@ -15,7 +15,6 @@ import webob.dec
 
 from novaclient_force.refserver.edge import faults, validation
 from novaclient_force.refserver.state import accounts
-from novaclient_force.refserver.state import store as store_mod
 
 V3_UPDATED = '2020-04-07T00:00:00Z'
 UNAUTHORIZED = 'The request you have made requires authentication.'
@@ -152,7 +151,5 @@ class IdentityApp:
         if refused is not None:
             return refused
         subject = req.headers.get('X-Subject-Token') or ''
-        with self.store.transaction() as db:
-            db.execute('DELETE FROM tokens WHERE digest = ?',
-                       store_mod.token_digest(subject))
+        accounts.revoke(self.store, subject)
         return webob.Response(status=204)

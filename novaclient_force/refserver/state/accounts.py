@@ -153,6 +153,14 @@ def validate(store, token):
         return _load_token(db, token, store.wall())
 
 
+def revoke(store, token):
+    """Forget ``token`` (Keystone's ``DELETE /v3/auth/tokens``); an
+    unknown one is no error."""
+    with store.transaction() as db:
+        db.execute('DELETE FROM tokens WHERE digest = ?',
+                   store_mod.token_digest(token))
+
+
 class _AuthFailed(Exception):
     pass
 

@@ -4,7 +4,7 @@ import json
 import os
 import tempfile
 
-from novaclient_force.refserver.handlers import servers
+from novaclient_force.refserver.handlers import common
 from novaclient_force.refserver.state import accounts
 from tests.unit.refserver import test_refserver_api as base
 from tests.unit.refserver.test_refserver_api import ALT, BUSY, BUSY2, IDLE
@@ -304,15 +304,15 @@ class TestActionEvents(base.RefServerTestCase):
         for event in self.events(IDLE, action['request_id'],
                                  user='demo-reader', version='2.62'):
             self.assertNotIn('host', event)
-            self.assertEqual(servers.host_id(admin, hosts[event['event']]),
+            self.assertEqual(common.host_id(admin, hosts[event['event']]),
                              event['hostId'])
         # Hashed with the admin's project, not the server's: the server
         # (now on compute-3) shows another hostId for the same host.
         shown = self.get('/servers/%s' % IDLE, user='demo-reader')[
             'server']['hostId']
-        self.assertEqual(servers.host_id(accounts.project_id('demo'),
+        self.assertEqual(common.host_id(accounts.project_id('demo'),
                                          'compute-3'), shown)
-        self.assertNotEqual(servers.host_id(admin, 'compute-3'), shown)
+        self.assertNotEqual(common.host_id(admin, 'compute-3'), shown)
 
 class TestServers(base.RefServerTestCase):
     def names(self, query='', **kwargs):
