@@ -59,7 +59,7 @@ def conflict(message):
 
 def forbidden(action):
     return Fault(
-        403, 'Policy doesn\'t allow %s to be performed.' % action)
+        403, f'Policy doesn\'t allow {action} to be performed.')
 
 
 def json_response(status, body=None, headers=()):
@@ -96,7 +96,7 @@ def unauthorized(www_authenticate_uri):
             'message': 'The request you have made requires '
                        'authentication.'}},
         headers=[('WWW-Authenticate',
-                  'Keystone uri="%s"' % www_authenticate_uri)])
+                  f'Keystone uri="{www_authenticate_uri}"')])
 
 
 def keystone_error(code, title, message):

@@ -131,7 +131,7 @@ class ComputeApp:
             return discovery.versions(req, self.services.max_version)
         if path in ('/v2', '/v2/'):
             return discovery.version_v2(req)
-        request_id = 'req-' + str(uuid.uuid4())
+        request_id = f"req-{uuid.uuid4()!s}"
         if path in ('/v2.1', '/v2.1/'):
             resp = self._versioned(
                 req, lambda version: discovery.version_v21(
@@ -148,7 +148,7 @@ class ComputeApp:
         token = accounts.validate(self.services.store,
                                   req.headers.get('X-Auth-Token'))
         if token is None or token.project_id is None:
-            return faults.unauthorized(req.host_url + '/identity')
+            return faults.unauthorized(f"{req.host_url}/identity")
         match = self.mapper.match(path, {'REQUEST_METHOD': req.method})
         if match is None:
             return webob.exc.HTTPNotFound()
@@ -158,9 +158,9 @@ class ComputeApp:
                           request_id, url=req.url)
         context.is_admin = self.services.policy.allowed(
             'context_is_admin', context, token.project_id)
-        base = req.application_url + '/v2.1'
+        base = f"{req.application_url}/v2.1"
         if url_project:
-            base += '/' + url_project
+            base += f"/{url_project}"
         context.links_base = base
         context.bookmark_base = base.replace('/compute/v2.1',
                                              '/compute', 1)
@@ -211,17 +211,16 @@ class ComputeApp:
         if route.actions is not None:
             name, body = _action_peek(req.body)
             if name not in route.actions:
-                raise faults.bad_request('There is no such action: %s'
-                                         % name)
+                raise faults.bad_request(f'There is no such action: {name}')
             handler, min_version = route.actions[name]
             body = body[name]
         elif req.body:
             body = _decode(req.body)
         if url_project and url_project != context.project_id:
             raise faults.bad_request(
-                "Malformed request URL: URL's project_id '%s' doesn't match "
-                "Context's project_id '%s'" % (url_project,
-                                               context.project_id))
+                f"Malformed request URL: URL's project_id '{url_project}' "
+                "doesn't match Context's project_id "
+                f"'{context.project_id}'")
         if version < min_version:
             raise faults.not_found()
         status, result = handler(self.services, req, context, body=body,

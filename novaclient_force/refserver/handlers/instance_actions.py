@@ -64,7 +64,7 @@ def _query_schema(version):
             'additionalProperties': False}
 
 
-@common.on_server(POLICY + 'list', query=_query_schema)
+@common.on_server(f"{POLICY}list", query=_query_schema)
 def index(call):
     params, context = call.req.GET, call.context
     paged = context.version >= (2, 58)
@@ -111,7 +111,7 @@ def _bounds(params, version):
             bounds.get('changes-before', float('inf')))
 
 
-@common.on_server(POLICY + 'show', query=common.no_query_from((2, 102)))
+@common.on_server(f"{POLICY}show", query=common.no_query_from((2, 102)))
 def show(call, request_id):
     """2.102 rejects any query (``schemas/instance_actions.py``
     ``show_query_v2102``)."""

@@ -15,7 +15,7 @@ from novaclient_force.refserver.handlers import common
 from novaclient_force.refserver.state import lifecycle, migrations
 from novaclient_force.refserver.state import store as store_mod
 
-POLICY = 'os_compute_api:os-migrations:%s'
+POLICY = 'os_compute_api:os-migrations:'
 _BASE_PARAMS = ('hidden', 'host', 'instance_uuid', 'source_compute',
                 'status', 'migration_type')
 _DATE_TIME = validation.single_param(validation.DATE_TIME)
@@ -51,8 +51,8 @@ def parse_time(name, value):
         moment = timeutils.parse_isotime(value)
     except ValueError:
         raise faults.bad_request(
-            "Invalid input for query parameters %s. Value: %s. %r is not a "
-            "'date-time'" % (name, value, value)) from None
+            f'Invalid input for query parameters {name}. Value: {value}. '
+            f"{value!r} is not a 'date-time'") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=datetime.timezone.utc)
     return moment.timestamp()
@@ -92,8 +92,7 @@ def view(context, observed, show_hosts):
         body['migration_type'] = row['migration_type']
         if (row['migration_type'] == 'live-migration'
                 and observed.in_progress):
-            path = '/servers/%s/migrations/%s' % (row['instance_uuid'],
-                                                  row['id'])
+            path = f"/servers/{row['instance_uuid']}/migrations/{row['id']}"
             body['links'] = [
                 {'rel': 'self', 'href': context.links_base + path},
                 {'rel': 'bookmark', 'href': context.bookmark_base + path}]
@@ -137,11 +136,11 @@ def index(services, req, context, body=None):
     filters``), so a manager does not see the admin's migrations of its
     servers."""
     params = _params(req, context.version)
-    services.policy.authorize(POLICY % 'index', context, context.project_id)
+    services.policy.authorize(POLICY + 'index', context, context.project_id)
     if params.get('project_id') != context.project_id:
-        services.policy.authorize(POLICY % 'index:all_projects', context,
+        services.policy.authorize(POLICY + 'index:all_projects', context,
                                   context.project_id)
-    show_hosts = services.policy.allowed(POLICY % 'index:host', context,
+    show_hosts = services.policy.allowed(POLICY + 'index:host', context,
                                          context.project_id)
     limit = params.get('limit', common.MAX_LIMIT if context.version >= (2, 59)
                        else None)
@@ -160,6 +159,6 @@ def index(services, req, context, body=None):
         query = {k: v for k, v in sorted(req.GET.items())}
         query['marker'] = found[-1].row['uuid']
         result['migrations_links'] = [{
-            'rel': 'next', 'href': '%s/os-migrations?%s' % (
-                context.links_base, urllib.parse.urlencode(query))}]
+            'rel': 'next', 'href': f'{context.links_base}/os-migrations?'
+                                   f'{urllib.parse.urlencode(query)}'}]
     return 200, result

@@ -29,11 +29,11 @@ def _change(call, action, vm_states, vm_state, power_state):
     return 202, None
 
 
-@common.on_server(POLICY + 'pause')
+@common.on_server(f"{POLICY}pause")
 def pause(call):
     return _change(call, 'pause', ('active',), 'paused', PAUSED)
 
 
-@common.on_server(POLICY + 'unpause')
+@common.on_server(f"{POLICY}unpause")
 def unpause(call):
     return _change(call, 'unpause', ('paused',), 'active', RUNNING)

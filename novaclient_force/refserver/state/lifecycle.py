@@ -328,8 +328,8 @@ def finish(db, row, state, notifier):
 def _fail_pre_live_migration(db, row, ended):
     """``compute_pre_live_migration`` ends in Error on the destination,
     with the traceback and (2.84) details Nova's EventReporter records."""
-    message = 'Migration error: pre_live_migration failed on %s' % (
-        row['dest_compute'])
+    message = ('Migration error: pre_live_migration failed on '
+               f"{row['dest_compute']}")
     for _, kind, text in json.loads(row['overrides'] or '[]'):
         if kind == 'failed' and text:
             message = text
@@ -341,7 +341,7 @@ def _fail_pre_live_migration(db, row, ended):
         'Traceback (most recent call last):\n'
         '  File "nova/compute/utils.py", in decorated_function\n'
         '  File "nova/compute/manager.py", in pre_live_migration\n'
-        'nova.exception.MigrationError: %s\n' % message, message,
+        f'nova.exception.MigrationError: {message}\n', message,
         row['action_id'])
     db.execute("UPDATE actions SET message = 'Error' WHERE id = ?",
                row['action_id'])

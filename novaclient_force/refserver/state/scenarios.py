@@ -126,12 +126,12 @@ class Scenario:
 
 def server_uuid(name):
     """The deterministic UUID of a scenario server without an explicit one."""
-    return ids.name_uuid(_UUID_NAMESPACE, 'server:' + name)
+    return ids.name_uuid(_UUID_NAMESPACE, f"server:{name}")
 
 
 def migration_uuid(server_name):
     """The deterministic UUID of a scenario migration without one."""
-    return ids.name_uuid(_UUID_NAMESPACE, 'migration:' + server_name)
+    return ids.name_uuid(_UUID_NAMESPACE, f"migration:{server_name}")
 
 
 def load(name_or_path, servers=None):
@@ -155,18 +155,17 @@ def load(name_or_path, servers=None):
         return _only_fixed(Scenario('empty', hosts=_hosts()), servers)
     if not os.path.isfile(name_or_path):
         raise ScenarioError(
-            '%r is neither a built-in scenario (%s) nor a file'
-            % (name_or_path, ', '.join(BUILTIN)))
+            f'{name_or_path!r} is neither a built-in scenario '
+            f"({', '.join(BUILTIN)}) nor a file")
     return _from_file(name_or_path, servers)
 
 
 def _only_fixed(scenario, servers):
     if servers is not None:
         raise ScenarioError(
-            'scenario %r has a fixed set of servers; --servers applies to '
-            'host-maintenance, host-evacuation and to files with a '
-            '"scale" section'
-            % scenario.name)
+            f'scenario {scenario.name!r} has a fixed set of servers; '
+            '--servers applies to host-maintenance, host-evacuation and to '
+            'files with a "scale" section')
     return scenario
 
 
@@ -203,7 +202,7 @@ def host_maintenance(count):
                   for dest in DEFAULT_HOSTS[1:])
     servers, migrations = [], []
     for index in range(count):
-        name = 'maint-vm-%03d' % (index + 1)
+        name = f'maint-vm-{index + 1:03d}'
         servers.append(Server(name, server_uuid(name), 'demo', 'compute-1',
                               4 * GIB, BUSY_DIRTY_RATE))
         migrations.append(Migration(
@@ -230,7 +229,7 @@ def host_evacuation(count):
     whole link, not on a quarter of it)."""
     servers, migrations = [], []
     for index in range(count):
-        name = 'evac-vm-%03d' % (index + 1)
+        name = f'evac-vm-{index + 1:03d}'
         memory, dirty_rate = _EVACUATION_MIX[index % len(_EVACUATION_MIX)]
         servers.append(Server(name, server_uuid(name), 'demo', 'compute-1',
                               memory, dirty_rate))
@@ -259,19 +258,20 @@ class _File:
         self.path = path
 
     def fail(self, where, message):
-        raise ScenarioError('%s: %s%s' % (
-            self.path, where + ': ' if where else '', message))
+        place = f'{where}: ' if where else ''
+        raise ScenarioError(f'{self.path}: {place}{message}')
 
     def mapping(self, where, value, required=(), optional=()):
         if not isinstance(value, dict):
             self.fail(where, 'must be a mapping')
         for key in value:
             if key not in required and key not in optional:
-                self.fail(where, 'unknown key %r (expected %s)' % (
-                    key, ', '.join(tuple(required) + tuple(optional))))
+                expected = ', '.join(tuple(required) + tuple(optional))
+                self.fail(where,
+                          f'unknown key {key!r} (expected {expected})')
         for key in required:
             if key not in value:
-                self.fail(where, 'missing key %r' % key)
+                self.fail(where, f'missing key {key!r}')
         return value
 
     def listing(self, where, value):
@@ -289,15 +289,15 @@ class _File:
     def integer(self, where, value, minimum, maximum=SQLITE_MAX_INT):
         if (isinstance(value, bool) or not isinstance(value, int)
                 or not minimum <= value <= maximum):
-            self.fail(where, 'must be a whole number from %d to %d'
-                      % (minimum, maximum))
+            self.fail(where, f'must be a whole number from {minimum:d} to '
+                             f'{maximum:d}')
         return value
 
     def seconds(self, where, value, maximum=MAX_STARTED_AGO):
         if (isinstance(value, bool) or not isinstance(value, (int, float))
                 or not 0 <= value <= maximum):
-            self.fail(where, 'must be a number of seconds from 0 to %d'
-                      % maximum)
+            self.fail(where, 'must be a number of seconds from 0 to '
+                             f'{maximum:d}')
         return float(value)
 
     def flag(self, where, value):
@@ -315,14 +315,14 @@ class _File:
         else:
             match = _SIZE.match(value) if isinstance(value, str) else None
             if match is None or (match.group(3) and not rate):
-                self.fail(where, 'must be %s, not %r' % (
-                    'a rate like 10Gbit/s or 200MB/s' if rate
-                    else 'a size like 4GiB or 512MiB', value))
+                wanted = ('a rate like 10Gbit/s or 200MB/s' if rate
+                          else 'a size like 4GiB or 512MiB')
+                self.fail(where, f'must be {wanted}, not {value!r}')
             number = float(match.group(1)) * _UNITS[match.group(2)]
         if not number >= minimum or number == float('inf'):
-            self.fail(where, 'must be >= %s' % minimum)
+            self.fail(where, f'must be >= {minimum}')
         if not rate and number > SQLITE_MAX_INT:
-            self.fail(where, 'too large: at most %d bytes' % SQLITE_MAX_INT)
+            self.fail(where, f'too large: at most {SQLITE_MAX_INT} bytes')
         return number if rate else int(number)
 
 
@@ -334,13 +334,13 @@ def _from_file(path, servers):
         with open(path, encoding='utf-8') as stream:
             data = yaml.safe_load(stream)
     except (OSError, UnicodeDecodeError) as error:
-        doc.fail('', 'cannot read: %s' % error)
+        doc.fail('', f'cannot read: {error}')
     except RecursionError:
         doc.fail('', 'nested too deeply')
     except yaml.YAMLError as error:
         mark = getattr(error, 'problem_mark', None)
-        doc.fail('line %d' % (mark.line + 1) if mark else '',
-                 'not valid YAML: %s' % getattr(error, 'problem', error))
+        doc.fail(f'line {mark.line + 1:d}' if mark else '',
+                 f"not valid YAML: {getattr(error, 'problem', error)}")
     if data is None:
         # An empty file (or only comments): every section is optional.
         data = {}
@@ -349,7 +349,7 @@ def _from_file(path, servers):
         'workloads', 'projects', 'users', 'servers', 'migrations', 'scale'))
     name = doc.text('name', data.get('name', os.path.basename(path)))
     config, limit = _config(doc, data.get('config'))
-    hosts = tuple(_host(doc, 'hosts[%d]' % i, item) for i, item in
+    hosts = tuple(_host(doc, f'hosts[{i}]', item) for i, item in
                   enumerate(doc.listing('hosts', data.get('hosts'))))
     host_names = _unique(doc, 'hosts', [host.name for host in hosts])
     if 'default_bandwidth' in data:
@@ -357,21 +357,21 @@ def _from_file(path, servers):
                                rate=True, minimum=1)
     else:
         bandwidth = DEFAULT_BANDWIDTH
-    links = tuple(_link(doc, 'links[%d]' % i, item, host_names) for i, item
+    links = tuple(_link(doc, f'links[{i}]', item, host_names) for i, item
                   in enumerate(doc.listing('links', data.get('links'))))
     workloads = _workloads(doc, data.get('workloads'))
-    projects = tuple(doc.text('projects[%d]' % i, item) for i, item in
+    projects = tuple(doc.text(f'projects[{i}]', item) for i, item in
                      enumerate(doc.listing('projects', data.get('projects'))))
-    users = tuple(_user(doc, 'users[%d]' % i, item) for i, item in
+    users = tuple(_user(doc, f'users[{i}]', item) for i, item in
                   enumerate(doc.listing('users', data.get('users'))))
     _unique(doc, 'users', [user.name for user in users])
     known_projects = set(BUILTIN_PROJECTS) | set(projects) | {
         project for user in users for _, project in user.roles}
-    server_list = [_server(doc, 'servers[%d]' % i, item, host_names,
+    server_list = [_server(doc, f'servers[{i}]', item, host_names,
                            workloads, known_projects) for i, item in
                    enumerate(doc.listing('servers', data.get('servers')))]
     migration_list = [
-        _migration(doc, 'migrations[%d]' % i, item) for i, item in
+        _migration(doc, f'migrations[{i}]', item) for i, item in
         enumerate(doc.listing('migrations', data.get('migrations')))]
     if 'scale' in data:
         server_list, migration_list = _scale(
@@ -384,7 +384,7 @@ def _from_file(path, servers):
     _check_migrations(doc, migration_list, server_list, host_names)
     migration_list = [
         migration if migration.uuid else dataclasses.replace(
-            migration, uuid=migration_uuid('%s#%d' % (migration.server, i)))
+            migration, uuid=migration_uuid(f'{migration.server}#{i}'))
         for i, migration in enumerate(migration_list)]
     return Scenario(name, hosts=hosts, links=links,
                     default_bandwidth=bandwidth, servers=tuple(server_list),
@@ -397,7 +397,7 @@ def _unique(doc, where, names):
     seen = set()
     for name in names:
         if name in seen:
-            doc.fail(where, 'duplicate %r' % name)
+            doc.fail(where, f'duplicate {name!r}')
         seen.add(name)
     return seen
 
@@ -411,7 +411,7 @@ def _config(doc, value):
     limit = value.get(LIMIT_OPTION, executor.DEFAULT_LIMIT)
     if (isinstance(limit, bool) or not isinstance(limit, int)
             or not 0 <= limit <= SQLITE_MAX_INT):
-        doc.fail('config.' + LIMIT_OPTION,
+        doc.fail(f"config.{LIMIT_OPTION}",
                  'must be an integer >= 0 (0: no limit)')
     values = {}
     for option, field in CONFIG_OPTIONS.items():
@@ -420,10 +420,10 @@ def _config(doc, value):
         item = value[option]
         expected = str if field == 'timeout_action' else int
         if isinstance(item, bool) or not isinstance(item, expected):
-            doc.fail('config.' + option, 'must be %s' % (
-                'a string' if expected is str else 'an integer'))
+            kind = 'a string' if expected is str else 'an integer'
+            doc.fail(f'config.{option}', f'must be {kind}')
         if expected is int:
-            doc.integer('config.' + option, item, -SQLITE_MAX_INT)
+            doc.integer(f"config.{option}", item, -SQLITE_MAX_INT)
         values[field] = item
     try:
         return simulator.LiveMigrationConfig(**values), limit
@@ -435,19 +435,19 @@ def _host(doc, where, item):
     if isinstance(item, str):
         item = {'name': item}
     doc.mapping(where, item, ('name',), ('permit_post_copy',))
-    return Host(doc.text(where + '.name', item['name']),
-                doc.flag(where + '.permit_post_copy',
+    return Host(doc.text(f"{where}.name", item['name']),
+                doc.flag(f"{where}.permit_post_copy",
                          item.get('permit_post_copy', False)))
 
 
 def _link(doc, where, item, host_names):
     doc.mapping(where, item, ('src', 'dest', 'bandwidth'))
     for key in ('src', 'dest'):
-        if doc.text('%s.%s' % (where, key), item[key]) not in host_names:
-            doc.fail('%s.%s' % (where, key),
-                     'unknown host %r' % (item[key],))
+        if doc.text(f'{where}.{key}', item[key]) not in host_names:
+            doc.fail(f'{where}.{key}',
+                     f'unknown host {item[key]!r}')
     return Link(item['src'], item['dest'], doc.amount(
-        where + '.bandwidth', item['bandwidth'], rate=True, minimum=1))
+        f"{where}.bandwidth", item['bandwidth'], rate=True, minimum=1))
 
 
 def _workloads(doc, value):
@@ -458,7 +458,7 @@ def _workloads(doc, value):
         doc.fail('workloads', 'must be a mapping of names to rates')
     doc.mapping('workloads', value, optional=tuple(value))
     for name, rate in value.items():
-        workloads[str(name)] = doc.amount('workloads.%s' % name, rate,
+        workloads[str(name)] = doc.amount(f'workloads.{name}', rate,
                                           rate=True)
     return workloads
 
@@ -466,14 +466,14 @@ def _workloads(doc, value):
 def _user(doc, where, item):
     doc.mapping(where, item, ('name', 'password'), ('roles',))
     roles = []
-    for i, role in enumerate(doc.listing(where + '.roles',
+    for i, role in enumerate(doc.listing(f"{where}.roles",
                                          item.get('roles'))):
-        place = '%s.roles[%d]' % (where, i)
+        place = f'{where}.roles[{i}]'
         doc.mapping(place, role, ('role', 'project'))
-        roles.append((doc.text(place + '.role', role['role']),
-                      doc.text(place + '.project', role['project'])))
-    return User(doc.text(where + '.name', item['name']),
-                doc.text(where + '.password', item['password']),
+        roles.append((doc.text(f"{place}.role", role['role']),
+                      doc.text(f"{place}.project", role['project'])))
+    return User(doc.text(f"{where}.name", item['name']),
+                doc.text(f"{where}.password", item['password']),
                 tuple(roles))
 
 
@@ -481,38 +481,37 @@ def _server(doc, where, item, host_names, workloads, projects):
     doc.mapping(where, item, ('name', 'host', 'memory'), (
         'uuid', 'project', 'workload', 'dirty_rate', 'vm_state', 'locked',
         'disk'))
-    name = doc.text(where + '.name', item['name'])
-    if doc.text(where + '.host', item['host']) not in host_names:
-        doc.fail(where + '.host', 'unknown host %r' % (item['host'],))
-    project = doc.text(where + '.project', item.get('project', 'demo'))
+    name = doc.text(f"{where}.name", item['name'])
+    if doc.text(f"{where}.host", item['host']) not in host_names:
+        doc.fail(f"{where}.host", f"unknown host {item['host']!r}")
+    project = doc.text(f"{where}.project", item.get('project', 'demo'))
     if project not in projects:
-        doc.fail(where + '.project', 'unknown project %r (declare it under '
-                 '"projects")' % project)
+        doc.fail(f'{where}.project', f'unknown project {project!r} '
+                 '(declare it under "projects")')
     if 'workload' in item and 'dirty_rate' in item:
         doc.fail(where, 'give either workload or dirty_rate, not both')
     if 'dirty_rate' in item:
-        dirty_rate = doc.amount(where + '.dirty_rate', item['dirty_rate'],
+        dirty_rate = doc.amount(f"{where}.dirty_rate", item['dirty_rate'],
                                 rate=True)
     else:
-        workload = doc.text(where + '.workload', item.get('workload', 'idle'))
+        workload = doc.text(f"{where}.workload", item.get('workload', 'idle'))
         if workload not in workloads:
-            doc.fail(where + '.workload', 'unknown workload %r (known: %s)'
-                     % (workload, ', '.join(sorted(workloads))))
+            doc.fail(f'{where}.workload', f'unknown workload {workload!r} '
+                     f"(known: {', '.join(sorted(workloads))})")
         dirty_rate = workloads[workload]
     vm_state = item.get('vm_state', 'active')
     if vm_state not in VM_STATES:
-        doc.fail(where + '.vm_state', 'must be one of %s'
-                 % ', '.join(VM_STATES))
+        doc.fail(f"{where}.vm_state", f"must be one of {', '.join(VM_STATES)}")
     server_id = item.get('uuid', server_uuid(name))
     try:
         server_id = str(uuid.UUID(str(server_id)))
     except ValueError:
-        doc.fail(where + '.uuid', 'not a UUID: %r' % (server_id,))
+        doc.fail(f"{where}.uuid", f'not a UUID: {server_id!r}')
     return Server(name, server_id, project, item['host'],
-                  doc.amount(where + '.memory', item['memory'], minimum=1),
+                  doc.amount(f"{where}.memory", item['memory'], minimum=1),
                   dirty_rate, vm_state,
-                  doc.flag(where + '.locked', item.get('locked', False)),
-                  doc.amount(where + '.disk', item.get('disk', 0)))
+                  doc.flag(f"{where}.locked", item.get('locked', False)),
+                  doc.amount(f"{where}.disk", item.get('disk', 0)))
 
 
 def _migration(doc, where, item):
@@ -520,23 +519,23 @@ def _migration(doc, where, item):
         'status', 'started_ago', 'uuid', 'id', 'block_migration'))
     status = item.get('status', 'running')
     if status not in MIGRATION_STATUSES:
-        doc.fail(where + '.status', 'must be one of %s'
-                 % ', '.join(MIGRATION_STATUSES))
-    started_ago = doc.seconds(where + '.started_ago',
+        doc.fail(f'{where}.status',
+                 f"must be one of {', '.join(MIGRATION_STATUSES)}")
+    started_ago = doc.seconds(f"{where}.started_ago",
                               item.get('started_ago', 60.0))
     migration_id = item.get('id')
     if migration_id is not None:
-        doc.integer(where + '.id', migration_id, 1)
-    server = doc.text(where + '.server', item['server'])
+        doc.integer(f"{where}.id", migration_id, 1)
+    server = doc.text(f"{where}.server", item['server'])
     migration_id_text = item.get('uuid')
     if migration_id_text is not None:
         try:
             migration_id_text = str(uuid.UUID(str(migration_id_text)))
         except ValueError:
-            doc.fail(where + '.uuid', 'not a UUID: %r' % (migration_id_text,))
-    return Migration(server, doc.text(where + '.dest', item['dest']), status,
+            doc.fail(f"{where}.uuid", f'not a UUID: {migration_id_text!r}')
+    return Migration(server, doc.text(f"{where}.dest", item['dest']), status,
                      started_ago, migration_id_text, migration_id,
-                     doc.flag(where + '.block_migration',
+                     doc.flag(f"{where}.block_migration",
                               item.get('block_migration', False)))
 
 
@@ -560,7 +559,7 @@ def _scale(doc, value, servers, host_names, workloads, projects,
     started_ago = value.get('started_ago', 60.0)
     servers_out, migrations_out = list(server_list), list(migration_list)
     for index in range(count):
-        name = '%s%03d' % (prefix, index + 1)
+        name = f'{prefix}{index + 1:03d}'
         servers_out.append(_server(
             doc, 'scale.server', dict(template, name=name, uuid=server_uuid(
                 name)), host_names, workloads, projects))
@@ -579,29 +578,28 @@ def _check_migrations(doc, migrations, servers, host_names):
     if any(with_id) and not all(with_id):
         doc.fail('migrations', 'give an id to every migration or to none')
     for migration in migrations:
-        where = 'migration of %r' % migration.server
+        where = f'migration of {migration.server!r}'
         server = by_name.get(migration.server)
         if server is None:
-            doc.fail(where + '.server', 'unknown server %r'
-                     % migration.server)
+            doc.fail(f"{where}.server", f'unknown server {migration.server!r}')
         if migration.dest not in host_names:
-            doc.fail(where + '.dest', 'unknown host %r' % migration.dest)
+            doc.fail(f"{where}.dest", f'unknown host {migration.dest!r}')
         if migration.dest == server.host:
-            doc.fail(where + '.dest', 'server %r is already on %r'
-                     % (server.name, server.host))
+            doc.fail(f'{where}.dest',
+                     f'server {server.name!r} is already on {server.host!r}')
         if migration.block_migration and not server.disk_bytes:
-            doc.fail(where + '.block_migration',
-                     'server %r has no local disk' % server.name)
+            doc.fail(f"{where}.block_migration",
+                     f'server {server.name!r} has no local disk')
         if migration.id is not None:
             if migration.id in ids:
-                doc.fail(where + '.id', 'duplicate %d' % migration.id)
+                doc.fail(f'{where}.id', f'duplicate {migration.id:d}')
             ids.add(migration.id)
         if migration.status != 'running':
             continue
         if server.name in running:
-            doc.fail(where, 'server %r already has a running migration'
-                     % server.name)
+            doc.fail(where, f'server {server.name!r} already has a running '
+                            'migration')
         if server.vm_state not in ('active', 'paused'):
-            doc.fail(where, 'server %r is %s; only active or paused servers '
-                     'live-migrate' % (server.name, server.vm_state))
+            doc.fail(where, f'server {server.name!r} is {server.vm_state}; '
+                            'only active or paused servers live-migrate')
         running.add(server.name)

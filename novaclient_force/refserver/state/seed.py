@@ -126,7 +126,7 @@ def _server_row(db, server, created, owners):
 
 
 def _actor(index):
-    return Actor('req-' + accounts.stable_uuid('seed-action-%d' % index))
+    return Actor(f"req-{accounts.stable_uuid(f'seed-action-{index:d}')}")
 
 
 def _add_history(db, migration, server, now, index):

@@ -109,8 +109,7 @@ class LiveMigrationConfig:
         _require(self.completion_timeout >= 0,
                  'completion_timeout must be >= 0')
         _require(self.timeout_action in TIMEOUT_ACTIONS,
-                 'timeout_action must be one of %s'
-                 % ', '.join(TIMEOUT_ACTIONS))
+                 f"timeout_action must be one of {', '.join(TIMEOUT_ACTIONS)}")
         _require(self.downtime_ms >= 100, 'downtime_ms must be >= 100')
         _require(self.downtime_steps >= 3, 'downtime_steps must be >= 3')
         _require(self.downtime_delay >= 3, 'downtime_delay must be >= 3')

@@ -60,12 +60,12 @@ def _imported_layers(path):
     for node in ast.walk(ast.parse(path.read_text())):
         names = []
         if isinstance(node, ast.ImportFrom) and node.module:
-            names = [node.module] + ['%s.%s' % (node.module, a.name)
+            names = [node.module] + [f'{node.module}.{a.name}'
                                      for a in node.names]
         elif isinstance(node, ast.Import):
             names = [a.name for a in node.names]
         for name in names:
-            if name.startswith(PREFIX + '.'):
+            if name.startswith(f"{PREFIX}."):
                 found.add(name[len(PREFIX) + 1:].split('.')[0])
     return found
 
@@ -97,7 +97,7 @@ class TestLayers(testtools.TestCase):
         """What :func:`_sql_in` must see, so the test above can fail."""
         checked = ROOT / 'state' / 'servers.py'
         self.assertNotEqual([], _sql_in(checked))
-        sample = self.useFixture(fixtures.TempDir()).path + '/sample.py'
+        sample = f"{self.useFixture(fixtures.TempDir()).path}/sample.py"
         for text in ("db.update('servers', 'uuid', uuid, locked=1)\n",
                      "self.store.execute('x')\n",
                      "q = 'SELECT name\\nFROM hosts'\n"):
