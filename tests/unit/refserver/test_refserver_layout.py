@@ -1,4 +1,5 @@
-"""The reference server's layers import one way only (docs/refserver.rst).
+"""The reference server's layers import one way only (see "Code layout"
+in doc/source/refserver.rst).
 
 ``edge`` (HTTP plumbing) and ``state`` (objects and simulation) must not
 depend on the handlers or on each other, so that either can be read, and
