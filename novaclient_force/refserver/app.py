@@ -53,7 +53,7 @@ class RefServerApp:
         except UnicodeDecodeError:
             # Not a path any route could match.
             return webob.exc.HTTPNotFound()
-        if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + '/'):
+        if path == CONTROL_PREFIX or path.startswith(f"{CONTROL_PREFIX}/"):
             req.path_info_pop()
             return req.get_response(self.control)
         started, clock = time.time(), time.monotonic()
@@ -90,7 +90,7 @@ class RefServerApp:
                 explanation='Request is too large.')
         for prefix, app in (('/identity', self.identity),
                             ('/compute', self.compute)):
-            if path == prefix or path.startswith(prefix + '/'):
+            if path == prefix or path.startswith(f"{prefix}/"):
                 req.path_info_pop()
                 try:
                     return req.get_response(app)

@@ -49,13 +49,12 @@ def _max_version(text):
         version = microversions.parse(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            'must look like 2.N, not %r' % text) from None
+            f'must look like 2.N, not {text!r}') from None
     if not (microversions.MIN_VERSION <= version
             <= microversions.MAX_VERSION):
         raise argparse.ArgumentTypeError(
-            'must be between %s and %s' % (
-                microversions.fmt(microversions.MIN_VERSION),
-                microversions.fmt(microversions.MAX_VERSION)))
+            f'must be between {microversions.fmt(microversions.MIN_VERSION)}'
+            f' and {microversions.fmt(microversions.MAX_VERSION)}')
     return version
 
 
@@ -63,7 +62,7 @@ def _positive(text):
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError('not a number: %r' % text) from None
+        raise argparse.ArgumentTypeError(f'not a number: {text!r}') from None
     if not value > 0:
         raise argparse.ArgumentTypeError('must be > 0')
     return value
@@ -72,7 +71,7 @@ def _positive(text):
 def _count(text):
     if not text.isdigit():
         raise argparse.ArgumentTypeError(
-            'must be a whole number, not %r' % text)
+            f'must be a whole number, not {text!r}')
     return int(text)
 
 
@@ -96,7 +95,7 @@ def parser():
         epilog=_epilog(accounts, clouds, scenarios),
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parse.add_argument('--version', action='version',
-                       version='%(prog)s ' + novaclient_force.__version__)
+                       version=f"%(prog)s {novaclient_force.__version__}")
     parse.add_argument('--bind', default='127.0.0.1', metavar='ADDRESS',
                        help='address to listen on (default 127.0.0.1)')
     parse.add_argument('--port', type=_port, default=0, metavar='PORT',
@@ -107,10 +106,10 @@ def parser():
                             'file (default stuck-migration)')
     parse.add_argument('--servers', type=_count, default=None, metavar='N',
                        help='number of servers for scenarios that scale '
-                            '(default %d for host-maintenance, %d for '
-                            'host-evacuation)'
-                            % (scenarios.DEFAULT_MAINTENANCE_SERVERS,
-                               scenarios.DEFAULT_EVACUATION_SERVERS))
+                            f'(default {scenarios.DEFAULT_MAINTENANCE_SERVERS}'
+                            ' for host-maintenance, '
+                            f'{scenarios.DEFAULT_EVACUATION_SERVERS} for '
+                            'host-evacuation)')
     parse.add_argument('--max-concurrent-live-migrations', type=_count,
                        default=None, metavar='N',
                        help="live migrations each source host runs at once "
@@ -130,8 +129,8 @@ def parser():
     parse.add_argument('--max-microversion', type=_max_version,
                        default=microversions.MAX_VERSION, metavar='2.N',
                        help='highest compute microversion to offer '
-                            '(default %s)'
-                            % microversions.fmt(microversions.MAX_VERSION))
+                            f'(default '
+                            f'{microversions.fmt(microversions.MAX_VERSION)})')
     parse.add_argument('--clouds-yaml', default=None, metavar='FILE',
                        help='write a clouds.yaml for this server here')
     parse.add_argument('--notifications', default=None, metavar='FILE',
@@ -145,22 +144,22 @@ def parser():
 
 def _epilog(accounts, clouds, scenarios):
     """What a first run needs to know beyond the options, in paragraphs."""
-    users = ', '.join(
-        '%s (%s)' % (name, ', '.join('%s on %s' % (role, project)
-                                     for role, project in roles))
-        for name, roles in accounts.BUILTIN_USERS.items())
+    def granted(roles):
+        return ', '.join(f'{role} on {project}' for role, project in roles)
+
+    users = ', '.join(f'{name} ({granted(roles)})'
+                      for name, roles in accounts.BUILTIN_USERS.items())
     paragraphs = [
-        'Built-in scenarios: %s.' % ', '.join(scenarios.BUILTIN),
+        f"Built-in scenarios: {', '.join(scenarios.BUILTIN)}.",
         'Once it accepts connections it prints "listening on '
         'http://HOST:PORT" on stdout (logs go to stderr) and serves '
         'Keystone v3 at http://HOST:PORT/identity, compute at '
         'http://HOST:PORT/compute/v2.1 and, to loopback peers, the test '
         'harness\'s control API at http://HOST:PORT/_refserver/. SIGTERM '
         'or Ctrl-C stops it.',
-        'Users, each with the password "%s": %s.' % (accounts.PASSWORD,
-                                                     users),
-        '--clouds-yaml writes the clouds %s.' % ', '.join(
-            cloud for cloud, _, _ in clouds.CLOUDS),
+        f'Users, each with the password "{accounts.PASSWORD}": {users}.',
+        '--clouds-yaml writes the clouds '
+        f"{', '.join(cloud for cloud, _, _ in clouds.CLOUDS)}.",
     ]
     return '\n\n'.join(textwrap.fill(text, width=78,
                                      break_on_hyphens=False)
@@ -179,37 +178,38 @@ def _build(args):
     try:
         scenario = scenarios.load(args.scenario, servers=args.servers)
     except scenarios.ScenarioError as error:
-        raise ValueError('scenario: %s' % error) from None
+        raise ValueError(f'scenario: {error}') from None
     limit = args.max_concurrent_live_migrations
     if limit is not None:
         scenario = dataclasses.replace(
             scenario, max_concurrent_live_migrations=limit)
     if args.policy_file and not os.path.isfile(args.policy_file):
-        raise ValueError('policy file %s: no such file' % args.policy_file)
+        raise ValueError(f'policy file {args.policy_file}: no such file')
     try:
         rules = policy.Policy(args.policy_file)
     except Exception as error:
-        raise ValueError('policy file %s: %s' % (
-            args.policy_file, str(error).splitlines()[0])) from None
+        raise ValueError(f'policy file {args.policy_file}: '
+                         f'{str(error).splitlines()[0]}') from None
     notifications = notifier.Notifier(args.notifications)
     try:
         notifications.check()
     except OSError as error:
-        raise ValueError('notifications file %s: %s' % (
-            args.notifications, error.strerror or error)) from None
+        raise ValueError(f'notifications file {args.notifications}: '
+                         f'{error.strerror or error}') from None
     try:
         store = store_mod.Store(args.state or ':memory:', args.time_scale)
         resumed = not seed.seed(store, scenario)
     except (sqlite3.Error, OSError) as error:
-        raise ValueError('state file %s: %s' % (
-            args.state or ':memory:', error)) from None
+        raise ValueError(
+            f"state file {args.state or ':memory:'}: {error}") from None
     if resumed and limit is not None:
         with store.transaction() as db:
             kept = lifecycle.limit(db)
         if kept != limit:
             raise ValueError(
-                'state file %s: it runs max_concurrent_live_migrations %d; '
-                'a resumed state keeps its limit' % (args.state, kept))
+                f'state file {args.state}: it runs '
+                f'max_concurrent_live_migrations {kept}; a resumed state '
+                'keeps its limit')
     services = compute.Services(store, rules, notifications,
                                 args.max_microversion)
     return app_mod.RefServerApp(services, scenario,
@@ -219,9 +219,9 @@ def _build(args):
 def main(argv=None):
     missing = _missing_extra()
     if missing:
-        print('novaclient-force-refserver: error: %s is not installed; the '
-              'reference server needs: pip install %s'
-              % (missing, shlex.quote('novaclient-force[refserver]')),
+        extra = shlex.quote('novaclient-force[refserver]')
+        print(f'novaclient-force-refserver: error: {missing} is not '
+              f'installed; the reference server needs: pip install {extra}',
               file=sys.stderr)
         return EXIT_NOT_INSTALLED
     args = parser().parse_args(argv)
@@ -235,20 +235,20 @@ def main(argv=None):
         app, store = _build(args)
         server = httpserver.make_server(args.bind, args.port, app)
     except (ValueError, OSError) as error:
-        print('novaclient-force-refserver: error: %s' % error,
+        print(f'novaclient-force-refserver: error: {error}',
               file=sys.stderr)
         return EXIT_USAGE
     host, port = server.server_address[:2]
     url_host = '127.0.0.1' if host in ('0.0.0.0', '') else host
     if ':' in url_host:
-        url_host = '[%s]' % url_host
+        url_host = f'[{url_host}]'
     if args.clouds_yaml:
         try:
             clouds.write(args.clouds_yaml,
-                         'http://%s:%d/identity' % (url_host, port))
+                         f'http://{url_host}:{port}/identity')
         except OSError as error:
-            print('novaclient-force-refserver: error: clouds.yaml: %s'
-                  % error, file=sys.stderr)
+            print(f'novaclient-force-refserver: error: clouds.yaml: {error}',
+                  file=sys.stderr)
             return EXIT_USAGE
 
     stopping = []
@@ -268,7 +268,7 @@ def main(argv=None):
     try:
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        print('listening on http://%s:%d' % (url_host, port), flush=True)
+        print(f'listening on http://{url_host}:{port}', flush=True)
         server.serve_forever(poll_interval=0.2)
     except _Stop:
         pass

@@ -67,11 +67,11 @@ class RefServer(fixtures.Fixture):
 
     @property
     def auth_url(self):
-        return self.url + '/identity'
+        return f"{self.url}/identity"
 
     @property
     def compute_url(self):
-        return self.url + '/compute/v2.1'
+        return f"{self.url}/compute/v2.1"
 
     def _command(self):
         return [sys.executable, '-m', 'novaclient_force.refserver',
@@ -111,12 +111,12 @@ class RefServer(fixtures.Fixture):
         except SystemExit:
             # argparse has printed its one-line error to stderr.
             raise RefServerError('reference server did not start: bad '
-                                 'options %s' % self._arguments()) from None
+                                 f'options {self._arguments()}') from None
         try:
             app, self._store = cli._build(args)
         except ValueError as error:
-            raise RefServerError('reference server did not start: %s'
-                                 % error) from None
+            raise RefServerError(
+                f'reference server did not start: {error}') from None
         deadline = time.monotonic() + START_TIMEOUT
         while True:
             try:
@@ -128,14 +128,14 @@ class RefServer(fixtures.Fixture):
                 if not self.port or time.monotonic() > deadline:
                     self._store.close()
                     raise RefServerError('reference server did not '
-                                         'start: %s' % error) from None
+                                         f'start: {error}') from None
                 time.sleep(0.1)
         self.port = self._server.server_address[1]
-        self.url = 'http://127.0.0.1:%d' % self.port
+        self.url = f'http://127.0.0.1:{self.port}'
         clouds.write(self.clouds_yaml, self.auth_url)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={'poll_interval': 0.05},
-            name='refserver-%d' % self.port, daemon=True)
+            name=f'refserver-{self.port}', daemon=True)
         self._thread.start()
 
     def _log_to_file(self):
@@ -184,8 +184,8 @@ class RefServer(fixtures.Fixture):
             if self.port and time.monotonic() < deadline:
                 time.sleep(0.1)
                 continue
-            raise RefServerError('reference server did not start: %s'
-                                 % self._log_tail())
+            raise RefServerError(
+                f'reference server did not start: {self._log_tail()}')
         self.url = match.group(1)
         self.port = int(match.group(2))
 
@@ -238,10 +238,10 @@ class RefServer(fixtures.Fixture):
             self._sessions[key] = self.session(username, project)
         resp = self._sessions[key].get(
             self.compute_url + path, raise_exc=False,
-            headers={'OpenStack-API-Version': 'compute %s' % version})
+            headers={'OpenStack-API-Version': f'compute {version}'})
         if resp.status_code != 200:
-            raise RefServerError('GET %s answered %d: %s' % (
-                path, resp.status_code, resp.text))
+            raise RefServerError(
+                f'GET {path} answered {resp.status_code}: {resp.text}')
         return resp.json()
 
     def session(self, username='admin', project='admin'):
@@ -266,12 +266,13 @@ class RefServer(fixtures.Fixture):
             self._control_session = requests.Session()
             self.addCleanup(self._control_session.close)
         resp = self._control_session.request(
-            method, '%s/_refserver/%s' % (self.url, path), json=body,
+            method, f'{self.url}/_refserver/{path}', json=body,
             timeout=60)
         data = resp.json()
         if resp.status_code >= 400:
-            raise RefServerError('%s /_refserver/%s answered %d: %s' % (
-                method, path, resp.status_code, data['error']['message']))
+            raise RefServerError(
+                f'{method} /_refserver/{path} answered {resp.status_code}: '
+                f"{data['error']['message']}")
         return data
 
     def reset(self):
@@ -295,14 +296,14 @@ class RefServer(fixtures.Fixture):
 
     def converge_migration(self, migration):
         """The guest stops dirtying memory: the copy ends unaided."""
-        return self.control('POST', 'migrations/%s/converge'
-                            % migration)['migration']
+        return self.control('POST', f'migrations/{migration}/converge'
+                            )['migration']
 
     def stall_migration(self, migration):
         """The guest dirties memory as fast as the link copies it: the
         migration never converges unaided."""
-        return self.control('POST', 'migrations/%s/stall'
-                            % migration)['migration']
+        return self.control('POST', f'migrations/{migration}/stall'
+                            )['migration']
 
     def fail_migration(self, migration, status='failed', message=None):
         """End the migration as Nova ends a failed one: ``failed`` (the
@@ -311,12 +312,12 @@ class RefServer(fixtures.Fixture):
         body = {'status': status}
         if message is not None:
             body['message'] = message
-        return self.control('POST', 'migrations/%s/fail' % migration,
+        return self.control('POST', f'migrations/{migration}/fail',
                             body)['migration']
 
     def migration_truth(self, migration):
         """One migration's status and ground truth (guest pause, bytes)."""
-        return self.control('GET', 'migrations/%s' % migration)['migration']
+        return self.control('GET', f'migrations/{migration}')['migration']
 
     def migrations_truth(self):
         return self.control('GET', 'migrations')['migrations']
@@ -346,7 +347,7 @@ class RefServer(fixtures.Fixture):
         """Requests received after seq ``since``, oldest first: dicts with
         seq, method, path, status, microversion, started_at, duration,
         fault."""
-        return self.control('GET', 'requests?since=%d' % since)['requests']
+        return self.control('GET', f'requests?since={int(since)}')['requests']
 
     def clear_requests(self):
         self.control('DELETE', 'requests')

@@ -47,10 +47,10 @@ class Rule:
     def describe(self):
         """What the request log shows for a request this rule hit."""
         if self.status is not None:
-            return 'status %d' % self.status
-        parts = ['delay %g' % self.delay] if self.delay else []
+            return f'status {self.status:d}'
+        parts = [f'delay {self.delay:g}'] if self.delay else []
         if self.drop:
-            parts.append('drop %s' % self.drop)
+            parts.append(f'drop {self.drop}')
         return ', '.join(parts)
 
 
@@ -58,8 +58,7 @@ def _number(body, name, kind, low, high, default):
     value = body.get(name, default)
     if (isinstance(value, bool) or not isinstance(value, kind)
             or not low <= value <= high):
-        raise RuleError('%s must be a number from %s to %s'
-                        % (name, low, high))
+        raise RuleError(f'{name} must be a number from {low} to {high}')
     return value
 
 
@@ -70,28 +69,27 @@ def parse(body, rule_id):
     unknown = set(body) - {'path', 'method', 'times', 'status', 'delay',
                            'drop', 'message'}
     if unknown:
-        raise RuleError('unknown field %s' % sorted(unknown)[0])
+        raise RuleError(f'unknown field {sorted(unknown)[0]}')
     path = body.get('path')
     if not isinstance(path, str):
         raise RuleError('path must be a regular expression (a string)')
     try:
         re.compile(path)
     except re.error as error:
-        raise RuleError('path is not a regular expression: %s'
-                        % error) from None
+        raise RuleError(f'path is not a regular expression: {error}') from None
     method = body.get('method')
     if method is not None and method not in METHODS:
-        raise RuleError('method must be one of %s' % ', '.join(METHODS))
+        raise RuleError(f"method must be one of {', '.join(METHODS)}")
     times = _number(body, 'times', int, 1, 10 ** 6, 1)
     status = body.get('status')
     if status is not None:
         status = _number(body, 'status', int, 400, 599, None)
         if status not in set(http.HTTPStatus):
-            raise RuleError('status %d is not an HTTP status' % status)
+            raise RuleError(f'status {status:d} is not an HTTP status')
     delay = _number(body, 'delay', (int, float), 0, 3600, 0)
     drop = body.get('drop')
     if drop is not None and drop not in DROPS:
-        raise RuleError('drop must be one of %s' % ', '.join(DROPS))
+        raise RuleError(f"drop must be one of {', '.join(DROPS)}")
     if status is not None and (delay or drop):
         raise RuleError('status answers at once: not with delay or drop')
     if status is None and not delay and drop is None:

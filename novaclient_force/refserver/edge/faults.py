@@ -59,7 +59,7 @@ def conflict(message):
 
 def forbidden(action):
     return Fault(
-        403, 'Policy doesn\'t allow %s to be performed.' % action)
+        403, f'Policy doesn\'t allow {action} to be performed.')
 
 
 def json_response(status, body=None, headers=()):
@@ -75,9 +75,16 @@ def json_response(status, body=None, headers=()):
     return resp
 
 
-def fault_response(code, message):
+def fault_body(code, message):
+    """The body of a Nova fault; a handler that must answer an error and
+    still keep what it recorded returns it rather than raising a
+    :class:`Fault` (which rolls the request's transaction back)."""
     name = FAULT_NAMES.get(code, 'computeFault')
-    return json_response(code, {name: {'code': code, 'message': message}})
+    return {name: {'code': code, 'message': message}}
+
+
+def fault_response(code, message):
+    return json_response(code, fault_body(code, message))
 
 
 def unauthorized(www_authenticate_uri):
@@ -89,7 +96,7 @@ def unauthorized(www_authenticate_uri):
             'message': 'The request you have made requires '
                        'authentication.'}},
         headers=[('WWW-Authenticate',
-                  'Keystone uri="%s"' % www_authenticate_uri)])
+                  f'Keystone uri="{www_authenticate_uri}"')])
 
 
 def keystone_error(code, title, message):

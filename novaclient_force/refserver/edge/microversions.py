@@ -30,7 +30,8 @@ def parse(text):
 
 
 def fmt(version):
-    return '%d.%d' % version
+    major, minor = version
+    return f'{major:d}.{minor:d}'
 
 
 class VersionFault(faults.Fault):
@@ -59,13 +60,13 @@ def requested_version(headers, max_version=MAX_VERSION):
         version = parse(text)
     except ValueError:
         raise VersionFault(
-            400, 'API Version String %s is of invalid format. Must be of '
-                 'format MajorNum.MinorNum.' % text) from None
+            400, f'API Version String {text} is of invalid format. Must be '
+                 'of format MajorNum.MinorNum.') from None
     if not MIN_VERSION <= version <= max_version:
         raise VersionFault(
-            406, 'Version %s is not supported by the API. Minimum is %s '
-                 'and maximum is %s.' % (fmt(version), fmt(MIN_VERSION),
-                                        fmt(max_version)),
+            406, f'Version {fmt(version)} is not supported by the API. '
+                 f'Minimum is {fmt(MIN_VERSION)} and maximum is '
+                 f'{fmt(max_version)}.',
             echo=version)
     return version
 
@@ -73,7 +74,7 @@ def requested_version(headers, max_version=MAX_VERSION):
 def response_headers(version):
     """Headers Nova adds to every versioned response, two Vary lines."""
     return [
-        (STANDARD_HEADER, 'compute %s' % fmt(version)),
+        (STANDARD_HEADER, f'compute {fmt(version)}'),
         (LEGACY_HEADER, fmt(version)),
         ('Vary', STANDARD_HEADER),
         ('Vary', LEGACY_HEADER),

@@ -111,15 +111,16 @@ def check_file(path):
         with open(path, encoding='utf-8') as stream:
             rules = yaml.safe_load(stream)
     except OSError as error:
-        raise ValueError('cannot read: %s' % (error.strerror or error)) \
-            from None
+        raise ValueError(
+            f'cannot read: {error.strerror or error}') from None
     except UnicodeDecodeError:
         raise ValueError('not UTF-8 text') from None
     except yaml.YAMLError as error:
         mark = getattr(error, 'problem_mark', None)
-        raise ValueError('not valid YAML or JSON%s: %s' % (
-            ' (line %d)' % (mark.line + 1) if mark else '',
-            getattr(error, 'problem', None) or error)) from None
+        where = f' (line {mark.line + 1:d})' if mark else ''
+        raise ValueError(f'not valid YAML or JSON{where}: '
+                         f"{getattr(error, 'problem', None) or error}"
+                         ) from None
     if rules is None:
         return
     if not isinstance(rules, dict) or not all(

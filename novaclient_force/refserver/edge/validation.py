@@ -89,13 +89,13 @@ def _is_datetime(value):
 
 
 def _too_short(value, limit):
-    return '%r %s' % (value, 'should be non-empty' if limit == 1
-                      else 'is too short')
+    verdict = 'should be non-empty' if limit == 1 else 'is too short'
+    return f'{value!r} {verdict}'
 
 
 def _too_long(value, limit):
-    return '%r %s' % (value, 'is expected to be empty' if limit == 0
-                      else 'is too long')
+    verdict = 'is expected to be empty' if limit == 0 else 'is too long'
+    return f'{value!r} {verdict}'
 
 
 def _errors(schema, value, path):
@@ -105,20 +105,20 @@ def _errors(schema, value, path):
         if keyword == 'type':
             kinds = rule if isinstance(rule, list) else [rule]
             if not any(_TYPES[kind](value) for kind in kinds):
-                yield path, value, '%r is not of type %s' % (
-                    value, ', '.join(repr(kind) for kind in kinds))
+                names = ', '.join(repr(kind) for kind in kinds)
+                yield path, value, f'{value!r} is not of type {names}'
         elif keyword == 'enum' and not any(
                 value == item and type(value) is type(item)
                 for item in rule):
-            yield path, value, '%r is not one of %r' % (value, rule)
+            yield path, value, f'{value!r} is not one of {rule!r}'
         elif keyword == 'minimum':
             number = _number(value)
             if number is not None and number < rule:
-                yield path, value, '%r is less than the minimum of %r' % (
-                    number, rule)
+                yield path, value, (
+                    f'{number!r} is less than the minimum of {rule!r}')
         elif keyword == 'format' and rule == 'date-time':
             if not _is_datetime(value):
-                yield path, value, '%r is not a %r' % (value, rule)
+                yield path, value, f'{value!r} is not a {rule!r}'
         elif isinstance(value, list):
             if keyword == 'items':
                 for index, item in enumerate(value):
@@ -134,19 +134,18 @@ def _errors(schema, value, path):
             elif keyword == 'required':
                 for name in rule:
                     if name not in value:
-                        yield path, value, '%r is a required property' % (
-                            name)
+                        yield path, value, f'{name!r} is a required property'
             elif keyword == 'additionalProperties' and rule is False:
                 extra = sorted(set(value) - set(schema.get('properties',
                                                            {})))
                 if extra:
                     verb = 'was' if len(extra) == 1 else 'were'
                     yield path, value, (
-                        'Additional properties are not allowed (%s %s '
-                        'unexpected)' % (', '.join(map(repr, extra)), verb))
+                        'Additional properties are not allowed '
+                        f"({', '.join(map(repr, extra))} {verb} unexpected)")
         elif isinstance(value, str):
             if keyword == 'pattern' and not re.search(rule, value):
-                yield path, value, '%r does not match %r' % (value, rule)
+                yield path, value, f'{value!r} does not match {rule!r}'
             elif keyword == 'minLength' and len(value) < rule:
                 yield path, value, _too_short(value, rule)
             elif keyword == 'maxLength' and len(value) > rule:
@@ -165,8 +164,8 @@ def validate(schema, body):
     """
     for path, value, message in _errors(schema, body, []):
         if path:
-            message = ('Invalid input for field/attribute %s. Value: %s. %s'
-                       % (path[-1], value, message))
+            message = (f'Invalid input for field/attribute {path[-1]}. '
+                       f'Value: {value}. {message}')
         raise faults.bad_request(message)
 
 
@@ -182,8 +181,8 @@ def validate_query(schema, req):
     for path, value, message in _errors(schema, req.GET.dict_of_lists(),
                                         []):
         if path:
-            message = ('Invalid input for query parameters %s. Value: %s. '
-                       '%s' % (path[0], value, message))
+            message = (f'Invalid input for query parameters {path[0]}. '
+                       f'Value: {value}. {message}')
         raise faults.bad_request(message)
 
 

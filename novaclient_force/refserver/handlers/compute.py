@@ -22,8 +22,11 @@ from novaclient_force.refserver.edge import faults, microversions, validation
 from novaclient_force.refserver.handlers import (
     discovery,
     instance_actions,
+    lock_server,
+    migrate_server,
     os_migrations,
     os_services,
+    pause_server,
     server_migrations,
     servers,
 )
@@ -48,11 +51,11 @@ ROUTES = (
     Route('GET', '/servers/detail', servers.detail),
     Route('GET', '/servers/{server_id}', servers.show),
     Route('POST', '/servers/{server_id}/action', actions={
-        'os-migrateLive': (servers.migrate_live, (2, 1)),
-        'pause': (servers.pause, (2, 1)),
-        'unpause': (servers.unpause, (2, 1)),
-        'lock': (servers.lock, (2, 1)),
-        'unlock': (servers.unlock, (2, 1)),
+        'os-migrateLive': (migrate_server.migrate_live, (2, 1)),
+        'pause': (pause_server.pause, (2, 1)),
+        'unpause': (pause_server.unpause, (2, 1)),
+        'lock': (lock_server.lock, (2, 1)),
+        'unlock': (lock_server.unlock, (2, 1)),
     }),
     Route('GET', '/servers/{server_id}/migrations',
           server_migrations.index, (2, 23)),
@@ -128,7 +131,7 @@ class ComputeApp:
             return discovery.versions(req, self.services.max_version)
         if path in ('/v2', '/v2/'):
             return discovery.version_v2(req)
-        request_id = 'req-' + str(uuid.uuid4())
+        request_id = f"req-{uuid.uuid4()!s}"
         if path in ('/v2.1', '/v2.1/'):
             resp = self._versioned(
                 req, lambda version: discovery.version_v21(
@@ -145,7 +148,7 @@ class ComputeApp:
         token = accounts.validate(self.services.store,
                                   req.headers.get('X-Auth-Token'))
         if token is None or token.project_id is None:
-            return faults.unauthorized(req.host_url + '/identity')
+            return faults.unauthorized(f"{req.host_url}/identity")
         match = self.mapper.match(path, {'REQUEST_METHOD': req.method})
         if match is None:
             return webob.exc.HTTPNotFound()
@@ -155,9 +158,9 @@ class ComputeApp:
                           request_id, url=req.url)
         context.is_admin = self.services.policy.allowed(
             'context_is_admin', context, token.project_id)
-        base = req.application_url + '/v2.1'
+        base = f"{req.application_url}/v2.1"
         if url_project:
-            base += '/' + url_project
+            base += f"/{url_project}"
         context.links_base = base
         context.bookmark_base = base.replace('/compute/v2.1',
                                              '/compute', 1)
@@ -208,17 +211,16 @@ class ComputeApp:
         if route.actions is not None:
             name, body = _action_peek(req.body)
             if name not in route.actions:
-                raise faults.bad_request('There is no such action: %s'
-                                         % name)
+                raise faults.bad_request(f'There is no such action: {name}')
             handler, min_version = route.actions[name]
             body = body[name]
         elif req.body:
             body = _decode(req.body)
         if url_project and url_project != context.project_id:
             raise faults.bad_request(
-                "Malformed request URL: URL's project_id '%s' doesn't match "
-                "Context's project_id '%s'" % (url_project,
-                                               context.project_id))
+                f"Malformed request URL: URL's project_id '{url_project}' "
+                "doesn't match Context's project_id "
+                f"'{context.project_id}'")
         if version < min_version:
             raise faults.not_found()
         status, result = handler(self.services, req, context, body=body,

@@ -16,7 +16,7 @@ import webob
 import webob.dec
 
 from novaclient_force.refserver.edge import faultrules
-from novaclient_force.refserver.state import lifecycle, seed
+from novaclient_force.refserver.state import lifecycle, migrations, seed
 
 #: What each override needs to find, for the 409 that says so.
 _APPLIES = {
@@ -101,9 +101,9 @@ class ControlApp:
             'converge', 'stall', 'fail')
         if not unknown_action and parts and parts[0] in {
                 name for _, name in routes} | {'migrations'}:
-            raise ControlError(405, '%s is not allowed on %s'
-                               % (req.method, req.path_info))
-        raise ControlError(404, 'no control endpoint %s' % req.path_info)
+            raise ControlError(
+                405, f'{req.method} is not allowed on {req.path_info}')
+        raise ControlError(404, f'no control endpoint {req.path_info}')
 
     @staticmethod
     def _body(req):
@@ -145,7 +145,7 @@ class ControlApp:
             if isinstance(value, bool) or not isinstance(
                     value, (int, float)) or value != value or value in (
                     float('inf'), float('-inf')):
-                raise ControlError(400, '%s must be a number' % name)
+                raise ControlError(400, f'{name} must be a number')
         try:
             if 'time_scale' in body:
                 self.services.store.set_time_scale(float(body['time_scale']))
@@ -158,16 +158,16 @@ class ControlApp:
     # -- migrations ----------------------------------------------------------
 
     def _row(self, db, migration_id):
-        column = 'id' if migration_id.isdigit() else 'uuid'
-        row = db.one('SELECT * FROM migrations WHERE %s = ?' % column,
-                     int(migration_id) if column == 'id' else migration_id)
+        row = (migrations.get(db, int(migration_id))
+               if migration_id.isdigit()
+               else migrations.by_uuid(db, migration_id))
         if row is None:
-            raise ControlError(404, 'no migration %s' % migration_id)
+            raise ControlError(404, f'no migration {migration_id}')
         return row
 
     def _view(self, db, row, now):
         observed = lifecycle.observe(db, row, now, self.services.notifier)
-        row = db.one('SELECT * FROM migrations WHERE id = ?', row['id'])
+        row = migrations.get(db, row['id'])
         truth = lifecycle.ground_truth(db, row, now)
         view = {
             'id': row['id'], 'uuid': row['uuid'],
@@ -196,7 +196,7 @@ class ControlApp:
     def migrations(self, req):
         now = self.services.store.now()
         with self.services.store.transaction() as db:
-            rows = db.all('SELECT * FROM migrations ORDER BY id')
+            rows = migrations.by_id(db)
             views = [self._view(db, row, now) for row in rows]
         return _json(200, {'migrations': views})
 
@@ -218,23 +218,24 @@ class ControlApp:
             if message is not None and not isinstance(message, str):
                 raise ControlError(400, 'message must be a string')
         if body:
-            raise ControlError(400, 'unknown field %s' % sorted(body)[0])
+            raise ControlError(400, f'unknown field {sorted(body)[0]}')
         now = self.services.store.now()
         # A ControlError rolls the transaction back: nothing half-applied.
         with self.services.store.transaction() as db:
             row = self._row(db, migration_id)
             status = lifecycle.observe(db, row, now,
                                        self.services.notifier).status
-            row = db.one('SELECT * FROM migrations WHERE id = ?', row['id'])
+            row = migrations.get(db, row['id'])
             if row['final'] or not row['params']:
-                raise ControlError(409, 'migration %s is %s: it has ended'
-                                   % (migration_id, status))
+                raise ControlError(
+                    409, f'migration {migration_id} is {status}: it has '
+                         'ended')
             lifecycle.add_override(db, row, kind, now, message)
-            row = db.one('SELECT * FROM migrations WHERE id = ?', row['id'])
+            row = migrations.get(db, row['id'])
             if not lifecycle.override_took_effect(db, row, now):
-                raise ControlError(409, 'migration %s is %s: %s needs %s'
-                                   % (migration_id, status, kind,
-                                      _APPLIES[kind]))
+                raise ControlError(
+                    409, f'migration {migration_id} is {status}: {kind} '
+                         f'needs {_APPLIES[kind]}')
             view = self._view(db, row, now)
         return _json(200, {'migration': view})
 

@@ -17,19 +17,19 @@ def _entries(base, max_version):
     return [
         {'id': 'v2.0', 'status': 'DEPRECATED', 'version': '',
          'min_version': '', 'updated': V20_UPDATED,
-         'links': [{'rel': 'self', 'href': base + '/v2/'}]},
+         'links': [{'rel': 'self', 'href': f"{base}/v2/"}]},
         {'id': 'v2.1', 'status': 'CURRENT',
          'version': microversions.fmt(max_version),
          'min_version': microversions.fmt(microversions.MIN_VERSION),
          'updated': V21_UPDATED,
-         'links': [{'rel': 'self', 'href': base + '/v2.1/'}]},
+         'links': [{'rel': 'self', 'href': f"{base}/v2.1/"}]},
     ]
 
 
 def _media(version):
     return [{'base': 'application/json',
-             'type': 'application/vnd.openstack.compute+json;version=%s'
-                     % version}]
+             'type': 'application/vnd.openstack.compute+json;'
+                     f'version={version}'}]
 
 
 def _describedby():

@@ -15,7 +15,6 @@ import webob.dec
 
 from novaclient_force.refserver.edge import faults, validation
 from novaclient_force.refserver.state import accounts
-from novaclient_force.refserver.state import store as store_mod
 
 V3_UPDATED = '2020-04-07T00:00:00Z'
 UNAUTHORIZED = 'The request you have made requires authentication.'
@@ -29,7 +28,7 @@ def _stamp(value):
 def _version(base):
     return {
         'id': 'v3.14', 'status': 'stable', 'updated': V3_UPDATED,
-        'links': [{'rel': 'self', 'href': base + '/identity/v3/'}],
+        'links': [{'rel': 'self', 'href': f"{base}/identity/v3/"}],
         'media-types': [{
             'base': 'application/json',
             'type': 'application/vnd.openstack.identity-v3+json'}],
@@ -38,8 +37,8 @@ def _version(base):
 
 def catalog(base):
     """Compute and identity, each on three interfaces in RegionOne."""
-    services = [('compute', 'nova', base + '/compute/v2.1'),
-                ('identity', 'keystone', base + '/identity')]
+    services = [('compute', 'nova', f"{base}/compute/v2.1"),
+                ('identity', 'keystone', f"{base}/identity")]
     entries = []
     for kind, name, url in services:
         entries.append({
@@ -92,7 +91,7 @@ class IdentityApp:
                 return webob.exc.HTTPMethodNotAllowed()
             body = {'versions': {'values': [_version(base)]}}
             return faults.json_response(
-                300, body, [('Location', base + '/identity/v3/')])
+                300, body, [('Location', f"{base}/identity/v3/")])
         if path == '/v3':
             if req.method not in ('GET', 'HEAD'):
                 return webob.exc.HTTPMethodNotAllowed()
@@ -152,7 +151,5 @@ class IdentityApp:
         if refused is not None:
             return refused
         subject = req.headers.get('X-Subject-Token') or ''
-        with self.store.transaction() as db:
-            db.execute('DELETE FROM tokens WHERE digest = ?',
-                       store_mod.token_digest(subject))
+        accounts.revoke(self.store, subject)
         return webob.Response(status=204)

@@ -10,11 +10,11 @@ admins. Lists are newest first.
 import urllib.parse
 
 from novaclient_force.refserver.edge import faults, validation
-from novaclient_force.refserver.handlers import os_migrations, servers
+from novaclient_force.refserver.handlers import common, os_migrations
+from novaclient_force.refserver.state import actions
 from novaclient_force.refserver.state import store as store_mod
 
-POLICY = 'os_compute_api:os-instance-actions:%s'
-MAX_LIMIT = 1000
+POLICY = 'os_compute_api:os-instance-actions:'
 
 
 def _action_view(context, row):
@@ -40,7 +40,7 @@ def _event_view(context, row, project_id, allowed):
     if allowed('events'):
         body['traceback'] = row['traceback']
     if context.version >= (2, 62):
-        body['hostId'] = servers.host_id(project_id, row['host'])
+        body['hostId'] = common.host_id(project_id, row['host'])
         if allowed('events'):
             body['host'] = row['host']
     if context.version >= (2, 84) and allowed('events:details'):
@@ -51,6 +51,8 @@ def _event_view(context, row, project_id, allowed):
 def _query_schema(version):
     """``schemas/instance_actions.py`` ``index_query_v258``/``v266``:
     each parameter once, nothing else (before 2.58 anything goes)."""
+    if version < (2, 58):
+        return None
     props = {
         'limit': validation.single_param(validation.NON_NEGATIVE_INTEGER),
         'marker': validation.single_param({'type': 'string'}),
@@ -62,82 +64,73 @@ def _query_schema(version):
             'additionalProperties': False}
 
 
-def index(services, req, context, server_id, body=None):
-    params = req.GET
-    limit = MAX_LIMIT
-    if context.version >= (2, 58):
-        validation.validate_query(_query_schema(context.version), req)
-        if 'limit' in params:
-            limit = min(int(params['limit']), MAX_LIMIT)
-    now = services.store.now()
-    with services.store.transaction() as db:
-        server = servers.get_instance(services, db, context, server_id, now)
-        services.policy.authorize(POLICY % 'list', context,
-                                  server['project_id'])
-        rows = db.all('SELECT * FROM actions WHERE instance_uuid = ? '
-                      'ORDER BY start_time DESC, id DESC', server['uuid'])
-    marker = params.get('marker') if context.version >= (2, 58) else None
+@common.on_server(f"{POLICY}list", query=_query_schema)
+def index(call):
+    params, context = call.req.GET, call.context
+    paged = context.version >= (2, 58)
+    limit = common.MAX_LIMIT
+    if paged and 'limit' in params:
+        limit = min(int(params['limit']), common.MAX_LIMIT)
+    rows = actions.newest_first(call.db, call.server['uuid'])
+    marker = params.get('marker') if paged else None
     if marker is not None:
         ids = [row['request_id'] for row in rows]
         if marker not in ids:
-            raise faults.bad_request('Marker %s could not be found.'
-                                     % marker)
+            return common.kept_fault(
+                400, f'Marker {marker} could not be found.')
         rows = rows[ids.index(marker) + 1:]
-    if context.version >= (2, 58):
-        rows = _changed(params, rows, context.version)
+    if paged:
+        try:
+            low, high = _bounds(params, context.version)
+        except faults.Fault as fault:
+            return common.kept_fault(fault.code, fault.message)
+        if low > high:
+            return common.kept_fault(
+                400, 'The value of changes-since must be less than or '
+                     'equal to changes-before.')
+        rows = [row for row in rows
+                if low <= (row['updated_at'] or row['start_time']) <= high]
     page = rows[:limit]
     body = {'instanceActions': [_action_view(context, row) for row in page]}
-    if context.version >= (2, 58) and page and len(page) == limit and (
-            'limit' in params):
+    if paged and page and len(page) == limit and 'limit' in params:
         query = dict(sorted(params.items()))
         query['marker'] = page[-1]['request_id']
-        body['links'] = [{'rel': 'next', 'href': '%s/servers/%s/'
-                          'os-instance-actions?%s' % (
-                              context.links_base, server_id,
-                              urllib.parse.urlencode(query))}]
+        body['links'] = [{'rel': 'next', 'href': (
+            f'{context.links_base}/servers/{call.server_id}/'
+            f'os-instance-actions?{urllib.parse.urlencode(query)}')}]
     return 200, body
 
 
-def _changed(params, rows, version):
+def _bounds(params, version):
+    """The changes-since and changes-before times asked (2.58, 2.66)."""
     names = ['changes-since'] + (['changes-before'] if version >= (2, 66)
                                  else [])
     bounds = {name: os_migrations.parse_time(name, params[name])
               for name in names if name in params}
-    low = bounds.get('changes-since', float('-inf'))
-    high = bounds.get('changes-before', float('inf'))
-    if low > high:
-        raise faults.bad_request('The value of changes-since must be less '
-                                 'than or equal to changes-before.')
-    return [row for row in rows
-            if low <= (row['updated_at'] or row['start_time']) <= high]
+    return (bounds.get('changes-since', float('-inf')),
+            bounds.get('changes-before', float('inf')))
 
 
-def show(services, req, context, server_id, request_id, body=None):
-    if context.version >= (2, 102):
-        # schemas/instance_actions.py ``show_query_v2102``.
-        validation.validate_query(validation.NO_QUERY, req)
-    now = services.store.now()
-    with services.store.transaction() as db:
-        server = servers.get_instance(services, db, context, server_id, now)
-        project_id = server['project_id']
-        services.policy.authorize(POLICY % 'show', context, project_id)
-        action = db.one('SELECT * FROM actions WHERE instance_uuid = ? AND '
-                        'request_id = ?', server['uuid'], request_id)
-        if action is None:
-            raise faults.not_found('Action %s not found' % request_id)
-        events = db.all('SELECT * FROM events WHERE action_id = ? '
-                        'ORDER BY start_time DESC, id DESC', action['id'])
+@common.on_server(f"{POLICY}show", query=common.no_query_from((2, 102)))
+def show(call, request_id):
+    """2.102 rejects any query (``schemas/instance_actions.py``
+    ``show_query_v2102``)."""
+    action = actions.by_request(call.db, call.server['uuid'], request_id)
+    if action is None:
+        raise faults.not_found(f'Action {request_id} not found')
+    events = actions.events_newest_first(call.db, action['id'])
 
     def allowed(name):
-        return services.policy.allowed(POLICY % name, context, project_id)
+        return call.allowed(POLICY + name)
 
-    body = _action_view(context, action)
-    if context.version >= (2, 51) or allowed('events'):
+    body = _action_view(call.context, action)
+    if call.context.version >= (2, 51) or allowed('events'):
         # ``InstanceActionsController.show``: hostId hashes each event's
         # host with the project of whoever started the action (the
         # server's only when that is unknown), so the events of an admin's
         # migration hash differently from the server's own hostId.
-        hashed_with = action['project_id'] or project_id
-        body['events'] = [_event_view(context, row, hashed_with, allowed)
+        hashed_with = action['project_id'] or call.server['project_id']
+        body['events'] = [_event_view(call.context, row, hashed_with,
+                                      allowed)
                           for row in events]
     return 200, {'instanceAction': body}

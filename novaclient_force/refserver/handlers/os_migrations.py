@@ -11,11 +11,11 @@ import urllib.parse
 from oslo_utils import timeutils
 
 from novaclient_force.refserver.edge import faults, validation
-from novaclient_force.refserver.state import lifecycle
+from novaclient_force.refserver.handlers import common
+from novaclient_force.refserver.state import lifecycle, migrations
 from novaclient_force.refserver.state import store as store_mod
 
-POLICY = 'os_compute_api:os-migrations:%s'
-MAX_LIMIT = 1000
+POLICY = 'os_compute_api:os-migrations:'
 _BASE_PARAMS = ('hidden', 'host', 'instance_uuid', 'source_compute',
                 'status', 'migration_type')
 _DATE_TIME = validation.single_param(validation.DATE_TIME)
@@ -51,8 +51,8 @@ def parse_time(name, value):
         moment = timeutils.parse_isotime(value)
     except ValueError:
         raise faults.bad_request(
-            "Invalid input for query parameters %s. Value: %s. %r is not a "
-            "'date-time'" % (name, value, value)) from None
+            f'Invalid input for query parameters {name}. Value: {value}. '
+            f"{value!r} is not a 'date-time'") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=datetime.timezone.utc)
     return moment.timestamp()
@@ -64,7 +64,7 @@ def _params(req, version):
     params = {name: req.GET[name] for name in schema['properties']
               if name in req.GET}
     if 'limit' in params:
-        params['limit'] = min(int(params['limit']), MAX_LIMIT)
+        params['limit'] = min(int(params['limit']), common.MAX_LIMIT)
     for name in ('changes-since', 'changes-before'):
         if name in params:
             params[name] = parse_time(name, params[name])
@@ -92,8 +92,7 @@ def view(context, observed, show_hosts):
         body['migration_type'] = row['migration_type']
         if (row['migration_type'] == 'live-migration'
                 and observed.in_progress):
-            path = '/servers/%s/migrations/%s' % (row['instance_uuid'],
-                                                  row['id'])
+            path = f"/servers/{row['instance_uuid']}/migrations/{row['id']}"
             body['links'] = [
                 {'rel': 'self', 'href': context.links_base + path},
                 {'rel': 'bookmark', 'href': context.bookmark_base + path}]
@@ -105,69 +104,19 @@ def view(context, observed, show_hosts):
     return body
 
 
-#: A migration whose status is derived on read (a live migration still
-#: running in the simulator: stored ``accepted``); every other row shows
-#: what is stored, so SQL can filter it.
-_DERIVED = '(m.final = 0 AND m.params IS NOT NULL)'
-
-
-def _where(params):
-    """The filters as SQL; what is derived on read (status, the update
-    time of a running live migration) is only narrowed here, to rows that
-    store it or derive it, and decided by :func:`_wanted`."""
-    sql, args = 'm.hidden = 0', []
-    if params.get('host'):
-        sql += ' AND (m.source_compute = ? OR m.dest_compute = ?)'
-        args += [params['host'], params['host']]
-    elif params.get('source_compute'):
-        sql += ' AND m.source_compute = ?'
-        args.append(params['source_compute'])
-    for name in ('migration_type', 'instance_uuid', 'user_id',
-                 'project_id'):
-        if params.get(name):
-            sql += ' AND m.%s = ?' % name
-            args.append(params[name])
-    if params.get('status'):
-        sql += ' AND (%s OR m.status = ?)' % _DERIVED
-        args.append(params['status'])
-    for name, compare in (('changes-since', '>='),
-                          ('changes-before', '<=')):
-        if name in params:
-            sql += (' AND (%s OR COALESCE(m.updated_at, m.created_at) %s ?)'
-                    % (_DERIVED, compare))
-            args.append(params[name])
-    return sql, args
-
-
 def _rows(db, params, version, limit):
-    """The filtered rows in Nova's order, after the marker, fetched a page
-    at a time (keyset paging on the ordering's own index) until the
-    caller has what it needs: a page costs the same in any cloud size."""
-    where, args = _where(params)
+    """The filtered rows in Nova's order, after the marker: by ID before
+    2.59, newest first and a page at a time from 2.59."""
     if version < (2, 59):
-        yield from db.all('SELECT m.* FROM migrations m WHERE %s '
-                          'ORDER BY m.id' % where, *args)
+        yield from migrations.filtered_by_id(db, params)
         return
-    position = None
+    after = None
     if params.get('marker') is not None:
-        position = db.one('SELECT m.created_at, m.id FROM migrations m '
-                          'WHERE %s AND m.uuid = ?' % where, *args,
-                          params['marker'])
-        if position is None:
-            raise faults.bad_request('Marker %s could not be found.'
-                                     % params['marker'])
-    while limit:
-        sql, page_args = 'SELECT m.* FROM migrations m WHERE ' + where, args
-        if position is not None:
-            sql += (' AND (m.created_at < ? OR (m.created_at = ? AND '
-                    'm.id < ?))')
-            page_args = args + [position[0], position[0], position[1]]
-        rows = db.all(sql + ' ORDER BY m.created_at DESC, m.id DESC '
-                      'LIMIT ?', *page_args, limit)
-        yield from rows
-        if len(rows) < limit:
-            return
-        position = rows[-1]['created_at'], rows[-1]['id']
+        after = migrations.position(db, params, params['marker'])
+        if after is None:
+            raise faults.bad_request(
+                f"Marker {params['marker']} could not be found.")
+    yield from migrations.filtered_newest_first(db, params, after, limit)
 
 
 def _wanted(params, observed):
@@ -187,13 +136,13 @@ def index(services, req, context, body=None):
     filters``), so a manager does not see the admin's migrations of its
     servers."""
     params = _params(req, context.version)
-    services.policy.authorize(POLICY % 'index', context, context.project_id)
+    services.policy.authorize(POLICY + 'index', context, context.project_id)
     if params.get('project_id') != context.project_id:
-        services.policy.authorize(POLICY % 'index:all_projects', context,
+        services.policy.authorize(POLICY + 'index:all_projects', context,
                                   context.project_id)
-    show_hosts = services.policy.allowed(POLICY % 'index:host', context,
+    show_hosts = services.policy.allowed(POLICY + 'index:host', context,
                                          context.project_id)
-    limit = params.get('limit', MAX_LIMIT if context.version >= (2, 59)
+    limit = params.get('limit', common.MAX_LIMIT if context.version >= (2, 59)
                        else None)
     now = services.store.now()
     found = []
@@ -210,6 +159,6 @@ def index(services, req, context, body=None):
         query = {k: v for k, v in sorted(req.GET.items())}
         query['marker'] = found[-1].row['uuid']
         result['migrations_links'] = [{
-            'rel': 'next', 'href': '%s/os-migrations?%s' % (
-                context.links_base, urllib.parse.urlencode(query))}]
+            'rel': 'next', 'href': f'{context.links_base}/os-migrations?'
+                                   f'{urllib.parse.urlencode(query)}'}]
     return 200, result

@@ -12,7 +12,7 @@ client needs to tell a compute host from a mistyped name.
 """
 
 from novaclient_force.refserver.edge import validation
-from novaclient_force.refserver.state import ids
+from novaclient_force.refserver.state import hosts, ids
 from novaclient_force.refserver.state import store as store_mod
 
 POLICY = 'os_compute_api:os-services:list'
@@ -30,8 +30,7 @@ def index(services, req, context, body=None):
     now = store_mod.isotime(services.store.now())
     found = []
     with services.store.transaction() as db:
-        names = [row['name'] for row in
-                 db.all('SELECT name FROM hosts ORDER BY name')]
+        names = hosts.names(db)
     for number, name in enumerate(names, start=1):
         if host and name != host or binary and binary != 'nova-compute':
             continue

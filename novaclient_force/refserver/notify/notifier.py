@@ -58,7 +58,7 @@ class Notifier:
                 pass
 
     def _emit(self, db, records):
-        lines = ''.join(json.dumps(record, sort_keys=True) + '\n'
+        lines = ''.join(f"{json.dumps(record, sort_keys=True)}\n"
                         for record in records)
 
         def write():

@@ -129,14 +129,14 @@ def _pair(action, instance, host, context, timestamp, succeeded=True):
 def instance_action(action, phase, instance, host, context, timestamp):
     """One ``instance.<action>.<phase>`` notification from ``host``."""
     if action not in ACTIONS or phase not in ('start', 'end'):
-        raise ValueError('unknown notification %s.%s' % (action, phase))
-    event_type = 'instance.%s.%s' % (action, phase)
+        raise ValueError(f'unknown notification {action}.{phase}')
+    event_type = f'instance.{action}.{phase}'
     wire_time = _utc(timestamp).strftime('%Y-%m-%d %H:%M:%S.%f')
     return {
         'message_id': ids.name_uuid(_MESSAGE_NAMESPACE, '|'.join((
             event_type, instance['uuid'], context.get('request_id') or '',
             repr(float(timestamp))))),
-        'publisher_id': 'nova-compute:%s' % host,
+        'publisher_id': f'nova-compute:{host}',
         'event_type': event_type,
         'priority': PRIORITY,
         'payload': _versioned('InstanceActionPayload', '1.9',
@@ -194,7 +194,7 @@ def _instance_payload(instance, context):
         'progress': instance.get('progress', 0),
         'ramdisk_id': '',
         'request_id': context.get('request_id'),
-        'reservation_id': 'r-' + instance['uuid'].replace('-', '')[:8],
+        'reservation_id': f"r-{instance['uuid'].replace('-', '')[:8]}",
         'shares': [],
         'state': instance.get('vm_state', 'active'),
         'task_state': instance.get('task_state'),
@@ -230,4 +230,4 @@ def _hostname(name, server_uuid):
     hyphens, other non-word characters dropped, lower case, at most 63
     characters; ``Server-<uuid>`` when nothing is left."""
     cleaned = re.sub(r'[^\w.-]+', '', re.sub(r'[ _.]', '-', name))
-    return cleaned.lower().strip('.-')[:63] or 'server-' + server_uuid
+    return cleaned.lower().strip('.-')[:63] or f"server-{server_uuid}"

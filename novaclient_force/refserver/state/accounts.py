@@ -39,7 +39,7 @@ _NAMESPACE = ids.namespace('6c1b8d4e-2f0a-4d8e-9a51-3f3e7b1c2a10')
 
 def stable_id(kind, name):
     """Deterministic hex IDs, so docs and tests can rely on them."""
-    return ids.name_hex(_NAMESPACE, '%s:%s' % (kind, name))
+    return ids.name_hex(_NAMESPACE, f'{kind}:{name}')
 
 
 def stable_uuid(name):
@@ -76,8 +76,8 @@ def hash_password(password):
     """
     salt = secrets.token_bytes(16)
     digest = _derive(password, salt, HASH_ITERATIONS)
-    return '%s$%d$%s$%s' % (HASH_SCHEME, HASH_ITERATIONS, salt.hex(),
-                            digest.hex())
+    return (f'{HASH_SCHEME}${HASH_ITERATIONS:d}${salt.hex()}$'
+            f'{digest.hex()}')
 
 
 def check_password(stored, password):
@@ -151,6 +151,14 @@ def validate(store, token):
     """The Token for a live token string, or None."""
     with store.transaction() as db:
         return _load_token(db, token, store.wall())
+
+
+def revoke(store, token):
+    """Forget ``token`` (Keystone's ``DELETE /v3/auth/tokens``); an
+    unknown one is no error."""
+    with store.transaction() as db:
+        db.execute('DELETE FROM tokens WHERE digest = ?',
+                   store_mod.token_digest(token))
 
 
 class _AuthFailed(Exception):

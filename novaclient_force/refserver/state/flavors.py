@@ -36,4 +36,4 @@ def for_memory(memory_bytes):
     ram = max(1, memory_bytes // MIB)
     if ram in _DEVSTACK:
         return _DEVSTACK[ram]
-    return Flavor(ram, 'refserver.%dM' % ram, ram, max(1, ram // 4096), 20)
+    return Flavor(ram, f'refserver.{int(ram)}M', ram, max(1, ram // 4096), 20)

@@ -24,8 +24,7 @@ def name_uuid(space, name):
     digest[6] = digest[6] & 0x0F | 0x50     # version 5
     digest[8] = digest[8] & 0x3F | 0x80     # RFC 4122 variant
     text = digest.hex()
-    return '%s-%s-%s-%s-%s' % (text[:8], text[8:12], text[12:16],
-                               text[16:20], text[20:])
+    return f'{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}'
 
 
 def name_hex(space, name):

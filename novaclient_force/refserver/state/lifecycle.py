@@ -45,12 +45,15 @@ import dataclasses
 import functools
 import json
 import math
-import uuid
 
-from novaclient_force.refserver.state import executor, flavors, simulator
+from novaclient_force.refserver.state import (
+    actions,
+    executor,
+    migrations,
+    simulator,
+)
 
 IN_PROGRESS = ('queued', 'preparing', 'running', 'post-migrating')
-CONDUCTOR_HOST = 'controller'
 #: Simulated seconds the conductor spends scheduling a new live migration.
 #: Nova's conductor creates the migration as ``accepted`` after the API's
 #: 202 (nova/conductor/tasks/live_migrate.py) and the source compute moves
@@ -60,25 +63,6 @@ CONDUCTOR_HOST = 'controller'
 SCHEDULING_SECONDS = 0.5
 _ACCEPTED = simulator.MigrationState(
     'accepted', None, None, None, None, None, None, False, None, None, False)
-#: The events a live migration has by the time it runs, in order, each
-#: finished when its action starts (see the module docstring), on the
-#: conductor, the source or the destination: written by SQLite from the
-#: migrations just created, five rows for each.
-_STARTING_EVENTS = """
-WITH steps (number, event, place) AS (VALUES
-    (0, 'conductor_live_migrate_instance', 'conductor'),
-    (1, 'compute_check_can_live_migrate_destination', 'dest'),
-    (2, 'compute_check_can_live_migrate_source', 'source'),
-    (3, 'compute_pre_live_migration', 'dest'),
-    (4, 'compute_live_migration', 'source'))
-INSERT INTO events (action_id, event, start_time, finish_time, result, host)
-SELECT m.action_id, steps.event, m.created_at, m.created_at, 'Success',
-       CASE steps.place WHEN 'source' THEN m.source_compute
-                        WHEN 'dest' THEN m.dest_compute ELSE ? END
-FROM migrations AS m CROSS JOIN steps
-WHERE m.id BETWEEN ? AND ? AND m.action_id >= ?
-ORDER BY m.id, steps.number
-"""
 _PARAM_FIELDS = ('memory_bytes', 'dirty_rate', 'bandwidth', 'disk_bytes',
                  'permit_post_copy', 'shared_link', 'queued_seconds',
                  'preparing_seconds')
@@ -97,10 +81,6 @@ class Observed:
     @property
     def in_progress(self):
         return self.status in IN_PROGRESS
-
-
-def new_uuid():
-    return str(uuid.uuid4())
 
 
 @functools.lru_cache(maxsize=256)
@@ -224,12 +204,13 @@ def request(db, row, column, at):
     migration; returns the row as it is now."""
     if row[column] is None and not row['final']:
         db.update('migrations', 'id', row['id'], **{column: at})
-    return db.one('SELECT * FROM migrations WHERE id = ?', row['id'])
+    return migrations.get(db, row['id'])
 
 
 def add_override(db, row, kind, at, message=None):
     """Record that from ``at`` the migration converges, stalls or fails
-    (``simulator.OVERRIDES``); ``message`` is the failure's text."""
+    (``simulator.state_at``'s ``overrides``); ``message`` is the
+    failure's text."""
     overrides = json.loads(row['overrides'] or '[]')
     overrides.append([at, kind, message])
     db.execute('UPDATE migrations SET overrides = ? WHERE id = ?',
@@ -272,8 +253,7 @@ def observe(db, row, now, notifier):
     state = simulate(db, row, now)
     if state.finished_at is not None:
         finish(db, row, state, notifier)
-        return _stored(db.one('SELECT * FROM migrations WHERE id = ?',
-                              row['id']))
+        return _stored(migrations.get(db, row['id']))
     return Observed(
         dict(row), state.status, _updated_at(db, row, now),
         (state.memory_total_bytes, state.memory_processed_bytes,
@@ -339,7 +319,8 @@ def finish(db, row, state, notifier):
     if row['action_id'] is not None:
         if state.ended_by == 'pre_live_migration_failed':
             _fail_pre_live_migration(db, row, ended)
-        add_event(db, row['action_id'], event, ended, row['dest_compute'])
+        actions.add_event(db, row['action_id'], event, ended,
+                          row['dest_compute'])
     notifier.migration_ended(db, server, row, state.status == 'completed',
                              ended)
 
@@ -347,8 +328,8 @@ def finish(db, row, state, notifier):
 def _fail_pre_live_migration(db, row, ended):
     """``compute_pre_live_migration`` ends in Error on the destination,
     with the traceback and (2.84) details Nova's EventReporter records."""
-    message = 'Migration error: pre_live_migration failed on %s' % (
-        row['dest_compute'])
+    message = ('Migration error: pre_live_migration failed on '
+               f"{row['dest_compute']}")
     for _, kind, text in json.loads(row['overrides'] or '[]'):
         if kind == 'failed' and text:
             message = text
@@ -360,140 +341,10 @@ def _fail_pre_live_migration(db, row, ended):
         'Traceback (most recent call last):\n'
         '  File "nova/compute/utils.py", in decorated_function\n'
         '  File "nova/compute/manager.py", in pre_live_migration\n'
-        'nova.exception.MigrationError: %s\n' % message, message,
+        f'nova.exception.MigrationError: {message}\n', message,
         row['action_id'])
     db.execute("UPDATE actions SET message = 'Error' WHERE id = ?",
                row['action_id'])
-
-
-def add_event(db, action_id, event, at, host, result='Success'):
-    """A finished compute/conductor event; an Error marks the action."""
-    db.insert('events', action_id=action_id, event=event, start_time=at,
-              finish_time=at, result=result, host=host)
-    db.execute('UPDATE actions SET updated_at = ? WHERE id = ?', at,
-               action_id)
-    if result == 'Error':
-        db.execute("UPDATE actions SET message = 'Error' WHERE id = ?",
-                   action_id)
-
-
-def add_action(db, server_uuid, action, context, at):
-    return db.insert('actions', instance_uuid=server_uuid, action=action,
-                     request_id=context.request_id,
-                     user_id=context.user_id,
-                     project_id=context.project_id, start_time=at,
-                     updated_at=at)
-
-
-@dataclasses.dataclass(frozen=True)
-class Start:
-    """One live migration to create: on ``server`` (its row) to ``dest``,
-    requested by ``context`` at ``at``."""
-
-    server: dict
-    dest: str
-    params: simulator.MigrationParams
-    context: object
-    at: float
-    migration_uuid: str | None = None
-    migration_id: int | None = None
-
-
-def start(db, server, dest, params, context, at):
-    """Create one live migration (:func:`start_many`); returns its ID."""
-    return start_many(db, [Start(server, dest, params, context, at)])[0]
-
-
-def _next_id(db, table):
-    """The ID ``AUTOINCREMENT`` would give the next row of ``table``."""
-    row = db.one('SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence '
-                 'WHERE name = ?), 0), COALESCE(MAX(id), 0)) AS top '
-                 'FROM %s' % table, table)
-    return row['top'] + 1
-
-
-def start_many(db, starts):
-    """Create live migrations the way the conductor and computes do, in
-    a few statements whatever their number (a scenario seeds thousands),
-    and mark their servers migrating; returns the migrations' IDs."""
-    moves = create_migrations(db, starts)
-    db.executemany("UPDATE servers SET task_state = 'migrating', "
-                   'active_migration = ?, updated = ? WHERE uuid = ?',
-                   moves)
-    return [migration_id for migration_id, _, _ in moves]
-
-
-def create_migrations(db, starts):
-    """The migrations, actions and events of :func:`start_many`, without
-    marking the servers migrating; returns ``(migration ID, time, server
-    UUID)`` for each, for the caller to mark them (the seeding writes its
-    servers afterwards, already marked).
-
-    ``dest_host`` (the destination's IP) stays null: the conductor
-    (``ComputeTaskManager._live_migrate``, ``LiveMigrationTask._execute``)
-    sets only ``dest_compute``/``dest_node``, and the resource tracker
-    fills ``dest_host`` in (``_claim_existing_migration``) only for the
-    claim of a NUMA live migration, which these servers never are.
-    """
-    first_action = action_id = _next_id(db, 'actions')
-    next_migration = _next_id(db, 'migrations')
-    actions, migrations, moves = [], [], []
-    for item in starts:
-        server, dest, at = item.server, item.dest, item.at
-        source = server['host']
-        flavor_id = flavors.for_memory(server['memory_bytes']).id
-        actions.append(dict(
-            id=action_id, instance_uuid=server['uuid'],
-            action='live-migration', request_id=item.context.request_id,
-            user_id=item.context.user_id,
-            project_id=item.context.project_id, start_time=at,
-            updated_at=at))
-        migration_id = (next_migration if item.migration_id is None
-                        else item.migration_id)
-        next_migration = max(next_migration, migration_id + 1)
-        migrations.append(dict(
-            id=migration_id, uuid=item.migration_uuid or new_uuid(),
-            instance_uuid=server['uuid'], migration_type='live-migration',
-            source_compute=source, source_node=server['node'],
-            dest_compute=dest, dest_node=dest, dest_host=None,
-            status='accepted', final=0, created_at=at, updated_at=at,
-            user_id=item.context.user_id,
-            project_id=item.context.project_id,
-            old_instance_type_id=flavor_id,
-            new_instance_type_id=flavor_id,
-            params=params_json(item.params), action_id=action_id))
-        moves.append((migration_id, at, server['uuid']))
-        action_id += 1
-    if not starts:
-        return []
-    # The action's events are all finished: its updated_at is its start.
-    db.insert_many('actions', actions)
-    db.insert_many('migrations', migrations)
-    ids = [row['id'] for row in migrations]
-    db.execute(_STARTING_EVENTS, CONDUCTOR_HOST, min(ids), max(ids),
-               first_action)
-    return moves
-
-
-def build_params(db, server, dest, block_migration=False):
-    """Simulator inputs from the server's workload and the hosts' link."""
-    link = db.one('SELECT bandwidth, shared FROM links '
-                  'WHERE src = ? AND dest = ?', server['host'], dest)
-    if link is None:
-        link = db.one("SELECT value AS bandwidth, 1 AS shared FROM meta "
-                      "WHERE key = 'default_bandwidth'")
-    host = db.one('SELECT permit_post_copy FROM hosts WHERE name = ?',
-                  server['host'])
-    config = json.loads(db.one(
-        "SELECT value FROM meta WHERE key = 'config'")['value'])
-    return simulator.MigrationParams(
-        memory_bytes=server['memory_bytes'],
-        dirty_rate=server['dirty_rate'],
-        bandwidth=float(link['bandwidth']),
-        shared_link=bool(link['shared']),
-        disk_bytes=server['disk_bytes'] if block_migration else 0,
-        permit_post_copy=bool(host and host['permit_post_copy']),
-        config=simulator.LiveMigrationConfig(**config))
 
 
 def override_took_effect(db, row, now):

@@ -8,7 +8,7 @@ they can never collide with a real address.
 import dataclasses
 import json
 
-from novaclient_force.refserver.state import accounts, flavors, lifecycle
+from novaclient_force.refserver.state import accounts, flavors, live_migrate
 
 SERVER_AGE = 86400.0        # scenario servers were booted a day ago
 TERMINAL = ('completed', 'cancelled', 'failed', 'error')
@@ -75,13 +75,13 @@ def _seed(db, scenario, now):
         server = by_name[migration.server]
         if migration.status in TERMINAL:
             # In the scenario's order: IDs are given as they come.
-            moves += lifecycle.create_migrations(db, starts)
+            moves += live_migrate.create_migrations(db, starts)
             starts = []
             _add_history(db, migration, server, now, index)
         else:
             starts.append(_start(db, migration, server, params, now,
                                  index))
-    moves += lifecycle.create_migrations(db, starts)
+    moves += live_migrate.create_migrations(db, starts)
     # The servers are written last, already migrating: one row each, not
     # a row and then an update.
     by_uuid = {row['uuid']: row for row in rows}
@@ -126,7 +126,7 @@ def _server_row(db, server, created, owners):
 
 
 def _actor(index):
-    return Actor('req-' + accounts.stable_uuid('seed-action-%d' % index))
+    return Actor(f"req-{accounts.stable_uuid(f'seed-action-{index:d}')}")
 
 
 def _add_history(db, migration, server, now, index):
@@ -135,7 +135,7 @@ def _add_history(db, migration, server, now, index):
     actor = _actor(index)
     flavor_id = flavors.for_memory(server['memory_bytes']).id
     db.insert(
-        'migrations', uuid=migration.uuid or lifecycle.new_uuid(),
+        'migrations', uuid=migration.uuid or live_migrate.new_uuid(),
         instance_uuid=server['uuid'], migration_type='live-migration',
         source_compute=server['host'], source_node=server['node'],
         dest_compute=migration.dest, dest_node=migration.dest,
@@ -153,8 +153,8 @@ def _start(db, migration, server, params, now, index):
              server['dirty_rate'], server['disk_bytes'],
              migration.block_migration)
     if route not in params:
-        params[route] = lifecycle.build_params(
+        params[route] = live_migrate.build_params(
             db, server, migration.dest, migration.block_migration)
-    return lifecycle.Start(server, migration.dest, params[route],
+    return live_migrate.Start(server, migration.dest, params[route],
                            _actor(index), now - migration.started_ago,
                            migration.uuid, migration.id)

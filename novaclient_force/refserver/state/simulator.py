@@ -69,6 +69,8 @@ import dataclasses
 import functools
 import math
 
+from novaclient_force.refserver.state import precopy as precopy_mod
+
 GIB = 1024 ** 3
 
 #: Sim seconds from the end of the memory copy to status ``completed``
@@ -80,16 +82,7 @@ ABORT_SECONDS = 1.0
 #: migration shows ``failed`` (the same rollback as an abort's).
 ROLLBACK_SECONDS = ABORT_SECONDS
 
-#: Bound on the float-rounding corrections of a closed-form round number.
-_SETTLE_STEPS = 64
-
 TIMEOUT_ACTIONS = ('abort', 'force_complete')
-TERMINAL_STATUSES = ('completed', 'cancelled', 'failed', 'error')
-#: What a test harness can make happen to a migration (:func:`state_at`'s
-#: ``overrides``): the guest stops dirtying memory, the guest dirties as
-#: fast as the link copies, the job fails and is rolled back, or the
-#: driver raises.
-OVERRIDES = ('converge', 'stall', 'failed', 'error')
 
 
 def _require(condition, message):
@@ -115,8 +108,7 @@ class LiveMigrationConfig:
         _require(self.completion_timeout >= 0,
                  'completion_timeout must be >= 0')
         _require(self.timeout_action in TIMEOUT_ACTIONS,
-                 'timeout_action must be one of %s'
-                 % ', '.join(TIMEOUT_ACTIONS))
+                 f"timeout_action must be one of {', '.join(TIMEOUT_ACTIONS)}")
         _require(self.downtime_ms >= 100, 'downtime_ms must be >= 100')
         _require(self.downtime_steps >= 3, 'downtime_steps must be >= 3')
         _require(self.downtime_delay >= 3, 'downtime_delay must be >= 3')
@@ -193,88 +185,6 @@ def completion_timeout(params):
     return seconds or None
 
 
-class _PreCopy:
-    """Closed form of the pre-copy rounds of one memory image.
-
-    Round 1 sends all memory; round k+1 sends what round k's duration let
-    the guest dirty, capped at the memory size. With ``p = min(dirty_rate /
-    bandwidth, 1)`` round k sends ``S_k = M p**(k-1)`` bytes, and rounds
-    1..k take ``(M / B) G(k)`` seconds with ``G(k) = sum(p**j, j < k)``.
-    Everything below is O(downtime steps), however old the migration.
-    """
-
-    def __init__(self, memory, dirty_rate, bandwidth):
-        self.memory = memory
-        self.bandwidth = bandwidth
-        self.ratio = min(dirty_rate / bandwidth, 1.0)
-
-    def dirty_after(self, k):
-        """Bytes round k+1 must send (``S_{k+1}``)."""
-        return self.memory * self.ratio ** k
-
-    def end_of(self, k):
-        """Seconds from the start of the copy to the end of round k."""
-        p = self.ratio
-        if p == 1.0:
-            rounds = k
-        else:
-            rounds = (1 - p ** k) / (1 - p)
-        return self.memory / self.bandwidth * rounds
-
-    def first_round_ending_after(self, seconds):
-        """Smallest k >= 1 whose round ends strictly after ``seconds``, or
-        None when the rounds' total duration never gets there."""
-        if seconds < 0:
-            return 1
-        p = self.ratio
-        units = seconds * self.bandwidth / self.memory
-        if p == 1.0:
-            k = math.floor(units) + 1
-        elif p == 0.0:
-            k = 1
-        else:
-            left = 1 - units * (1 - p)
-            if left <= 0:
-                return None
-            k = max(1, math.floor(math.log(left) / math.log(p)) + 1)
-        return self._settle(k, lambda n: self.end_of(n) > seconds)
-
-    def first_round_fitting(self, limit):
-        """Smallest k >= 1 after which the dirty memory is <= ``limit``
-        bytes, or None if that never happens."""
-        p = self.ratio
-        if p == 1.0:
-            return 1 if self.memory <= limit else None
-        if p == 0.0 or self.memory * p <= limit:
-            return 1
-        k = max(1, math.ceil(math.log(limit / self.memory) / math.log(p)))
-        return self._settle(k, lambda n: self.dirty_after(n) <= limit)
-
-    @staticmethod
-    def _settle(k, holds):
-        """Fix the float rounding of a closed-form k: the smallest k >= 1
-        for which the monotonic predicate ``holds`` is true (None when
-        floats cannot tell it from the limit of the series)."""
-        while k > 1 and holds(k - 1):
-            k -= 1
-        for _ in range(_SETTLE_STEPS):
-            if holds(k):
-                return k
-            k += 1
-        return None
-
-    def remaining_at(self, seconds):
-        """Dirty bytes left at ``seconds`` into the copy, interpolated
-        linearly across the current round from S_k down to S_{k+1}."""
-        k = self.first_round_ending_after(seconds)
-        if k is None:
-            return 0.0
-        start = self.end_of(k - 1)
-        fraction = (seconds - start) / (self.end_of(k) - start)
-        now_dirty = self.dirty_after(k - 1)
-        return now_dirty + (self.dirty_after(k) - now_dirty) * fraction
-
-
 @dataclasses.dataclass(frozen=True)
 class _Plan:
     """Per-params timeline without any request (cached)."""
@@ -285,7 +195,7 @@ class _Plan:
     converged_at: float | None
     final_dirty: float
     timeout_at: float | None
-    precopy: _PreCopy
+    precopy: precopy_mod.PreCopy
 
 
 @functools.lru_cache(maxsize=4096)
@@ -293,8 +203,8 @@ def _plan(params, slot_at=None):
     slot_at = params.queued_seconds if slot_at is None else slot_at
     running_at = slot_at + params.preparing_seconds
     disk_seconds = params.disk_bytes / params.bandwidth
-    precopy = _PreCopy(params.memory_bytes, params.dirty_rate,
-                       params.bandwidth)
+    precopy = precopy_mod.PreCopy(params.memory_bytes, params.dirty_rate,
+                                  params.bandwidth)
     converged = _convergence(params, precopy, disk_seconds)
     timeout = completion_timeout(params)
     return _Plan(
@@ -373,8 +283,11 @@ def state_at(params, now, force_complete_at=None, abort_at=None,
     (Nova rejects those aborts in the API); ``cancelled`` follows
     :data:`ABORT_SECONDS` later, or :data:`ABORT_SECONDS` after the end of
     ``preparing`` for an abort that found it ``preparing``. ``overrides``
-    are ``(time, kind)`` pairs, kinds from :data:`OVERRIDES` (see
-    :func:`_override`).
+    are ``(time, kind)`` pairs, the kind being what a test harness makes
+    happen from then on: ``converge`` (the guest stops dirtying memory),
+    ``stall`` (it dirties as fast as the link copies), ``failed`` (the job
+    fails and is rolled back) or ``error`` (the driver raises); see
+    :func:`_override`.
     """
     plan = _plan(params, slot_at)
     run = _replay(params, plan, now, force_complete_at, abort_at, overrides)

@@ -210,7 +210,7 @@ class Store:
                     db.execute("DELETE FROM meta WHERE key NOT IN "
                                "('epoch', 'clock')")
                 else:
-                    db.execute('DELETE FROM %s' % table)
+                    db.execute(f'DELETE FROM {table}')
             db.execute('DELETE FROM sqlite_sequence')
             seed(db)
 
@@ -243,11 +243,6 @@ class Store:
         with self._lock:
             self._conn.close()
 
-    def is_seeded(self):
-        with self.transaction() as db:
-            return db.one('SELECT 1 FROM meta WHERE key = ?',
-                          'seeded') is not None
-
 
 class _Db:
     """Small helpers over a connection inside a transaction."""
@@ -261,8 +256,8 @@ class _Db:
 
     def create_indexes(self):
         for name, table, columns in INDEXES:
-            self._conn.execute('CREATE INDEX IF NOT EXISTS %s ON %s (%s)'
-                               % (name, table, columns))
+            self._conn.execute(
+                f'CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})')
 
     @contextlib.contextmanager
     def indexes_after(self):
@@ -271,7 +266,7 @@ class _Db:
         B-tree row by row (seeding 10,000 servers writes 80,000 rows).
         Inside the transaction, so a failure rolls the drop back too."""
         for name, _, _ in INDEXES:
-            self._conn.execute('DROP INDEX IF EXISTS %s' % name)
+            self._conn.execute(f'DROP INDEX IF EXISTS {name}')
         yield
         self.create_indexes()
 
@@ -293,7 +288,7 @@ class _Db:
         names = ', '.join(values)
         marks = ', '.join('?' for _ in values)
         cursor = self._conn.execute(
-            'INSERT INTO %s (%s) VALUES (%s)' % (table, names, marks),
+            f'INSERT INTO {table} ({names}) VALUES ({marks})',
             tuple(values.values()))
         return cursor.lastrowid
 
@@ -302,16 +297,16 @@ class _Db:
         names = ', '.join(rows[0])
         marks = ', '.join('?' for _ in rows[0])
         self._conn.executemany(
-            'INSERT INTO %s (%s) VALUES (%s)' % (table, names, marks),
+            f'INSERT INTO {table} ({names}) VALUES ({marks})',
             [tuple(row.values()) for row in rows])
 
     def executemany(self, sql, rows):
         self._conn.executemany(sql, rows)
 
     def update(self, table, key, key_value, **values):
-        assignments = ', '.join('%s = ?' % name for name in values)
+        assignments = ', '.join(f'{name} = ?' for name in values)
         self._conn.execute(
-            'UPDATE %s SET %s WHERE %s = ?' % (table, assignments, key),
+            f'UPDATE {table} SET {assignments} WHERE {key} = ?',
             tuple(values.values()) + (key_value,))
 
 
@@ -323,7 +318,7 @@ def _owner_only(path):
     are left alone."""
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     os.close(descriptor)
-    for name in (path, path + '-wal', path + '-shm', path + '-journal'):
+    for name in (path, f"{path}-wal", f"{path}-shm", f"{path}-journal"):
         try:
             mode = os.stat(name).st_mode
         except FileNotFoundError:

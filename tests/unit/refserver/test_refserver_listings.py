@@ -4,7 +4,7 @@ import json
 import os
 import tempfile
 
-from novaclient_force.refserver.handlers import servers
+from novaclient_force.refserver.handlers import common
 from novaclient_force.refserver.state import accounts
 from tests.unit.refserver import test_refserver_api as base
 from tests.unit.refserver.test_refserver_api import ALT, BUSY, BUSY2, IDLE
@@ -19,7 +19,7 @@ def _sample_keys(name):
 
 class TestOsMigrations(base.RefServerTestCase):
     def listing(self, query='', version='2.80', **kwargs):
-        resp = self.compute('GET', '/os-migrations' + query,
+        resp = self.compute('GET', f"/os-migrations{query}",
                             version=version, **kwargs)
         self.assertEqual(200, resp.status_int, resp.body)
         return json.loads(resp.body)
@@ -32,7 +32,7 @@ class TestOsMigrations(base.RefServerTestCase):
             expected = _sample_keys(sample)['migrations']
             # The in-progress live migration (links from 2.23 on).
             live = ([m for m in expected if 'links' in m] or expected)[0]
-            ours = self.listing('?instance_uuid=%s' % BUSY,
+            ours = self.listing(f'?instance_uuid={BUSY}',
                                 version)['migrations'][0]
             self.assertEqual(sorted(live), sorted(ours), version)
 
@@ -41,8 +41,8 @@ class TestOsMigrations(base.RefServerTestCase):
         self.assertEqual([3, 2], [m['id'] for m in page['migrations']])
         link = page['migrations_links'][0]['href']
         marker = page['migrations'][-1]['uuid']
-        self.assertIn('marker=%s' % marker, link)
-        rest = self.listing('?limit=2&marker=%s' % marker, '2.59')
+        self.assertIn(f'marker={marker}', link)
+        rest = self.listing(f'?limit=2&marker={marker}', '2.59')
         self.assertEqual([1], [m['id'] for m in rest['migrations']])
         self.assertNotIn('migrations_links', rest)
 
@@ -97,10 +97,10 @@ class TestOsMigrations(base.RefServerTestCase):
 
     def test_changes_since_and_before(self):
         future = '2100-01-01T00:00:00'
-        self.assertEqual([], self.listing('?changes-since=%s' % future)[
+        self.assertEqual([], self.listing(f'?changes-since={future}')[
             'migrations'])
-        resp = self.compute('GET', '/os-migrations?changes-since=%s&'
-                            'changes-before=2000-01-01T00:00:00' % future,
+        resp = self.compute('GET', f'/os-migrations?changes-since={future}&'
+                            'changes-before=2000-01-01T00:00:00',
                             version='2.66')
         self.assertFault(resp, 400, 'The value of changes-since must be '
                          'less than or equal to changes-before.')
@@ -110,25 +110,25 @@ class TestOsMigrations(base.RefServerTestCase):
         refused = ("Policy doesn't allow os_compute_api:os-migrations:"
                    "index:all_projects to be performed.")
         alt = self.project_id('alt_demo')
-        for query, version in (('', '2.80'), ('?project_id=%s' % alt,
+        for query, version in (('', '2.80'), (f'?project_id={alt}',
                                               '2.80'),
                                ('', '2.59')):
-            resp = self.compute('GET', '/os-migrations' + query,
+            resp = self.compute('GET', f"/os-migrations{query}",
                                 version=version, user='demo-manager')
             self.assertFault(resp, 403, refused)
         # Before 2.59 project_id is no parameter (dropped), so no way out.
-        resp = self.compute('GET', '/os-migrations?project_id=%s'
-                            % self.project_id('demo'), version='2.58',
+        resp = self.compute('GET', '/os-migrations?project_id='
+                            f"{self.project_id('demo')}", version='2.58',
                             user='demo-manager')
         self.assertFault(resp, 403, refused)
 
     def test_manager_with_own_project_sees_what_its_project_started(self):
         demo = self.project_id('demo')
-        query = '?project_id=%s' % demo
+        query = f'?project_id={demo}'
         # The seeded migrations were started by the admin project.
         self.assertEqual([], self.listing(query, user='demo-manager')[
             'migrations'])
-        path = '/servers/%s/action' % BUSY2
+        path = f'/servers/{BUSY2}/action'
         resp = self.compute('POST', path, {'os-migrateLive': {
             'host': None, 'block_migration': False}}, version='2.80',
             user='demo-manager')
@@ -149,15 +149,15 @@ class TestOsMigrations(base.RefServerTestCase):
 
 class TestInstanceActions(base.RefServerTestCase):
     def test_seeded_live_migration_action_and_events(self):
-        resp = self.compute('GET', '/servers/%s/os-instance-actions' % BUSY,
+        resp = self.compute('GET', f'/servers/{BUSY}/os-instance-actions',
                             version='2.58')
         actions = json.loads(resp.body)['instanceActions']
         self.assertEqual(['live-migration'], [a['action'] for a in actions])
         self.assertEqual(
             sorted(_sample_keys('instance-actions-list-v2.58.json')[
                 'instanceActions'][0]), sorted(actions[0]))
-        resp = self.compute('GET', '/servers/%s/os-instance-actions/%s'
-                            % (BUSY, actions[0]['request_id']),
+        resp = self.compute('GET', f'/servers/{BUSY}/os-instance-actions/'
+                            f"{actions[0]['request_id']}",
                             version='2.84')
         action = json.loads(resp.body)['instanceAction']
         # Newest first (start time, then ID, descending), as Nova lists
@@ -173,11 +173,11 @@ class TestInstanceActions(base.RefServerTestCase):
         self.assertEqual(sorted(admin_event), sorted(action['events'][0]))
 
     def test_non_admin_event_fields(self):
-        resp = self.compute('GET', '/servers/%s/os-instance-actions' % BUSY,
+        resp = self.compute('GET', f'/servers/{BUSY}/os-instance-actions',
                             user='demo-reader')
         request_id = json.loads(resp.body)['instanceActions'][0][
             'request_id']
-        path = '/servers/%s/os-instance-actions/%s' % (BUSY, request_id)
+        path = f'/servers/{BUSY}/os-instance-actions/{request_id}'
         resp = self.compute('GET', path, version='2.50', user='demo-reader')
         self.assertNotIn('events', json.loads(resp.body)['instanceAction'])
         resp = self.compute('GET', path, version='2.84', user='demo-reader')
@@ -187,14 +187,15 @@ class TestInstanceActions(base.RefServerTestCase):
                          sorted(event))
 
     def test_unknown_action(self):
-        resp = self.compute('GET', '/servers/%s/os-instance-actions/req-x'
-                            % BUSY)
+        resp = self.compute('GET',
+                            f'/servers/{BUSY}/os-instance-actions/req-x')
         self.assertFault(resp, 404, 'Action req-x not found')
 
     def test_limit_gives_a_next_link(self):
-        self.compute('POST', '/servers/%s/action' % IDLE, {'lock': None})
-        resp = self.compute('GET', '/servers/%s/os-instance-actions?limit=1'
-                            % IDLE, version='2.58')
+        self.compute('POST', f'/servers/{IDLE}/action', {'lock': None})
+        resp = self.compute('GET',
+                            f'/servers/{IDLE}/os-instance-actions?limit=1',
+                            version='2.58')
         body = json.loads(resp.body)
         self.assertEqual(['lock'], [a['action']
                                     for a in body['instanceActions']])
@@ -202,18 +203,18 @@ class TestInstanceActions(base.RefServerTestCase):
 
 
     def test_query_schema_from_258(self):
-        path = '/servers/%s/os-instance-actions?' % BUSY
-        resp = self.compute('GET', path + 'limit=1&limit=1', version='2.58')
+        path = f'/servers/{BUSY}/os-instance-actions?'
+        resp = self.compute('GET', f"{path}limit=1&limit=1", version='2.58')
         self.assertFault(resp, 400, "Invalid input for query parameters "
                          "limit. Value: ['1', '1']. ['1', '1'] is too long")
-        resp = self.compute('GET', path + 'foo=1', version='2.58')
+        resp = self.compute('GET', f"{path}foo=1", version='2.58')
         self.assertFault(resp, 400, "Additional properties are not allowed "
                          "('foo' was unexpected)")
-        resp = self.compute('GET', path + 'changes-before=x',
+        resp = self.compute('GET', f"{path}changes-before=x",
                             version='2.65')
         self.assertFault(resp, 400, "Additional properties are not allowed "
                          "('changes-before' was unexpected)")
-        resp = self.compute('GET', path + 'foo=1&limit=1&limit=2',
+        resp = self.compute('GET', f"{path}foo=1&limit=1&limit=2",
                             version='2.57')
         self.assertEqual(200, resp.status_int)
 
@@ -227,16 +228,16 @@ class TestActionEvents(base.RefServerTestCase):
         return json.loads(resp.body)
 
     def actions(self, server):
-        return self.get('/servers/%s/os-instance-actions' % server)[
+        return self.get(f'/servers/{server}/os-instance-actions')[
             'instanceActions']
 
     def events(self, server, request_id, **kwargs):
-        return self.get('/servers/%s/os-instance-actions/%s'
-                        % (server, request_id), **kwargs)[
+        return self.get(f'/servers/{server}/os-instance-actions/'
+                        f'{request_id}', **kwargs)[
             'instanceAction']['events']
 
     def action(self, server, body, user='admin', version='2.73'):
-        resp = self.compute('POST', '/servers/%s/action' % server, body,
+        resp = self.compute('POST', f'/servers/{server}/action', body,
                             version=version, user=user)
         self.assertEqual(202, resp.status_int, resp.body)
 
@@ -259,7 +260,7 @@ class TestActionEvents(base.RefServerTestCase):
         self.action(IDLE, {'lock': {'locked_reason': 'other'}},
                     user='demo')
         self.assertEqual(['lock'], [a['action'] for a in self.actions(IDLE)])
-        server = self.get('/servers/%s' % IDLE)['server']
+        server = self.get(f'/servers/{IDLE}')['server']
         self.assertEqual('maintenance', server['locked_reason'])
 
     def test_another_projects_lock_is_the_admins(self):
@@ -270,9 +271,9 @@ class TestActionEvents(base.RefServerTestCase):
         self.action(IDLE, {'lock': None})
         self.assertEqual(['lock', 'lock'],
                          [a['action'] for a in self.actions(IDLE)])
-        server = self.get('/servers/%s' % IDLE)['server']
+        server = self.get(f'/servers/{IDLE}')['server']
         self.assertEqual('maintenance', server['locked_reason'])
-        resp = self.compute('POST', '/servers/%s/action' % IDLE,
+        resp = self.compute('POST', f'/servers/{IDLE}/action',
                             {'unlock': None}, user='demo')
         self.assertFault(resp, 403, "Policy doesn't allow os_compute_api:"
                          "os-lock-server:unlock:unlock_override to be "
@@ -287,7 +288,7 @@ class TestActionEvents(base.RefServerTestCase):
             version='2.68')
         self.wall.advance(60)
         self.assertEqual('completed', self.get(
-            '/os-migrations?instance_uuid=%s' % IDLE)['migrations'][0][
+            f'/os-migrations?instance_uuid={IDLE}')['migrations'][0][
             'status'])
         [action] = self.actions(IDLE)
         hosts = {e['event']: e['host']
@@ -304,19 +305,19 @@ class TestActionEvents(base.RefServerTestCase):
         for event in self.events(IDLE, action['request_id'],
                                  user='demo-reader', version='2.62'):
             self.assertNotIn('host', event)
-            self.assertEqual(servers.host_id(admin, hosts[event['event']]),
+            self.assertEqual(common.host_id(admin, hosts[event['event']]),
                              event['hostId'])
         # Hashed with the admin's project, not the server's: the server
         # (now on compute-3) shows another hostId for the same host.
-        shown = self.get('/servers/%s' % IDLE, user='demo-reader')[
+        shown = self.get(f'/servers/{IDLE}', user='demo-reader')[
             'server']['hostId']
-        self.assertEqual(servers.host_id(accounts.project_id('demo'),
+        self.assertEqual(common.host_id(accounts.project_id('demo'),
                                          'compute-3'), shown)
-        self.assertNotEqual(servers.host_id(admin, 'compute-3'), shown)
+        self.assertNotEqual(common.host_id(admin, 'compute-3'), shown)
 
 class TestServers(base.RefServerTestCase):
     def names(self, query='', **kwargs):
-        resp = self.compute('GET', '/servers/detail' + query, **kwargs)
+        resp = self.compute('GET', f"/servers/detail{query}", **kwargs)
         self.assertEqual(200, resp.status_int, resp.body)
         return sorted(s['name'] for s in json.loads(resp.body)['servers'])
 
@@ -335,7 +336,7 @@ class TestServers(base.RefServerTestCase):
                          self.names('?name=vm-2$', user='demo'))
 
     def test_non_admin_gets_no_host_attributes(self):
-        resp = self.compute('GET', '/servers/%s' % BUSY, user='demo')
+        resp = self.compute('GET', f'/servers/{BUSY}', user='demo')
         server = json.loads(resp.body)['server']
         self.assertNotIn('OS-EXT-SRV-ATTR:host', server)
         self.assertEqual('MIGRATING', server['status'])
@@ -349,10 +350,10 @@ class TestServers(base.RefServerTestCase):
         def extended(server):
             return sorted(k for k in server if k.startswith('OS-EXT-SRV'))
 
-        resp = self.compute('GET', '/servers/%s' % BUSY, version='2.89',
+        resp = self.compute('GET', f'/servers/{BUSY}', version='2.89',
                             user='demo')
         self.assertEqual([], extended(json.loads(resp.body)['server']))
-        resp = self.compute('GET', '/servers/%s' % BUSY, version='2.90',
+        resp = self.compute('GET', f'/servers/{BUSY}', version='2.90',
                             user='demo')
         server = json.loads(resp.body)['server']
         self.assertEqual(['OS-EXT-SRV-ATTR:hostname'], extended(server))
@@ -366,26 +367,26 @@ class TestServers(base.RefServerTestCase):
             'servers'][0]), sorted(listed))
 
     def test_other_project_is_404(self):
-        resp = self.compute('GET', '/servers/%s' % ALT, user='demo')
-        self.assertFault(resp, 404, 'Instance %s could not be found.' % ALT)
+        resp = self.compute('GET', f'/servers/{ALT}', user='demo')
+        self.assertFault(resp, 404, f'Instance {ALT} could not be found.')
 
     def test_pause_lock_and_state_checks(self):
-        path = '/servers/%s/action' % BUSY2
+        path = f'/servers/{BUSY2}/action'
         self.assertEqual(202, self.compute('POST', path, {'pause': None},
                                            user='demo').status_int)
         resp = self.compute('POST', path, {'pause': None}, user='demo')
-        self.assertFault(resp, 409, "Cannot 'pause' instance %s while it is "
-                         'in vm_state paused' % BUSY2)
+        self.assertFault(resp, 409, f"Cannot 'pause' instance {BUSY2} while "
+                         'it is in vm_state paused')
         self.compute('POST', path, {'unpause': None}, user='demo')
         self.compute('POST', path, {'lock': None}, user='demo')
         resp = self.compute('POST', path, {'pause': None}, user='demo')
-        self.assertFault(resp, 409, 'Instance %s is locked' % BUSY2)
-        resp = self.compute('GET', '/servers/%s' % BUSY2, version='2.9',
+        self.assertFault(resp, 409, f'Instance {BUSY2} is locked')
+        resp = self.compute('GET', f'/servers/{BUSY2}', version='2.9',
                             user='demo')
         self.assertTrue(json.loads(resp.body)['server']['locked'])
 
     def test_migrate_live_schemas(self):
-        path = '/servers/%s/action' % BUSY2
+        path = f'/servers/{BUSY2}/action'
         resp = self.compute('POST', path, {'os-migrateLive': {
             'host': None, 'block_migration': 'auto'}}, version='2.24')
         self.assertEqual(400, resp.status_int)
@@ -404,7 +405,7 @@ class TestServers(base.RefServerTestCase):
                          "was unexpected)")
 
     def test_migrate_live_to_unknown_host(self):
-        path = '/servers/%s/action' % BUSY2
+        path = f'/servers/{BUSY2}/action'
         body = {'os-migrateLive': {'host': 'nowhere',
                                    'block_migration': False}}
         # compute/api.py ``live_migrate`` looks the host up before it
@@ -415,16 +416,16 @@ class TestServers(base.RefServerTestCase):
             self.assertFault(resp, 400, 'Compute host nowhere could not be '
                              'found.')
         self.assertEqual([], json.loads(self.compute(
-            'GET', '/os-migrations?instance_uuid=%s' % BUSY2).body)[
+            'GET', f'/os-migrations?instance_uuid={BUSY2}').body)[
             'migrations'])
 
     def test_idle_vm_converges_by_itself(self):
-        path = '/servers/%s/action' % IDLE
+        path = f'/servers/{IDLE}/action'
         self.assertEqual(202, self.compute('POST', path, {'os-migrateLive': {
             'host': None, 'block_migration': 'auto'}},
             version='2.25').status_int)
         self.wall.advance(30)
-        resp = self.compute('GET', '/servers/%s' % IDLE)
+        resp = self.compute('GET', f'/servers/{IDLE}')
         server = json.loads(resp.body)['server']
         self.assertEqual(('ACTIVE', 'compute-2'),
                          (server['status'], server['OS-EXT-SRV-ATTR:host']))
@@ -442,10 +443,10 @@ class TestPolicyFile(base.RefServerTestCase):
         super().setUp()
 
     def test_overrides_apply(self):
-        resp = self.compute('GET', '/servers/%s/migrations/1' % BUSY,
+        resp = self.compute('GET', f'/servers/{BUSY}/migrations/1',
                             version='2.23', user='demo-manager')
         self.assertEqual(200, resp.status_int)
-        resp = self.compute('POST', '/servers/%s/migrations/1/action' % BUSY,
+        resp = self.compute('POST', f'/servers/{BUSY}/migrations/1/action',
                             {'force_complete': None}, version='2.22',
                             user='demo-manager')
         self.assertEqual(403, resp.status_int)
@@ -462,7 +463,7 @@ class _PolicyFileCase(base.RefServerTestCase):
         super().setUp()
 
     def migrate_live(self, host, user='demo-manager'):
-        return self.compute('POST', '/servers/%s/action' % BUSY2, {
+        return self.compute('POST', f'/servers/{BUSY2}/action', {
             'os-migrateLive': {'host': host, 'block_migration': False}},
             version='2.68', user=user)
 
@@ -499,14 +500,14 @@ class TestMigrateLiveOldOverride(_PolicyFileCase):
 
 class TestDefaultMigrateLivePolicy(base.RefServerTestCase):
     def test_manager_may_not_name_a_host(self):
-        resp = self.compute('POST', '/servers/%s/action' % BUSY2, {
+        resp = self.compute('POST', f'/servers/{BUSY2}/action', {
             'os-migrateLive': {'host': 'compute-3',
                                'block_migration': False}},
             version='2.68', user='demo-manager')
         self.assertFault(resp, 403, "Policy doesn't allow os_compute_api:"
                          "os-migrate-server:migrate_live:host to be "
                          "performed.")
-        resp = self.compute('POST', '/servers/%s/action' % BUSY2, {
+        resp = self.compute('POST', f'/servers/{BUSY2}/action', {
             'os-migrateLive': {'host': None, 'block_migration': False}},
             version='2.68', user='demo-manager')
         self.assertEqual(202, resp.status_int)

@@ -1,0 +1,2 @@
+"""Response bodies built from state rows, as Nova's
+``nova/api/openstack/compute/views/`` builds them."""
