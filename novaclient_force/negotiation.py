@@ -23,12 +23,6 @@ from novaclient import api_versions
 
 from novaclient_force import errors, exceptions, retrying, transport
 
-# The openstack command maps its own authentication failures with these.
-from novaclient_force.keystoneauth_errors import (  # noqa: F401
-    connection_cause,
-    unreachable,
-)
-
 # DEBUG: what was negotiated; `openstack --debug` and `nova --debug` show
 # it. Nothing logged here carries credentials.
 LOG = logging.getLogger(__name__)

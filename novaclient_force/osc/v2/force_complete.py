@@ -183,7 +183,7 @@ class ForceCompleteMigration(command.Lister):
 
         from keystoneauth1 import exceptions as ksa_exc
 
-        from novaclient_force import negotiation
+        from novaclient_force import keystoneauth_errors
 
         self.auth_required = True
         keystoneauth_log = logging.getLogger('keystoneauth')
@@ -194,9 +194,9 @@ class ForceCompleteMigration(command.Lister):
         try:
             self.app.prepare_to_run_command(self)
         except (ksa_exc.ConnectionError, ksa_exc.DiscoveryFailure) as exc:
-            cause = negotiation.connection_cause(exc)
+            cause = keystoneauth_errors.connection_cause(exc)
             if cause is None:
                 raise
-            raise negotiation.unreachable(cause) from exc
+            raise keystoneauth_errors.unreachable(cause) from exc
         finally:
             keystoneauth_log.setLevel(level)
