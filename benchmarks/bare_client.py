@@ -49,9 +49,10 @@ def post_all(url, token, targets, pool):
         if not hasattr(local, 'conn'):
             local.conn = _connect(url)
             opened.append(local.conn)
+        server, migration = target
         local.conn.request(
-            'POST', '/compute/v2.1/servers/%s/migrations/%s/action' % target,
-            body=FORCE_BODY, headers=headers)
+            'POST', f'/compute/v2.1/servers/{server}/migrations/{migration}'
+            '/action', body=FORCE_BODY, headers=headers)
         response = local.conn.getresponse()
         response.read()
         return response.status

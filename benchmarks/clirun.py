@@ -29,8 +29,9 @@ class Run:
     def error(self):
         """The last line the command wrote on stderr, for a failed run."""
         lines = [line for line in self.stderr.splitlines() if line.strip()]
-        return '%s: exit %d: %s' % (' '.join(self.argv[:2]), self.returncode,
-                                    lines[-1] if lines else 'no output')
+        command = ' '.join(self.argv[:2])
+        last = lines[-1] if lines else 'no output'
+        return f'{command}: exit {self.returncode}: {last}'
 
 
 def run(argv, env, log=None):

@@ -80,8 +80,7 @@ def _run(step, argv):
                           stdin=subprocess.DEVNULL)
     if done.returncode:
         tail = (done.stderr.strip().splitlines() or ['no output'])[-1]
-        raise SetupError('%s failed (exit %d): %s'
-                         % (step, done.returncode, tail))
+        raise SetupError(f'{step} failed (exit {done.returncode}): {tail}')
 
 
 def _build(path, packages):
@@ -98,8 +97,8 @@ def _build(path, packages):
     elif os.path.exists(path):
         shutil.rmtree(path)         # half-built: start again
     if not os.path.exists(path):
-        _run('creating venv %s' % path, [sys.executable, '-m', 'venv', path])
-    _run('pip install into %s' % env.name,
+        _run(f'creating venv {path}', [sys.executable, '-m', 'venv', path])
+    _run(f'pip install into {env.name}',
          [env.python, '-m', 'pip', 'install', '--quiet',
           '--disable-pip-version-check', *packages])
     with open(stamp, 'w') as done:
@@ -115,7 +114,7 @@ def _install_checkout(env, checkout):
     with tempfile.TemporaryDirectory(prefix='nf-bench-src-') as tmp:
         source = os.path.join(tmp, 'src')
         shutil.copytree(checkout, source, ignore=_NOT_SOURCE)
-        _run('installing the checkout into %s' % env.name,
+        _run(f'installing the checkout into {env.name}',
              [env.python, '-m', 'pip', 'install', '--quiet',
               '--disable-pip-version-check', source + '[refserver]'])
 

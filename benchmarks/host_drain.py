@@ -1,5 +1,6 @@
-"""Drain a host of N running live migrations (issue 6 item 4, issue 3's
-drain target), four ways on the same reference server:
+"""Drain a host of N running live migrations (the drain targets are in
+report.py: at N=100, ours at least 30x faster than the upstream loop and
+within 1.5x of the bare client), four ways on the same reference server:
 
 * ours: ``openstack server migration force complete --host compute-1``
   (one process; default pool of 8);
@@ -86,8 +87,8 @@ def session_posts(server, session, targets, pool=POOL):
     def post(target):
         _, uuid, migration = target
         return session.post(
-            '%s/servers/%s/migrations/%d/action'
-            % (server.compute_url, uuid, migration),
+            f'{server.compute_url}/servers/{uuid}/migrations/{migration}'
+            '/action',
             json={'force_complete': None}, raise_exc=False,
             headers=dict(bare_client.VERSION_HEADERS)).status_code
 
@@ -104,7 +105,7 @@ def bare_process(server, size, pool=POOL):
     run = clirun.run([sys.executable, '-I', bare_client.__file__,
                       server.url, HOST, str(pool)], server.env())
     if not run.ok:
-        raise DrainError('bare client process: %s' % run.error())
+        raise DrainError(f'bare client process: {run.error()}')
     all_accepted('bare client process',
                   [int(code) for code in run.stdout.split()], size)
     return run.seconds
@@ -113,8 +114,8 @@ def bare_process(server, size, pool=POOL):
 def all_accepted(what, statuses, size):
     accepted = statuses.count(202)
     if accepted != size or len(statuses) != size:
-        raise DrainError('%s: %d of %d accepted (%s)' % (
-            what, accepted, size, sorted(set(statuses))))
+        raise DrainError(f'{what}: {accepted} of {size} accepted '
+                         f'({sorted(set(statuses))})')
 
 
 def sdk_drain(server, size, concurrency=POOL):
@@ -130,8 +131,7 @@ def sdk_drain(server, size, concurrency=POOL):
     seconds = time.perf_counter() - began
     accepted = [r for r in results if r.status == outcome.ACCEPTED]
     if len(accepted) != size:
-        raise DrainError('SDK drain: %d of %d accepted'
-                         % (len(accepted), size))
+        raise DrainError(f'SDK drain: {len(accepted)} of {size} accepted')
     session.session.close()
     return seconds
 
@@ -143,8 +143,7 @@ def cli_drain(server, ours, log, size, pool=None):
                       *pool_option], server.env('refserver-admin'), log)
     posts = [r for r in run.compute if r.method == 'POST']
     if not run.ok or len(posts) != size:
-        raise DrainError('ours --host: %s (%d POSTs)'
-                         % (run.error(), len(posts)))
+        raise DrainError(f'ours --host: {run.error()} ({len(posts)} POSTs)')
     return run
 
 
@@ -158,14 +157,14 @@ def upstream_loop(server, upstream, log, result, measure):
     rows = [line.split() for line in listing.stdout.splitlines()
             if line.strip()]
     if not listing.ok or len(rows) != result.size:
-        raise DrainError('upstream list: %s (%d rows)'
-                         % (listing.error(), len(rows)))
+        raise DrainError(f'upstream list: {listing.error()} '
+                         f'({len(rows)} rows)')
     result.loop_list = listing.seconds
     for migration, uuid in rows[:measure]:
         run = clirun.run([upstream.openstack, *single.FORCE, uuid,
                           migration], env, log)
         if not run.ok:
-            raise DrainError('upstream force: %s' % run.error())
+            raise DrainError(f'upstream force: {run.error()}')
         result.loop_each.append(run.seconds)
     result.loop_measured = len(result.loop_each)
 

@@ -1,5 +1,5 @@
 """A cloud's latency on loopback: a delaying TCP proxy in front of the
-reference server (issue 13 item 1).
+reference server (run.py's ``latency`` and ``latency-drain`` sections).
 
 On loopback a round trip costs well under a millisecond, so a request
 saved is invisible. ``DelayProxy`` forwards every byte to the server
@@ -163,7 +163,7 @@ class Proxied:
 
         self.server = server
         self.proxy = DelayProxy(server.port, delay, server_delay).start()
-        self.url = 'http://127.0.0.1:%d' % self.proxy.port
+        self.url = f'http://127.0.0.1:{self.proxy.port}'
         self.clouds_yaml = os.path.join(server.tempdir, 'clouds-proxy.yaml')
         clouds.write(self.clouds_yaml, self.auth_url)
 

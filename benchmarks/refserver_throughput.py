@@ -74,8 +74,8 @@ class Server:
             self.stop()
             self.log.seek(0)
             tail = self.log.read().decode('utf-8', 'replace').strip()
-            raise SystemExit('refserver did not start: %s'
-                             % (tail.splitlines()[-1:] or ['no output'])[0])
+            last = (tail.splitlines()[-1:] or ['no output'])[0]
+            raise SystemExit(f'refserver did not start: {last}')
         return lines[0][len(LISTENING):].strip()
 
     def stop(self):
@@ -115,18 +115,18 @@ def running_migrations(session, compute):
 
 
 def version(microversion):
-    return {'OpenStack-API-Version': 'compute %s' % microversion}
+    return {'OpenStack-API-Version': f'compute {microversion}'}
 
 
 def show(session, compute, server, migration):
     return session.get(
-        '%s/servers/%s/migrations/%s' % (compute, server, migration),
+        f'{compute}/servers/{server}/migrations/{migration}',
         headers=version('2.80'), timeout=30)
 
 
 def force_complete(session, compute, server, migration):
     return session.post(
-        '%s/servers/%s/migrations/%s/action' % (compute, server, migration),
+        f'{compute}/servers/{server}/migrations/{migration}/action',
         json={'force_complete': None}, headers=version('2.22'), timeout=30)
 
 
@@ -213,7 +213,7 @@ def _cpu_seconds(pid):
     other work on the machine inflates less than wall time (Linux's
     /proc; None elsewhere)."""
     try:
-        with open('/proc/%d/stat' % pid) as stat:
+        with open(f'/proc/{pid}/stat') as stat:
             fields = stat.read().rsplit(')', 1)[1].split()
     except OSError:
         return None
@@ -242,8 +242,8 @@ def measure(servers, per_client, time_scale, env):
             targets = running_migrations(session, compute)
             pages = page_costs(session, compute, servers)
         if len(targets) != servers:
-            raise SystemExit('expected %d running migrations, found %d'
-                             % (servers, len(targets)))
+            raise SystemExit(f'expected {servers} running migrations, '
+                             f'found {len(targets)}')
         rows = []
         for name, call in (('migration show (2.80)', show),
                            ('force_complete (2.22)', force_complete)):
@@ -271,8 +271,8 @@ def main(argv=None):
     per_client = args.requests or (25 if args.quick else 250)
     if per_client < 1:
         parser.error('--requests must be at least 1')
-    print('refserver throughput: %d keep-alive clients, %d requests per '
-          'row, %d CPUs' % (CLIENTS, CLIENTS * per_client, os.cpu_count()))
+    print(f'refserver throughput: {CLIENTS} keep-alive clients, '
+          f'{CLIENTS * per_client} requests per row, {os.cpu_count()} CPUs')
     sizes = QUICK_SIZES if args.quick else SIZES
     rows, startups, pages = [], {}, {}
     with tempfile.TemporaryDirectory(prefix='nf-bench-pycache-') as cache:
@@ -283,39 +283,39 @@ def main(argv=None):
             pages[servers], measured = measure(
                 servers, per_client, args.time_scale, env)
             rows += measured
-    print('%7s  %10s  %12s  %s' % (
-        'servers', 'start-up s', 'start-up CPU', '  '.join(
-            '%s ms' % name for name, _ in pages[sizes[0]])))
+    names = '  '.join(f'{name} ms' for name, _ in pages[sizes[0]])
+    print(f'{"servers":>7}  {"start-up s":>10}  {"start-up CPU":>12}  '
+          f'{names}')
     for servers in sizes:
         wall, cpu = startups[servers]
-        print('%7d  %10.2f  %12s  %s' % (servers, wall, (
-            '-' if cpu is None else '%.2f' % cpu), '  '.join(
-            '%*.1f' % (len(name) + 3, cost)
-            for name, cost in pages[servers])))
-    print('%7s  %-22s %9s %8s %8s  %s' % (
-        'servers', 'operation', 'req/s', 'p50 ms', 'p99 ms', 'statuses'))
+        cpu_cell = '-' if cpu is None else f'{cpu:.2f}'
+        costs = '  '.join(f'{cost:{len(name) + 3}.1f}'
+                          for name, cost in pages[servers])
+        print(f'{servers:7d}  {wall:10.2f}  {cpu_cell:>12}  {costs}')
+    print(f'{"servers":>7}  {"operation":<22} {"req/s":>9} {"p50 ms":>8} '
+          f'{"p99 ms":>8}  statuses')
     for servers, name, rate, p50, p99, statuses in rows:
-        print('%7d  %-22s %9.1f %8.2f %8.2f  %s' % (
-            servers, name, rate, p50, p99, ' '.join(
-                '%dx%d' % (code, count)
-                for code, count in sorted(statuses.items()))))
+        counts = ' '.join(f'{code}x{count}'
+                          for code, count in sorted(statuses.items()))
+        print(f'{servers:7d}  {name:<22} {rate:9.1f} {p50:8.2f} {p99:8.2f}  '
+              f'{counts}')
     small, large = sizes[0], sizes[-1]
     by_size = {size: {row[1]: row for row in rows if row[0] == size}
                for size in sizes}
     for name in by_size[small]:
-        print('ratio %d/%d %-22s req/s %.2f  p50 %.2f  p99 %.2f' % (
-            large, small, name,
-            by_size[large][name][2] / by_size[small][name][2],
-            by_size[large][name][3] / by_size[small][name][3],
-            by_size[large][name][4] / by_size[small][name][4]))
-    print('ratio %d/%d start-up                %.2f' % (
-        large, small, startups[large][0] / startups[small][0]))
+        rate, p50, p99 = (by_size[large][name][column]
+                          / by_size[small][name][column]
+                          for column in (2, 3, 4))
+        print(f'ratio {large}/{small} {name:<22} req/s {rate:.2f}  '
+              f'p50 {p50:.2f}  p99 {p99:.2f}')
+    print(f'ratio {large}/{small} start-up                '
+          f'{startups[large][0] / startups[small][0]:.2f}')
     # Full pages only: at 10 servers a page holds 10 items.
     full = [size for size in sizes if size >= PAGE]
     for index, (name, cost) in enumerate(pages[full[0]]):
         if len(full) > 1:
-            print('ratio %d/%d %-22s %.2f' % (
-                full[-1], full[0], name, pages[full[-1]][index][1] / cost))
+            print(f'ratio {full[-1]}/{full[0]} {name:<22} '
+                  f'{pages[full[-1]][index][1] / cost:.2f}')
 
 
 if __name__ == '__main__':

@@ -25,7 +25,7 @@ class Request(collections.namedtuple('Request', 'method path status')):
         prefix = '/compute/v2.1'
         if path.startswith(prefix + '/') or path.startswith(prefix + '?'):
             path = path[len(prefix):]
-        return '%s %s %s' % (self.method, path, self.status)
+        return f'{self.method} {path} {self.status}'
 
 
 class RequestLog:

@@ -61,8 +61,7 @@ def parser():
                        help='small N and few runs (for CI)')
     parse.add_argument('--only', nargs='+', choices=SECTIONS,
                        metavar='SECTION', default=list(SECTIONS),
-                       help='run only these sections: %s'
-                            % ', '.join(SECTIONS))
+                       help=f'run only these sections: {", ".join(SECTIONS)}')
     parse.add_argument('--latency', metavar='MS[,SERVER_MS]',
                        type=_latency, default=DEFAULT_LATENCY,
                        help='the latency section: delay per direction and '
@@ -83,16 +82,16 @@ def _latency(text):
         return latency.parse(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(
-            'invalid --latency %r: %s' % (text, error)) from None
+            f'invalid --latency {text!r}: {error}') from None
 
 
 def prepare(args, argv):
     """Build the venvs, then run this script again inside ``ours``."""
-    print('preparing venvs in %s ...' % args.venv_dir, flush=True)
+    print(f'preparing venvs in {args.venv_dir} ...', flush=True)
     try:
         _, ours = envs.ensure(args.venv_dir, CHECKOUT)
     except envs.SetupError as error:
-        print('benchmarks: error: %s' % error, file=sys.stderr)
+        print(f'benchmarks: error: {error}', file=sys.stderr)
         return 2
     environ = {key: value for key, value in os.environ.items()
                if key != 'PYTHONPATH'}
@@ -129,19 +128,19 @@ def measure(args):
             report.import_cost(startup.import_cost(
                 upstream, ours, settings.startup_rounds))
         except (RuntimeError, subprocess.CalledProcessError) as error:
-            targets.note('start-up: %s' % error)
+            targets.note(f'start-up: {error}')
     if 'drain' in args.only:
         import host_drain
 
         results = []
         for size in settings.drain_sizes:
-            print('draining %d migrations ...' % size, flush=True)
+            print(f'draining {size} migrations ...', flush=True)
             try:
                 results.append(host_drain.measure(
                     upstream, ours, size, settings.drain_repeats,
                     settings.loop_cap))
             except host_drain.DrainError as error:
-                targets.note('drain of %d: %s' % (size, error))
+                targets.note(f'drain of {size}: {error}')
         if results:
             report.drain(results, settings, targets)
     if 'throughput' in args.only:
@@ -151,7 +150,7 @@ def measure(args):
             [sys.executable, os.path.join(HERE, 'refserver_throughput.py')]
             + (['--quick'] if args.quick else []))
         if code:
-            targets.note('refserver_throughput.py exited %d' % code)
+            targets.note(f'refserver_throughput.py exited {code}')
     if 'strategies' in args.only:
         report.section('6. Drain strategies in simulated time '
                        '(benchmarks/strategies.py)')
@@ -159,7 +158,7 @@ def measure(args):
             [sys.executable, os.path.join(HERE, 'strategies.py')]
             + (['--servers', '6'] if args.quick else []))
         if code:
-            targets.note('strategies.py exited %d' % code)
+            targets.note(f'strategies.py exited {code}')
     if 'latency' in args.only:
         measure_latency(args, settings, upstream, ours, targets)
     if 'latency' in args.only or 'latency-drain' in args.only:
@@ -179,8 +178,9 @@ def measure_latency(args, settings, upstream, ours, targets):
     cases = settings.latency_cases
     pool = single.targets(single.servers_needed(rounds, cases)
                           + at_latency.libraries_needed(rounds))
-    print('latency %g ms per direction, %g ms per request at the server '
-          '...' % (delay * 1000, server_delay * 1000), flush=True)
+    print(f'latency {delay * 1000:g} ms per direction, '
+          f'{server_delay * 1000:g} ms per request at the server ...',
+          flush=True)
     with fixture.RefServer('host-maintenance', servers=len(pool)) as server:
         proxied = latency.Proxied(server, delay, server_delay)
         try:
@@ -200,22 +200,23 @@ def measure_latency_drain(args, settings, ours, targets):
     import host_drain
 
     delay, server_delay = args.latency
-    print('drain at latency %g ms per direction, %g ms per request at the '
-          'server ...' % (delay * 1000, server_delay * 1000), flush=True)
+    print(f'drain at latency {delay * 1000:g} ms per direction, '
+          f'{server_delay * 1000:g} ms per request at the server ...',
+          flush=True)
     try:
         drain = at_latency.measure_drain(
             ours, settings.latency_drain_size, settings.latency_pools,
             settings.latency_repeats, delay, server_delay)
     except (host_drain.DrainError, RuntimeError) as error:
-        targets.note('drain at latency: %s' % error)
+        targets.note(f'drain at latency: {error}')
         return
     report.latency_drain(drain, settings, _latency_title(args), targets)
 
 
 def _latency_title(args):
     delay, server_delay = args.latency
-    return ' at %g ms per direction + %g ms at the server' % (
-        delay * 1000, server_delay * 1000)
+    return (f' at {delay * 1000:g} ms per direction + '
+            f'{server_delay * 1000:g} ms at the server')
 
 
 def main(argv=None):

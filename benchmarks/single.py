@@ -1,5 +1,7 @@
-"""One force-complete: requests per command (issue 6 items 1 and 3, and
-issue 3's SDK request targets), ours and upstream side by side.
+"""One force-complete: requests and wall time per command, ours and
+upstream side by side, and the SDK's requests against their targets (one
+compute request by server UUID and migration ID, plus one to look up a
+server name and one to find the migration).
 
 Every run forces a different, still running live migration of the
 ``host-maintenance`` scenario (server ``maint-vm-00K`` has migration K),
@@ -26,8 +28,9 @@ class Case:
 
     @property
     def label(self):
-        return '%s, %s' % ('name' if self.by_name else 'UUID',
-                           'migration ID' if self.with_id else 'auto-detect')
+        server = 'name' if self.by_name else 'UUID'
+        migration = 'migration ID' if self.with_id else 'auto-detect'
+        return f'{server}, {migration}'
 
     @property
     def ours_only(self):
@@ -54,7 +57,7 @@ def targets(count):
     """(name, UUID, migration ID) of the scenario's running migrations."""
     from novaclient_force.refserver.state import scenarios
 
-    return [('maint-vm-%03d' % k, scenarios.server_uuid('maint-vm-%03d' % k),
+    return [(f'maint-vm-{k:03d}', scenarios.server_uuid(f'maint-vm-{k:03d}'),
              k) for k in range(1, count + 1)]
 
 
@@ -90,7 +93,7 @@ def measure_clis(server, upstream, ours, rounds, pool, cases=CASES):
 class SdkCase:
     by_name: bool
     with_id: bool
-    target: int         # compute requests issue 3 asks for
+    target: int         # compute requests the SDK should need
 
     @property
     def label(self):

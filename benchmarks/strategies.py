@@ -182,9 +182,9 @@ def print_table(results):
                'guests paused', 'paused but would converge',
                'total pause (s)', 'longest pause (s)', 'not completed',
                'force requests')
-    rows = [(r.limit, r.strategy, '%.0f' % r.host_empty_after, r.paused,
-             r.paused_would_converge, '%.1f' % r.total_pause,
-             '%.1f' % r.longest_pause, r.not_completed, r.forced_requests)
+    rows = [(r.limit, r.strategy, f'{r.host_empty_after:.0f}', r.paused,
+             r.paused_would_converge, f'{r.total_pause:.1f}',
+             f'{r.longest_pause:.1f}', r.not_completed, r.forced_requests)
             for r in results]
     widths = [max(len(h), *(len(str(row[i])) for row in rows))
               for i, h in enumerate(headers)]
@@ -199,11 +199,11 @@ def print_ratios(results):
     for limit in sorted({r.limit for r in results}):
         here = {r.strategy[:3]: r for r in results if r.limit == limit}
         for result in here.values():
-            print('limit %d: %s empties the host in %.3fx the time of (d), '
-                  '%.2fx that of (b)' % (
-                      limit, result.strategy,
-                      result.host_empty_after / here['(d)'].host_empty_after,
-                      result.host_empty_after / here['(b)'].host_empty_after))
+            empty = result.host_empty_after
+            print(f'limit {limit}: {result.strategy} empties the host in '
+                  f"{empty / here['(d)'].host_empty_after:.3f}x the time of "
+                  f"(d), {empty / here['(b)'].host_empty_after:.2f}x that of "
+                  '(b)')
 
 
 def parser():
@@ -226,10 +226,10 @@ def parser():
 
 def main(argv=None):
     args = parser().parse_args(argv)
-    print('command: python3 benchmarks/strategies.py %s' % ' '.join(
-        sys.argv[1:] if argv is None else argv))
-    print('scenario: host-evacuation, %d servers on %s; simulated seconds'
-          % (args.servers, HOST))
+    given = ' '.join(sys.argv[1:] if argv is None else argv)
+    print(f'command: python3 benchmarks/strategies.py {given}')
+    print(f'scenario: host-evacuation, {args.servers} servers on {HOST}; '
+          'simulated seconds')
     results = []
     with tempfile.TemporaryDirectory() as directory:
         timeout_file = evacuation_file(args.servers, directory)
@@ -245,7 +245,7 @@ def main(argv=None):
         )
         for limit in args.limits:
             for name, scenario, run in strategies:
-                print('limit %d: %s ...' % (limit, name), flush=True,
+                print(f'limit {limit}: {name} ...', flush=True,
                       file=sys.stderr)
                 results.append(measure(name, limit, args.servers,
                                        scenario, run))
