@@ -47,7 +47,7 @@ class Client:
                  if value is not None]
         if len(given) > 1:
             raise exceptions.InvalidArgument(
-                'Give one of %s, not both' % ' and '.join(given))
+                f"Give one of {' and '.join(given)}, not both")
         if session is None:
             region = (connection.config if connection is not None
                       else _cloud_region(cloud))
@@ -95,7 +95,7 @@ def _cloud_region(cloud):
         return os_config.get_cloud_region(cloud=cloud)
     except os_exceptions.ConfigException as exc:
         raise exceptions.InvalidArgument(
-            'Cloud configuration: %s' % ' '.join(str(exc).split())) from None
+            f"Cloud configuration: {' '.join(str(exc).split())}") from None
 
 
 def _configured_microversion(region):

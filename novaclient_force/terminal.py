@@ -42,4 +42,4 @@ def brief(text, width=BRIEF):
 
 def seconds(value):
     """A duration with its unit, for a table cell: ``12.5s``."""
-    return '%.1fs' % value
+    return f'{value:.1f}s'

@@ -7,8 +7,11 @@ import testtools
 
 from novaclient_force.refserver import cli
 
-# Blocks the named modules the way a missing install does.
-BLOCK = 'import sys\nfor name in %r: sys.modules[name] = None\n'
+
+def block(names):
+    """Code that blocks the named modules the way a missing install
+    does."""
+    return f'import sys\nfor name in {names!r}: sys.modules[name] = None\n'
 
 
 class TestWithoutRefserverExtra(testtools.TestCase):
@@ -27,7 +30,7 @@ class TestWithoutRefserverExtra(testtools.TestCase):
 
     def test_refserver_says_what_to_install(self):
         for blocked in (('webob',), ('yaml',)):
-            code = (BLOCK % (blocked,) +
+            code = (block(blocked) +
                     'from novaclient_force.refserver import cli\n'
                     'sys.exit(cli.main(["--help"]))\n')
             run = subprocess.run([sys.executable, '-c', code],

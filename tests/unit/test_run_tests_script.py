@@ -10,8 +10,6 @@ import fixtures
 import testtools
 
 TOP = os.path.join(os.path.dirname(__file__), '..', '..')
-# Sourced in place of tools/bootstrap.sh: the stand-ins come first on PATH.
-BOOTSTRAP = 'export PATH="%s:$PATH"\ncd "%s"\n'
 # stestr ends "no test matched" without a newline.
 STESTR = ("#!/bin/sh\nprintf \"The specified regex doesn't match with "
           "anything\"\nexit 1\n")
@@ -25,8 +23,10 @@ class TestTotalsLine(testtools.TestCase):
         os.makedirs(os.path.join(tmp, 'tools'))
         os.makedirs(bin_dir)
         shutil.copy(os.path.join(TOP, 'run_tests.sh'), tmp)
+        # Sourced in place of tools/bootstrap.sh: the stand-ins come first
+        # on PATH.
         with open(os.path.join(tmp, 'tools', 'bootstrap.sh'), 'w') as f:
-            f.write(BOOTSTRAP % (bin_dir, tmp))
+            f.write(f'export PATH="{bin_dir}:$PATH"\ncd "{tmp}"\n')
         for name, text in (('stestr', STESTR),
                            ('ruff', '#!/bin/sh\necho All checks passed!\n'),
                            ('sphinx-build', '#!/bin/sh\nexit 3\n')):

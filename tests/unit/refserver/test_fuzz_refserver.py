@@ -63,7 +63,7 @@ def snapshot(store):
     """Every row of every table, to compare before and after a request."""
     with store.transaction() as db:
         return {table: [tuple(row) for row in db.all(
-            'SELECT * FROM %s ORDER BY 1' % table)] for table in TABLES}
+            f'SELECT * FROM {table} ORDER BY 1')] for table in TABLES}
 
 
 # -- strategies -----------------------------------------------------------
@@ -258,8 +258,7 @@ class TestRefServerHTTPSurface(testtools.TestCase):
             'X-Auth-Token': self.tokens[token]})
         if content_type is not None:
             headers['Content-Type'] = content_type
-        path = '/compute/v2.1/servers/%s/migrations/%s/action' % (
-            server, migration)
+        path = f'/compute/v2.1/servers/{server}/migrations/{migration}/action'
         before = snapshot(self.store)
         resp = self.send('POST', path, '', headers, body)
         self.check(resp, before, (path, headers, body and body[:80]))
@@ -271,8 +270,8 @@ class TestRefServerHTTPSurface(testtools.TestCase):
         """Nova's sizelimit filter: 413 before anything else runs."""
         body = b'{"force_complete": null}' + b' ' * app_mod.MAX_BODY
         before = snapshot(self.store)
-        for path in ('/compute/v2.1/servers/%s/migrations/1/action'
-                     % self.server_ids[0], '/identity/v3/auth/tokens',
+        for path in (f'/compute/v2.1/servers/{self.server_ids[0]}'
+                     '/migrations/1/action', '/identity/v3/auth/tokens',
                      '/compute/v2.1/servers'):
             resp = self.send('POST', path, '', {
                 'X-Auth-Token': self.tokens['admin'],
@@ -288,9 +287,9 @@ class TestRefServerHTTPSurface(testtools.TestCase):
                    'OpenStack-API-Version': 'compute 2.80',
                    'Content-Type': 'application/json'}
         before = snapshot(self.store)
-        for path in ('/compute/v2.1/servers/%s/migrations/1/action'
-                     % self.server_ids[0],
-                     '/compute/v2.1/servers/%s/action' % self.server_ids[0],
+        for path in (f'/compute/v2.1/servers/{self.server_ids[0]}'
+                     '/migrations/1/action',
+                     f'/compute/v2.1/servers/{self.server_ids[0]}/action',
                      '/identity/v3/auth/tokens'):
             resp = self.send('POST', path, '', headers, DEEP_JSON)
             self.assertEqual(400, resp.status_int, (path, resp.body))

@@ -51,7 +51,7 @@ def scenario():
         users=[], projects=[], default_bandwidth=1.25e9,
         config=simulator.LiveMigrationConfig(),
         max_concurrent_live_migrations=0,
-        hosts=[types.SimpleNamespace(name='compute-%d' % i,
+        hosts=[types.SimpleNamespace(name=f'compute-{i}',
                                      permit_post_copy=False)
                for i in (1, 2, 3)],
         links=[],
@@ -350,12 +350,12 @@ class TestAuth(RefServerTestCase):
 
 class TestRobustness(RefServerTestCase):
     def test_huge_body_is_413(self):
-        resp = self.compute('POST', '/servers/%s/action' % BUSY,
+        resp = self.compute('POST', f'/servers/{BUSY}/action',
                             raw=b'x' * 200000)
         self.assertEqual(413, resp.status_int)
 
     def test_non_utf8_body(self):
-        resp = self.compute('POST', '/servers/%s/action' % BUSY,
+        resp = self.compute('POST', f'/servers/{BUSY}/action',
                             raw=b'\xff\xfe{', version='2.22')
         self.assertFault(resp, 400, 'Malformed request body')
 
@@ -368,11 +368,11 @@ class TestRobustness(RefServerTestCase):
             ('GET', '/os-migrations?changes-since=garbage',
              {'version': '2.59'}),
             ('GET', '/os-migrations?limit=-1', {'version': '2.59'}),
-            ('POST', '/servers/%s/action' % BUSY,
+            ('POST', f'/servers/{BUSY}/action',
              {'raw': b'{"os-migrateLive": 5}'}),
-            ('POST', '/servers/%s/action' % BUSY,
+            ('POST', f'/servers/{BUSY}/action',
              {'raw': b'{"lock": {"locked_reason": 5}}', 'version': '2.73'}),
-            ('DELETE', '/servers/%s/migrations/1' % BUSY,
+            ('DELETE', f'/servers/{BUSY}/migrations/1',
              {'raw': b'\xff', 'version': '2.24'}),
             ('GET', '/servers',
              {'headers': {'OpenStack-API-Version': 'compute'}}),
@@ -397,7 +397,7 @@ class TestValidationFaults(RefServerTestCase):
     (``nova/api/validation/validators.py``, ``_SchemaValidator``)."""
 
     def migrate_live(self, body, version='2.68'):
-        return self.compute('POST', '/servers/%s/action' % BUSY2,
+        return self.compute('POST', f'/servers/{BUSY2}/action',
                             {'os-migrateLive': body}, version=version)
 
     def test_nested_attribute_is_named_by_its_own_key(self):
@@ -406,9 +406,10 @@ class TestValidationFaults(RefServerTestCase):
                          "host. Value: 5. 5 is not of type 'string', "
                          "'null'")
         resp = self.migrate_live({'host': None, 'block_migration': 'x'})
+        allowed = validation.BOOLEAN['enum'] + ['auto']
         self.assertFault(resp, 400, "Invalid input for field/attribute "
-                         "block_migration. Value: x. 'x' is not one of %r"
-                         % (validation.BOOLEAN['enum'] + ['auto']))
+                         "block_migration. Value: x. 'x' is not one of "
+                         f"{allowed!r}")
 
     def test_missing_key_is_reported_on_the_object_lacking_it(self):
         resp = self.migrate_live({'block_migration': False})
@@ -427,16 +428,16 @@ class TestValidationFaults(RefServerTestCase):
         bad = 'a b' * 100
         resp = self.migrate_live({'host': bad, 'block_migration': False})
         self.assertFault(resp, 400, "Invalid input for field/attribute "
-                         "host. Value: %s. %r does not match "
-                         "'^[a-zA-Z0-9-._]*$'" % (bad, bad))
+                         f"host. Value: {bad}. {bad!r} does not match "
+                         "'^[a-zA-Z0-9-._]*$'")
 
     def test_action_value_of_the_wrong_type(self):
-        resp = self.compute('POST', '/servers/%s/action' % BUSY2,
+        resp = self.compute('POST', f'/servers/{BUSY2}/action',
                             {'lock': 5}, version='2.73')
         self.assertFault(resp, 400, "Invalid input for field/attribute "
                          "lock. Value: 5. 5 is not of type 'object', "
                          "'null'")
-        resp = self.compute('POST', '/servers/%s/action' % BUSY2,
+        resp = self.compute('POST', f'/servers/{BUSY2}/action',
                             {'lock': {'locked_reason': ''}}, version='2.73')
         self.assertFault(resp, 400, "Invalid input for field/attribute "
                          "locked_reason. Value: . '' should be non-empty")

@@ -64,9 +64,9 @@ class TestOptions(testtools.TestCase):
                              '--max-concurrent-live-migrations', '1'])
         self.assertEqual(2, code)
         self.assertEqual(
-            ['novaclient-force-refserver: error: state file %s: it runs '
+            [f'novaclient-force-refserver: error: state file {path}: it runs '
              'max_concurrent_live_migrations 3; a resumed state keeps its '
-             'limit' % path], err.getvalue().splitlines())
+             'limit'], err.getvalue().splitlines())
 
     def help_text(self):
         with contextlib.redirect_stdout(io.StringIO()) as out:
@@ -79,8 +79,8 @@ class TestOptions(testtools.TestCase):
         for option in ('--time-scale', '--servers', '--max-microversion',
                        '--scenario', '--state', '--policy-file'):
             # argparse's default metavar is the option's name in capitals.
-            self.assertNotIn('%s %s' % (option, option.strip('-').replace(
-                '-', '_').upper()), text)
+            metavar = option.strip('-').replace('-', '_').upper()
+            self.assertNotIn(f'{option} {metavar}', text)
         for fragment in ('--max-microversion 2.N', '--scenario NAME|FILE',
                          '(default 2.104)', '(default 1: real time)',
                          '(default 20 for host-maintenance, 12 for '
@@ -90,15 +90,15 @@ class TestOptions(testtools.TestCase):
                          'password "secret"', 'demo-manager (manager on '
                          'demo)', 'refserver-manager'):
             self.assertIn(fragment, text)
-        self.assertIn('Built-in scenarios: %s.'
-                      % ', '.join(scenarios.BUILTIN), text)
+        self.assertIn(f"Built-in scenarios: {', '.join(scenarios.BUILTIN)}.",
+                      text)
 
     def test_version(self):
         with contextlib.redirect_stdout(io.StringIO()) as out:
             error = self.assertRaises(SystemExit, self.parse, '--version')
         self.assertEqual(0, error.code)
-        self.assertEqual('novaclient-force-refserver %s\n'
-                         % novaclient_force.__version__, out.getvalue())
+        self.assertEqual('novaclient-force-refserver '
+                         f'{novaclient_force.__version__}\n', out.getvalue())
 
     def test_bad_scenario_is_one_line(self):
         with contextlib.redirect_stderr(io.StringIO()) as err:

@@ -50,14 +50,14 @@ class ControlTestCase(base.RefServerTestCase):
         return json.loads(resp.body)
 
     def migration(self, server, version='2.80'):
-        return self.get('/os-migrations?instance_uuid=%s' % server,
+        return self.get(f'/os-migrations?instance_uuid={server}',
                         version)['migrations'][0]
 
     def server(self, uuid):
-        return self.get('/servers/%s' % uuid)['server']
+        return self.get(f'/servers/{uuid}')['server']
 
     def start_migration(self, server=BUSY2):
-        resp = self.compute('POST', '/servers/%s/action' % server,
+        resp = self.compute('POST', f'/servers/{server}/action',
                             {'os-migrateLive': {'host': 'compute-3',
                                                 'block_migration': False}},
                             version='2.30')
@@ -65,10 +65,10 @@ class ControlTestCase(base.RefServerTestCase):
         return self.migration(server)['id']
 
     def action_events(self, server, version='2.84', **kwargs):
-        action = self.get('/servers/%s/os-instance-actions' % server,
+        action = self.get(f'/servers/{server}/os-instance-actions',
                           **kwargs)['instanceActions'][0]
-        return self.get('/servers/%s/os-instance-actions/%s'
-                        % (server, action['request_id']), version,
+        return self.get(f'/servers/{server}/os-instance-actions/'
+                        f"{action['request_id']}", version,
                         **kwargs)['instanceAction']
 
 
@@ -155,8 +155,8 @@ class TestClock(ControlTestCase):
 
 class TestReset(ControlTestCase):
     def test_back_to_the_scenario(self):
-        resp = self.compute('POST', '/servers/%s/migrations/1/action'
-                            % BUSY, FORCE, version='2.22')
+        resp = self.compute('POST', f'/servers/{BUSY}/migrations/1/action',
+                            FORCE, version='2.22')
         self.assertEqual(202, resp.status_int)
         self.ok('POST', 'clock', {'advance': 30})
         self.assertEqual('compute-2', self.server(BUSY)['OS-EXT-SRV-ATTR:'
@@ -167,7 +167,7 @@ class TestReset(ControlTestCase):
         self.assertEqual('running', self.migration(BUSY)['status'])
         self.assertEqual('compute-1', self.server(BUSY)['OS-EXT-SRV-ATTR:'
                                                        'host'])
-        actions = self.get('/servers/%s/os-instance-actions' % BUSY)
+        actions = self.get(f'/servers/{BUSY}/os-instance-actions')
         self.assertEqual(['live-migration'], [
             a['action'] for a in actions['instanceActions']])
         self.assertEqual([], self.ok('GET', 'faults')['faults'])
@@ -205,7 +205,7 @@ class TestFailed(ControlTestCase):
             server['status'], server['OS-EXT-SRV-ATTR:host'],
             server['OS-EXT-STS:task_state']))
         # Nothing is in progress on the server any more.
-        self.assertEqual([], self.get('/servers/%s/migrations' % BUSY,
+        self.assertEqual([], self.get(f'/servers/{BUSY}/migrations',
                                       '2.23')['migrations'])
         action = self.action_events(BUSY)
         self.assertIsNone(action['message'])
@@ -227,7 +227,7 @@ class TestFailed(ControlTestCase):
         migration = self.start_migration()
         self.ok('POST', 'clock', {'advance': 1.2})    # preparing
         self.assertEqual('preparing', self.migration(BUSY2)['status'])
-        self.ok('POST', 'migrations/%d/fail' % migration,
+        self.ok('POST', f'migrations/{migration}/fail',
                 {'message': 'Migration error: disk full on compute-3'})
         self.assertEqual('error', self.migration(BUSY2)['status'])
         self.ok('POST', 'clock', {'advance': simulator.ROLLBACK_SECONDS})
@@ -269,11 +269,11 @@ class TestError(ControlTestCase):
     def test_error_needs_a_running_migration(self):
         migration = self.start_migration()
         self.ok('POST', 'clock', {'advance': 1.2})    # preparing
-        code, body = self.control('POST', 'migrations/%d/fail' % migration,
+        code, body = self.control('POST', f'migrations/{migration}/fail',
                                   {'status': 'error'})
         self.assertEqual(409, code)
         self.assertIn('preparing', body['error']['message'])
-        truth = self.ok('GET', 'migrations/%d' % migration)['migration']
+        truth = self.ok('GET', f'migrations/{migration}')['migration']
         self.assertEqual([], truth['overrides'])
         self.ok('POST', 'clock', {'advance': 10})
         self.assertEqual('running', self.migration(BUSY2)['status'])
@@ -313,22 +313,22 @@ class TestConvergeAndStall(ControlTestCase):
     def test_stall_keeps_a_converging_migration_running(self):
         migration = self.start_migration(IDLE)
         self.ok('POST', 'clock', {'advance': 2.5})       # running
-        self.ok('POST', 'migrations/%d/stall' % migration)
+        self.ok('POST', f'migrations/{migration}/stall')
         self.ok('POST', 'clock', {'advance': 300})
         self.assertEqual('running', self.migration(IDLE)['status'])
         # A converged migration can neither stall nor converge again.
         other = self.start_migration(BUSY2)
         self.ok('POST', 'clock', {'advance': 2.5})
-        self.ok('POST', 'migrations/%d/converge' % other)
-        code, body = self.control('POST', 'migrations/%d/stall' % other)
+        self.ok('POST', f'migrations/{other}/converge')
+        code, body = self.control('POST', f'migrations/{other}/stall')
         self.assertEqual(409, code)
         self.assertIn('pre-copy', body['error']['message'])
 
 
 class TestGroundTruth(ControlTestCase):
     def test_pause_of_a_forced_migration(self):
-        resp = self.compute('POST', '/servers/%s/migrations/1/action'
-                            % BUSY, FORCE, version='2.22')
+        resp = self.compute('POST', f'/servers/{BUSY}/migrations/1/action',
+                            FORCE, version='2.22')
         self.assertEqual(202, resp.status_int)
         forced_at = self.ok('GET', 'clock')['clock']['time']
         self.wall.advance(1)
@@ -347,7 +347,7 @@ class TestGroundTruth(ControlTestCase):
 
     def test_by_uuid_and_all(self):
         one = self.ok('GET', 'migrations/1')['migration']
-        same = self.ok('GET', 'migrations/%s' % one['uuid'])['migration']
+        same = self.ok('GET', f"migrations/{one['uuid']}")['migration']
         self.assertEqual(one['id'], same['id'])
         self.assertEqual([1, 2, 3], [m['id'] for m in self.ok(
             'GET', 'migrations')['migrations']])
@@ -355,12 +355,12 @@ class TestGroundTruth(ControlTestCase):
 
 class TestFaults(ControlTestCase):
     def force(self):
-        return self.compute('POST', '/servers/%s/migrations/1/action'
-                            % BUSY, FORCE, version='2.22')
+        return self.compute('POST', f'/servers/{BUSY}/migrations/1/action',
+                            FORCE, version='2.22')
 
     def force_completes(self):
-        return [a for a in self.get('/servers/%s/os-instance-actions'
-                                    % BUSY)['instanceActions']
+        return [a for a in self.get(
+                    f'/servers/{BUSY}/os-instance-actions')['instanceActions']
                 if a['action'] == 'live_migration_force_complete']
 
     def test_status_is_not_applied_and_expires(self):

@@ -128,7 +128,7 @@ class TestSharedLink(testtools.TestCase):
         self.assertEqual(1, executor.schedule(jobs[:1], 4)[1].sharing)
 
     def test_each_link_is_shared_only_by_its_own_migrations(self):
-        jobs = [job(key, busy(), dest='compute-%d' % (2 + key % 2))
+        jobs = [job(key, busy(), dest=f'compute-{2 + key % 2}')
                 for key in (1, 2, 3, 4)]
         slots = executor.schedule(jobs, 4)
         self.assertEqual({2}, {slot.sharing for slot in slots.values()})

@@ -58,7 +58,7 @@ class FilesTest(testtools.TestCase):
 class TestPolicyFile(FilesTest):
 
     def test_relative_path_is_relative_to_the_working_directory(self):
-        self.write('policy.yaml', '"%s": "role:reader"\n' % SHOW)
+        self.write('policy.yaml', f'"{SHOW}": "role:reader"\n')
         with _cwd(self.tmp):
             rules = policy.Policy('policy.yaml')
         self.assertTrue(rules.allowed(SHOW, _reader(), 'p'))
@@ -74,7 +74,7 @@ class TestPolicyFile(FilesTest):
         path = self.write('list.yaml', '- just\n- a list\n')
         self.assert_one_line_error('--policy-file', path,
                                    mentions='list.yaml')
-        path = self.write('nested.yaml', '"%s": {"role": 1}\n' % SHOW)
+        path = self.write('nested.yaml', f'"{SHOW}": {{"role": 1}}\n')
         self.assert_one_line_error('--policy-file', path,
                                    mentions='nested.yaml')
 

@@ -61,7 +61,7 @@ def _read_response(sock):
     while b'\r\n\r\n' not in data:
         chunk = sock.recv(65536)
         if not chunk:
-            raise AssertionError('closed before a response: %r' % data)
+            raise AssertionError(f'closed before a response: {data!r}')
         data += chunk
     head, body = data.split(b'\r\n\r\n', 1)
     length = 0
@@ -140,8 +140,7 @@ class TestTimeouts(ServerTest):
                 break
             readable, _, _ = select.select([sock], [], [], 0.1)
             closed = bool(readable)
-        self.assertTrue(closed, 'still open after %ss of trickling'
-                        % PATIENCE)
+        self.assertTrue(closed, f'still open after {PATIENCE}s of trickling')
         self.assertIn(b' 408 ', _read_until_closed(sock))
 
     def test_short_body_answers_408(self):
@@ -226,29 +225,33 @@ class TestConnectionBound(ServerTest):
             time.sleep(0.1)
 
 
-_LIMITED_SERVER = textwrap.dedent('''
-    import resource, sys
-    resource.setrlimit(resource.RLIMIT_NOFILE, (%(limit)d, %(limit)d))
-    from novaclient_force.refserver import cli
-    sys.exit(cli.main(sys.argv[1:]))
-''')
-# The bare HTTP server with a connection bound above the descriptor limit,
-# so that accept() itself fails.
-_UNBOUNDED_SERVER = textwrap.dedent('''
-    import resource
-    resource.setrlimit(resource.RLIMIT_NOFILE, (%(limit)d, %(limit)d))
-    from novaclient_force.refserver.edge import httpserver
-    from tests.unit.refserver import test_refserver_httpserver as test
-    server = httpserver.make_server('127.0.0.1', 0, test._app,
-                                    max_connections=100000)
-    print('listening on http://127.0.0.1:%%d' %% server.server_address[1],
-          flush=True)
-    server.serve_forever(poll_interval=0.2)
-''')
+def _limited_server(limit):
+    return textwrap.dedent(f'''
+        import resource, sys
+        resource.setrlimit(resource.RLIMIT_NOFILE, ({limit}, {limit}))
+        from novaclient_force.refserver import cli
+        sys.exit(cli.main(sys.argv[1:]))
+    ''')
+
+
+def _unbounded_server(limit):
+    """The bare HTTP server with a connection bound above the descriptor
+    limit, so that accept() itself fails."""
+    return textwrap.dedent(f'''
+        import resource
+        resource.setrlimit(resource.RLIMIT_NOFILE, ({limit}, {limit}))
+        from novaclient_force.refserver.edge import httpserver
+        from tests.unit.refserver import test_refserver_httpserver as test
+        server = httpserver.make_server('127.0.0.1', 0, test._app,
+                                        max_connections=100000)
+        print(f'listening on http://127.0.0.1:{{server.server_address[1]}}',
+              flush=True)
+        server.serve_forever(poll_interval=0.2)
+    ''')
 
 
 def _cpu_seconds(pid):
-    with open('/proc/%d/stat' % pid) as stat:
+    with open(f'/proc/{pid}/stat') as stat:
         fields = stat.read().rsplit(')', 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
@@ -258,13 +261,13 @@ class TestDescriptorsRunOut(testtools.TestCase):
 
     def start(self, script, limit, *args):
         proc = subprocess.Popen(
-            [sys.executable, '-c', script % {'limit': limit}, *args],
+            [sys.executable, '-c', script(limit), *args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.addCleanup(proc.wait)
         self.addCleanup(proc.kill)
         line = proc.stdout.readline().strip()
         if not line.startswith('listening on'):
-            self.fail('did not start: %s' % proc.stderr.read())
+            self.fail(f'did not start: {proc.stderr.read()}')
         return proc, int(line.rsplit(':', 1)[1])
 
     def flood(self, port, count):
@@ -292,17 +295,16 @@ class TestDescriptorsRunOut(testtools.TestCase):
         before = _cpu_seconds(proc.pid)
         time.sleep(3)
         used = _cpu_seconds(proc.pid) - before
-        self.assertLess(used, 0.3, 'the server used %.2fs of CPU in 3s'
-                        % used)
+        self.assertLess(used, 0.3, f'the server used {used:.2f}s of CPU in 3s')
         self.assertIsNone(proc.poll())
 
     def test_more_clients_than_descriptors(self):
-        proc, port = self.start(_LIMITED_SERVER, 128, '--scenario', 'empty')
+        proc, port = self.start(_limited_server, 128, '--scenario', 'empty')
         self.flood(port, 200)
         self.assert_refused_cleanly_without_spinning(proc, port)
 
     def test_accept_failing_for_lack_of_descriptors(self):
-        proc, port = self.start(_UNBOUNDED_SERVER, 64)
+        proc, port = self.start(_unbounded_server, 64)
         self.flood(port, 100)
         self.assert_refused_cleanly_without_spinning(proc, port)
         proc.kill()

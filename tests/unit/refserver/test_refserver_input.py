@@ -66,18 +66,18 @@ class TestLoneSurrogates(api.RefServerTestCase):
         self.assertEqual(401, resp.status_int, resp.body)
 
     def test_locked_reason(self):
-        resp = self.compute('POST', '/servers/%s/action' % api.IDLE,
+        resp = self.compute('POST', f'/servers/{api.IDLE}/action',
                             raw=_raw({'lock': {'locked_reason': LONE}}),
                             version='2.73',
                             headers={'Content-Type': 'application/json'})
         self.assertFault(resp, 400, 'Malformed request body')
         server = json.loads(self.compute(
-            'GET', '/servers/%s' % api.IDLE, version='2.73').body)['server']
+            'GET', f'/servers/{api.IDLE}', version='2.73').body)['server']
         self.assertFalse(server['locked'])
 
     def test_migrate_live_host(self):
         resp = self.compute(
-            'POST', '/servers/%s/action' % api.IDLE,
+            'POST', f'/servers/{api.IDLE}/action',
             raw=_raw({'os-migrateLive': {'host': LONE,
                                          'block_migration': 'auto'}}),
             version='2.68', headers={'Content-Type': 'application/json'})

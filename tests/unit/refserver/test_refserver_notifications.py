@@ -58,8 +58,8 @@ def resolve(node, base):
 
 
 def sample(event_type):
-    name = 'instance-%s.json' % event_type[len('instance.'):].replace(
-        '.', '-')
+    event = event_type[len('instance.'):].replace('.', '-')
+    name = f'instance-{event}.json'
     with open(os.path.join(SAMPLES, name), encoding='utf-8') as stream:
         return resolve(json.load(stream), SAMPLES)
 

@@ -41,19 +41,18 @@ class QueueTestCase(base.RefServerTestCase):
         return {item['id']: item for item in body['migrations']}
 
     def server_index(self, name, version='2.23'):
-        resp = self.compute('GET', '/servers/%s/migrations' % UUIDS[name],
+        resp = self.compute('GET', f'/servers/{UUIDS[name]}/migrations',
                             version=version)
         self.assertEqual(200, resp.status_int, resp.body)
         return json.loads(resp.body)['migrations']
 
     def force(self, name, migration):
-        return self.compute('POST', '/servers/%s/migrations/%d/action'
-                            % (UUIDS[name], migration), FORCE,
-                            version='2.22')
+        return self.compute('POST', f'/servers/{UUIDS[name]}/migrations/'
+                            f'{migration}/action', FORCE, version='2.22')
 
     def abort(self, name, migration, version):
-        return self.compute('DELETE', '/servers/%s/migrations/%d'
-                            % (UUIDS[name], migration), version=version)
+        return self.compute('DELETE', f'/servers/{UUIDS[name]}/migrations/'
+                            f'{migration}', version=version)
 
     def status_of(self, migration):
         return self.statuses()[migration]['status']
@@ -87,8 +86,9 @@ class TestListings(QueueTestCase):
         self.assertEqual([], self.server_index('q-busy'))
 
     def test_show_answers_for_a_queued_migration(self):
-        resp = self.compute('GET', '/servers/%s/migrations/3'
-                            % UUIDS['q-idle-2'], version='2.80')
+        resp = self.compute('GET',
+                            f"/servers/{UUIDS['q-idle-2']}/migrations/3",
+                            version='2.80')
         self.assertEqual(200, resp.status_int, resp.body)
         migration = json.loads(resp.body)['migration']
         self.assertEqual(('queued', 'compute-1', None),
@@ -105,21 +105,21 @@ class TestForceAndAbort(QueueTestCase):
 
     def test_force_complete_refuses_queued_and_preparing(self):
         self.assertFault(self.force('q-idle-1', 2), 400,
-                         'Migration 2 state of instance %s is queued. Cannot '
-                         'force complete while the migration is in this '
-                         'state.' % UUIDS['q-idle-1'])
+                         f"Migration 2 state of instance {UUIDS['q-idle-1']} "
+                         'is queued. Cannot force complete while the '
+                         'migration is in this state.')
         self.force('q-busy', 1)
         self.wall.advance(5)
         self.assertFault(self.force('q-idle-1', 2), 400,
-                         'Migration 2 state of instance %s is preparing. '
-                         'Cannot force complete while the migration is in '
-                         'this state.' % UUIDS['q-idle-1'])
+                         f"Migration 2 state of instance {UUIDS['q-idle-1']} "
+                         'is preparing. Cannot force complete while the '
+                         'migration is in this state.')
 
     def test_abort_queued_needs_265_and_frees_nothing(self):
         self.assertFault(self.abort('q-idle-1', 2, '2.64'), 400,
-                         'Migration 2 state of instance %s is queued. Cannot '
-                         'abort live migration while the migration is in '
-                         'this state.' % UUIDS['q-idle-1'])
+                         f"Migration 2 state of instance {UUIDS['q-idle-1']} "
+                         'is queued. Cannot abort live migration while the '
+                         'migration is in this state.')
         self.assertEqual(202, self.abort('q-idle-1', 2, '2.65').status_int)
         self.wall.advance(simulator.ABORT_SECONDS)
         self.assertEqual({1: 'running', 2: 'cancelled', 3: 'queued',
@@ -137,9 +137,9 @@ class TestForceAndAbort(QueueTestCase):
         self.wall.advance(5)
         self.assertEqual('preparing', self.status_of(2))
         self.assertFault(self.abort('q-idle-1', 2, '2.64'), 400,
-                         'Migration 2 state of instance %s is preparing. '
-                         'Cannot abort live migration while the migration '
-                         'is in this state.' % UUIDS['q-idle-1'])
+                         f"Migration 2 state of instance {UUIDS['q-idle-1']} "
+                         'is preparing. Cannot abort live migration while '
+                         'the migration is in this state.')
         self.assertEqual(202, self.abort('q-idle-1', 2, '2.65').status_int)
         self.assertEqual('preparing', self.status_of(2))
         self.assertEqual('queued', self.status_of(3))
@@ -147,7 +147,7 @@ class TestForceAndAbort(QueueTestCase):
         self.assertEqual(('cancelled', 'preparing'),
                          (self.status_of(2), self.status_of(3)))
         server = json.loads(self.compute(
-            'GET', '/servers/%s' % UUIDS['q-idle-1'],
+            'GET', f"/servers/{UUIDS['q-idle-1']}",
             version='2.80').body)['server']
         self.assertEqual(('ACTIVE', 'compute-1'),
                          (server['status'], server['OS-EXT-SRV-ATTR:host']))
@@ -166,7 +166,7 @@ class TestForceAndAbort(QueueTestCase):
                          [self.status_of(key) for key in (1, 2, 3, 4)])
         for name in NAMES:
             server = json.loads(self.compute(
-                'GET', '/servers/%s' % UUIDS[name],
+                'GET', f'/servers/{UUIDS[name]}',
                 version='2.80').body)['server']
             self.assertEqual('compute-2', server['OS-EXT-SRV-ATTR:host'])
 

@@ -13,15 +13,18 @@ import testtools
 
 from novaclient_force.refserver import cli
 
-BASE = """
-hosts: [compute-1, compute-2]
-servers:
-  - {name: vm, host: %(host)s, memory: %(memory)s, %(extra)s}
-migrations:
-  - {server: vm, dest: compute-2, id: %(id)s, started_ago: %(ago)s}
-"""
 GOOD = {'host': 'compute-1', 'memory': '4GiB', 'extra': 'workload: busy',
         'id': '1', 'ago': '60'}
+
+
+def scenario(host, memory, extra, id, ago):
+    return f"""
+hosts: [compute-1, compute-2]
+servers:
+  - {{name: vm, host: {host}, memory: {memory}, {extra}}}
+migrations:
+  - {{server: vm, dest: compute-2, id: {id}, started_ago: {ago}}}
+"""
 
 
 class TestScenarioErrors(testtools.TestCase):
@@ -49,11 +52,11 @@ class TestScenarioErrors(testtools.TestCase):
         lines = err.strip().splitlines()
         self.assertEqual(2, code, err)
         self.assertEqual(1, len(lines), err)
-        self.assertIn('scenario.yaml: %s' % field, lines[0])
+        self.assertIn(f'scenario.yaml: {field}', lines[0])
         return lines[0]
 
     def case(self, **changes):
-        return BASE % dict(GOOD, **changes)
+        return scenario(**dict(GOOD, **changes))
 
     def test_the_good_case_starts(self):
         self.assertRaisesRegex(AssertionError, 'started serving',

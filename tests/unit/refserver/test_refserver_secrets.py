@@ -69,7 +69,7 @@ class TestStateFile(testtools.TestCase):
                 data = state.read()
             for password in (PASSWORD, accounts.PASSWORD):
                 self.assertFalse(password.encode() in data,
-                                 '%s holds %r' % (path, password))
+                                 f'{path} holds {password!r}')
 
     def test_same_password_different_hashes(self):
         store = self.open()

@@ -19,7 +19,7 @@ FORCE = {'force_complete': None}
 
 
 def _path(server, migration=1):
-    return '/servers/%s/migrations/%s/action' % (server, migration)
+    return f'/servers/{server}/migrations/{migration}/action'
 
 
 class TestForceCompleteTable(base.RefServerTestCase):
@@ -52,15 +52,15 @@ class TestForceCompleteTable(base.RefServerTestCase):
 
     def test_0d_url_project_mismatch(self):
         other = '0123456789abcdef0123456789abcdef'
-        resp = self.compute('POST', '/%s%s' % (other, _path(BUSY)), FORCE,
+        resp = self.compute('POST', f'/{other}{_path(BUSY)}', FORCE,
                             version='2.22')
         self.assertEqual(400, resp.status_int)
-        self.assertIn("URL's project_id '%s'" % other,
+        self.assertIn(f"URL's project_id '{other}'",
                       json.loads(resp.body)['badRequest']['message'])
 
     def test_url_with_own_project_works(self):
         project = self.admin_project()
-        resp = self.compute('POST', '/%s%s' % (project, _path(BUSY)), FORCE,
+        resp = self.compute('POST', f'/{project}{_path(BUSY)}', FORCE,
                             version='2.22')
         self.assertEqual(202, resp.status_int, resp.body)
 
@@ -86,8 +86,8 @@ class TestForceCompleteTable(base.RefServerTestCase):
     def test_3_unknown_other_project_and_not_uuid(self):
         for server in (MISSING, base.ALT, 'busy-vm'):
             resp = self.force(server=server, user='demo-manager')
-            self.assertFault(resp, 404, 'Instance %s could not be found.'
-                             % server)
+            self.assertFault(resp, 404,
+                             f'Instance {server} could not be found.')
 
     def test_4_policy(self):
         for user in ('demo', 'demo-reader'):
@@ -98,37 +98,38 @@ class TestForceCompleteTable(base.RefServerTestCase):
 
     def test_5_locked_for_manager_not_for_admin(self):
         resp = self.force(server=LOCKED, migration=2, user='demo-manager')
-        self.assertFault(resp, 409, 'Instance %s is locked' % LOCKED)
+        self.assertFault(resp, 409, f'Instance {LOCKED} is locked')
         self.assertEqual(202, self.force(server=LOCKED,
                                          migration=2).status_int)
 
     def test_6_paused_server(self):
         resp = self.force(server=PAUSED, migration=3)
-        self.assertFault(resp, 409, "Cannot 'force_complete' instance %s "
-                         'while it is in vm_state paused' % PAUSED)
+        self.assertFault(resp, 409, "Cannot 'force_complete' instance "
+                         f'{PAUSED} while it is in vm_state paused')
 
     def test_7_not_migrating_gets_the_generic_text(self):
         resp = self.force(server=BUSY2)
-        self.assertFault(resp, 409, "Instance %s is in an invalid state for "
-                         "'force_complete'" % BUSY2)
+        self.assertFault(resp, 409, f'Instance {BUSY2} is in an invalid '
+                         "state for 'force_complete'")
 
     def test_9_migration_not_found_is_400(self):
         for migration in ('99', 'abc', '2'):
             resp = self.force(migration=migration)
-            self.assertFault(resp, 400, 'Migration %s not found for '
-                             'instance %s' % (migration, BUSY))
+            self.assertFault(resp, 400, f'Migration {migration} not found for '
+                             f'instance {BUSY}')
 
     def test_10_only_running_passes(self):
         self.start_migration(BUSY2)
         for status in ('accepted', 'queued'):
             resp = self.force(server=BUSY2, migration=4)
-            self.assertFault(resp, 400, 'Migration 4 state of instance %s '
-                             'is %s. Cannot force complete while the '
-                             'migration is in this state.' % (BUSY2, status))
+            self.assertFault(resp, 400, 'Migration 4 state of instance '
+                             f'{BUSY2} is {status}. Cannot force complete '
+                             'while the '
+                             'migration is in this state.')
             self.wall.advance(0.6)      # the conductor has scheduled it
 
     def start_migration(self, server):
-        resp = self.compute('POST', '/servers/%s/action' % server,
+        resp = self.compute('POST', f'/servers/{server}/action',
                             {'os-migrateLive': {'host': None,
                                                 'block_migration': 'auto'}},
                             version='2.30')
@@ -152,7 +153,7 @@ class TestForceCompleteTable(base.RefServerTestCase):
                            'Success')],
                          [(e['event'], e['result']) for e in action['events']])
         migration = json.loads(self.compute(
-            'GET', '/os-migrations?instance_uuid=%s' % BUSY,
+            'GET', f'/os-migrations?instance_uuid={BUSY}',
             version='2.59').body)['migrations'][0]
         self.assertEqual('completed', migration['status'])
         self.assertNotIn('links', migration)
@@ -161,19 +162,20 @@ class TestForceCompleteTable(base.RefServerTestCase):
         self.assertEqual(409, resp.status_int)
 
     def show_server(self, server):
-        resp = self.compute('GET', '/servers/%s' % server, version='2.80')
+        resp = self.compute('GET', f'/servers/{server}', version='2.80')
         return json.loads(resp.body)['server']
 
     def action(self, server, request_id):
-        resp = self.compute('GET', '/servers/%s/os-instance-actions/%s'
-                            % (server, request_id), version='2.84')
+        resp = self.compute('GET', f'/servers/{server}/os-instance-actions/'
+                            f'{request_id}', version='2.84')
         return json.loads(resp.body)['instanceAction']
 
 
 class TestAbort(base.RefServerTestCase):
     def abort(self, server=BUSY, migration=1, version='2.24', **kwargs):
-        return self.compute('DELETE', '/servers/%s/migrations/%s'
-                            % (server, migration), version=version, **kwargs)
+        return self.compute('DELETE',
+                            f'/servers/{server}/migrations/{migration}',
+                            version=version, **kwargs)
 
     def test_below_224_is_404(self):
         self.assertEqual(404, self.abort(version='2.23').status_int)
@@ -182,39 +184,41 @@ class TestAbort(base.RefServerTestCase):
         resp = self.abort(user='demo-manager')
         self.assertEqual(202, resp.status_int, resp.body)
         self.wall.advance(5)
-        resp = self.compute('GET', '/servers/%s' % BUSY, version='2.80')
+        resp = self.compute('GET', f'/servers/{BUSY}', version='2.80')
         server = json.loads(resp.body)['server']
         self.assertEqual(('ACTIVE', 'compute-1'),
                          (server['status'], server['OS-EXT-SRV-ATTR:host']))
         migration = json.loads(self.compute(
-            'GET', '/os-migrations?instance_uuid=%s' % BUSY,
+            'GET', f'/os-migrations?instance_uuid={BUSY}',
             version='2.80').body)['migrations'][0]
         self.assertEqual('cancelled', migration['status'])
 
     def test_not_found_is_404(self):
         resp = self.abort(migration=42)
-        self.assertFault(resp, 404, 'Migration 42 not found for instance %s'
-                         % BUSY)
+        self.assertFault(resp, 404,
+                         f'Migration 42 not found for instance {BUSY}')
 
     def test_locked_uses_the_generic_text(self):
         resp = self.abort(server=LOCKED, migration=2, user='demo-manager')
-        self.assertFault(resp, 409, "Instance %s is in an invalid state for "
-                         "'abort live migration'" % LOCKED)
+        self.assertFault(resp, 409, f'Instance {LOCKED} is in an invalid '
+                         "state for 'abort live migration'")
 
     def test_queued_needs_265(self):
-        self.compute('POST', '/servers/%s/action' % BUSY2,
+        self.compute('POST', f'/servers/{BUSY2}/action',
                      {'os-migrateLive': {'host': 'compute-3',
                                          'block_migration': False}},
                      version='2.68')
         resp = self.abort(server=BUSY2, migration=4, version='2.65')
-        self.assertFault(resp, 400, 'Migration 4 state of instance %s is '
-                         'accepted. Cannot abort live migration while the '
-                         'migration is in this state.' % BUSY2)
+        self.assertFault(resp, 400, 'Migration 4 state of instance '
+                         f'{BUSY2} is accepted. Cannot abort live migration '
+                         'while the '
+                         'migration is in this state.')
         self.wall.advance(0.6)          # the conductor has scheduled it
         resp = self.abort(server=BUSY2, migration=4, version='2.64')
-        self.assertFault(resp, 400, 'Migration 4 state of instance %s is '
-                         'queued. Cannot abort live migration while the '
-                         'migration is in this state.' % BUSY2)
+        self.assertFault(resp, 400, 'Migration 4 state of instance '
+                         f'{BUSY2} is queued. Cannot abort live migration '
+                         'while the '
+                         'migration is in this state.')
         resp = self.abort(server=BUSY2, migration=4, version='2.65')
         self.assertEqual(202, resp.status_int)
 
@@ -235,7 +239,7 @@ class _PrecheckCase(base.RefServerTestCase):
             body['force'] = force
         elif version < '2.25':
             body['disk_over_commit'] = False
-        return self.compute('POST', '/servers/%s/action' % server,
+        return self.compute('POST', f'/servers/{server}/action',
                             {'os-migrateLive': body}, version=version)
 
     def get(self, path, version='2.84'):
@@ -244,20 +248,20 @@ class _PrecheckCase(base.RefServerTestCase):
         return json.loads(resp.body)
 
     def left_behind(self, server=BUSY2):
-        [row] = self.get('/os-migrations?instance_uuid=%s' % server)[
+        [row] = self.get(f'/os-migrations?instance_uuid={server}')[
             'migrations']
-        actions = self.get('/servers/%s/os-instance-actions' % server)[
+        actions = self.get(f'/servers/{server}/os-instance-actions')[
             'instanceActions']
-        action = self.get('/servers/%s/os-instance-actions/%s' % (
-            server, actions[0]['request_id']))['instanceAction']
+        action = self.get(f'/servers/{server}/os-instance-actions/'
+                          f"{actions[0]['request_id']}")['instanceAction']
         return row, action
 
     def assertUntouched(self, server=BUSY2):
-        shown = self.get('/servers/%s' % server)['server']
+        shown = self.get(f'/servers/{server}')['server']
         self.assertEqual(('ACTIVE', None, 'compute-1'), (
             shown['status'], shown['OS-EXT-STS:task_state'],
             shown['OS-EXT-SRV-ATTR:host']))
-        self.assertEqual([], self.get('/servers/%s/migrations' % server)[
+        self.assertEqual([], self.get(f'/servers/{server}/migrations')[
             'migrations'])
 
 
@@ -289,8 +293,8 @@ class TestPrecheckFailures(_PrecheckCase):
 
     def test_before_234_the_conductor_message_is_a_400(self):
         resp = self.migrate('compute-1', '2.25')
-        self.assertFault(resp, 400, 'Unable to migrate instance (%s) to '
-                         'current host (compute-1).' % BUSY2)
+        self.assertFault(resp, 400, f'Unable to migrate instance ({BUSY2}) to '
+                         'current host (compute-1).')
         row, action = self.left_behind()
         self.assertEqual(('error', 'compute-1'),
                          (row['status'], row['dest_compute']))
@@ -300,8 +304,8 @@ class TestPrecheckFailures(_PrecheckCase):
 
     def test_forced_host_is_checked_against_the_source(self):
         resp = self.migrate('compute-1', '2.33', force=True)
-        self.assertFault(resp, 400, 'Unable to migrate instance (%s) to '
-                         'current host (compute-1).' % BUSY2)
+        self.assertFault(resp, 400, f'Unable to migrate instance ({BUSY2}) to '
+                         'current host (compute-1).')
         resp = self.migrate('compute-1', '2.33', force=False)
         self.assertFault(resp, 400, 'No valid host was found. There are '
                          'not enough hosts available.')
@@ -332,7 +336,7 @@ class TestIndexAndShow(base.RefServerTestCase):
         """Nova's conductor sets dest_compute and dest_node, never
         dest_host (ComputeTaskManager._live_migrate,
         LiveMigrationTask._execute); only a NUMA claim fills it in."""
-        resp = self.compute('POST', '/servers/%s/action' % BUSY2,
+        resp = self.compute('POST', f'/servers/{BUSY2}/action',
                             {'os-migrateLive': {'host': None,
                                                 'block_migration': False}},
                             version='2.68')
@@ -343,10 +347,10 @@ class TestIndexAndShow(base.RefServerTestCase):
         self.assertEqual(4, len(rows))
         for server, migration in ((BUSY, 1), (BUSY2, 4)):
             index = json.loads(self.compute(
-                'GET', '/servers/%s/migrations' % server,
+                'GET', f'/servers/{server}/migrations',
                 version='2.80').body)['migrations']
             show = json.loads(self.compute(
-                'GET', '/servers/%s/migrations/%d' % (server, migration),
+                'GET', f'/servers/{server}/migrations/{migration}',
                 version='2.80').body)['migration']
             for row in [r for r in rows if r['instance_uuid'] == server] + (
                     index + [show]):
@@ -356,7 +360,7 @@ class TestIndexAndShow(base.RefServerTestCase):
                 self.assertEqual(row['dest_compute'], row['dest_node'])
 
     def test_a_new_migration_is_accepted_before_it_is_in_progress(self):
-        resp = self.compute('POST', '/servers/%s/action' % BUSY2,
+        resp = self.compute('POST', f'/servers/{BUSY2}/action',
                             {'os-migrateLive': {'host': None,
                                                 'block_migration': 'auto'}},
                             version='2.30')
@@ -364,12 +368,12 @@ class TestIndexAndShow(base.RefServerTestCase):
 
         def index():
             return json.loads(self.compute(
-                'GET', '/servers/%s/migrations' % BUSY2,
+                'GET', f'/servers/{BUSY2}/migrations',
                 version='2.80').body)['migrations']
 
         def listed():
             return [m['status'] for m in json.loads(self.compute(
-                'GET', '/os-migrations?instance_uuid=%s' % BUSY2,
+                'GET', f'/os-migrations?instance_uuid={BUSY2}',
                 version='2.80').body)['migrations']]
 
         self.assertEqual(([], ['accepted']), (index(), listed()))
@@ -380,58 +384,57 @@ class TestIndexAndShow(base.RefServerTestCase):
         expected = {
             '2.23': 16, '2.59': 17, '2.80': 19}
         for version, count in expected.items():
-            resp = self.compute('GET', '/servers/%s/migrations' % BUSY,
+            resp = self.compute('GET', f'/servers/{BUSY}/migrations',
                                 version=version)
             migrations = json.loads(resp.body)['migrations']
             self.assertEqual(1, len(migrations))
             self.assertEqual(count, len(migrations[0]), version)
 
     def test_index_hides_hosts_from_managers(self):
-        resp = self.compute('GET', '/servers/%s/migrations' % BUSY,
+        resp = self.compute('GET', f'/servers/{BUSY}/migrations',
                             version='2.80', user='demo-manager')
         migration = json.loads(resp.body)['migrations'][0]
         self.assertIsNone(migration['dest_compute'])
         self.assertIn('source_node', migration)
 
     def test_show_is_admin_only(self):
-        resp = self.compute('GET', '/servers/%s/migrations/1' % BUSY,
+        resp = self.compute('GET', f'/servers/{BUSY}/migrations/1',
                             version='2.23', user='demo-manager')
         self.assertEqual(403, resp.status_int)
 
     def test_show_404_texts_in_order(self):
-        resp = self.compute('GET', '/servers/%s/migrations/1' % MISSING,
+        resp = self.compute('GET', f'/servers/{MISSING}/migrations/1',
                             version='2.23')
-        self.assertFault(resp, 404, 'Instance %s could not be found.'
-                         % MISSING)
-        resp = self.compute('GET', '/servers/%s/migrations/9' % BUSY,
+        self.assertFault(resp, 404, f'Instance {MISSING} could not be found.')
+        resp = self.compute('GET', f'/servers/{BUSY}/migrations/9',
                             version='2.23')
         self.assertFault(resp, 404, 'In-progress live migration 9 is not '
-                         'found for server %s.' % BUSY)
-        self.compute('DELETE', '/servers/%s/migrations/1' % BUSY,
+                         f'found for server {BUSY}.')
+        self.compute('DELETE', f'/servers/{BUSY}/migrations/1',
                      version='2.24')
         self.wall.advance(5)
-        resp = self.compute('GET', '/servers/%s/migrations/1' % BUSY,
+        resp = self.compute('GET', f'/servers/{BUSY}/migrations/1',
                             version='2.23')
-        self.assertFault(resp, 404, 'Live migration 1 for server %s is not '
-                         'in progress.' % BUSY)
+        self.assertFault(resp, 404, f'Live migration 1 for server {BUSY} is '
+                         'not in progress.')
 
     def test_query_rejected_from_2102(self):
-        resp = self.compute('GET', '/servers/%s/migrations?x=1' % BUSY,
+        resp = self.compute('GET', f'/servers/{BUSY}/migrations?x=1',
                             version='2.101')
         self.assertEqual(200, resp.status_int)
-        resp = self.compute('GET', '/servers/%s/migrations?y=1&x=1&x=2'
-                            % BUSY, version='2.102')
+        resp = self.compute('GET', f'/servers/{BUSY}/migrations?y=1&x=1&x=2',
+                            version='2.102')
         self.assertFault(resp, 400, "Additional properties are not allowed "
                          "('x', 'y' were unexpected)")
-        resp = self.compute('GET', '/servers/%s/migrations/1?x=1' % BUSY,
+        resp = self.compute('GET', f'/servers/{BUSY}/migrations/1?x=1',
                             version='2.102')
         self.assertFault(resp, 400, "Additional properties are not allowed "
                          "('x' was unexpected)")
         actions = json.loads(self.compute(
-            'GET', '/servers/%s/os-instance-actions' % BUSY).body)[
+            'GET', f'/servers/{BUSY}/os-instance-actions').body)[
             'instanceActions']
-        path = '/servers/%s/os-instance-actions/%s?x=1' % (
-            BUSY, actions[0]['request_id'])
+        path = (f'/servers/{BUSY}/os-instance-actions/'
+                f"{actions[0]['request_id']}?x=1")
         self.assertEqual(200, self.compute('GET', path,
                                            version='2.101').status_int)
         resp = self.compute('GET', path, version='2.102')
@@ -439,12 +442,12 @@ class TestIndexAndShow(base.RefServerTestCase):
                          "('x' was unexpected)")
 
     def test_bytes_are_null_before_first_stats_save(self):
-        self.compute('POST', '/servers/%s/action' % BUSY2,
+        self.compute('POST', f'/servers/{BUSY2}/action',
                      {'os-migrateLive': {'host': None,
                                          'block_migration': False,
                                          'disk_over_commit': False}})
         self.wall.advance(2)
-        resp = self.compute('GET', '/servers/%s/migrations' % BUSY2,
+        resp = self.compute('GET', f'/servers/{BUSY2}/migrations',
                             version='2.23')
         migration = json.loads(resp.body)['migrations'][0]
         self.assertEqual('running', migration['status'])
@@ -468,7 +471,7 @@ class TestNotifications(base.RefServerTestCase):
                           'instance.live_migration_force_complete.end'],
                          self.events())
         self.wall.advance(30)
-        self.compute('GET', '/servers/%s' % BUSY)
+        self.compute('GET', f'/servers/{BUSY}')
         self.assertEqual(['instance.live_migration_post.start',
                           'instance.live_migration_post_dest.start',
                           'instance.live_migration_post_dest.end',
@@ -480,10 +483,10 @@ class TestNotifications(base.RefServerTestCase):
         self.assertFalse(os.path.exists(self.path))
 
     def test_abort_then_rollback(self):
-        self.compute('DELETE', '/servers/%s/migrations/1' % BUSY,
+        self.compute('DELETE', f'/servers/{BUSY}/migrations/1',
                      version='2.24')
         self.wall.advance(5)
-        self.compute('GET', '/servers/%s/migrations' % BUSY, version='2.23')
+        self.compute('GET', f'/servers/{BUSY}/migrations', version='2.23')
         self.assertEqual(['instance.live_migration_abort.start',
                           'instance.live_migration_abort.end',
                           'instance.live_migration_rollback.start',

@@ -24,7 +24,7 @@ class TestSignals(testtools.TestCase):
         self.addCleanup(proc.kill)
         line = proc.stdout.readline()
         if not line.startswith('listening on'):
-            self.fail('did not start: %s' % proc.communicate()[1])
+            self.fail(f'did not start: {proc.communicate()[1]}')
         return proc
 
     def assert_clean_stop(self, *signals):

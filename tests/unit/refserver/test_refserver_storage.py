@@ -35,7 +35,7 @@ class TestFullDatabase(api.RefServerTestCase):
         """No page more: the next write fails with SQLITE_FULL."""
         conn = self.store._conn
         pages = conn.execute('PRAGMA page_count').fetchone()[0]
-        conn.execute('PRAGMA max_page_count = %d' % pages)
+        conn.execute(f'PRAGMA max_page_count = {pages}')
 
     def test_identity_answers_in_keystone_format(self):
         self.fill()
@@ -55,7 +55,7 @@ class TestFullDatabase(api.RefServerTestCase):
         status = 'ACTIVE'
         for _ in range(1000):
             action = 'pause' if status == 'ACTIVE' else 'unpause'
-            resp = self.compute('POST', '/servers/%s/action' % api.IDLE,
+            resp = self.compute('POST', f'/servers/{api.IDLE}/action',
                                 {action: None}, token=self.admin)
             if resp.status_int != 202:
                 break
@@ -63,7 +63,7 @@ class TestFullDatabase(api.RefServerTestCase):
         self.assertEqual(500, resp.status_int, resp.body)
         self.assertEqual(NOVA_500, json.loads(resp.body))
         server = json.loads(self.compute(
-            'GET', '/servers/%s' % api.IDLE, token=self.admin).body)
+            'GET', f'/servers/{api.IDLE}', token=self.admin).body)
         self.assertEqual(status, server['server']['status'])
         # Reads keep working on a full database.
         resp = self.compute('GET', '/os-migrations', token=self.admin)
@@ -82,15 +82,15 @@ class TestNotificationsCannotBeWritten(api.RefServerTestCase):
 
     def test_action_is_applied_and_answered(self):
         resp = self.compute(
-            'POST', '/servers/%s/migrations/1/action' % api.BUSY,
+            'POST', f'/servers/{api.BUSY}/migrations/1/action',
             {'force_complete': None}, version='2.22')
         self.assertEqual(202, resp.status_int, resp.body)
         migration = json.loads(self.compute(
-            'GET', '/servers/%s/migrations/1' % api.BUSY,
+            'GET', f'/servers/{api.BUSY}/migrations/1',
             version='2.80').body)['migration']
         self.assertEqual(1, migration['id'])
         actions = json.loads(self.compute(
-            'GET', '/servers/%s/os-instance-actions' % api.BUSY).body)
+            'GET', f'/servers/{api.BUSY}/os-instance-actions').body)
         self.assertIn('live_migration_force_complete',
                       [a['action'] for a in actions['instanceActions']])
         self.assertIn('notifications', self.log.output)

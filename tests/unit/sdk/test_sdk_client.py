@@ -26,7 +26,7 @@ class TestFromCloud(testtools.TestCase):
         super().setUp()
         # keystoneauth warns about the failed discovery; keep it here.
         self.useFixture(fixtures.FakeLogger('keystoneauth'))
-        self.auth_url = 'http://127.0.0.1:%d/identity' % closed_port()
+        self.auth_url = f'http://127.0.0.1:{closed_port()}/identity'
         for name in [key for key in os.environ if key.startswith('OS_')]:
             self.useFixture(fixtures.EnvironmentVariable(name))
         self.clouds_yaml = os.path.join(

@@ -7,35 +7,40 @@ from novaclient_force import exceptions
 from tests.unit.sdk import failing_connections
 from tests.unit.sdk import sdk_fakes as f
 
-ACTION = f.COMPUTE + '/servers/%s/migrations/7/action' % f.SERVER
-STATE = ('Migration 7 state of instance %s is %%s. Cannot force complete '
-         'while the migration is in this state.' % f.SERVER)
+ACTION = f.COMPUTE + f'/servers/{f.SERVER}/migrations/7/action'
 REFUSED = failing_connections.refused()
+
+
+def state(status):
+    return (f'Migration 7 state of instance {f.SERVER} is {status}. Cannot '
+            'force complete while the migration is in this state.')
+
 
 # (status, fault key, Nova's text, expected class, advice fragment)
 CASES = [
-    (400, 'badRequest', STATE % 'queued', exceptions.MigrationNotRunning,
+    (400, 'badRequest', state('queued'), exceptions.MigrationNotRunning,
      'wait until it is running, or abort it'),
-    (400, 'badRequest', STATE % 'preparing', exceptions.MigrationNotRunning,
+    (400, 'badRequest', state('preparing'), exceptions.MigrationNotRunning,
      'is preparing, not running yet'),
-    (400, 'badRequest', STATE % 'running (post-copy)',
+    (400, 'badRequest', state('running (post-copy)'),
      exceptions.AlreadyPostCopy, 'already switched to post-copy'),
-    (400, 'badRequest', STATE % 'completed', exceptions.MigrationNotRunning,
+    (400, 'badRequest', state('completed'), exceptions.MigrationNotRunning,
      'already completed'),
-    (400, 'badRequest', 'Migration 7 not found for instance %s' % f.SERVER,
+    (400, 'badRequest', f'Migration 7 not found for instance {f.SERVER}',
      exceptions.MigrationNotFound, 'has no migration 7'),
     (409, 'conflictingRequest',
-     "Instance %s is in an invalid state for 'force_complete'" % f.SERVER,
+     f"Instance {f.SERVER} is in an invalid state for 'force_complete'",
      exceptions.ServerNotMigrating, 'is not being live-migrated'),
-    (409, 'conflictingRequest', "Cannot 'force_complete' instance %s while "
-     "it is in vm_state paused" % f.SERVER, exceptions.ServerNotMigrating,
+    (409, 'conflictingRequest', "Cannot 'force_complete' instance "
+     f"{f.SERVER} while it is in vm_state paused",
+     exceptions.ServerNotMigrating,
      'is paused'),
-    (409, 'conflictingRequest', 'Instance %s is locked' % f.SERVER,
-     exceptions.ServerLocked, '`openstack server unlock %s`' % f.SERVER),
+    (409, 'conflictingRequest', f'Instance {f.SERVER} is locked',
+     exceptions.ServerLocked, f'`openstack server unlock {f.SERVER}`'),
     (403, 'forbidden', "Policy doesn't allow os_compute_api:servers:"
      "migrations:force_complete to be performed.", exceptions.PolicyRefused,
      "os_compute_api:servers:migrations:force_complete refused"),
-    (404, 'itemNotFound', 'Instance %s could not be found.' % f.SERVER,
+    (404, 'itemNotFound', f'Instance {f.SERVER} could not be found.',
      exceptions.ServerNotFound, 'belongs to another project'),
     (500, 'computeFault', 'Unexpected API Error. Please report this.\n'
      "<class 'KeyError'>", exceptions.ServiceError, 'HTTP 500'),
@@ -59,12 +64,11 @@ class TestNovaAnswers(f.SDKTestCase):
             self.assertEqual(status, exc.http_status)
             self.assertEqual('req-1', exc.request_id)
             self.assertTrue(str(exc).endswith(
-                '(HTTP %d) (Request-ID: req-1)' % status), str(exc))
+                f'(HTTP {status}) (Request-ID: req-1)'), str(exc))
 
     def refusal(self, rule):
         self.requests.post(ACTION, **f.fault(
-            403, 'forbidden', "Policy doesn't allow %s to be performed."
-            % rule))
+            403, 'forbidden', f"Policy doesn't allow {rule} to be performed."))
         return self.assertRaises(
             exceptions.PolicyRefused,
             self.client().server_migrations.force_complete, f.SERVER, 7)
@@ -150,8 +154,8 @@ class TestConnectionErrors(f.SDKTestCase):
                                 manager.force_complete, f.SERVER, 7)
         self.assertEqual(1, len(self.compute_calls()))
         self.assertIn('may have been applied', str(exc))
-        self.assertIn('openstack server migration list --server %s'
-                      % f.SERVER, str(exc))
+        self.assertIn('openstack server migration list --server '
+                      f'{f.SERVER}', str(exc))
 
     def test_post_never_retried_on_503(self):
         manager = self.manager()
@@ -163,7 +167,7 @@ class TestConnectionErrors(f.SDKTestCase):
 
     def test_reads_are_retried_on_503_and_connection_errors(self):
         manager = self.manager()
-        self.requests.get(f.COMPUTE + '/servers/%s/migrations' % f.SERVER, [
+        self.requests.get(f.COMPUTE + f'/servers/{f.SERVER}/migrations', [
             f.fault(503, 'serviceUnavailable', 'busy'),
             {'exc': requests.exceptions.ReadTimeout('slow')},
             {'json': {'migrations': [f.migration_row()]}}])
@@ -186,7 +190,7 @@ class TestConnectionErrors(f.SDKTestCase):
 
     def test_dns_failure_is_not_retried(self):
         manager = self.manager()
-        self.requests.get(f.COMPUTE + '/servers/%s/migrations' % f.SERVER,
+        self.requests.get(f.COMPUTE + f'/servers/{f.SERVER}/migrations',
                           exc=failing_connections.unresolved())
         exc = self.assertRaises(exceptions.EndpointUnreachable,
                                 manager.force_complete, f.SERVER)
@@ -228,20 +232,19 @@ class TestAbortAnswers(f.SDKTestCase):
 
     def test_queued_on_an_old_cloud(self):
         exc = self.abort(400, 'badRequest', 'Migration 7 state of instance '
-                         '%s is queued. Cannot abort live migration while '
-                         'the migration is in this state.' % f.SERVER)
+                         f'{f.SERVER} is queued. Cannot abort live migration '
+                         'while the migration is in this state.')
         self.assertIsInstance(exc, exceptions.MigrationNotRunning)
         self.assertIn('2.65', str(exc))
 
     def test_missing_migration_is_404_for_abort(self):
         exc = self.abort(404, 'itemNotFound', 'Migration 7 not found for '
-                         'instance %s' % f.SERVER)
+                         f'instance {f.SERVER}')
         self.assertIsInstance(exc, exceptions.MigrationNotFound)
 
     def test_invalid_state(self):
-        exc = self.abort(409, 'conflictingRequest', "Instance %s is in an "
-                         "invalid state for 'abort live migration'"
-                         % f.SERVER)
+        exc = self.abort(409, 'conflictingRequest', f'Instance {f.SERVER} is '
+                         "in an invalid state for 'abort live migration'")
         self.assertIsInstance(exc, exceptions.ServerNotMigrating)
         self.assertIn('nothing to abort', str(exc))
 
@@ -253,8 +256,7 @@ class TestRefusalsOfAMember(f.SDKTestCase):
 
     def refusal(self, rule):
         self.requests.post(ACTION, **f.fault(
-            403, 'forbidden', "Policy doesn't allow %s to be performed."
-            % rule))
+            403, 'forbidden', f"Policy doesn't allow {rule} to be performed."))
         return str(self.assertRaises(
             exceptions.PolicyRefused,
             self.client().server_migrations.force_complete, f.SERVER, 7))

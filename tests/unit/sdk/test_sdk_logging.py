@@ -10,8 +10,8 @@ from novaclient_force import exceptions, waiting
 from tests.unit.sdk import sdk_fakes as f
 from tests.unit.sdk import test_sdk_negotiation as negotiation_tests
 
-ACTION = '/servers/%s/migrations/7/action' % f.SERVER
-INDEX = f.COMPUTE + '/servers/%s/migrations' % f.SERVER
+ACTION = f'/servers/{f.SERVER}/migrations/7/action'
+INDEX = f.COMPUTE + f'/servers/{f.SERVER}/migrations'
 
 
 class TestDebugLog(f.SDKTestCase):
@@ -35,8 +35,8 @@ class TestDebugLog(f.SDKTestCase):
         self.assertEqual([
             'novaclient_force.negotiation Compute API refused microversion '
             '2.80 (406): discovering its maximum',
-            'novaclient_force.negotiation Compute API %s: maximum '
-            'microversion 2.60' % f.COMPUTE,
+            f'novaclient_force.negotiation Compute API {f.COMPUTE}: maximum '
+            'microversion 2.60',
             'novaclient_force.negotiation Compute API microversion 2.60 '
             'negotiated'], self.lines())
 
@@ -50,8 +50,8 @@ class TestDebugLog(f.SDKTestCase):
         manager.force_complete(f.SERVER)
         retries = [line for line in self.lines() if 'retrying' in line]
         self.assertEqual(2, len(retries), self.log.output)
-        self.assertIn('GET /servers/%s/migrations: HTTP 503; retrying in '
-                      '0.5s' % f.SERVER, retries[0])
+        self.assertIn(f'GET /servers/{f.SERVER}/migrations: HTTP 503; '
+                      'retrying in 0.5s', retries[0])
         self.assertIn('retrying in 1.0s', retries[1])
 
     def test_every_wait_reading(self):

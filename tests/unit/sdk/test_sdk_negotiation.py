@@ -13,7 +13,7 @@ from novaclient_force import errors, exceptions, negotiation
 from novaclient_force.v2 import server_migrations
 from tests.unit.sdk import sdk_fakes as f
 
-ACTION = '/servers/%s/migrations/7/action' % f.SERVER
+ACTION = f'/servers/{f.SERVER}/migrations/7/action'
 INDEX = f'/servers/{f.SERVER}/migrations'
 NOT_SUPPORTED = f.fault(
     406, 'computeFault', 'Version 2.80 is not supported by the API. '
@@ -106,7 +106,7 @@ class TestFallback(f.SDKTestCase):
         self.assertIn('2.0 (no microversions)', str(exc))
 
     def test_migration_uuid_needs_2_59(self):
-        self.requests.get(f.COMPUTE + '/servers/%s/migrations' % f.SERVER,
+        self.requests.get(f.COMPUTE + f'/servers/{f.SERVER}/migrations',
                           **NOT_SUPPORTED)
         self.requests.get(f.COMPUTE, **version_doc('2.58'))
         exc = self.assertRaises(exceptions.CloudTooOld,

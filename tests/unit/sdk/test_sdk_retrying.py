@@ -7,8 +7,8 @@ from novaclient_force import outcome, progress, retrying
 from tests.unit.sdk import failing_connections
 from tests.unit.sdk import sdk_fakes as f
 
-INDEX = f.COMPUTE + '/servers/%s/migrations' % f.SERVER
-ACTION = f.COMPUTE + '/servers/%s/migrations/7/action' % f.SERVER
+INDEX = f.COMPUTE + f'/servers/{f.SERVER}/migrations'
+ACTION = f.COMPUTE + f'/servers/{f.SERVER}/migrations/7/action'
 OS_MIGRATIONS = f.COMPUTE + '/os-migrations'
 REFUSED = {'exc': failing_connections.refused()}
 RUNNING = {'json': {'migrations': [f.migration_row()]}}
@@ -92,8 +92,8 @@ class TestOutageDuringTheWait(WaitCase):
             'Nova accepted the force-complete, but its outcome could not '
             'be read: the cloud was unreachable for 598s (Connection '
             'refused)', result.reason)
-        self.assertEqual('openstack server migration list --server %s'
-                         % f.SERVER, result.hint)
+        self.assertEqual('openstack server migration list --server '
+                         f'{f.SERVER}', result.hint)
         self.assertEqual(retrying.OUTAGE_WINDOW, 600.0)
         self.assertLessEqual(sum(self.clock.sleeps) - 0.5, 600.0)
 
@@ -159,8 +159,8 @@ class TestCredentialsDuringTheWait(WaitCase):
 class TestOutageDuringAHostDrain(f.SDKTestCase):
     """Every accepted row keeps its place in the result, marked unknown."""
 
-    SERVERS = ('%08d-1111-4000-8000-000000000000' % 1,
-               '%08d-1111-4000-8000-000000000000' % 2)
+    SERVERS = ('00000001-1111-4000-8000-000000000000',
+               '00000002-1111-4000-8000-000000000000')
 
     def setUp(self):
         super().setUp()
@@ -168,8 +168,8 @@ class TestOutageDuringAHostDrain(f.SDKTestCase):
         self.rows = [f.os_migration_row(10 + i, server=s)
                      for i, s in enumerate(self.SERVERS)]
         for row in self.rows:
-            self.requests.post(f.COMPUTE + '/servers/%s/migrations/%s/action'
-                               % (row['instance_uuid'], row['id']),
+            self.requests.post(f"{f.COMPUTE}/servers/{row['instance_uuid']}"
+                               f"/migrations/{row['id']}/action",
                                status_code=202)
 
     def drain(self, *later, timeout=None):
