@@ -134,6 +134,10 @@ def _short_reason(exc):
         return system.strerror
     if _first(exc, http.client.RemoteDisconnected):
         return 'connection closed without an answer'
+    if _first(exc, requests.exceptions.ChunkedEncodingError):
+        # The body ended before its Content-Length (urllib3's
+        # IncompleteRead, requests/models.py ``Response.iter_content``).
+        return 'connection closed in the middle of the answer'
     return type(exc).__name__
 
 

@@ -198,9 +198,24 @@ class Compute:
         return tuple(getattr(access, 'role_names', None) or ())
 
     def get_json(self, url, need, context, params=None, deadline=None):
-        """The JSON body of a GET (see ``request``)."""
-        return self.request('GET', url, need, context, params=params,
-                            deadline=deadline).json()
+        """The JSON body of a GET (see ``request``).
+
+        Nova answers every GET with JSON; anything else (an empty body from
+        a proxy, a page from a captive portal) is the cloud's failure, and
+        a read may well get JSON next time.
+        """
+        resp = self.request('GET', url, need, context, params=params,
+                            deadline=deadline)
+        try:
+            return resp.json()
+        except ValueError:
+            error = exceptions.ServiceError(
+                f'The compute service at '
+                f'{errors.endpoint_of(resp.url) or "the cloud"} answered a '
+                f'read with a body that is not JSON; retry later or ask the '
+                f'cloud operator')
+            error.transient = True
+            raise error from None
 
 
 def _json_or_none(resp):

@@ -142,3 +142,34 @@ class TestReasons(f.SDKTestCase):
                     urllib3.exceptions.MaxRetryError(None, '/x')),
                  'ConnectFailure')]:
             self.assertEqual(reason, self.reason(failure))
+
+
+class TestAnAnswerCutShort(TestThroughTheSession):
+    """The connection closed in the middle of an answer (its body shorter
+    than its Content-Length), or the answer to a read is not JSON: a
+    failure of the transport or the cloud, never a traceback."""
+
+    def test_a_read_cut_short_is_retried_then_unreachable(self):
+        exc = self.get(INDEX, requests.exceptions.ChunkedEncodingError(
+            urllib3.exceptions.ProtocolError('Connection broken')))
+        self.assertIn('Cannot reach http://nova.test', str(exc))
+        self.assertTrue(exc.transient)
+        self.assertEqual([0.5, 1.0, 2.0, 4.0], self.clock.sleeps)
+
+    def test_a_post_cut_short_may_have_been_applied(self):
+        exc = self.post(requests.exceptions.ChunkedEncodingError(
+            urllib3.exceptions.ProtocolError('Connection broken')))
+        self.assertIn('the request may have been applied', str(exc))
+        self.assertIn('connection closed in the middle of the answer',
+                      str(exc))
+        self.assertFalse(exc.transient)
+        self.assertEqual(1, len(self.compute_calls()))
+
+    def test_a_read_answered_with_no_json_is_a_transient_service_error(self):
+        self.requests.get(f.COMPUTE + INDEX, text='')
+        exc = self.assertRaises(
+            exceptions.ServiceError, self.compute.get_json, INDEX,
+            negotiation.MIGRATIONS, errors.Context('list'))
+        self.assertIn('http://nova.test', str(exc))
+        self.assertIn('not JSON', str(exc))
+        self.assertTrue(exc.transient)
