@@ -108,10 +108,10 @@ class OpenStackRun(fixtures.Fixture):
         self.http.post(AUTH_URL + '/auth/tokens', json=token,
                        headers={'X-Subject-Token': 'a-token'})
 
-    def __call__(self, *argv, stderr=None):
+    def __call__(self, *argv, stdout=None, stderr=None):
         """Run ``openstack argv``; return (exit status, stdout, stderr)."""
         self._install_client()
-        stdout, stderr = io.StringIO(), stderr or io.StringIO()
+        stdout, stderr = stdout or io.StringIO(), stderr or io.StringIO()
         with fixtures.MonkeyPatch('sys.stdout', stdout), \
                 fixtures.MonkeyPatch('sys.stderr', stderr):
             code = shell.OpenStackShell().run(list(argv))

@@ -118,8 +118,9 @@ class TestHost(f.SDKTestCase):
         self.assertIn('stopped waiting (SIGINT)', stop.outcomes[1].reason)
 
 
-class Killed(BaseException):
-    """What SIGINT or SIGTERM does with no handler of ours: the end."""
+class Killed(Exception):
+    """What SIGINT or SIGTERM does with no handler of ours: the end (an
+    Exception, so that the test fails rather than its runner)."""
 
 
 class SignalsKill(fixtures.Fixture):
