@@ -169,8 +169,14 @@ class ForceCompleteMigration(command.Lister):
                                  for o in report.outcomes]
 
     def produce_output(self, parsed_args, column_names, data):
-        """No table where upstream prints nothing (see checks.Request)."""
+        """No table where upstream prints nothing (see checks.Request),
+        nor an empty one: for no rows cliff's table formatter writes a
+        blank line unless --print-empty (``TableFormatter.emit_list``,
+        cliff/formatters/table.py); the line on stderr says why."""
         if not self._report.shows_rows:
+            return 0
+        if (not data and parsed_args.formatter == 'table'
+                and not parsed_args.print_empty):
             return 0
         return super().produce_output(parsed_args, column_names, data)
 

@@ -299,6 +299,17 @@ class TestOutcomes(testtools.TestCase):
         self.assertEqual((0, [], 'No live migration is leaving compute-1\n'),
                          (code, json.loads(out), err))
 
+    def test_empty_host_in_a_table_is_only_the_line(self):
+        self.use_sdk(sdk_answering([]))
+        code, out, err = self.openstack(*COMMAND, '--host', 'compute-1')
+        self.assertEqual((0, '', 'No live migration is leaving compute-1\n'),
+                         (code, out, err))
+        # Asked for, cliff's empty table is still drawn.
+        code, out, _ = self.openstack(*COMMAND, '--host', 'compute-1',
+                                      '--print-empty', '-c', 'Status')
+        self.assertEqual(0, code)
+        self.assertIn('| Status |', out)
+
     def test_unknown_host_is_one_line(self):
         self.use_sdk(sdk_answering(error=exceptions.UnknownHost(
             'No compute host is named compute-9; did you mean compute-1?')))
