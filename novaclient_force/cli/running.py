@@ -6,18 +6,49 @@ what is not ours (a keystoneauth error, a bug) is left to the program's
 own handler.
 """
 
+import contextlib
+
 from novaclient_force import exceptions, progress, signals
 from novaclient_force.cli import checks, verdict
 
 
-def run(stream, manager, **arguments):
+@contextlib.contextmanager
+def until_drawn(*streams):
+    """Hold SIGINT and SIGTERM until the report is drawn on ``streams``;
+    the signals.Latch yielded is for run() and exit_code().
+
+    The first signal interrupts the SDK call (run()); any other signal,
+    and the first too when it comes before or after that call, waits
+    until the report is written: a second SIGTERM (GNU timeout sends
+    one to the command and one to its process group) must not kill the
+    process while it writes its rows, which cliff does after take_action
+    returns (``DisplayCommandBase.run``, cliff/display.py). The streams
+    are flushed before the previous handlers come back: output buffered
+    for a pipe would otherwise be written at exit, when a signal may
+    kill the process first.
+    """
+    with signals.latched() as latch:
+        yield latch
+        for stream in streams:
+            stream.flush()
+
+
+def exit_code(report, latch):
+    """128 + the first signal if one came (the report says so if it came
+    during the SDK call), else the report's exit status."""
+    if latch.signum is None:
+        return report.exit_code
+    return 128 + latch.signum
+
+
+def run(stream, manager, latch, **arguments):
     """Check ``arguments`` (checks.checked), then force with the
     ServerMigrationsManager that ``manager()`` returns; a verdict.Report.
 
-    ``manager()`` is called once the arguments are good, inside the
-    signal handling: ``openstack`` authenticates there. A progress line
-    is drawn on ``stream`` (when it is a terminal) while the SDK waits or
-    a force policy watches.
+    ``manager()`` is called once the arguments are good, while the first
+    signal ``latch`` (until_drawn) holds raises: ``openstack``
+    authenticates there. A progress line is drawn on ``stream`` (when it
+    is a terminal) while the SDK waits or a force policy watches.
     """
     try:
         request = checks.checked(**arguments)
@@ -27,7 +58,7 @@ def run(stream, manager, **arguments):
     if request.wait or request.policy:
         display = progress.for_stream(stream)
     try:
-        with signals.raised():
+        with latch.raised():
             outcomes = _force(manager(), request, display)
     except exceptions.Interrupted as stop:
         return verdict.of_interruption(stop, request.host)

@@ -22,17 +22,21 @@ from novaclient_force.v2.server_migrations import ServerMigrationsManager
 def run(cs, args):
     """Force, print, and exit non-zero unless it went as asked (see
     ``shell.live_migration_force_complete`` for the arguments)."""
-    report = running.run(
-        sys.stderr, lambda: _manager(cs, args), server=args.server,
-        migration=args.migration, wait=args.wait, timeout=args.wait_timeout,
-        stalled_after=args.stalled_after, force_after=args.force_after)
-    if report.shows_rows:
-        for result in report.outcomes:
-            _print_outcome(result)
-    if report.exit_code:
-        print(f'ERROR ({report.kind}): {terminal.printable(report.message)}',
-              file=sys.stderr)
-        sys.exit(report.exit_code)
+    with running.until_drawn(sys.stdout, sys.stderr) as latch:
+        report = running.run(
+            sys.stderr, lambda: _manager(cs, args), latch,
+            server=args.server, migration=args.migration, wait=args.wait,
+            timeout=args.wait_timeout, stalled_after=args.stalled_after,
+            force_after=args.force_after)
+        if report.shows_rows:
+            for result in report.outcomes:
+                _print_outcome(result)
+        if report.exit_code:
+            print(f'ERROR ({report.kind}): '
+                  f'{terminal.printable(report.message)}', file=sys.stderr)
+    code = running.exit_code(report, latch)
+    if code:
+        sys.exit(code)
 
 
 def _manager(cs, args):

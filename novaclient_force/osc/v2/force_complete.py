@@ -137,14 +137,22 @@ class ForceCompleteMigration(command.Lister):
         return parser
 
     def run(self, parsed_args):
-        """Run the command; return the exit status described above."""
-        from novaclient_force import terminal
+        """Run the command; return the exit status described above.
 
-        super().run(parsed_args)
-        report = self._report
-        if report.message:
-            self.app.stderr.write(f'{terminal.printable(report.message)}\n')
-        return report.exit_code
+        Signals wait until the report is written (running.until_drawn):
+        cliff writes the rows in super().run(), after take_action().
+        """
+        from novaclient_force import terminal
+        from novaclient_force.cli import running
+
+        with running.until_drawn(self.app.stdout,
+                                 self.app.stderr) as self._latch:
+            super().run(parsed_args)
+            report = self._report
+            if report.message:
+                self.app.stderr.write(
+                    f'{terminal.printable(report.message)}\n')
+        return running.exit_code(report, self._latch)
 
     def take_action(self, parsed_args):
         """Run on the CLI core; its report is drawn by produce_output()
@@ -154,15 +162,21 @@ class ForceCompleteMigration(command.Lister):
 
         _no_collection_at_exit()
         self._report = report = running.run(
-            self.app.stderr, self._migrations, **request_arguments(
-                parsed_args))
+            self.app.stderr, self._migrations, self._latch,
+            **request_arguments(parsed_args))
         machine = parsed_args.formatter in columns.MACHINE_FORMATS
         return columns.COLUMNS, [columns.row(o, machine)
                                  for o in report.outcomes]
 
     def produce_output(self, parsed_args, column_names, data):
-        """No table where upstream prints nothing (see checks.Request)."""
+        """No table where upstream prints nothing (see checks.Request),
+        nor an empty one: for no rows cliff's table formatter writes a
+        blank line unless --print-empty (``TableFormatter.emit_list``,
+        cliff/formatters/table.py); the line on stderr says why."""
         if not self._report.shows_rows:
+            return 0
+        if (not data and parsed_args.formatter == 'table'
+                and not parsed_args.print_empty):
             return 0
         return super().produce_output(parsed_args, column_names, data)
 

@@ -8,9 +8,10 @@ from unittest import mock
 
 import testtools
 
-from novaclient_force import exceptions, outcome, waiting
+from novaclient_force import exceptions, outcome, signals, waiting
 from novaclient_force.cli import running
 from novaclient_force.v2.server_migrations import ServerMigrationsManager
+from tests.unit.sdk import test_sdk_signals
 
 SERVER = '9a7b4c2e-52a8-5d4e-bd28-8f1f0f5c1d11'
 ERASE = '\r\x1b[K'
@@ -33,15 +34,16 @@ class TestRun(testtools.TestCase):
         self.sdk = mock.create_autospec(ServerMigrationsManager,
                                         instance=True)
         self.sdk.force_complete.return_value = result(outcome.COMPLETED)
+        self.useFixture(test_sdk_signals.SignalsKill())
 
     def run_core(self, stream=None, **arguments):
         return running.run(stream or io.StringIO(), lambda: self.sdk,
-                           **arguments)
+                           signals.Latch(), **arguments)
 
     def test_refused_arguments_never_reach_the_sdk(self):
         manager = mock.Mock()
-        report = running.run(io.StringIO(), manager, server='busy-vm',
-                             migration='last')
+        report = running.run(io.StringIO(), manager, signals.Latch(),
+                             server='busy-vm', migration='last')
         self.assertEqual((2, 'InvalidArgument', False),
                          (report.exit_code, report.kind, report.shows_rows))
         self.assertIn("'last'", report.message)
@@ -99,12 +101,33 @@ class TestRun(testtools.TestCase):
             os.kill(os.getpid(), signal.SIGINT)
             time.sleep(5)       # the handler raises before this ends
         before = signal.getsignal(signal.SIGINT)
-        report = running.run(io.StringIO(), authenticate, server='busy-vm')
+        with running.until_drawn() as latch:
+            report = running.run(io.StringIO(), authenticate, latch,
+                                 server='busy-vm')
         self.assertEqual(
             (130, 'interrupted (SIGINT) before anything was sent'),
             (report.exit_code, report.message))
         self.assertIs(before, signal.getsignal(signal.SIGINT))
         self.sdk.force_complete.assert_not_called()
+
+    def test_a_signal_before_the_sdk_call_stops_it_from_starting(self):
+        manager = mock.Mock()
+        with running.until_drawn() as latch:
+            os.kill(os.getpid(), signal.SIGTERM)    # held: no exception
+            report = running.run(io.StringIO(), manager, latch,
+                                 server='busy-vm')
+        self.assertEqual(
+            (143, 143, 'interrupted (SIGTERM) before anything was sent'),
+            (report.exit_code, running.exit_code(report, latch),
+             report.message))
+        manager.assert_not_called()
+
+    def test_a_signal_after_the_sdk_call_waits_for_the_report(self):
+        with running.until_drawn() as latch:
+            report = self.run_core(server='busy-vm', wait=True)
+            os.kill(os.getpid(), signal.SIGINT)     # held: no exception
+        self.assertEqual((0, 130),
+                         (report.exit_code, running.exit_code(report, latch)))
 
     def test_sdk_error_is_the_verdict(self):
         self.sdk.force_complete.side_effect = exceptions.ServerNotFound(

@@ -189,9 +189,9 @@ class NovaShellTestCase(testtools.TestCase):
         self.requests.post(IDENTITY + '/auth/tokens', json=token,
                            headers={'X-Subject-Token': 'a-token'})
 
-    def run_nova(self, *argv, stderr=None):
+    def run_nova(self, *argv, stdout=None, stderr=None):
         """Run ``nova *argv``; (exit status, stdout, stderr lines)."""
-        out = io.StringIO()
+        out = stdout if stdout is not None else io.StringIO()
         err = stderr if stderr is not None else io.StringIO()
         self.useFixture(fixtures.MonkeyPatch('sys.stdout', out))
         self.useFixture(fixtures.MonkeyPatch('sys.stderr', err))

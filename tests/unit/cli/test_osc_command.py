@@ -108,10 +108,10 @@ class OpenStackRun(fixtures.Fixture):
         self.http.post(AUTH_URL + '/auth/tokens', json=token,
                        headers={'X-Subject-Token': 'a-token'})
 
-    def __call__(self, *argv, stderr=None):
+    def __call__(self, *argv, stdout=None, stderr=None):
         """Run ``openstack argv``; return (exit status, stdout, stderr)."""
         self._install_client()
-        stdout, stderr = io.StringIO(), stderr or io.StringIO()
+        stdout, stderr = stdout or io.StringIO(), stderr or io.StringIO()
         with fixtures.MonkeyPatch('sys.stdout', stdout), \
                 fixtures.MonkeyPatch('sys.stderr', stderr):
             code = shell.OpenStackShell().run(list(argv))
@@ -298,6 +298,17 @@ class TestOutcomes(testtools.TestCase):
             *COMMAND, '--host', 'compute-1', '-f', 'json')
         self.assertEqual((0, [], 'No live migration is leaving compute-1\n'),
                          (code, json.loads(out), err))
+
+    def test_empty_host_in_a_table_is_only_the_line(self):
+        self.use_sdk(sdk_answering([]))
+        code, out, err = self.openstack(*COMMAND, '--host', 'compute-1')
+        self.assertEqual((0, '', 'No live migration is leaving compute-1\n'),
+                         (code, out, err))
+        # Asked for, cliff's empty table is still drawn.
+        code, out, _ = self.openstack(*COMMAND, '--host', 'compute-1',
+                                      '--print-empty', '-c', 'Status')
+        self.assertEqual(0, code)
+        self.assertIn('| Status |', out)
 
     def test_unknown_host_is_one_line(self):
         self.use_sdk(sdk_answering(error=exceptions.UnknownHost(

@@ -1,8 +1,11 @@
 """SIGINT and SIGTERM: what Nova accepted is still told."""
 
+import concurrent.futures
 import os
 import signal
+from unittest import mock
 
+import fixtures
 import testtools
 
 from novaclient_force import exceptions, outcome, signals
@@ -22,6 +25,17 @@ class TestRaised(testtools.TestCase):
                 os.kill(os.getpid(), signal.SIGTERM)
                 signal.sigtimedwait([], 0.1)    # let it be delivered
         self.assertIs(before, signal.getsignal(signal.SIGTERM))
+
+    def test_only_the_first_signal_raises(self):
+        with signals.raised():
+            with testtools.ExpectedException(signals.Signalled):
+                os.kill(os.getpid(), signal.SIGTERM)
+            # os.kill runs the handler of a signal to its own process.
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+                os.kill(os.getpid(), signal.SIGINT)
+            except signals.Signalled as again:
+                self.fail(f'a second signal raised: {again!r}')
 
     def test_signal_numbers(self):
         self.assertEqual(signal.SIGTERM,
@@ -102,3 +116,72 @@ class TestHost(f.SDKTestCase):
                           outcome.ACCEPTED],
                          [r.status for r in stop.outcomes])
         self.assertIn('stopped waiting (SIGINT)', stop.outcomes[1].reason)
+
+
+class Killed(Exception):
+    """What SIGINT or SIGTERM does with no handler of ours: the end (an
+    Exception, so that the test fails rather than its runner)."""
+
+
+class SignalsKill(fixtures.Fixture):
+    """SIGINT and SIGTERM raise Killed while no handler of ours is in
+    place: a signal the code under test lets through fails the test
+    instead of ending the test process."""
+
+    def _setUp(self):
+        for signum in signals.HANDLED:
+            self.addCleanup(signal.signal, signum,
+                            signal.signal(signum, self.kill))
+
+    @staticmethod
+    def kill(signum, frame):
+        raise Killed(signal.Signals(signum).name)
+
+
+class Killer(f.FakeClock):
+    """A clock whose ``stop_at``-th sleep gets a real SIGTERM."""
+
+    def __init__(self, stop_at):
+        super().__init__()
+        self.stop_at = stop_at
+
+    def sleep(self, seconds):
+        super().sleep(seconds)
+        if len(self.sleeps) == self.stop_at:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+
+class TestASecondSignal(f.SDKTestCase):
+    """GNU timeout signals a command and its process group: two SIGTERMs.
+    The second must not cost the outcomes the first one gathers."""
+
+    def test_during_the_pool_shutdown_keeps_every_outcome(self):
+        self.useFixture(SignalsKill())
+        self.clock = Killer(1)
+        rows = [f.os_migration_row(10 + i, server=s)
+                for i, s in enumerate(TestHost.SERVERS)]
+        self.requests.get(f.COMPUTE + '/servers', json={'servers': []})
+        self.requests.get(OS_MIGRATIONS, json={'migrations': rows})
+        for row in rows:
+            self.requests.post(
+                f"{f.COMPUTE}/servers/{row['instance_uuid']}/migrations/"
+                f"{row['id']}/action", status_code=202)
+        shutdown = concurrent.futures.ThreadPoolExecutor.shutdown
+
+        def second_signal(pool, *args, **kwargs):
+            os.kill(os.getpid(), signal.SIGTERM)
+            return shutdown(pool, *args, **kwargs)
+
+        with signals.raised(), mock.patch.object(
+                concurrent.futures.ThreadPoolExecutor, 'shutdown',
+                second_signal):
+            try:
+                self.manager().force_complete_host('compute-1', wait=True)
+            except exceptions.Interrupted as interrupted:
+                stop = interrupted
+            except signals.Signalled as again:
+                self.fail(f'the second signal replaced the outcomes: '
+                          f'{again!r}')
+        self.assertEqual(143, stop.exit_code)
+        self.assertEqual([outcome.ACCEPTED] * 3,
+                         [r.status for r in stop.outcomes])
