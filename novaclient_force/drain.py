@@ -186,8 +186,7 @@ class _Drain:
             self.acting_on = {key for key, one in self._active()
                               if one.status == statuses.RUNNING}
         candidates = [one for key, one in self._active()
-                      if one.status == statuses.RUNNING and not one.forced
-                      and one.refusal is None
+                      if one.forcible
                       and (self.wait or key in self.acting_on)]
         if not self.policy.forces_at_once:
             list(self.pool.map(lambda one: self._sample(one, deadline),
@@ -220,22 +219,20 @@ class _Drain:
             # meanwhile is reported as it ended, not as a refusal.
             one.overtaken(exc)
         except exceptions.ForceCompleteError as exc:
-            one.refused(exc, self.compute.clock())
+            forcing.failed(one, exc, self.compute.clock())
         else:
             one.accepted()
 
     def _settle_without_wait(self):
         """Without --wait: stop once what ran at the first look is forced
         or over; everything else leaving the host is not forced."""
-        if any(key in self.acting_on and one.status == statuses.RUNNING
-               and not one.forced for key, one in self._active()):
-            return
+        if any(key in self.acting_on and (one.forcible or (
+                one.refusal is not None and one.status == statuses.RUNNING))
+               for key, one in self._active()):
+            return      # to be forced, or a refusal the next look tells
         now = self.compute.clock()
         for _, one in self._active():
-            if one.forced:
-                one.accepted_unfollowed(now)
-            else:
-                one.not_forced(now)
+            one.unfollowed(now)
 
     def _ended(self, key, one, deadline):
         reading = observe.final_reading(

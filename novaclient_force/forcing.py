@@ -13,6 +13,9 @@ import dataclasses
 import functools
 import signal
 
+import requests
+import urllib3
+
 from novaclient_force import (
     arguments,
     errors,
@@ -21,6 +24,7 @@ from novaclient_force import (
     negotiation,
     observe,
     resolve,
+    retrying,
     signals,
     statuses,
     waiting,
@@ -38,6 +42,41 @@ def post(compute, ref, migration_id, cli, deadline=None):
                        migration=migration_id, server_id=ref.id, cli=cli,
                        admin=resolve.is_admin(compute)),
         json={'force_complete': None}, deadline=deadline)
+
+
+def lost_answer(error):
+    """How the answer to a force-complete was lost, in a few words, when
+    the request may have reached Nova (and so may have been applied);
+    '' for anything else (an answer, or a request that never left).
+
+    The transport's error keeps what requests raised under keystoneauth's
+    (their ``__context__``): a read timeout, or a connection closed once
+    the request was written (urllib3's ProtocolError: "Connection
+    aborted", the peer closed or reset it), both after sending.
+    """
+    cause = error
+    while cause is not None and not isinstance(
+            cause, requests.exceptions.RequestException):
+        cause = cause.__context__
+    if isinstance(cause, requests.exceptions.ReadTimeout):
+        return 'no answer to the force-complete came in the time allowed'
+    if (isinstance(cause, requests.exceptions.ConnectionError)
+            and cause.args and isinstance(
+                cause.args[0], urllib3.exceptions.ProtocolError)):
+        return ('the connection was closed before Nova answered the '
+                'force-complete')
+    return ''
+
+
+def failed(one, error, now):
+    """Tell Follower ``one`` how its force-complete failed: an answer
+    lost, a failure a later attempt may cure, or a refusal."""
+    how = lost_answer(error)
+    if how:
+        one.answer_lost(how)
+    else:
+        one.failed(error, isinstance(error, exceptions.ServiceError)
+                   or retrying.is_transient(error), now)
 
 
 def force_complete(manager, server, migration, wait, timeout, progress,
@@ -83,6 +122,13 @@ def _force_complete(manager, one, ref, mig, wait, timeout, progress):
         # a judged migration may have ended since its last reading:
         # either way waiting still tells how it ends.
         one.overtaken(exc)
+    except exceptions.EndpointUnreachable as exc:
+        how = lost_answer(exc)
+        if not wait or not how:
+            raise
+        # Nova may have applied it: how the migration ends tells more
+        # than any error would.
+        one.answer_lost(how)
     else:
         one.accepted()
         if not wait:

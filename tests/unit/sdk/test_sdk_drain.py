@@ -4,6 +4,7 @@ from novaclient_force import (
     connection_pool,
     diagnosis,
     exceptions,
+    follower,
     outcome,
     statuses,
 )
@@ -336,6 +337,50 @@ class TestQueue(f.SDKTestCase):
         self.assertEqual(outcome.COMPLETED, results[0].status)
         self.assertEqual({outcome.TIMED_OUT},
                          {r.status for r in results[1:]})
+
+    def test_a_lost_answer_is_followed_never_refused(self):
+        # Applied, then the connection closed: the queue moves on, and
+        # the migration is followed to its end.
+        queue = self.host(None, None)
+        queue.fail(1, 'after')
+        results = self.drain(wait=True)
+        self.assertEqual([outcome.COMPLETED] * 2,
+                         [r.status for r in results])
+        self.assertEqual([(1, 'after')], queue.posts[:1])
+        first = results[0]
+        if not first.forced:
+            self.assertIn('closed before Nova answered the force-complete: '
+                          'it may have been accepted', first.reason)
+
+    def test_a_lost_answer_whose_end_is_unread_is_unknown(self):
+        queue = self.host(None)
+        queue.fail(1, 'after', 'after', 'after')
+        results = self.drain(wait=True, timeout=1)
+        self.assertEqual([(outcome.TIMED_OUT, False)],
+                         [(r.status, r.forced) for r in results])
+        self.assertIn('it may have been accepted', results[0].reason)
+
+    def test_without_wait_a_lost_answer_is_unknown(self):
+        queue = self.host(None)
+        queue.fail(1, *['after'] * follower.ATTEMPTS)
+        results = self.drain()
+        self.assertEqual([(outcome.UNKNOWN, 8, False)],
+                         [(r.status, r.exit_code, r.forced)
+                          for r in results])
+        self.assertIn('it may have been accepted, but its outcome is not '
+                      'known yet', results[0].reason)
+        self.assertEqual(follower.ATTEMPTS, len(queue.posts))
+
+    def test_a_transient_failure_of_the_running_one_is_not_final(self):
+        # Under a limit of 1 nothing behind it moves until it is forced.
+        for fault in (500, 'before'):
+            queue = self.host(None, None, None)
+            queue.fail(1, fault)
+            results = self.drain(wait=True)
+            self.assertEqual([outcome.COMPLETED] * 3,
+                             [r.status for r in results], fault)
+            self.assertEqual([1, 2, 3], queue.forced)
+            self.assertEqual([(1, fault), (1, 'running')], queue.posts[:2])
 
     def test_unknown_host_names_the_closest(self):
         self.host(known_hosts=('compute-1', 'compute-2', 'storage-1'))
