@@ -50,6 +50,12 @@ from novaclient_force.hosts import compute_hosts
 __all__ = ['HostOutcomes', 'compute_hosts', 'ensure_pool_size',
            'force_complete_host']
 
+#: With --wait, seconds without any change on the host, once nothing
+#: followed can be forced, after which the drain stops: what is left is
+#: queued behind live migrations that do not move (one whose force-complete
+#: failed for good, or another project's), and would wait without bound.
+STILL_FOR = 600.0
+
 
 class HostOutcomes(list):
     """The Outcomes of a drain, one per migration; ``note`` says, when
@@ -123,6 +129,8 @@ class _Drain:
         self.departures = observe.Departures(compute, host, pool)
         #: Without --wait only what runs at the first look is acted on.
         self.acting_on = None
+        self.seen = None                # the statuses followed, last poll
+        self.moved_at = self.start      # when they last changed
 
     # -- reading the host -------------------------------------------------
 
@@ -195,6 +203,21 @@ class _Drain:
         list(self.pool.map(lambda one: self._force(one, deadline), chosen))
         if not self.wait:
             self._settle_without_wait()
+        else:
+            self._give_up_if_still(now)
+
+    def _give_up_if_still(self, now):
+        """With --wait: stop following what is left once nothing on the
+        host has changed for STILL_FOR seconds and nothing followed can
+        be forced or is forced and running (it would end by itself)."""
+        seen = {key: one.status for key, one in self._active()}
+        if seen != self.seen:
+            self.seen, self.moved_at = seen, now
+        if any(one.forcible or one.forced for _, one in self._active()):
+            self.moved_at = now
+        elif now - self.moved_at >= STILL_FOR:
+            for _, one in self._active():
+                one.still(now - self.moved_at, now)
 
     def _sample(self, one, deadline):
         """One reading of the memory counters (server migration index)."""

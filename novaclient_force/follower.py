@@ -235,6 +235,18 @@ class Follower:
             reason = 'started running after the first look; rerun to force it'
         self._finish(outcome.NOT_FORCED, reason, now)
 
+    def still(self, seconds, now):
+        """Nothing leaving the host changed for ``seconds`` and nothing
+        followed could be forced: the drain stops following it."""
+        why = (f'nothing leaving the host changed for {seconds:.0f}s: the '
+               'live migrations that run there are not moving')
+        if self.doubt:
+            self.unknown(why, now)
+        else:
+            self._finish(outcome.NOT_FORCED, f'still '
+                         f'{self._shown_status()}; {why}; rerun once they '
+                         'do to force it', now)
+
     def interrupted(self, signal_name, now):
         """A signal stopped the run: what is known at this moment."""
         if self.sending:

@@ -63,6 +63,9 @@ class FakeClock:
     def __init__(self):
         self.now = 100.0
         self.sleeps = []
+        #: Simulated seconds a test may sleep in all: a wait without
+        #: bound fails the test instead of hanging it.
+        self.limit = 2 * 3600.0
 
     def __call__(self):
         return self.now
@@ -70,6 +73,8 @@ class FakeClock:
     def sleep(self, seconds):
         self.sleeps.append(seconds)
         self.now += seconds
+        if sum(self.sleeps) > self.limit:
+            raise AssertionError(f'slept more than {self.limit:g}s')
 
 
 class SDKTestCase(testtools.TestCase):

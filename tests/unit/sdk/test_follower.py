@@ -399,3 +399,25 @@ class TestUnanswered(testtools.TestCase):
         self.assertEqual('still running after 10s; the migration may still '
                          'finish; not forced (force-complete failed: HTTP '
                          '500)', one.result.reason)
+
+
+class TestStill(testtools.TestCase):
+    """A drain stops following what is left once nothing moves."""
+
+    def test_queued_is_not_forced(self):
+        one = follow(status='queued')
+        one.still(600, 700)
+        self.assertEqual(
+            (outcome.NOT_FORCED, 'still queued; nothing leaving the host '
+             'changed for 600s: the live migrations that run there are not '
+             'moving; rerun once they do to force it', 600),
+            (one.result.status, one.result.reason, one.result.duration))
+
+    def test_perhaps_forced_is_unknown(self):
+        one = lost()
+        one.still(600, 700)
+        self.assertEqual(
+            (outcome.UNKNOWN, f'{LOST}: it may have been accepted, but '
+             'nothing leaving the host changed for 600s: the live '
+             'migrations that run there are not moving'),
+            (one.result.status, one.result.reason))

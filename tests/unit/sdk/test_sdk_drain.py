@@ -3,6 +3,7 @@
 from novaclient_force import (
     connection_pool,
     diagnosis,
+    drain,
     exceptions,
     follower,
     outcome,
@@ -381,6 +382,23 @@ class TestQueue(f.SDKTestCase):
                              [r.status for r in results], fault)
             self.assertEqual([1, 2, 3], queue.forced)
             self.assertEqual([(1, fault), (1, 'running')], queue.posts[:2])
+
+    def test_a_queue_that_never_moves_ends_the_wait(self):
+        # The running one's force-complete keeps failing: the queue
+        # behind it never moves, and the drain says so instead of
+        # polling for ever.
+        queue = self.host(None, None, None)
+        queue.fail(1, *[500] * follower.ATTEMPTS)
+        results = self.drain(wait=True)
+        self.assertEqual([outcome.ERROR, outcome.NOT_FORCED,
+                          outcome.NOT_FORCED], [r.status for r in results])
+        self.assertEqual([7, 9, 9], [r.exit_code for r in results])
+        self.assertRegex(results[1].reason, '^still queued; nothing leaving '
+                         'the host changed for 60[0-9]s: ')
+        waited = sum(self.clock.sleeps)
+        self.assertTrue(drain.STILL_FOR <= waited < drain.STILL_FOR + 10,
+                        waited)
+        self.assertEqual([], queue.forced)
 
     def test_unknown_host_names_the_closest(self):
         self.host(known_hosts=('compute-1', 'compute-2', 'storage-1'))
