@@ -79,20 +79,24 @@ def force_complete_host(compute, host, wait=False, timeout=None,
     ensure_pool_size(compute.session, concurrency)
     pool = concurrent.futures.ThreadPoolExecutor(concurrency)
     run = _Drain(compute, host, policy, pool, wait, cli)
-    names = pool.submit(hosts.server_names, compute, host)
+    # Every request, the first listing and the names included, is bounded
+    # by the deadline.
+    deadline = None if timeout is None else run.start + timeout
+    names = hosts.names_later(compute, host, deadline)
     stopped = None
     try:
-        run.discover()
+        run.discover(deadline)
         if not run.followers:
             results = HostOutcomes()
-            results.note = hosts.nothing_leaving(compute, host)
+            results.note = hosts.nothing_leaving(compute, host, deadline)
             return results
+        left = None if deadline is None else max(
+            deadline - compute.clock(), 0)
         reading, _ = waiting.wait_for_outcome(
-            run.read, timeout, clock=compute.clock, sleep=compute.sleep,
+            run.read, left, clock=compute.clock, sleep=compute.sleep,
             progress=run.report(progress))
         run.waited(reading, timeout)
         results = HostOutcomes(run.results())
-        known = names.result()
     except KeyboardInterrupt as stop:
         stopped = stop
     finally:
@@ -103,7 +107,7 @@ def force_complete_host(compute, host, wait=False, timeout=None,
         signum = signals.signum_of(stopped)
         run.interrupted(signal.Signals(signum).name)
         results = run.results()
-        known = names.result() if names.done() else {}
+    known = hosts.names_now(names, wait=stopped is None)
     for result in results:
         result.server_name = known.get(result.server, '')
     if stopped is not None:
@@ -134,9 +138,9 @@ class _Drain:
 
     # -- reading the host -------------------------------------------------
 
-    def discover(self):
+    def discover(self, deadline=None):
         """Every migration leaving the host now."""
-        self._absorb(self.departures.discover())
+        self._absorb(self.departures.discover(deadline))
         self._discovered = True
 
     def _absorb(self, rows):
@@ -199,6 +203,8 @@ class _Drain:
         if not self.policy.forces_at_once:
             list(self.pool.map(lambda one: self._sample(one, deadline),
                                candidates))
+        if deadline is not None and now >= deadline:
+            candidates = []     # nothing mutating goes out after it
         chosen = [one for one in candidates if one.judge(now)]
         list(self.pool.map(lambda one: self._force(one, deadline), chosen))
         if not self.wait:

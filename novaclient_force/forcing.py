@@ -86,10 +86,23 @@ def force_complete(manager, server, migration, wait, timeout, progress,
     policy = arguments.policy(stalled_after, force_after)
     compute = manager.compute
     start = compute.clock()
+    # A wait (or the policy's watch) is bounded by ``timeout`` from here,
+    # finding the server and the migration included.
+    deadline = None
+    if timeout is not None and (wait or not policy.forces_at_once):
+        deadline = start + timeout
     followed = []
     try:
-        ref = resolve.server(compute, server)
-        mig = resolve.migration(compute, ref, migration)
+        ref = mig = None
+        try:
+            ref = resolve.server(compute, server, deadline)
+            mig = resolve.migration(compute, ref, migration, deadline)
+        except exceptions.ForceCompleteError as exc:
+            if deadline is None or compute.clock() < deadline or not (
+                    retrying.is_transient(exc)):
+                raise
+            return _not_found_in_time(manager, ref, server, migration,
+                                      start, policy, exc, wait, timeout)
         one = _follower(manager, ref, mig, start, policy)
         followed.append(one)
         _force_complete(manager, one, ref, mig, wait, timeout, progress)
@@ -102,14 +115,38 @@ def force_complete(manager, server, migration, wait, timeout, progress,
     return one.result
 
 
+def _not_found_in_time(manager, ref, server, migration, start, policy,
+                       error, wait, timeout):
+    """The Outcome when the deadline came while finding the migration:
+    nothing was sent."""
+    server_id = ref.id if ref is not None else str(server)
+    one = follower.Follower(
+        server_id, migration if isinstance(migration, int) else None, start,
+        functools.partial(manager.follow_hint, server_id), policy,
+        server_name=ref.name if ref is not None else '')
+    one.why = f'the time ran out while finding it: {error.summary}'
+    if wait:
+        one.timed_out(timeout, manager.compute.clock())
+    else:
+        one.unfollowed(manager.compute.clock(), timeout)
+    return one.result
+
+
 def _force_complete(manager, one, ref, mig, wait, timeout, progress):
     compute = manager.compute
     at_once = one.policy.forces_at_once
     deadline = None
     if timeout is not None and (wait or not at_once):
         deadline = one.start + timeout
-    if not at_once and not _watch(manager, one, ref, mig, timeout,
-                                  progress, wait):
+    if not at_once and not _watch(manager, one, ref, mig,
+                                  _left(timeout, compute, one.start),
+                                  progress, wait, asked=timeout):
+        return
+    if deadline is not None and compute.clock() >= deadline:
+        # Nothing mutating goes out after the deadline.
+        one.why = 'the time ran out before it could be forced'
+        one.waited(waiting.Reading(one.status), compute.clock(), timeout,
+                   wait)
         return
     one.sending_force()
     try:
@@ -157,9 +194,10 @@ def _follower(manager, ref, mig, start, policy=None):
         migration_uuid=mig.uuid)
 
 
-def _watch(manager, one, ref, mig, timeout, progress, wait):
+def _watch(manager, one, ref, mig, timeout, progress, wait, asked=None):
     """Watch until the policy forces the migration (True), or write its
-    Outcome: it ended, or the wait did (False).
+    Outcome: it ended, or the wait did (False); ``asked``: the caller's
+    whole timeout, if more than ``timeout``.
 
     Readings come from the server's migration index (a project manager
     may read it) through observe.MigrationWatch, which also follows the
@@ -191,7 +229,8 @@ def _watch(manager, one, ref, mig, timeout, progress, wait):
         read, timeout, clock=compute.clock, sleep=compute.sleep,
         progress=report)
     if not force:
-        one.waited(reading, compute.clock(), timeout, wait)
+        one.waited(reading, compute.clock(),
+                   timeout if asked is None else asked, wait)
     return force
 
 

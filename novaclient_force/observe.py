@@ -80,10 +80,10 @@ class Departures:
         self.context = errors.Context(
             'list_all', server=f'host {terminal.printable(host)}')
 
-    def discover(self):
+    def discover(self, deadline=None):
         """(key, row) of every migration leaving the host now, listing
         after listing (one may show again, moved on, in a later one)."""
-        listings = [self.pool.submit(self._by_status, status)
+        listings = [self.pool.submit(self._by_status, status, deadline)
                     for status in statuses.LEAVING]
         try:
             return [item for listing in listings
@@ -93,7 +93,7 @@ class Departures:
             concurrent.futures.wait(listings)
             if not self.listing.narrow():
                 raise
-        return self.discover()
+        return self.discover(deadline)
 
     def poll(self, wanted, deadline=None):
         """{key: row} of the host's listing, read until every key of
@@ -103,11 +103,11 @@ class Departures:
             self.context, deadline=deadline,
             until=lambda rows: wanted <= {_key(row) for row in rows}))
 
-    def _by_status(self, status):
+    def _by_status(self, status, deadline):
         return self.listing.rows(
             {'source_compute': self.host, 'status': status,
              'migration_type': 'live-migration'}, self.context,
-            narrow=False)
+            deadline=deadline, narrow=False)
 
     def _leaving(self, rows):
         # Host fields are null for callers without the index:host policy.

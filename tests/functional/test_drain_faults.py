@@ -123,3 +123,21 @@ class TestTransientFailureOfTheRunningOne(DrainFaultTest):
 
     def test_a_connection_dropped_before_it_was_applied(self):
         self.drained(drop='before')
+
+
+class TestTimeoutBoundsEverything(faults.FaultTest):
+    """A 45 s migration index: --timeout 10 still ends the command in
+    about 10 s, and nothing is sent after it."""
+
+    def test_finding_the_migration(self):
+        self.cloud.inject_fault(r'/servers/[^/]+/migrations$', method='GET',
+                                delay=45, times=3)
+        start = time.monotonic()
+        code, out, err = self.openstack(*COMMAND, 'busy-vm', '--wait',
+                                        '--timeout', '10')
+        self.assertLess(time.monotonic() - start, 20)
+        self.assertEqual(5, code, (out, err))
+        self.assertIn('the time ran out while finding it', '\n'.join(err))
+        self.assertEqual([], [r for r in self.cloud.requests()
+                              if r['method'] == 'POST'
+                              and re.search(ACTION, r['path'])])

@@ -171,6 +171,7 @@ class HostQueue:
         self.refused = []           # (migration id, status) answered 400
         self.faults = {}            # migration id: [fault, ...] (fail())
         self.posts = []             # (migration id, what it was answered)
+        self.post_times = []        # when each POST arrived
         requests.get(COMPUTE + '/os-migrations', json=self._list)
         requests.get(re.compile(COMPUTE + '/servers/[^/]+/migrations$'),
                      json=self._index)
@@ -299,6 +300,7 @@ class HostQueue:
         fault = (self.faults.get(mig['id']) or [None]).pop(0) if status == (
             'running') else None
         self.posts.append((mig['id'], fault or status))
+        self.post_times.append(self.clock())
         if isinstance(fault, int):
             context.status_code = fault
             return json.dumps({'computeFault': {'code': fault, 'message': (

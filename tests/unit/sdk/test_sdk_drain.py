@@ -400,6 +400,19 @@ class TestQueue(f.SDKTestCase):
                         waited)
         self.assertEqual([], queue.forced)
 
+    def test_nothing_is_forced_at_or_after_the_deadline(self):
+        # The last poll is taken at the deadline itself: a migration it
+        # finds running is reported, not forced.
+        late = []
+        for tenths in range(30, 61, 2):
+            timeout = tenths / 10
+            self.clock = f.FakeClock()
+            queue = self.host(None, None, None)
+            self.drain(wait=True, timeout=timeout)
+            late += [(timeout, at - 100.0) for at in queue.post_times
+                     if at >= 100.0 + timeout]
+        self.assertEqual([], late)
+
     def test_unknown_host_names_the_closest(self):
         self.host(known_hosts=('compute-1', 'compute-2', 'storage-1'))
         err = self.assertRaises(
