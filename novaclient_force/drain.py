@@ -76,6 +76,8 @@ def force_complete_host(compute, host, wait=False, timeout=None,
     arguments.host(host)
     arguments.concurrency(concurrency)
     policy = policy or diagnosis.Policy()
+    forcing.can_read_migrations(compute, discover=False,
+                                needs='a host drain')
     ensure_pool_size(compute.session, concurrency)
     pool = concurrent.futures.ThreadPoolExecutor(concurrency)
     run = _Drain(compute, host, policy, pool, wait, cli)

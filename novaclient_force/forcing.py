@@ -79,6 +79,37 @@ def failed(one, error, now):
                    or retrying.is_transient(error), now)
 
 
+class PinnedTooLowToWait(exceptions.InvalidArgument,
+                         exceptions.VersionPinnedTooLow):
+    """A wait was asked at a pinned microversion that cannot read live
+    migrations: refused as the caller's mistake, before anything is sent
+    (and still a VersionPinnedTooLow to whoever catches that)."""
+
+
+def can_read_migrations(compute, discover=True,
+                        needs='waiting for the outcome'):
+    """Refuse a wait (or a policy's watch) that could not read the
+    migration, before the force-complete goes out rather than after it.
+
+    A pin too low is refused without a request; a cloud too old is
+    known once the version was negotiated (``discover``: one GET of the
+    version document if nothing has been sent yet). ``needs``: what
+    reads them, for the message.
+    """
+    try:
+        if discover:
+            compute.version     # noqa: B018 -- discovers, if still unknown
+        compute.version_for(negotiation.MIGRATIONS)
+    except exceptions.VersionPinnedTooLow as exc:
+        raise PinnedTooLowToWait(
+            f'{exc}; {needs} reads the live migrations, so nothing was '
+            'sent') from None
+    except exceptions.CloudTooOld as exc:
+        raise exceptions.CloudTooOld(
+            f'{exc}; {needs} reads the live migrations, so nothing was '
+            'sent') from None
+
+
 def force_complete(manager, server, migration, wait, timeout, progress,
                    stalled_after, force_after):
     """ServerMigrationsManager.force_complete (documented there)."""
@@ -91,12 +122,17 @@ def force_complete(manager, server, migration, wait, timeout, progress,
     deadline = None
     if timeout is not None and (wait or not policy.forces_at_once):
         deadline = start + timeout
+    reads = wait or not policy.forces_at_once
+    if reads:
+        can_read_migrations(compute, discover=False)
     followed = []
     try:
         ref = mig = None
         try:
             ref = resolve.server(compute, server, deadline)
             mig = resolve.migration(compute, ref, migration, deadline)
+            if reads:
+                can_read_migrations(compute)
         except exceptions.ForceCompleteError as exc:
             if deadline is None or compute.clock() < deadline or not (
                     retrying.is_transient(exc)):

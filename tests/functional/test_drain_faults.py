@@ -11,6 +11,7 @@ import re
 import time
 
 from novaclient_force import outcome
+from tests.functional import test_osc_cli
 from tests.functional import test_reliability_faults as faults
 
 COMMAND = faults.COMMAND
@@ -141,3 +142,41 @@ class TestTimeoutBoundsEverything(faults.FaultTest):
         self.assertEqual([], [r for r in self.cloud.requests()
                               if r['method'] == 'POST'
                               and re.search(ACTION, r['path'])])
+
+
+class TestWaitNeeds223(test_osc_cli.OpenStackCLITest):
+    """--wait reads live migrations (2.23): refused before the
+    force-complete, not after it."""
+
+    def posts(self):
+        return [r for r in self.cloud.requests()
+                if r['method'] == 'POST' and re.search(ACTION, r['path'])]
+
+    def test_a_pin_too_low_is_a_usage_error(self):
+        for argv in (('busy-vm', '--wait'), ('--host', 'compute-1')):
+            code, out, err = self.openstack(
+                '--os-compute-api-version', '2.22', *COMMAND, *argv)
+            self.assertEqual((EXIT_USAGE, ''), (code, out), err)
+            self.assertIn('needs 2.23', err)
+        self.assertEqual([], self.posts())
+        self.assertEqual([], [r for r in self.cloud.requests()
+                              if r['path'].startswith('/compute/v2.1/')])
+
+
+class TestWaitOnACloudAt222(TestWaitNeeds223):
+
+    max_microversion = '2.22'
+
+    def test_refused_before_the_post(self):
+        for argv in (('busy-vm', '1', '--wait'),
+                     (self.server_id(), '1', '--wait'),
+                     ('--host', 'compute-1', '--wait')):
+            code, out, err = self.openstack(*COMMAND, *argv)
+            self.assertEqual((1, ''), (code, out), err)
+            self.assertIn('needs compute API 2.23', err)
+            self.assertNotIn('2.80', err)
+        self.assertEqual([], self.posts())
+
+    def server_id(self):
+        return self.cloud.get('/servers?all_tenants=1&name=^busy-vm$',
+                              version='2.22')['servers'][0]['id']

@@ -102,6 +102,11 @@ class SDKTestCase(testtools.TestCase):
                            project_domain_id='default')
         self.session = ksa_session.Session(auth=auth)
         self.clock = FakeClock()
+        # Nova's version document, for a client that must negotiate
+        # before its first request (Nova HEAD's maximum).
+        self.requests.get(COMPUTE, json={'version': {
+            'id': 'v2.1', 'status': 'CURRENT', 'version': '2.104',
+            'min_version': '2.1', 'links': []}})
 
     def client(self, api_version=None):
         nc = client.Client(session=self.session, api_version=api_version)

@@ -62,3 +62,29 @@ class TestDeadlines(f.SDKTestCase):
         self.assertTrue(self.timeouts)
         self.assertEqual([], [t for t in self.timeouts
                               if t is None or t > hosts.NAMES_WITHIN])
+
+
+class TestWaitNeedsReadings(f.SDKTestCase):
+    """A wait reads live migrations (2.23): refused before the POST."""
+
+    def test_a_pin_too_low_sends_nothing(self):
+        manager = self.manager('2.22')
+        for call, kwargs in ((manager.force_complete, {'wait': True}),
+                             (manager.force_complete, {'force_after': 5}),
+                             (manager.force_complete_host, {})):
+            err = self.assertRaises(exceptions.VersionPinnedTooLow, call,
+                                    f.SERVER if call != (
+                                        manager.force_complete_host)
+                                    else 'compute-1', **kwargs)
+            self.assertEqual(2, err.exit_code)
+            self.assertIn('needs 2.23', str(err))
+        self.assertEqual([], self.compute_calls())
+
+    def test_a_cloud_too_old_is_found_before_the_post(self):
+        self.requests.get(f.COMPUTE, json={'version': {
+            'id': 'v2.1', 'version': '2.22', 'min_version': '2.1'}})
+        err = self.assertRaises(
+            exceptions.CloudTooOld, self.manager().force_complete,
+            f.SERVER, 7, wait=True)
+        self.assertIn('needs compute API 2.23', str(err))
+        self.assertEqual([('GET', '/compute/v2.1')], self.compute_calls())
