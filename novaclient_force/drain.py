@@ -84,7 +84,7 @@ def force_complete_host(compute, host, wait=False, timeout=None,
     # Every request, the first listing and the names included, is bounded
     # by the deadline.
     deadline = None if timeout is None else run.start + timeout
-    names = hosts.names_later(compute, host, deadline)
+    names = None
     stopped = None
     try:
         run.discover(deadline)
@@ -92,6 +92,8 @@ def force_complete_host(compute, host, wait=False, timeout=None,
             results = HostOutcomes()
             results.note = hosts.nothing_leaving(compute, host, deadline)
             return results
+        # Looked up once the first look has settled the microversion.
+        names = hosts.names_later(compute, host, deadline)
         left = None if deadline is None else max(
             deadline - compute.clock(), 0)
         reading, _ = waiting.wait_for_outcome(
@@ -109,7 +111,8 @@ def force_complete_host(compute, host, wait=False, timeout=None,
         signum = signals.signum_of(stopped)
         run.interrupted(signal.Signals(signum).name)
         results = run.results()
-    known = hosts.names_now(names, wait=stopped is None)
+    known = {} if names is None else hosts.names_now(
+        names, wait=stopped is None)
     for result in results:
         result.server_name = known.get(result.server, '')
     if stopped is not None:
@@ -142,7 +145,9 @@ class _Drain:
 
     def discover(self, deadline=None):
         """Every migration leaving the host now."""
-        self._absorb(self.departures.discover(deadline))
+        # Without --wait no later poll would find what the first look
+        # missed: it reads the host's listing too.
+        self._absorb(self.departures.discover(deadline, again=not self.wait))
         self._discovered = True
 
     def _absorb(self, rows):

@@ -49,14 +49,15 @@ class TestDrain(f.SDKTestCase):
             self.requests.post(action(server, 10 + i), status_code=202)
 
     def by_status(self, rows, *later):
-        """Serve ``rows`` to the per-status discovery, then ``later``."""
+        """Serve ``rows`` to the discovery (the host's first page, then
+        one listing per status), then ``later`` to each poll."""
         def listing(request, context):
             status = request.qs.get('status', [None])[0]
             if status is None:
                 return later[0] if len(later) == 1 else later.pop(0)
             return {'migrations': [r for r in rows
                                    if r['status'] == status]}
-        later = list(later)
+        later = list(later) or [{'migrations': rows}]
         self.requests.get(OS_MIGRATIONS, json=listing)
 
     def test_discovery_asks_for_each_status_leaving_the_host(self):
@@ -65,6 +66,8 @@ class TestDrain(f.SDKTestCase):
         self.manager().force_complete_host('compute-1')
         queries = [r.qs for r in self.requests.request_history
                    if r.path.endswith('/os-migrations')]
+        self.assertNotIn('status', queries[-1])     # without --wait
+        queries = queries[:-1]
         self.assertEqual(sorted(statuses.LEAVING),
                          sorted(q['status'][0] for q in queries))
         for query in queries:
@@ -95,9 +98,10 @@ class TestDrain(f.SDKTestCase):
         self.assertIsInstance(results[1].error,
                               exceptions.MigrationNotRunning)
         self.assertEqual(1, results[1].exit_code)
-        # The second page in the discovery, and again in the one listing
-        # that found 11 still running after its refusal (so it stands).
-        self.assertEqual(2, len([p for p in self.listing_gets()
+        # The second page in the discovery (by status, then the host's
+        # listing), and again in the one listing that found 11 still
+        # running after its refusal (so it stands).
+        self.assertEqual(3, len([p for p in self.listing_gets()
                                  if f'marker={rows[1]["uuid"]}' in p]))
         self.assertEqual(3, [m for m, _ in self.compute_calls()]
                          .count('POST'))
@@ -168,6 +172,27 @@ class TestDrain(f.SDKTestCase):
                               manager.force_complete_host, 'h', **kwargs)
         self.assertEqual([], self.compute_calls())
 
+    def test_a_migration_moving_on_during_the_first_look_is_seen(self):
+        # Migration 11 goes from queued to preparing between the listing
+        # of each status: neither lists it. The host's page does.
+        running = f.os_migration_row(10, 'running', server=SERVERS[0])
+        moving = f.os_migration_row(11, 'queued', server=SERVERS[1])
+
+        def listing(request, context):
+            asked = request.qs.get('status', [None])[0]
+            if asked is None:
+                return {'migrations': [moving, running]}
+            if asked == 'queued':
+                moving['status'] = 'preparing'
+            return {'migrations': [r for r in (running,)
+                                   if r['status'] == asked]}
+        self.requests.get(OS_MIGRATIONS, json=listing)
+        self.requests.post(action(SERVERS[0], 10), status_code=202)
+        results = self.manager().force_complete_host('compute-1')
+        self.assertEqual([(10, outcome.ACCEPTED), (11, outcome.NOT_FORCED)],
+                         [(r.migration, r.status) for r in results])
+        self.assertEqual(9, max(r.exit_code for r in results))
+
     def test_wait_is_one_loop_over_the_listing(self):
         done = [f.os_migration_row(10, 'completed', server=SERVERS[0]),
                 f.os_migration_row(11, 'running', server=SERVERS[1]),
@@ -209,12 +234,14 @@ class TestDrain(f.SDKTestCase):
         # Listed running, completed before the POST arrived: Nova's 409.
         # With or without --wait the drain reads what it became.
         row = self.rows()[0]
-        self.by_status([row], {'migrations': [dict(row,
-                                                   status='completed')]})
+        completed = {'migrations': [dict(row, status='completed')]}
         self.requests.post(action(SERVERS[0], 10), **f.fault(
             409, 'conflictingRequest', f"Instance {SERVERS[0]} is in an "
             "invalid state for 'force_complete'"))
         for wait in (True, False):
+            # Without --wait the first look reads the host's listing too.
+            self.by_status([row], *[{'migrations': [row]}] * (not wait),
+                           completed)
             results = self.manager().force_complete_host('compute-1',
                                                          wait=wait)
             self.assertEqual([(outcome.COMPLETED, False)],
