@@ -49,8 +49,9 @@ def migration_row(mid=7, status='running', uuid=MIGRATION_UUID,
 
 def os_migration_row(mid=7, status='running', server=SERVER,
                      host='compute-1', uuid=None, **extra):
-    row = {'id': mid, 'uuid': uuid or '%08d-0000-4000-8000-000000000000'
-           % mid, 'instance_uuid': server, 'status': status,
+    row = {'id': mid,
+           'uuid': uuid or f'{mid:08d}-0000-4000-8000-000000000000',
+           'instance_uuid': server, 'status': status,
            'migration_type': 'live-migration', 'source_compute': host,
            'dest_compute': 'compute-2'}
     row.update(extra)
@@ -191,8 +192,8 @@ class HostQueue:
         seconds ago; its ID."""
         mid = len(self.migrations) + 1
         self.migrations.append({
-            'id': mid, 'uuid': '%08d-0000-4000-8000-0000000000aa' % mid,
-            'server': '%08d-2222-4000-8000-000000000000' % mid,
+            'id': mid, 'uuid': f'{mid:08d}-0000-4000-8000-0000000000aa',
+            'server': f'{mid:08d}-2222-4000-8000-000000000000',
             'name': name, 'converges_after': converges_after,
             'created': self.clock() - started_ago + mid * 1e-3,
             'forced_at': None})
@@ -271,8 +272,8 @@ class HostQueue:
         body = {'migrations': page}
         if len(page) == self.page_size and len(rows) > self.page_size:
             body['migrations_links'] = [{'rel': 'next', 'href': (
-                COMPUTE + '/os-migrations?source_compute=%s&marker=%s'
-                % (self.host, page[-1]['uuid']))}]
+                f'{COMPUTE}/os-migrations?source_compute={self.host}'
+                f"&marker={page[-1]['uuid']}")}]
         return body
 
     def _counters(self, mig):
@@ -318,9 +319,9 @@ class HostQueue:
             self.refused.append((mig['id'], status))
             context.status_code = 400
             return json.dumps({'badRequest': {'code': 400, 'message': (
-                'Migration %s state of instance %s is %s. Cannot force '
-                'complete while the migration is in this state.'
-                % (mig['id'], mig['server'], status))}})
+                f"Migration {mig['id']} state of instance {mig['server']} "
+                f'is {status}. Cannot force complete while the migration '
+                'is in this state.')}})
         if mig['forced_at'] is None:
             mig['forced_at'] = self.clock()
         self.forced.append(mig['id'])
