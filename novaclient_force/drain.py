@@ -100,6 +100,9 @@ def force_complete_host(compute, host, wait=False, timeout=None,
             run.read, left, clock=compute.clock, sleep=compute.sleep,
             progress=run.report(progress))
         run.waited(reading, timeout)
+        # Inside the try: a signal while the last answers are awaited
+        # still gets every row reported.
+        pool.shutdown()
         results = HostOutcomes(run.results())
     except KeyboardInterrupt as stop:
         stopped = stop

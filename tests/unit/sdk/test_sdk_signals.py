@@ -118,6 +118,37 @@ class TestHost(f.SDKTestCase):
                          [r.status for r in stop.outcomes])
         self.assertIn('stopped waiting (SIGINT)', stop.outcomes[1].reason)
 
+    def test_a_signal_while_the_last_answers_are_awaited_keeps_every_row(self):
+        """The drain has read every end and waits for its pool to finish
+        when SIGTERM arrives: the rows are still reported, not lost."""
+        rows = [f.os_migration_row(10 + i, server=s)
+                for i, s in enumerate(self.SERVERS)]
+        self.requests.get(f.COMPUTE + '/servers', json={'servers': []})
+        self.requests.get(OS_MIGRATIONS, [
+            {'json': {'migrations': rows}},
+            {'json': {'migrations': [dict(row, status='completed')
+                                     for row in rows]}}])
+        for row in rows:
+            self.requests.post(
+                f"{f.COMPUTE}/servers/{row['instance_uuid']}/migrations/"
+                f"{row['id']}/action", status_code=202)
+        shutdown = concurrent.futures.ThreadPoolExecutor.shutdown
+
+        def signalled_while_waiting(pool, wait=True, **kwargs):
+            shutdown(pool, wait=wait, **kwargs)
+            if wait:
+                raise signals.Signalled(signal.SIGTERM)
+
+        self.useFixture(fixtures.MockPatchObject(
+            concurrent.futures.ThreadPoolExecutor, 'shutdown',
+            signalled_while_waiting))
+        stop = self.assertRaises(
+            exceptions.Interrupted, self.manager().force_complete_host,
+            'compute-1', wait=True)
+        self.assertEqual(143, stop.exit_code)
+        self.assertEqual([outcome.COMPLETED] * 3,
+                         [r.status for r in stop.outcomes])
+
 
 class Killed(Exception):
     """What SIGINT or SIGTERM does with no handler of ours: the end (an
