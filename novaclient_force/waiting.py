@@ -101,7 +101,8 @@ def wait_for_outcome(read, timeout=None, clock=time.monotonic,
                 outage = retrying.Backoff(
                     clock, math.inf if deadline else outage_window,
                     deadline, first=first_delay, cap=max_delay)
-            pause = outage.next_delay()
+            # A 429 or 503 may say when to try again (Retry-After).
+            pause = outage.next_delay(exc.retry_after or 0.0)
             LOG.debug('Wait reading after %.1fs failed (%s); %s', elapsed,
                       exc.summary, 'giving up' if pause is None else
                       f'retrying in {pause:.1f}s')

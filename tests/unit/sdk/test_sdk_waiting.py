@@ -70,6 +70,22 @@ class TestLoop(testtools.TestCase):
              'reading failed (timed out) and no time was left to try '
              'again'), (reading.outcome, reading.reason))
 
+    def test_a_rate_limited_reading_waits_as_long_as_the_cloud_asks(self):
+        clock = f.FakeClock()
+        limited = exceptions.RateLimited('Too Many Requests')
+        limited.transient, limited.retry_after = True, 20.0
+        answers = iter([limited, waiting.Reading('completed', done=True)])
+
+        def read(deadline):
+            answer = next(answers)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+        reading, _ = waiting.wait_for_outcome(read, clock=clock,
+                                              sleep=clock.sleep)
+        self.assertTrue(reading.done)
+        self.assertEqual([20.0], clock.sleeps)
+
     def test_zero_timeout_reads_once(self):
         clock = f.FakeClock()
         calls = []
