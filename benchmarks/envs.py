@@ -13,7 +13,9 @@ Standard library only: this module runs before the environments exist.
 """
 
 import concurrent.futures
+import contextlib
 import dataclasses
+import fcntl
 import os
 import shutil
 import subprocess
@@ -117,6 +119,23 @@ def _install_checkout(env, checkout):
         _run(f'installing the checkout into {env.name}',
              [env.python, '-m', 'pip', 'install', '--quiet',
               '--disable-pip-version-check', source + '[refserver]'])
+
+
+@contextlib.contextmanager
+def exclusive(venv_dir):
+    """Hold the venvs for one run: ``ours`` is reinstalled from the
+    checkout of whoever runs, so two runs at once (two checkouts, or two
+    terminals) would otherwise measure each other's code or break each
+    other's install. A second run waits for the first."""
+    os.makedirs(venv_dir, exist_ok=True)
+    with open(os.path.join(venv_dir, '.lock'), 'w') as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f'waiting for another benchmark run using {venv_dir} '
+                  '...', flush=True)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def ensure(venv_dir, checkout):

@@ -86,18 +86,20 @@ def _latency(text):
 
 
 def prepare(args, argv):
-    """Build the venvs, then run this script again inside ``ours``."""
-    print(f'preparing venvs in {args.venv_dir} ...', flush=True)
-    try:
-        _, ours = envs.ensure(args.venv_dir, CHECKOUT)
-    except envs.SetupError as error:
-        print(f'benchmarks: error: {error}', file=sys.stderr)
-        return 2
-    environ = {key: value for key, value in os.environ.items()
-               if key != 'PYTHONPATH'}
-    return subprocess.call(
-        [ours.python, os.path.abspath(__file__), *argv, '--inside'],
-        env=environ)
+    """Build the venvs, then run this script again inside ``ours``, one
+    run at a time."""
+    with envs.exclusive(args.venv_dir):
+        print(f'preparing venvs in {args.venv_dir} ...', flush=True)
+        try:
+            _, ours = envs.ensure(args.venv_dir, CHECKOUT)
+        except envs.SetupError as error:
+            print(f'benchmarks: error: {error}', file=sys.stderr)
+            return 2
+        environ = {key: value for key, value in os.environ.items()
+                   if key != 'PYTHONPATH'}
+        return subprocess.call(
+            [ours.python, os.path.abspath(__file__), *argv, '--inside'],
+            env=environ)
 
 
 def measure(args):
