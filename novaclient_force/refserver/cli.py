@@ -1,8 +1,9 @@
 """``novaclient-force-refserver``: run the reference server.
 
 The first line on stdout is ``listening on http://HOST:PORT``, printed once
-the socket accepts connections; logs go to stderr. SIGTERM and SIGINT stop
-it cleanly. Bad options or files give one line on stderr and exit 2.
+the socket accepts connections; logs go to stderr, a line per request only
+with ``--access-log``. SIGTERM and SIGINT stop it cleanly. Bad options or
+files give one line on stderr and exit 2.
 Without the ``refserver`` extra installed it says what to install, in one
 line, and exits 1: this module imports none of the server's dependencies
 before checking them, since ``pip install novaclient-force`` installs the
@@ -135,6 +136,10 @@ def parser():
                        help='write a clouds.yaml for this server here')
     parse.add_argument('--notifications', default=None, metavar='FILE',
                        help='append versioned notifications (JSON lines)')
+    parse.add_argument('--access-log', default=None, metavar='FILE',
+                       help='append a line per request to FILE (- for '
+                            'stderr; default: none, so that a server '
+                            'started in the background keeps quiet)')
     parse.add_argument('--token-expiration', type=_positive, default=3600.0,
                        metavar='SECONDS',
                        help="how long a token lives, in wall-clock seconds "
@@ -152,7 +157,8 @@ def _epilog(accounts, clouds, scenarios):
     paragraphs = [
         f"Built-in scenarios: {', '.join(scenarios.BUILTIN)}.",
         'Once it accepts connections it prints "listening on '
-        'http://HOST:PORT" on stdout (logs go to stderr) and serves '
+        'http://HOST:PORT" on stdout (logs go to stderr, a line per '
+        'request only with --access-log) and serves '
         'Keystone v3 at http://HOST:PORT/identity, compute at '
         'http://HOST:PORT/compute/v2.1 and, to loopback peers, the test '
         'harness\'s control API at http://HOST:PORT/_refserver/. SIGTERM '
@@ -164,6 +170,20 @@ def _epilog(accounts, clouds, scenarios):
     return '\n\n'.join(textwrap.fill(text, width=78,
                                      break_on_hyphens=False)
                         for text in paragraphs)
+
+
+def _route_access_log(access, destination):
+    """Send the per-request lines where ``--access-log`` says: nowhere,
+    stderr (``-``) with the other logs, or appended to a file."""
+    if destination == '-':
+        return
+    access.propagate = False
+    if destination is None:
+        access.addHandler(logging.NullHandler())
+        return
+    handler = logging.FileHandler(destination, encoding='utf-8')
+    handler.setFormatter(logging.Formatter('%(asctime)s %(message)s'))
+    access.addHandler(handler)
 
 
 def _build(args):
@@ -230,6 +250,13 @@ def main(argv=None):
         format='%(asctime)s %(levelname)s %(name)s %(message)s')
     from novaclient_force.refserver import clouds
     from novaclient_force.refserver.edge import httpserver
+
+    try:
+        _route_access_log(httpserver.ACCESS_LOG, args.access_log)
+    except OSError as error:
+        print(f'novaclient-force-refserver: error: --access-log: {error}',
+              file=sys.stderr)
+        return EXIT_USAGE
 
     try:
         app, store = _build(args)

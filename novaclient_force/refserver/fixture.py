@@ -81,7 +81,9 @@ class RefServer(fixtures.Fixture):
         command = ['--bind', '127.0.0.1', '--port', str(self.port),
                    '--scenario', self.scenario,
                    '--time-scale', repr(float(self.time_scale)),
-                   '--clouds-yaml', self.clouds_yaml]
+                   '--clouds-yaml', self.clouds_yaml,
+                   # log_path keeps a line per request, for debugging.
+                   '--access-log', '-']
         for option, value in (('--servers', self.servers),
                               ('--max-concurrent-live-migrations',
                                self.max_concurrent_live_migrations),

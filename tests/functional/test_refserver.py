@@ -6,6 +6,8 @@ import os
 import signal
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 
 import fixtures
 import testtools
@@ -276,6 +278,46 @@ class TestCommandLine(testtools.TestCase):
             self.assertEqual(2, result.returncode, args)
             self.assertNotIn('Traceback', result.stderr)
             self.assertEqual('', result.stdout)
+
+    def serve_one_request(self, *args):
+        """Start the server, send it one request, stop it: (stderr,
+        the request's path)."""
+        process = subprocess.Popen(
+            [sys.executable, '-m', 'novaclient_force.refserver',
+             '--port', '0', '--scenario', 'empty', *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(process.stderr.close)
+        self.addCleanup(process.stdout.close)
+        url = process.stdout.readline().split()[-1]
+        path = '/compute/v2.1/no-such-page'
+        with testtools.ExpectedException(urllib.error.HTTPError):
+            urllib.request.urlopen(url + path, timeout=10)
+        process.send_signal(signal.SIGTERM)
+        self.assertEqual(0, process.wait(timeout=10))
+        return process.stderr.read(), path
+
+    def test_requests_are_not_logged_unless_asked(self):
+        stderr, path = self.serve_one_request()
+        self.assertNotIn(path, stderr)
+
+    def test_access_log_to_a_file(self):
+        log = os.path.join(self.useFixture(fixtures.TempDir()).path, 'log')
+        stderr, path = self.serve_one_request('--access-log', log)
+        self.assertNotIn(path, stderr)
+        with open(log) as f:
+            self.assertIn(f'"GET {path} HTTP/1.1" 401', f.read())
+
+    def test_access_log_to_stderr(self):
+        stderr, path = self.serve_one_request('--access-log', '-')
+        self.assertIn(f'"GET {path} HTTP/1.1" 401', stderr)
+
+    def test_an_access_log_that_cannot_be_opened_is_one_line(self):
+        result = self.run_cli('--access-log', '/nonexistent/dir/log')
+        self.assertEqual(2, result.returncode)
+        self.assertEqual('', result.stdout)
+        self.assertRegex(result.stderr, r'^novaclient-force-refserver: '
+                         r'error: --access-log: .*/nonexistent/dir/log'
+                         r"'?\n$")
 
     def test_sigterm_exits_cleanly(self):
         process = subprocess.Popen(

@@ -39,6 +39,8 @@ import time
 import wsgiref.simple_server
 
 LOG = logging.getLogger(__name__)
+# One line per request; novaclient-force-refserver --access-log routes it.
+ACCESS_LOG = logging.getLogger('novaclient_force.refserver.access')
 IDLE_TIMEOUT = 60.0
 REQUEST_TIMEOUT = 30.0
 #: Descriptors kept for everything but client connections (the state
@@ -202,8 +204,8 @@ class _Handler(wsgiref.simple_server.WSGIRequestHandler):
         self.close_connection = True
 
     def log_message(self, format, *args):
-        LOG.info('%s - %s', self.address_string(),
-                 (format % args).translate(self._control_char_table))
+        ACCESS_LOG.info('%s - %s', self.address_string(),
+                        (format % args).translate(self._control_char_table))
 
 
 class _KeepAliveHandler(wsgiref.simple_server.ServerHandler):
