@@ -181,7 +181,10 @@ def _route_access_log(access, destination):
     if destination is None:
         access.addHandler(logging.NullHandler())
         return
-    handler = logging.FileHandler(destination, encoding='utf-8')
+    try:
+        handler = logging.FileHandler(destination, encoding='utf-8')
+    except OSError as error:
+        raise ValueError(f'--access-log: {error}') from None
     handler.setFormatter(logging.Formatter('%(asctime)s %(message)s'))
     access.addHandler(handler)
 
@@ -252,15 +255,9 @@ def main(argv=None):
     from novaclient_force.refserver.edge import httpserver
 
     try:
-        _route_access_log(httpserver.ACCESS_LOG, args.access_log)
-    except OSError as error:
-        print(f'novaclient-force-refserver: error: --access-log: {error}',
-              file=sys.stderr)
-        return EXIT_USAGE
-
-    try:
         app, store = _build(args)
         server = httpserver.make_server(args.bind, args.port, app)
+        _route_access_log(httpserver.ACCESS_LOG, args.access_log)
     except (ValueError, OSError) as error:
         print(f'novaclient-force-refserver: error: {error}',
               file=sys.stderr)

@@ -40,7 +40,7 @@ import wsgiref.simple_server
 
 LOG = logging.getLogger(__name__)
 # One line per request; novaclient-force-refserver --access-log routes it.
-ACCESS_LOG = logging.getLogger('novaclient_force.refserver.access')
+ACCESS_LOG = logging.getLogger(f'{__name__}.access')
 IDLE_TIMEOUT = 60.0
 REQUEST_TIMEOUT = 30.0
 #: Descriptors kept for everything but client connections (the state
