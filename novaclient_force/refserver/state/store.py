@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS assignments (
 CREATE TABLE IF NOT EXISTS tokens (
     digest TEXT PRIMARY KEY, user_id TEXT NOT NULL, project_id TEXT,
     roles TEXT NOT NULL, audit_id TEXT NOT NULL,
-    issued_at REAL NOT NULL, expires_at REAL NOT NULL);
+    issued_at REAL NOT NULL, expires_at REAL NOT NULL, audit_chain_id TEXT);
 CREATE TABLE IF NOT EXISTS hosts (
     name TEXT PRIMARY KEY,
     permit_post_copy INTEGER NOT NULL DEFAULT 0);
@@ -79,6 +79,9 @@ CREATE TABLE IF NOT EXISTS events (
     event TEXT NOT NULL, start_time REAL NOT NULL, finish_time REAL,
     result TEXT, traceback TEXT, host TEXT, details TEXT);
 """
+#: Columns added to a table since a state file could first be written,
+#: added to an older file when it is opened: (table, column, type).
+ADDED_COLUMNS = (('tokens', 'audit_chain_id', 'TEXT'),)
 #: Secondary indexes: (name, table, columns). Seeding builds them after
 #: the rows are in (:meth:`_Db.indexes_after`).
 INDEXES = (
@@ -143,6 +146,7 @@ class Store:
         self._derived = {}
         with self.transaction() as db:
             db.executescript_safe(TABLES)
+            db.add_columns()
             db.create_indexes()
             epoch = db.one('SELECT value FROM meta WHERE key = ?', 'epoch')
             if epoch is None:
@@ -253,6 +257,14 @@ class _Db:
         # Run once the transaction is committed (notifications are only
         # written for state that is really there).
         self.after_commit = []
+
+    def add_columns(self):
+        for table, column, kind in ADDED_COLUMNS:
+            names = {row['name'] for row in self.all(
+                f'PRAGMA table_info({table})')}
+            if column not in names:
+                self.execute(
+                    f'ALTER TABLE {table} ADD COLUMN {column} {kind}')
 
     def create_indexes(self):
         for name, table, columns in INDEXES:
