@@ -67,12 +67,20 @@ def host(value):
     return value
 
 
+#: The most requests a drain sends at once, for the SDK and both CLIs:
+#: each is a connection and a thread, and Nova runs few live migrations
+#: per host at a time anyway (``max_concurrent_live_migrations``).
+MAX_CONCURRENCY = 64
+
+
 def concurrency(value):
-    """How many requests a drain sends at once: a whole number, 1 or
-    more (InvalidArgument otherwise)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    """How many requests a drain sends at once: a whole number from 1
+    to MAX_CONCURRENCY (InvalidArgument otherwise)."""
+    if (isinstance(value, bool) or not isinstance(value, int)
+            or not 1 <= value <= MAX_CONCURRENCY):
         raise exceptions.InvalidArgument(
-            f'Invalid concurrency {value!r}: give a whole number, 1 or more')
+            f'Invalid concurrency {value!r}: give a whole number from 1 to '
+            f'{MAX_CONCURRENCY}')
     return value
 
 
@@ -83,8 +91,9 @@ def bad_migration(value):
 
 
 def threshold(option, value):
-    """Seconds for ``--stalled-after``/``--force-after`` (a number or its
-    text, 0 or more), or None when not given."""
+    """Seconds for a force threshold (a number or its text, 0 or more),
+    or None when not given; ``option`` names it as the caller typed it
+    (a CLI flag, or the SDK's parameter)."""
     if value is None:
         return None
     seconds = math.nan
@@ -103,7 +112,8 @@ def threshold(option, value):
 
 
 def policy(stalled_after=None, force_after=None):
-    """The diagnosis.Policy for the two threshold options."""
+    """The diagnosis.Policy for the SDK's two threshold parameters (the
+    CLIs check their flags with threshold() first, in their words)."""
     return diagnosis.Policy(
-        stalled_after=threshold('--stalled-after', stalled_after),
-        force_after=threshold('--force-after', force_after))
+        stalled_after=threshold('stalled_after', stalled_after),
+        force_after=threshold('force_after', force_after))

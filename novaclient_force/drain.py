@@ -50,6 +50,12 @@ from novaclient_force.hosts import compute_hosts
 __all__ = ['HostOutcomes', 'compute_hosts', 'ensure_pool_size',
            'force_complete_host']
 
+#: With --wait, seconds without any change on the host, once nothing
+#: followed can be forced, after which the drain stops: what is left is
+#: queued behind live migrations that do not move (one whose force-complete
+#: failed for good, or another project's), and would wait without bound.
+STILL_FOR = 600.0
+
 
 class HostOutcomes(list):
     """The Outcomes of a drain, one per migration; ``note`` says, when
@@ -70,23 +76,34 @@ def force_complete_host(compute, host, wait=False, timeout=None,
     arguments.host(host)
     arguments.concurrency(concurrency)
     policy = policy or diagnosis.Policy()
+    forcing.can_read_migrations(compute, discover=False,
+                                needs='a host drain')
     ensure_pool_size(compute.session, concurrency)
     pool = concurrent.futures.ThreadPoolExecutor(concurrency)
     run = _Drain(compute, host, policy, pool, wait, cli)
-    names = pool.submit(hosts.server_names, compute, host)
+    # Every request, the first listing and the names included, is bounded
+    # by the deadline.
+    deadline = None if timeout is None else run.start + timeout
+    names = None
     stopped = None
     try:
-        run.discover()
+        run.discover(deadline)
         if not run.followers:
             results = HostOutcomes()
-            results.note = hosts.nothing_leaving(compute, host)
+            results.note = hosts.nothing_leaving(compute, host, deadline)
             return results
+        # Looked up once the first look has settled the microversion.
+        names = hosts.names_later(compute, host, deadline)
+        left = None if deadline is None else max(
+            deadline - compute.clock(), 0)
         reading, _ = waiting.wait_for_outcome(
-            run.read, timeout, clock=compute.clock, sleep=compute.sleep,
+            run.read, left, clock=compute.clock, sleep=compute.sleep,
             progress=run.report(progress))
         run.waited(reading, timeout)
+        # Inside the try: a signal while the last answers are awaited
+        # still gets every row reported.
+        pool.shutdown()
         results = HostOutcomes(run.results())
-        known = names.result()
     except KeyboardInterrupt as stop:
         stopped = stop
     finally:
@@ -97,7 +114,8 @@ def force_complete_host(compute, host, wait=False, timeout=None,
         signum = signals.signum_of(stopped)
         run.interrupted(signal.Signals(signum).name)
         results = run.results()
-        known = names.result() if names.done() else {}
+    known = {} if names is None else hosts.names_now(
+        names, wait=stopped is None)
     for result in results:
         result.server_name = known.get(result.server, '')
     if stopped is not None:
@@ -123,12 +141,16 @@ class _Drain:
         self.departures = observe.Departures(compute, host, pool)
         #: Without --wait only what runs at the first look is acted on.
         self.acting_on = None
+        self.seen = None                # the statuses followed, last poll
+        self.moved_at = self.start      # when they last changed
 
     # -- reading the host -------------------------------------------------
 
-    def discover(self):
+    def discover(self, deadline=None):
         """Every migration leaving the host now."""
-        self._absorb(self.departures.discover())
+        # Without --wait no later poll would find what the first look
+        # missed: it reads the host's listing too.
+        self._absorb(self.departures.discover(deadline, again=not self.wait))
         self._discovered = True
 
     def _absorb(self, rows):
@@ -186,16 +208,32 @@ class _Drain:
             self.acting_on = {key for key, one in self._active()
                               if one.status == statuses.RUNNING}
         candidates = [one for key, one in self._active()
-                      if one.status == statuses.RUNNING and not one.forced
-                      and one.refusal is None
+                      if one.forcible
                       and (self.wait or key in self.acting_on)]
         if not self.policy.forces_at_once:
             list(self.pool.map(lambda one: self._sample(one, deadline),
                                candidates))
+        if deadline is not None and now >= deadline:
+            candidates = []     # nothing mutating goes out after it
         chosen = [one for one in candidates if one.judge(now)]
         list(self.pool.map(lambda one: self._force(one, deadline), chosen))
         if not self.wait:
             self._settle_without_wait()
+        else:
+            self._give_up_if_still(now)
+
+    def _give_up_if_still(self, now):
+        """With --wait: stop following what is left once nothing on the
+        host has changed for STILL_FOR seconds and nothing followed can
+        be forced or is forced and running (it would end by itself)."""
+        seen = {key: one.status for key, one in self._active()}
+        if seen != self.seen:
+            self.seen, self.moved_at = seen, now
+        if any(one.forcible or one.forced for _, one in self._active()):
+            self.moved_at = now
+        elif now - self.moved_at >= STILL_FOR:
+            for _, one in self._active():
+                one.still(now - self.moved_at, now)
 
     def _sample(self, one, deadline):
         """One reading of the memory counters (server migration index)."""
@@ -220,22 +258,20 @@ class _Drain:
             # meanwhile is reported as it ended, not as a refusal.
             one.overtaken(exc)
         except exceptions.ForceCompleteError as exc:
-            one.refused(exc, self.compute.clock())
+            forcing.failed(one, exc, self.compute.clock())
         else:
             one.accepted()
 
     def _settle_without_wait(self):
         """Without --wait: stop once what ran at the first look is forced
         or over; everything else leaving the host is not forced."""
-        if any(key in self.acting_on and one.status == statuses.RUNNING
-               and not one.forced for key, one in self._active()):
-            return
+        if any(key in self.acting_on and (one.forcible or (
+                one.refusal is not None and one.status == statuses.RUNNING))
+               for key, one in self._active()):
+            return      # to be forced, or a refusal the next look tells
         now = self.compute.clock()
         for _, one in self._active():
-            if one.forced:
-                one.accepted_unfollowed(now)
-            else:
-                one.not_forced(now)
+            one.unfollowed(now)
 
     def _ended(self, key, one, deadline):
         reading = observe.final_reading(

@@ -33,7 +33,7 @@ _EXCEPTION_LINE = re.compile(r'^[A-Za-z_][\w.]*(Error|Exception|Failure|'
 
 def actions(compute, server_ref, deadline=None):
     body = compute.get_json(
-        '/servers/%s/os-instance-actions' % server_ref.id, negotiation.BASIC,
+        f'/servers/{server_ref.id}/os-instance-actions', negotiation.BASIC,
         errors.Context('instance actions', server=server_ref.label),
         deadline=deadline)
     return body.get('instanceActions', [])
@@ -46,8 +46,7 @@ def events(compute, server_ref, request_id, deadline=None):
     event's error message; an older cloud (or a pin below 2.84) is asked
     at the basic version instead.
     """
-    path = '/servers/%s/os-instance-actions/%s' % (server_ref.id,
-                                                   request_id)
+    path = f'/servers/{server_ref.id}/os-instance-actions/{request_id}'
     context = errors.Context('instance action', server=server_ref.label)
     try:
         body = compute.get_json(path, negotiation.EVENT_DETAILS, context,
@@ -74,20 +73,21 @@ def whereabouts(server, source=None):
     host = server.get('OS-EXT-SRV-ATTR:host')
     place = ''
     if host:
-        place = ' on %s' % terminal.printable(host)
+        place = f' on {terminal.printable(host)}'
         if host == source:
             place += ', its source host'
     if state == 'ERROR':
-        return ('the server is in ERROR%s%s needs an operator (Nova '
-                'leaves it so when the hypervisor driver fails)' % (
-                    place, ', and' if host == source else ' and'))
+        joint = ', and' if host == source else ' and'
+        return (f'the server is in ERROR{place}{joint} needs an operator '
+                '(Nova leaves it so when the hypervisor driver fails)')
+    shown = state or 'in an unknown state'
     if host and host == source:
-        return 'the server is back on its source host %s, %s' % (
-            terminal.printable(host), state or 'in an unknown state')
+        return (f'the server is back on its source host '
+                f'{terminal.printable(host)}, {shown}')
     if not host:
-        return ('the server is %s (Nova rolls a failed live migration back '
-                'to the source host)' % (state or 'in an unknown state'))
-    return 'the server is %s%s' % (state or 'in an unknown state', place)
+        return (f'the server is {shown} (Nova rolls a failed live '
+                'migration back to the source host)')
+    return f'the server is {shown}{place}'
 
 
 def error_events(compute, server_ref, deadline=None):
@@ -111,16 +111,15 @@ def describe(event, with_details=True):
     name = terminal.printable(str(event.get('event')))
     details = event.get('details')
     if details:
-        return '%s failed: %s' % (name, _one_line(details))
+        return f'{name} failed: {_one_line(details)}'
     if with_details and 'details' not in event:
-        return ('%s failed (Nova\'s error message is not shown to your '
-                'role: policy %s, admin-only by default)' % (
-                    name, DETAILS_POLICY))
+        return (f'{name} failed (Nova\'s error message is not shown to your '
+                f'role: policy {DETAILS_POLICY}, admin-only by default)')
     lines = [line.strip() for line in (event.get('traceback') or '')
              .splitlines() if _EXCEPTION_LINE.match(line.strip())]
     if lines:
-        return '%s failed: %s' % (name, _one_line(lines[-1]))
-    return '%s failed' % name
+        return f'{name} failed: {_one_line(lines[-1])}'
+    return f'{name} failed'
 
 
 def reason(compute, server_ref, source=None, deadline=None, server=None):
@@ -141,13 +140,13 @@ def reason(compute, server_ref, source=None, deadline=None, server=None):
     except exceptions.ForceCompleteError as exc:
         if exc.transient:
             raise
-        parts.append('the reason could not be read (%s)' % exc)
+        parts.append(f'the reason could not be read ({exc})')
     return '; '.join(parts)
 
 
 def _read_server(compute, server_ref, deadline):
     return compute.get_json(
-        '/servers/%s' % server_ref.id, negotiation.BASIC,
+        f'/servers/{server_ref.id}', negotiation.BASIC,
         errors.Context('show server', server=server_ref.label),
         deadline=deadline).get('server', {})
 

@@ -24,6 +24,13 @@ from novaclient_force import (
 OVERTAKEN = (exceptions.AlreadyPostCopy, exceptions.MigrationNotRunning,
              exceptions.ServerNotMigrating)
 
+#: How many force-completes one migration is sent at most while no answer
+#: is final (a 5xx, a connection that never carried the request, an answer
+#: lost): forcing a migration Nova has forced already does no harm, the
+#: libvirt driver's monitor finds the guest paused and only logs it
+#: (nova/virt/libvirt/migration.py ``run_tasks``).
+ATTEMPTS = 3
+
 
 class Follower:
     """What is known of one live migration until its Outcome is written.
@@ -47,6 +54,8 @@ class Follower:
         self.why = ''               # why it was forced, or left alone
         self.refusal = None         # an OVERTAKEN refusal, being followed
         self.sending = False        # a force-complete awaits its answer
+        self.attempts = 0           # force-completes sent
+        self.doubt = ''             # how an answer was lost, if one was
         self.done = False           # its Outcome is written
 
     @property
@@ -58,6 +67,14 @@ class Follower:
     def forced(self):
         """Whether Nova accepted our force-complete."""
         return self.result.forced
+
+    @property
+    def forcible(self):
+        """Whether a force-complete may be sent now: it runs, none was
+        accepted or refused for good, and attempts remain."""
+        return (not self.done and self.status == statuses.RUNNING
+                and not self.forced and self.refusal is None
+                and self.attempts < ATTEMPTS)
 
     # -- what was read, and what the policy makes of it ----------------
 
@@ -101,6 +118,7 @@ class Follower:
         """A force-complete is on its way: until answered, an interrupted
         run cannot tell whether Nova took it."""
         self.sending = True
+        self.attempts += 1
 
     def accepted(self):
         """Nova answered the force-complete with 202."""
@@ -114,6 +132,27 @@ class Follower:
         self.sending = False
         self.refusal = refusal
         self.why = f'force-complete refused: {refusal}'
+
+    def answer_lost(self, how):
+        """The request may have reached Nova, but its answer never came
+        (``how``: what happened, in a few words). Nova may have accepted
+        it: the migration is followed to its end, never called refused,
+        and forced again on a later look while it runs and attempts
+        remain."""
+        self.sending = False
+        self.doubt = how
+
+    def failed(self, error, transient, now):
+        """The force-complete failed: for good, or (``transient``: a 5xx,
+        or a connection that never carried it) in a way a later attempt
+        may cure, so it is forced again on a later look while it runs
+        and attempts remain. Once an answer was lost, no later failure
+        makes it a refusal: it is followed to its end."""
+        self.sending = False
+        if self.doubt or (transient and self.attempts < ATTEMPTS):
+            self.why = f'force-complete failed: {error}'
+            return
+        self.refused(error, now)
 
     # -- outcomes -------------------------------------------------------
 
@@ -131,9 +170,13 @@ class Follower:
 
     def unknown(self, why, now):
         """Its outcome could not be read (``why``: the reading's reason)."""
-        accepted = ('Nova accepted the force-complete, but '
-                    if self.forced else '')
-        self._finish(outcome.UNKNOWN, f'{accepted}{why}{self._note()}', now)
+        if self.doubt and not self.forced:
+            reason = f'{self._maybe()}, but {why}'
+        else:
+            accepted = ('Nova accepted the force-complete, but '
+                        if self.forced else '')
+            reason = f'{accepted}{why}{self._note()}'
+        self._finish(outcome.UNKNOWN, reason, now)
 
     def timed_out(self, timeout, now):
         """Still in progress after ``timeout`` seconds of waiting."""
@@ -158,8 +201,17 @@ class Follower:
             self.ended(reading, now)
         elif wait:
             self.timed_out(timeout, now)
-        elif self.forced:
+        else:
+            self.unfollowed(now, timeout)
+
+    def unfollowed(self, now, timeout=None):
+        """Left without waiting for its end: accepted, perhaps accepted
+        (its answer was lost), or not forced (``timeout``: the seconds
+        the policy watched it, when they ran out)."""
+        if self.forced:
             self.accepted_unfollowed(now)
+        elif self.doubt:
+            self.unknown('its outcome is not known yet', now)
         else:
             self.not_forced(now, timeout)
 
@@ -183,6 +235,18 @@ class Follower:
             reason = 'started running after the first look; rerun to force it'
         self._finish(outcome.NOT_FORCED, reason, now)
 
+    def still(self, seconds, now):
+        """Nothing leaving the host changed for ``seconds`` and nothing
+        followed could be forced: the drain stops following it."""
+        why = (f'nothing leaving the host changed for {seconds:.0f}s: the '
+               'live migrations that run there are not moving')
+        if self.doubt:
+            self.unknown(why, now)
+        else:
+            self._finish(outcome.NOT_FORCED, f'still '
+                         f'{self._shown_status()}; {why}; rerun once they '
+                         'do to force it', now)
+
     def interrupted(self, signal_name, now):
         """A signal stopped the run: what is known at this moment."""
         if self.sending:
@@ -193,6 +257,9 @@ class Follower:
             self._finish(outcome.ACCEPTED, 'Nova accepted the request; '
                          f'stopped waiting ({signal_name}), the migration '
                          'goes on', now)
+        elif self.doubt:
+            self._finish(outcome.UNKNOWN, f'interrupted ({signal_name}); '
+                         f'{self._maybe()}', now)
         elif self.refusal is not None:
             self._finish(outcome.UNKNOWN, f'stopped waiting ({signal_name})'
                          f'{self._note()}', now)
@@ -213,14 +280,20 @@ class Follower:
             return 'it never ran while watched'
         return self.why
 
+    def _maybe(self):
+        return f'{self.doubt}: it may have been accepted'
+
     def _note(self, ended=False):
-        """What the policy did, after a reason: forced and why, or not
-        forced and why (``ended``: after how the migration ended)."""
+        """What the policy did, after a reason: forced and why, perhaps
+        forced (an answer was lost), or not forced and why (``ended``:
+        after how the migration ended)."""
         if self.policy is None:
             return ''
         why = self._why()
         if self.forced:
             return f' (forced: {why})' if why else ''
+        if self.doubt:
+            return f' ({self._maybe()})' if ended else f'; {self._maybe()}'
         if ended:
             return f' without forcing ({why})' if why else ' without forcing'
         return f'; not forced ({why})' if why else '; not forced'

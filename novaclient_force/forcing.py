@@ -13,6 +13,9 @@ import dataclasses
 import functools
 import signal
 
+import requests
+import urllib3
+
 from novaclient_force import (
     arguments,
     errors,
@@ -21,6 +24,7 @@ from novaclient_force import (
     negotiation,
     observe,
     resolve,
+    retrying,
     signals,
     statuses,
     waiting,
@@ -40,6 +44,72 @@ def post(compute, ref, migration_id, cli, deadline=None):
         json={'force_complete': None}, deadline=deadline)
 
 
+def lost_answer(error):
+    """How the answer to a force-complete was lost, in a few words, when
+    the request may have reached Nova (and so may have been applied);
+    '' for anything else (an answer, or a request that never left).
+
+    The transport's error keeps what requests raised under keystoneauth's
+    (their ``__context__``): a read timeout, or a connection closed once
+    the request was written (urllib3's ProtocolError: "Connection
+    aborted", the peer closed or reset it), both after sending.
+    """
+    cause = error
+    while cause is not None and not isinstance(
+            cause, requests.exceptions.RequestException):
+        cause = cause.__context__
+    if isinstance(cause, requests.exceptions.ReadTimeout):
+        return 'no answer to the force-complete came in the time allowed'
+    if (isinstance(cause, requests.exceptions.ConnectionError)
+            and cause.args and isinstance(
+                cause.args[0], urllib3.exceptions.ProtocolError)):
+        return ('the connection was closed before Nova answered the '
+                'force-complete')
+    return ''
+
+
+def failed(one, error, now):
+    """Tell Follower ``one`` how its force-complete failed: an answer
+    lost, a failure a later attempt may cure, or a refusal."""
+    how = lost_answer(error)
+    if how:
+        one.answer_lost(how)
+    else:
+        one.failed(error, isinstance(error, exceptions.ServiceError)
+                   or retrying.is_transient(error), now)
+
+
+class PinnedTooLowToWait(exceptions.InvalidArgument,
+                         exceptions.VersionPinnedTooLow):
+    """A wait was asked at a pinned microversion that cannot read live
+    migrations: refused as the caller's mistake, before anything is sent
+    (and still a VersionPinnedTooLow to whoever catches that)."""
+
+
+def can_read_migrations(compute, discover=True,
+                        needs='waiting for the outcome'):
+    """Refuse a wait (or a policy's watch) that could not read the
+    migration, before the force-complete goes out rather than after it.
+
+    A pin too low is refused without a request; a cloud too old is
+    known once the version was negotiated (``discover``: one GET of the
+    version document if nothing has been sent yet). ``needs``: what
+    reads them, for the message.
+    """
+    try:
+        if discover:
+            compute.version     # noqa: B018 -- discovers, if still unknown
+        compute.version_for(negotiation.MIGRATIONS)
+    except exceptions.VersionPinnedTooLow as exc:
+        raise PinnedTooLowToWait(
+            f'{exc}; {needs} reads the live migrations, so nothing was '
+            'sent') from None
+    except exceptions.CloudTooOld as exc:
+        raise exceptions.CloudTooOld(
+            f'{exc}; {needs} reads the live migrations, so nothing was '
+            'sent') from None
+
+
 def force_complete(manager, server, migration, wait, timeout, progress,
                    stalled_after, force_after):
     """ServerMigrationsManager.force_complete (documented there)."""
@@ -47,10 +117,28 @@ def force_complete(manager, server, migration, wait, timeout, progress,
     policy = arguments.policy(stalled_after, force_after)
     compute = manager.compute
     start = compute.clock()
+    # A wait (or the policy's watch) is bounded by ``timeout`` from here,
+    # finding the server and the migration included.
+    deadline = None
+    if timeout is not None and (wait or not policy.forces_at_once):
+        deadline = start + timeout
+    reads = wait or not policy.forces_at_once
+    if reads:
+        can_read_migrations(compute, discover=False)
     followed = []
     try:
-        ref = resolve.server(compute, server)
-        mig = resolve.migration(compute, ref, migration)
+        ref = mig = None
+        try:
+            ref = resolve.server(compute, server, deadline)
+            mig = resolve.migration(compute, ref, migration, deadline)
+            if reads:
+                can_read_migrations(compute)
+        except exceptions.ForceCompleteError as exc:
+            if deadline is None or compute.clock() < deadline or not (
+                    retrying.is_transient(exc)):
+                raise
+            return _not_found_in_time(manager, ref, server, migration,
+                                      start, policy, exc, wait, timeout)
         one = _follower(manager, ref, mig, start, policy)
         followed.append(one)
         _force_complete(manager, one, ref, mig, wait, timeout, progress)
@@ -63,14 +151,38 @@ def force_complete(manager, server, migration, wait, timeout, progress,
     return one.result
 
 
+def _not_found_in_time(manager, ref, server, migration, start, policy,
+                       error, wait, timeout):
+    """The Outcome when the deadline came while finding the migration:
+    nothing was sent."""
+    server_id = ref.id if ref is not None else str(server)
+    one = follower.Follower(
+        server_id, migration if isinstance(migration, int) else None, start,
+        functools.partial(manager.follow_hint, server_id), policy,
+        server_name=ref.name if ref is not None else '')
+    one.why = f'the time ran out while finding it: {error.summary}'
+    if wait:
+        one.timed_out(timeout, manager.compute.clock())
+    else:
+        one.unfollowed(manager.compute.clock(), timeout)
+    return one.result
+
+
 def _force_complete(manager, one, ref, mig, wait, timeout, progress):
     compute = manager.compute
     at_once = one.policy.forces_at_once
     deadline = None
     if timeout is not None and (wait or not at_once):
         deadline = one.start + timeout
-    if not at_once and not _watch(manager, one, ref, mig, timeout,
-                                  progress, wait):
+    if not at_once and not _watch(manager, one, ref, mig,
+                                  _left(timeout, compute, one.start),
+                                  progress, wait, asked=timeout):
+        return
+    if deadline is not None and compute.clock() >= deadline:
+        # Nothing mutating goes out after the deadline.
+        one.why = 'the time ran out before it could be forced'
+        one.waited(waiting.Reading(one.status), compute.clock(), timeout,
+                   wait)
         return
     one.sending_force()
     try:
@@ -83,6 +195,13 @@ def _force_complete(manager, one, ref, mig, wait, timeout, progress):
         # a judged migration may have ended since its last reading:
         # either way waiting still tells how it ends.
         one.overtaken(exc)
+    except exceptions.EndpointUnreachable as exc:
+        how = lost_answer(exc)
+        if not wait or not how:
+            raise
+        # Nova may have applied it: how the migration ends tells more
+        # than any error would.
+        one.answer_lost(how)
     else:
         one.accepted()
         if not wait:
@@ -111,9 +230,10 @@ def _follower(manager, ref, mig, start, policy=None):
         migration_uuid=mig.uuid)
 
 
-def _watch(manager, one, ref, mig, timeout, progress, wait):
+def _watch(manager, one, ref, mig, timeout, progress, wait, asked=None):
     """Watch until the policy forces the migration (True), or write its
-    Outcome: it ended, or the wait did (False).
+    Outcome: it ended, or the wait did (False); ``asked``: the caller's
+    whole timeout, if more than ``timeout``.
 
     Readings come from the server's migration index (a project manager
     may read it) through observe.MigrationWatch, which also follows the
@@ -145,7 +265,8 @@ def _watch(manager, one, ref, mig, timeout, progress, wait):
         read, timeout, clock=compute.clock, sleep=compute.sleep,
         progress=report)
     if not force:
-        one.waited(reading, compute.clock(), timeout, wait)
+        one.waited(reading, compute.clock(),
+                   timeout if asked is None else asked, wait)
     return force
 
 

@@ -5,7 +5,9 @@ A drain of a host with nothing leaving it says whether the host exists
 its report names the servers it moved.
 """
 
+import concurrent.futures
 import difflib
+import threading
 
 from novaclient_force import (
     errors,
@@ -19,25 +21,64 @@ from novaclient_force import (
 CLOSE_MATCHES = 3
 
 
-def server_names(compute, host):
+#: Seconds the name lookup's requests may take at most (a drain's own
+#: deadline, when sooner, bounds them too), and seconds a drain that is
+#: done waits for names still coming: names are a courtesy, and a hung
+#: ``/servers`` must not hold the report.
+NAMES_WITHIN = 30.0
+NAMES_GRACE = 2.0
+
+
+def server_names(compute, host, deadline=None):
     """{server UUID: name} for the servers on ``host``, for the report.
 
     One request per page of servers (``servers_links``); names are a
-    courtesy, so a refusal (the ``host`` filter is admin-only) leaves
-    them blank.
+    courtesy, so a refusal (the ``host`` filter is admin-only) or a
+    failure leaves them blank.
     """
     try:
         servers = resolve.pages(
             compute, '/servers', 'servers', negotiation.BASIC,
             {'host': host, 'all_tenants': '1'},
             errors.Context('find', server=f'servers on '
-                           f'{terminal.printable(host)}'))
+                           f'{terminal.printable(host)}'), deadline)
     except exceptions.ForceCompleteError:
         return {}
     return {s.get('id'): s.get('name', '') for s in servers}
 
 
-def compute_hosts(compute):
+def names_later(compute, host, deadline=None):
+    """A Future of server_names(), looked up beside the drain.
+
+    On a daemon thread, not the drain's pool: the pool is joined before
+    the drain returns, and so would the process be at exit, while a name
+    lookup still under way is abandoned (names_now). Its requests end by
+    ``deadline``, or NAMES_WITHIN seconds from now if sooner.
+    """
+    names = concurrent.futures.Future()
+    bound = compute.clock() + NAMES_WITHIN
+    deadline = bound if deadline is None else min(deadline, bound)
+
+    def look_up():
+        try:
+            names.set_result(server_names(compute, host, deadline))
+        except Exception as exc:     # a bug: raised by names_now
+            names.set_exception(exc)
+    threading.Thread(target=look_up, name='server names',
+                     daemon=True).start()
+    return names
+
+
+def names_now(names, wait=True):
+    """The names a names_later() Future found, waiting NAMES_GRACE
+    seconds at most (none when not ``wait``); {} if they are not there."""
+    try:
+        return names.result(timeout=NAMES_GRACE if wait else 0)
+    except concurrent.futures.TimeoutError:
+        return {}
+
+
+def compute_hosts(compute, deadline=None):
     """The names of the cloud's compute hosts, or None if not readable.
 
     ``GET /os-services?binary=nova-compute``: its policy
@@ -55,17 +96,17 @@ def compute_hosts(compute):
         body = compute.get_json(
             '/os-services', negotiation.BASIC,
             errors.Context('list compute hosts'),
-            params={'binary': 'nova-compute'})
+            params={'binary': 'nova-compute'}, deadline=deadline)
     except exceptions.ForceCompleteError:
         return None
     return sorted({s.get('host') for s in body.get('services', ())
                    if s.get('host')})
 
 
-def nothing_leaving(compute, host):
+def nothing_leaving(compute, host, deadline=None):
     """The one line for a host with nothing leaving it, or UnknownHost."""
     shown = terminal.printable(host)
-    known = compute_hosts(compute)
+    known = compute_hosts(compute, deadline)
     if known is None:
         why = ('the compute service list could not be read'
                if resolve.is_admin(compute) else 'only an admin can')

@@ -67,10 +67,14 @@ class Departures:
 
     They are filtered on ``source_compute`` (``host`` would also match
     migrations arriving). The first look sends one listing per status
-    still leaving the host, together on ``pool`` (Nova's filter takes one
-    status); every later look reads one listing of the host, newest
-    first, paged only until every migration still followed has been seen
-    (a migration started meanwhile is newer, so it shows up too).
+    still leaving the host (Nova's filter takes one status): the first
+    alone, which settles the microversion, then the others together on
+    ``pool``. A migration that moves on between two of them (queued to
+    preparing, say) is in none: asked to, the first look also reads the
+    host's listing, until every migration found has been seen. Every
+    later look reads one listing of the host, newest first, paged only
+    until every migration still followed has been seen (a migration
+    started meanwhile is newer, so it shows up too).
     """
 
     def __init__(self, compute, host, pool):
@@ -80,20 +84,28 @@ class Departures:
         self.context = errors.Context(
             'list_all', server=f'host {terminal.printable(host)}')
 
-    def discover(self):
+    def discover(self, deadline=None, again=False):
         """(key, row) of every migration leaving the host now, listing
-        after listing (one may show again, moved on, in a later one)."""
-        listings = [self.pool.submit(self._by_status, status)
-                    for status in statuses.LEAVING]
+        after listing (one may show again, moved on, in a later one);
+        ``again``: then read the host's listing too (see the class)."""
+        first, *rest = statuses.LEAVING
+        listings = []
         try:
-            return [item for listing in listings
-                    for item in self._leaving(listing.result()).items()]
+            found = self._leaving(self._by_status(first, deadline))
+            listings = [self.pool.submit(self._by_status, status, deadline)
+                        for status in rest]
+            found = [*found.items()] + [
+                item for listing in listings
+                for item in self._leaving(listing.result()).items()]
         except exceptions.PolicyRefused:
             # The rest of the batch ends before the scope changes.
             concurrent.futures.wait(listings)
             if not self.listing.narrow():
                 raise
-        return self.discover()
+            return self.discover(deadline, again)
+        if again:
+            found += self.poll({key for key, _ in found}, deadline).items()
+        return found
 
     def poll(self, wanted, deadline=None):
         """{key: row} of the host's listing, read until every key of
@@ -103,11 +115,11 @@ class Departures:
             self.context, deadline=deadline,
             until=lambda rows: wanted <= {_key(row) for row in rows}))
 
-    def _by_status(self, status):
+    def _by_status(self, status, deadline):
         return self.listing.rows(
             {'source_compute': self.host, 'status': status,
              'migration_type': 'live-migration'}, self.context,
-            narrow=False)
+            deadline=deadline, narrow=False)
 
     def _leaving(self, rows):
         # Host fields are null for callers without the index:host policy.

@@ -54,7 +54,7 @@ class Outcome:
         change: what the CLIs print on stderr and in ``-f json``."""
         if not self.hint:
             return self.reason
-        return '%s; follow it with `%s`' % (self.reason, self.hint)
+        return f'{self.reason}; follow it with `{self.hint}`'
 
     @property
     def exit_code(self):

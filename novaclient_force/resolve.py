@@ -43,34 +43,34 @@ class MigrationRef:
     status: str = ''
 
 
-def server(compute, value):
+def server(compute, value, deadline=None):
     """The ServerRef for a name, an ID or an object with ``.id``."""
     if hasattr(value, 'id'):
         return ServerRef(str(value.id), getattr(value, 'name', '') or '')
     if not isinstance(value, str) or not value.strip():
         raise exceptions.InvalidArgument(
-            'A server name or ID is required, got %r' % (value,))
+            f'A server name or ID is required, got {value!r}')
     if uuidutils.is_uuid_like(value):
         return ServerRef(value)
-    return _by_name(compute, value)
+    return _by_name(compute, value, deadline)
 
 
-def _by_name(compute, name):
-    params = {'name': '^%s$' % re.escape(name)}
+def _by_name(compute, name, deadline):
+    params = {'name': f'^{re.escape(name)}$'}
     if is_admin(compute):
         params['all_tenants'] = '1'
     context = errors.Context('find', server=terminal.printable(name))
     body = compute.get_json('/servers', negotiation.BASIC, context,
-                            params=params)
+                            params=params, deadline=deadline)
     found = [s for s in body.get('servers', []) if s.get('name') == name]
     if not found:
         raise exceptions.ServerNotFound(
-            'No server named %s is visible to you' % terminal.printable(name))
+            f'No server named {terminal.printable(name)} is visible to you')
     if len(found) > 1:
+        ids = ', '.join(terminal.printable(s['id']) for s in found)
         raise exceptions.AmbiguousServer(
-            '%d servers are named %s; use an ID: %s' % (
-                len(found), terminal.printable(name),
-                ', '.join(terminal.printable(s['id']) for s in found)))
+            f'{len(found):d} servers are named {terminal.printable(name)}; '
+            f'use an ID: {ids}')
     return ServerRef(found[0]['id'], name)
 
 
@@ -80,7 +80,7 @@ def is_admin(compute):
     return 'admin' in compute.role_names()
 
 
-def migration(compute, server_ref, value):
+def migration(compute, server_ref, value, deadline=None):
     """The MigrationRef for an ID, a UUID, or None (the one in progress)."""
     if hasattr(value, 'id'):
         value = value.id
@@ -91,13 +91,13 @@ def migration(compute, server_ref, value):
             raise arguments.bad_migration(value)
         return MigrationRef(value)
     if value is None:
-        return _the_one_in_progress(compute, server_ref)
+        return _the_one_in_progress(compute, server_ref, deadline)
     if isinstance(value, str):
         text = value.strip()
         if text.isdigit():
             return MigrationRef(int(text))
         if uuidutils.is_uuid_like(text):
-            return _by_uuid(compute, server_ref, text)
+            return _by_uuid(compute, server_ref, text, deadline)
     raise arguments.bad_migration(value)
 
 
@@ -109,7 +109,7 @@ def in_progress(compute, server_ref, need=negotiation.MIGRATIONS,
     post-migrating here; ``running (post-copy)`` is not included.
     """
     body = compute.get_json(
-        '/servers/%s/migrations' % server_ref.id, need,
+        f'/servers/{server_ref.id}/migrations', need,
         errors.Context('list', server=server_ref.label), deadline=deadline)
     return body.get('migrations', [])
 
@@ -119,22 +119,23 @@ def _ref(row):
                         row.get('status') or '')
 
 
-def _the_one_in_progress(compute, server_ref):
-    rows = in_progress(compute, server_ref)
+def _the_one_in_progress(compute, server_ref, deadline):
+    rows = in_progress(compute, server_ref, deadline=deadline)
     if not rows:
+        why = _why_none(compute, server_ref, deadline)
         raise exceptions.NoMigrationInProgress(
-            'Server %s has no live migration in progress%s' % (
-                server_ref.label, _why_none(compute, server_ref)))
+            f'Server {server_ref.label} has no live migration in progress'
+            f'{why}')
     if len(rows) > 1:
+        listed = ', '.join(
+            f"{r['id']} ({terminal.printable(r.get('status'))})" for r in rows)
         raise exceptions.AmbiguousMigration(
-            'Server %s has %d live migrations in progress; name one: %s' % (
-                server_ref.label, len(rows), ', '.join(
-                    '%s (%s)' % (r['id'], terminal.printable(r.get('status')))
-                    for r in rows)))
+            f'Server {server_ref.label} has {len(rows):d} live migrations '
+            f'in progress; name one: {listed}')
     return _ref(rows[0])
 
 
-def _why_none(compute, server_ref):
+def _why_none(compute, server_ref, deadline):
     """Why a server shows no migration in progress, when it is migrating.
 
     Only on this error path: one read of the server. Nova lists neither a
@@ -143,8 +144,9 @@ def _why_none(compute, server_ref):
     """
     try:
         body = compute.get_json(
-            '/servers/%s' % server_ref.id, negotiation.BASIC,
-            errors.Context('find', server=server_ref.label))
+            f'/servers/{server_ref.id}', negotiation.BASIC,
+            errors.Context('find', server=server_ref.label),
+            deadline=deadline)
     except exceptions.ForceCompleteError:
         return ''
     if body.get('server', {}).get('OS-EXT-STS:task_state') != 'migrating':
@@ -154,14 +156,14 @@ def _why_none(compute, server_ref):
             'and will complete without help')
 
 
-def _by_uuid(compute, server_ref, uuid):
-    rows = in_progress(compute, server_ref, need=negotiation.MIGRATION_UUID)
+def _by_uuid(compute, server_ref, uuid, deadline):
+    rows = in_progress(compute, server_ref, need=negotiation.MIGRATION_UUID,
+                       deadline=deadline)
     for row in rows:
         if row.get('uuid') == uuid:
             return _ref(row)
     raise exceptions.MigrationNotFound(
-        'Server %s has no live migration %s in progress' % (
-            server_ref.label, uuid))
+        f'Server {server_ref.label} has no live migration {uuid} in progress')
 
 
 def os_migrations(compute, params, context, deadline=None, until=None):

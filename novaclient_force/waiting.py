@@ -87,6 +87,7 @@ def wait_for_outcome(read, timeout=None, clock=time.monotonic,
     delay = first_delay
     last = Reading('')
     outage = None
+    failures = 0            # readings failed in a row
     while True:
         try:
             with retrying.attempts_once():
@@ -95,6 +96,7 @@ def wait_for_outcome(read, timeout=None, clock=time.monotonic,
             elapsed = clock() - start
             if not retrying.is_transient(exc):
                 return _unreadable(last, _why_unreadable(exc)), elapsed
+            failures += 1
             if outage is None:
                 outage = retrying.Backoff(
                     clock, math.inf if deadline else outage_window,
@@ -104,9 +106,8 @@ def wait_for_outcome(read, timeout=None, clock=time.monotonic,
                       exc.summary, 'giving up' if pause is None else
                       f'retrying in {pause:.1f}s')
             if pause is None:
-                return _unreadable(last, 'the cloud was unreachable for '
-                                   f'{outage.failing_for:.0f}s '
-                                   f'({exc.summary})'), elapsed
+                return _unreadable(last, _gave_up(outage, failures,
+                                                  exc)), elapsed
             if progress is not None:
                 progress(dataclasses.replace(
                     last, unreachable_for=outage.failing_for,
@@ -114,6 +115,7 @@ def wait_for_outcome(read, timeout=None, clock=time.monotonic,
             sleep(pause)
             continue
         outage = None
+        failures = 0
         if reading.status != last.status:
             delay = first_delay
         last = reading
@@ -130,6 +132,16 @@ def wait_for_outcome(read, timeout=None, clock=time.monotonic,
             delay = min(delay, left)
         sleep(delay)
         delay = min(delay * 2, max_delay)
+
+
+def _gave_up(outage, failures, error):
+    """Why a wait gave up on failing readings, as it happened: one that
+    failed with no time left to try again is no outage."""
+    if failures == 1:
+        return (f'the last reading failed ({error.summary}) and no time '
+                'was left to try again')
+    return (f'the cloud was unreachable for {outage.failing_for:.0f}s '
+            f'({error.summary})')
 
 
 def _why_unreadable(error):

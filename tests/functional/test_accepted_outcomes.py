@@ -47,8 +47,8 @@ class AcceptedTest(faults.FaultTest):
         end = time.monotonic() + deadline
         while self.accepted() < count:
             if proc.poll() is not None:
-                self.fail('exited %s before %d 202s: %s' % (
-                    proc.returncode, count, proc.communicate()))
+                self.fail(f'exited {proc.returncode} before {count:d} '
+                          f'202s: {proc.communicate()}')
             self.assertLess(time.monotonic(), end)
             time.sleep(0.1)
 
@@ -334,11 +334,11 @@ class TestNovasOwnErrorText(AcceptedTest):
         [server] = self.cloud.get(
             '/servers?all_tenants=1&name=^busy-vm-2$')['servers']
         self.cloud.session().post(
-            self.cloud.compute_url + '/servers/%s/action' % server['id'],
+            f"{self.cloud.compute_url}/servers/{server['id']}/action",
             json={'os-migrateLive': {'host': 'compute-2',
                                      'block_migration': 'auto'}},
             headers={'OpenStack-API-Version': 'compute 2.30'})
-        query = '/os-migrations?instance_uuid=%s' % server['id']
+        query = f"/os-migrations?instance_uuid={server['id']}"
         while self.cloud.get(query)['migrations'][0]['status'] == (
                 'accepted'):
             time.sleep(0.1)

@@ -57,4 +57,4 @@ class TestWaitSeesTheFailure(testtools.TestCase):
         [server] = self.cloud.get('/servers?all_tenants=1&name=^busy-vm$')[
             'servers']
         self.assertEqual('ERROR', self.cloud.get(
-            '/servers/%s' % server['id'])['server']['status'])
+            f"/servers/{server['id']}")['server']['status'])

@@ -41,7 +41,7 @@ class HintChecks:
         command, code, out, err = run_hint(text, env)
         self.assertIn(server_id, command)
         self.assertNotIn('touch', command)
-        self.assertEqual(0, code, '%s: %s' % (command, err))
+        self.assertEqual(0, code, f'{command}: {err}')
         self.assertIn(server_id, out)
         # An admin sees the migration, anyone else the migrating server.
         self.assertRegex(out, 'running|MIGRATING')
@@ -49,12 +49,12 @@ class HintChecks:
     def lock_as_manager(self, server_id):
         session = self.cloud.session('demo-manager', 'demo')
         resp = session.post(
-            self.cloud.compute_url + '/servers/%s/action' % server_id,
+            self.cloud.compute_url + f'/servers/{server_id}/action',
             json={'lock': None}, raise_exc=False)
         self.assertEqual(202, resp.status_code, resp.text)
 
     def assertUnlocked(self, server_id):
-        server = self.cloud.get('/servers/%s' % server_id)['server']
+        server = self.cloud.get(f'/servers/{server_id}')['server']
         self.assertFalse(server['locked'])
 
 
@@ -83,7 +83,7 @@ class TestOpenStackHints(HintChecks, test_osc_cli.OpenStackCLITest):
         self.assertEqual(1, code, err)
         command, code, _, err = run_hint(
             err, self.cloud.env('refserver-manager'))
-        self.assertEqual('openstack server unlock %s' % server, command)
+        self.assertEqual(f'openstack server unlock {server}', command)
         self.assertEqual(0, code, err)
         self.assertUnlocked(server)
 
@@ -117,6 +117,6 @@ class TestNovaHints(HintChecks, test_nova_cli.NovaCLITestCase):
         self.assertEqual(1, code, err)
         self.assertEqual(1, len(err), err)
         command, code, _, hint_err = run_hint(err[0], env)
-        self.assertEqual('nova unlock %s' % server, command)
+        self.assertEqual(f'nova unlock {server}', command)
         self.assertEqual(0, code, hint_err)
         self.assertUnlocked(server)

@@ -80,19 +80,19 @@ class NovaCLITestCase(testtools.TestCase):
 
     def server_id(self, name):
         servers = self.compute_get(
-            '/servers?all_tenants=1&name=^%s$' % name)['servers']
+            f'/servers?all_tenants=1&name=^{name}$')['servers']
         self.assertEqual(1, len(servers))
         return servers[0]['id']
 
     def running_migration(self, server_id):
         rows = self.compute_get(
-            '/servers/%s/migrations' % server_id)['migrations']
+            f'/servers/{server_id}/migrations')['migrations']
         self.assertEqual(1, len(rows))
         return rows[0]
 
     def force_complete_actions(self, server_id):
         actions = self.compute_get(
-            '/servers/%s/os-instance-actions' % server_id)['instanceActions']
+            f'/servers/{server_id}/os-instance-actions')['instanceActions']
         return [a for a in actions
                 if a['action'] == 'live_migration_force_complete']
 
@@ -187,7 +187,7 @@ class TestWait(NovaCLITestCase):
         self.assertEqual('completed', table['status'])
         self.assertEqual(str(migration['id']), table['migration'])
         self.assertEqual('busy-vm', table['server_name'])
-        landed = self.compute_get('/servers/%s' % server)['server']
+        landed = self.compute_get(f'/servers/{server}')['server']
         self.assertEqual(migration['dest_compute'],
                          landed['OS-EXT-SRV-ATTR:host'])
 
@@ -273,7 +273,7 @@ class TestCoexistence(NovaCLITestCase):
         self.assertRegex(err[0], re.escape(
             'ERROR (MigrationNotFound): Server busy-vm has no in-progress '
             'live migration 99 (Nova: In-progress live migration 99 is not '
-            'found for server %s) (HTTP 404) (Request-ID: ' % server)
+            f'found for server {server}) (HTTP 404) (Request-ID: ')
             + r'req-[0-9a-f-]{36}\)$')
         with open(os.path.join(os.path.dirname(__file__), '..', '..',
                                'README.rst'), encoding='utf-8') as f:
@@ -287,11 +287,11 @@ class TestCoexistence(NovaCLITestCase):
         # nova's own name lookup stays in the caller's project: use the ID.
         status, out, err = self.nova('server-migration-list', server)
         self.assertEqual((0, []), (status, err))
-        self.assertIn('| %s ' % migration['id'], out)
+        self.assertIn(f"| {migration['id']} ", out)
         status, out, err = self.nova(
             'live-migration-abort', server, str(migration['id']))
         self.assertEqual((0, '', []), (status, out, err))
         actions = self.compute_get(
-            '/servers/%s/os-instance-actions' % server)['instanceActions']
+            f'/servers/{server}/os-instance-actions')['instanceActions']
         self.assertIn('live_migration_cancel',
                       [a['action'] for a in actions])

@@ -18,7 +18,7 @@ def examples(path=README, title='Testing against it'):
     """The ``.. code-block:: python`` blocks of a section."""
     with open(path, encoding='utf-8') as f:
         text = f.read()
-    section = text.split('\n%s\n' % title, 1)[1].split('\n=====', 1)[0]
+    section = text.split(f'\n{title}\n', 1)[1].split('\n=====', 1)[0]
     blocks = []
     for block in section.split('.. code-block:: python\n\n')[1:]:
         lines = []

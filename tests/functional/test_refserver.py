@@ -50,11 +50,11 @@ class RefServerCase(testtools.TestCase):
             headers={'OpenStack-API-Version': 'compute ' + version})
 
     def find_server(self, name):
-        resp = self.get('/servers/detail?all_tenants=1&name=^%s$' % name)
+        resp = self.get(f'/servers/detail?all_tenants=1&name=^{name}$')
         return resp.json()['servers'][0]
 
     def running_migration(self, server_id):
-        resp = self.get('/servers/%s/migrations' % server_id, '2.80')
+        resp = self.get(f'/servers/{server_id}/migrations', '2.80')
         return resp.json()['migrations'][0]
 
 
@@ -73,15 +73,15 @@ class TestRawHttp(RefServerCase):
     def test_field_sets_match_nova_samples_per_version(self):
         busy = self.find_server(BUSY_VM)
         for version in ('2.23', '2.59', '2.80'):
-            index = self.get('/servers/%s/migrations' % busy['id'], version)
+            index = self.get(f"/servers/{busy['id']}/migrations", version)
             self.assertEqual(200, index.status_code)
-            expected = _sample('server-migrations-index-v%s.json' % version)
+            expected = _sample(f'server-migrations-index-v{version}.json')
             self.assertEqual(sorted(expected['migrations'][0]),
                              sorted(index.json()['migrations'][0]), version)
             migration_id = index.json()['migrations'][0]['id']
-            show = self.get('/servers/%s/migrations/%s'
-                            % (busy['id'], migration_id), version)
-            expected = _sample('server-migrations-get-v%s.json' % version)
+            show = self.get(
+                f"/servers/{busy['id']}/migrations/{migration_id}", version)
+            expected = _sample(f'server-migrations-get-v{version}.json')
             self.assertEqual(sorted(expected['migration']),
                              sorted(show.json()['migration']), version)
 
@@ -98,9 +98,9 @@ class TestRawHttp(RefServerCase):
     def test_force_complete_then_completed(self):
         busy = self.find_server(BUSY_VM)
         migration = self.running_migration(busy['id'])
-        resp = self.post('/servers/%s/migrations/%s/action'
-                         % (busy['id'], migration['id']),
-                         {'force_complete': None}, '2.22')
+        resp = self.post(
+            f"/servers/{busy['id']}/migrations/{migration['id']}/action",
+            {'force_complete': None}, '2.22')
         self.assertEqual(202, resp.status_code, resp.text)
         self.assertEqual('', resp.text)
 
@@ -125,7 +125,7 @@ class TestQueue(RefServerCase):
         self.assertEqual({1: 'running', 2: 'queued', 3: 'queued'},
                          self.statuses())
         first = self.find_server('evac-vm-001')
-        resp = self.post('/servers/%s/migrations/1/action' % first['id'],
+        resp = self.post(f"/servers/{first['id']}/migrations/1/action",
                          {'force_complete': None}, '2.22')
         self.assertEqual(202, resp.status_code, resp.text)
         seen = []
@@ -211,16 +211,16 @@ class TestPersistence(RefServerCase):
     def test_kill_9_loses_nothing_acknowledged(self):
         busy = self.find_server(BUSY_VM)
         migration = self.running_migration(busy['id'])
-        resp = self.post('/servers/%s/migrations/%s/action'
-                         % (busy['id'], migration['id']),
-                         {'force_complete': None}, '2.22')
+        resp = self.post(
+            f"/servers/{busy['id']}/migrations/{migration['id']}/action",
+            {'force_complete': None}, '2.22')
         self.assertEqual(202, resp.status_code)
         request_id = resp.headers['x-openstack-request-id']
         self.server.kill()
         self.server.start()
         # The old token survives too: it was committed before the 201.
-        resp = self.get('/servers/%s/os-instance-actions/%s'
-                        % (busy['id'], request_id), '2.84')
+        resp = self.get(
+            f"/servers/{busy['id']}/os-instance-actions/{request_id}", '2.84')
         self.assertEqual(200, resp.status_code, resp.text)
         self.assertEqual('live_migration_force_complete',
                          resp.json()['instanceAction']['action'])
@@ -239,12 +239,13 @@ class TestConcurrency(RefServerCase):
             migration = self.running_migration(server['id'])
             codes = []
             for _ in range(3):
-                codes.append(self.get('/servers/%s/migrations/%s' % (
-                    server['id'], migration['id']), '2.80',
+                codes.append(self.get(
+                    f"/servers/{server['id']}/migrations/{migration['id']}",
+                    '2.80',
                     session=session).status_code)
                 codes.append(self.post(
-                    '/servers/%s/migrations/%s/action' % (
-                        server['id'], migration['id']),
+                    f"/servers/{server['id']}/migrations/{migration['id']}"
+                    '/action',
                     {'force_complete': None}, '2.22',
                     session=session).status_code)
             return server['id'], codes
@@ -254,7 +255,7 @@ class TestConcurrency(RefServerCase):
         for server_id, codes in results:
             self.assertNotIn(500, codes)
             accepted = codes.count(202)
-            actions = self.get('/servers/%s/os-instance-actions' % server_id
+            actions = self.get(f'/servers/{server_id}/os-instance-actions'
                                ).json()['instanceActions']
             forced = [a for a in actions
                       if a['action'] == 'live_migration_force_complete']

@@ -35,7 +35,7 @@ class HarnessTests:
         self.cloud.advance_clock(5)
         [row] = self.cloud.get('/os-migrations')['migrations']
         self.assertEqual('failed', row['status'])
-        server = self.cloud.get('/servers/%s' % row['instance_uuid'])
+        server = self.cloud.get(f"/servers/{row['instance_uuid']}")
         self.assertEqual('ACTIVE', server['server']['status'])
 
     def test_dropped_connection_gets_no_answer(self):

@@ -39,7 +39,7 @@ NOVA_RACE_ERRORS = (exceptions.MigrationNotRunning,
 def rss_bytes(pid):
     """Resident set size of a process, from /proc (None elsewhere)."""
     try:
-        with open('/proc/%d/status' % pid) as status:
+        with open(f'/proc/{pid:d}/status') as status:
             for line in status:
                 if line.startswith('VmRSS:'):
                     return int(line.split()[1]) * 1024
@@ -89,8 +89,8 @@ class Worker(threading.Thread):
                 if op == 'list':
                     rows = migrations.list(server_id)
                     if len(rows) > 1:
-                        self.bad.append('%s listed %d migrations in '
-                                        'progress' % (server_id, len(rows)))
+                        self.bad.append(f'{server_id} listed {len(rows):d} '
+                                        'migrations in progress')
                 elif op == 'show':
                     migrations.get(server_id, migration_id)
                 elif op == 'force':
@@ -104,10 +104,9 @@ class Worker(threading.Thread):
                 if exc.http_status in NOVA_RACE_STATUSES:
                     self.race_errors[type(exc).__name__] += 1
                 else:
-                    self.bad.append('%s: %r' % (op, exc))
+                    self.bad.append(f'{op}: {exc!r}')
             except Exception as exc:   # anything else is a failure
-                self.bad.append('%s: %s: %s' % (op, type(exc).__name__,
-                                                exc))
+                self.bad.append(f'{op}: {type(exc).__name__}: {exc}')
 
 
 class TestConcurrentClients(testtools.TestCase):
@@ -130,7 +129,7 @@ class TestConcurrentClients(testtools.TestCase):
     def actions(self, server_id):
         return collections.Counter(
             a['action'] for a in self.compute_get(
-                '/servers/%s/os-instance-actions' % server_id)[
+                f'/servers/{server_id}/os-instance-actions')[
                     'instanceActions'])
 
     def test_sixteen_clients(self):
@@ -211,8 +210,8 @@ class TestHostDrain(testtools.TestCase):
         forced = collections.Counter()
         for result in results:
             actions = cloud.session().get(
-                cloud.compute_url + '/servers/%s/os-instance-actions'
-                % result.server).json()['instanceActions']
+                f'{cloud.compute_url}/servers/{result.server}'
+                '/os-instance-actions').json()['instanceActions']
             forced[result.server] = sum(
                 1 for a in actions
                 if a['action'] == 'live_migration_force_complete')

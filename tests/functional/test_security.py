@@ -27,19 +27,19 @@ COMPUTE_VERSION = {'OpenStack-API-Version': 'compute 2.80'}
 BUSY_VM = 'busy-vm'
 PASSWORD = 'Q-pw-7f3a9c-never-print'     # a scenario user's password
 WRONG_PASSWORD = 'Wrong-pw-91x-never-print'
-SCENARIO = """
+SCENARIO = f"""
 name: security
 hosts: [compute-1, compute-2, compute-3]
 users:
   - name: ops
-    password: %s
+    password: {PASSWORD}
     roles:
-      - {role: admin, project: admin}
+      - {{role: admin, project: admin}}
 servers:
-  - {name: busy-vm, host: compute-1, memory: 4GiB, dirty_rate: 2GB/s}
+  - {{name: busy-vm, host: compute-1, memory: 4GiB, dirty_rate: 2GB/s}}
 migrations:
-  - {server: busy-vm, dest: compute-2, status: running}
-""" % PASSWORD
+  - {{server: busy-vm, dest: compute-2, status: running}}
+"""
 
 
 class SecurityTest(testtools.TestCase):
@@ -74,13 +74,14 @@ class SecurityTest(testtools.TestCase):
 
     def force(self, session, migration=1):
         return self.compute(
-            session, 'POST', '/servers/%s/migrations/%d/action'
-            % (self.server_id, migration), json={'force_complete': None})
+            session, 'POST',
+            f'/servers/{self.server_id}/migrations/{migration:d}/action',
+            json={'force_complete': None})
 
     def force_completes(self):
         actions = self.compute(
-            self.admin, 'GET', '/servers/%s/os-instance-actions'
-            % self.server_id).json()['instanceActions']
+            self.admin, 'GET', f'/servers/{self.server_id}'
+            '/os-instance-actions').json()['instanceActions']
         return [a for a in actions
                 if a['action'] == 'live_migration_force_complete']
 
@@ -89,7 +90,7 @@ class TestTokens(SecurityTest):
     """No valid token, no compute: missing, malformed, expired, revoked."""
 
     def routes(self):
-        server = '/servers/%s' % self.server_id
+        server = f'/servers/{self.server_id}'
         project = '/' + self.admin.get_project_id()
         routes = [('GET', '/servers'), ('GET', '/servers/detail'),
                   ('GET', server), ('POST', server + '/action'),
@@ -176,7 +177,7 @@ class TestDefaultPolicy(SecurityTest):
         self.assertEqual(2, len(self.force_completes()))
 
     def test_show_stays_admin_only(self):
-        path = '/servers/%s/migrations/1' % self.server_id
+        path = f'/servers/{self.server_id}/migrations/1'
         manager = self.session('demo-manager', 'demo')
         self.assertEqual(403, self.compute(manager, 'GET', path).status_code)
         self.assertEqual(200, self.compute(self.admin, 'GET',
@@ -213,7 +214,7 @@ class TestPolicyFile(SecurityTest):
     def test_reader_may_list(self):
         reader = self.cloud.session('demo-reader', 'demo')
         resp = self.compute(reader, 'GET',
-                            '/servers/%s/migrations' % self.server_id)
+                            f'/servers/{self.server_id}/migrations')
         self.assertEqual(200, resp.status_code)
         self.assertEqual(1, len(resp.json()['migrations']))
 
@@ -338,8 +339,8 @@ class TestBodyLimit(SecurityTest):
     def test_oversized_bodies_refused(self):
         body = b'{"force_complete": null}' + b' ' * 200_000
         token = self.admin.get_token()
-        for url in ('%s/servers/%s/migrations/1/action' % (
-                self.cloud.compute_url, self.server_id),
+        for url in (f'{self.cloud.compute_url}/servers/{self.server_id}'
+                    '/migrations/1/action',
                 self.cloud.auth_url + '/v3/auth/tokens'):
             resp = requests.post(url, data=body, timeout=30, headers=dict(
                 COMPUTE_VERSION, **{'X-Auth-Token': token,

@@ -5,12 +5,15 @@ keystoneauth's fixture) and whatever compute answers a test registers; the
 request history is what round-trip assertions count.
 """
 
+import http.client
 import json
 import math
 import re
 
 import fixtures
+import requests
 import testtools
+import urllib3
 from keystoneauth1 import fixture as ksa_fixture
 from keystoneauth1 import session as ksa_session
 from keystoneauth1.identity import v3
@@ -46,8 +49,9 @@ def migration_row(mid=7, status='running', uuid=MIGRATION_UUID,
 
 def os_migration_row(mid=7, status='running', server=SERVER,
                      host='compute-1', uuid=None, **extra):
-    row = {'id': mid, 'uuid': uuid or '%08d-0000-4000-8000-000000000000'
-           % mid, 'instance_uuid': server, 'status': status,
+    row = {'id': mid,
+           'uuid': uuid or f'{mid:08d}-0000-4000-8000-000000000000',
+           'instance_uuid': server, 'status': status,
            'migration_type': 'live-migration', 'source_compute': host,
            'dest_compute': 'compute-2'}
     row.update(extra)
@@ -60,6 +64,9 @@ class FakeClock:
     def __init__(self):
         self.now = 100.0
         self.sleeps = []
+        #: Simulated seconds a test may sleep in all: a wait without
+        #: bound fails the test instead of hanging it.
+        self.limit = 2 * 3600.0
 
     def __call__(self):
         return self.now
@@ -67,6 +74,8 @@ class FakeClock:
     def sleep(self, seconds):
         self.sleeps.append(seconds)
         self.now += seconds
+        if sum(self.sleeps) > self.limit:
+            raise AssertionError(f'slept more than {self.limit:g}s')
 
 
 class SDKTestCase(testtools.TestCase):
@@ -94,6 +103,11 @@ class SDKTestCase(testtools.TestCase):
                            project_domain_id='default')
         self.session = ksa_session.Session(auth=auth)
         self.clock = FakeClock()
+        # Nova's version document, for a client that must negotiate
+        # before its first request (Nova HEAD's maximum).
+        self.requests.get(COMPUTE, json={'version': {
+            'id': 'v2.1', 'status': 'CURRENT', 'version': '2.104',
+            'min_version': '2.1', 'links': []}})
 
     def client(self, api_version=None):
         nc = client.Client(session=self.session, api_version=api_version)
@@ -118,6 +132,15 @@ class SDKTestCase(testtools.TestCase):
 
     def url(self, path):
         return COMPUTE + path
+
+
+def dropped():
+    """What requests raises when the server closes the connection with no
+    answer."""
+    closed = http.client.RemoteDisconnected(
+        'Remote end closed connection without response')
+    return requests.exceptions.ConnectionError(
+        urllib3.exceptions.ProtocolError('Connection aborted.', closed))
 
 
 class HostQueue:
@@ -152,6 +175,9 @@ class HostQueue:
         self.migrations = []
         self.forced = []            # migration ids, in the order forced
         self.refused = []           # (migration id, status) answered 400
+        self.faults = {}            # migration id: [fault, ...] (fail())
+        self.posts = []             # (migration id, what it was answered)
+        self.post_times = []        # when each POST arrived
         requests.get(COMPUTE + '/os-migrations', json=self._list)
         requests.get(re.compile(COMPUTE + '/servers/[^/]+/migrations$'),
                      json=self._index)
@@ -166,12 +192,19 @@ class HostQueue:
         seconds ago; its ID."""
         mid = len(self.migrations) + 1
         self.migrations.append({
-            'id': mid, 'uuid': '%08d-0000-4000-8000-0000000000aa' % mid,
-            'server': '%08d-2222-4000-8000-000000000000' % mid,
+            'id': mid, 'uuid': f'{mid:08d}-0000-4000-8000-0000000000aa',
+            'server': f'{mid:08d}-2222-4000-8000-000000000000',
             'name': name, 'converges_after': converges_after,
             'created': self.clock() - started_ago + mid * 1e-3,
             'forced_at': None})
         return mid
+
+    def fail(self, mid, *faults):
+        """The next force-completes of migration ``mid`` fail, one fault
+        each: an HTTP status (nothing applied), 'before' (the connection
+        closes before it is applied) or 'after' (applied, then the
+        connection closes unanswered)."""
+        self.faults.setdefault(mid, []).extend(faults)
 
     def _timeline(self):
         """{id: (running_at, end or None)} at the current time."""
@@ -239,8 +272,8 @@ class HostQueue:
         body = {'migrations': page}
         if len(page) == self.page_size and len(rows) > self.page_size:
             body['migrations_links'] = [{'rel': 'next', 'href': (
-                COMPUTE + '/os-migrations?source_compute=%s&marker=%s'
-                % (self.host, page[-1]['uuid']))}]
+                f'{COMPUTE}/os-migrations?source_compute={self.host}'
+                f"&marker={page[-1]['uuid']}")}]
         return body
 
     def _counters(self, mig):
@@ -270,13 +303,25 @@ class HostQueue:
     def _force(self, request, context):
         mig = self._by_server(request.path)
         status = self.status(mig['id'])
+        fault = (self.faults.get(mig['id']) or [None]).pop(0) if status == (
+            'running') else None
+        self.posts.append((mig['id'], fault or status))
+        self.post_times.append(self.clock())
+        if isinstance(fault, int):
+            context.status_code = fault
+            return json.dumps({'computeFault': {'code': fault, 'message': (
+                'Unexpected API Error.')}})
+        if fault == 'after' and mig['forced_at'] is None:
+            mig['forced_at'] = self.clock()
+        if fault is not None:
+            raise dropped()
         if status != 'running':
             self.refused.append((mig['id'], status))
             context.status_code = 400
             return json.dumps({'badRequest': {'code': 400, 'message': (
-                'Migration %s state of instance %s is %s. Cannot force '
-                'complete while the migration is in this state.'
-                % (mig['id'], mig['server'], status))}})
+                f"Migration {mig['id']} state of instance {mig['server']} "
+                f'is {status}. Cannot force complete while the migration '
+                'is in this state.')}})
         if mig['forced_at'] is None:
             mig['forced_at'] = self.clock()
         self.forced.append(mig['id'])

@@ -299,3 +299,125 @@ class TestInterrupted(testtools.TestCase):
             (outcome.UNKNOWN, 'stopped waiting (SIGINT); not forced '
              '(force-complete refused: already post-copy)'),
             (one.result.status, one.result.reason))
+
+
+LOST = 'the connection was closed before Nova answered the force-complete'
+
+
+def lost(policy=diagnosis.Policy()):
+    """Forced once; the answer never came."""
+    one = running_since(follow(policy))
+    one.sending_force()
+    one.answer_lost(LOST)
+    return one
+
+
+class TestUnanswered(testtools.TestCase):
+    """A force-complete whose answer was lost may have been accepted, and
+    one that failed transiently is not final."""
+
+    def test_a_lost_answer_is_followed_to_the_end(self):
+        one = lost()
+        self.assertFalse(one.done)
+        self.assertFalse(one.sending)
+        one.ended(final('completed', 'completed on compute-2'), 112)
+        self.assertEqual(
+            (outcome.COMPLETED, f'completed on compute-2 ({LOST}: it may '
+             'have been accepted)', False),
+            (one.result.status, one.result.reason, one.result.forced))
+
+    def test_a_lost_answer_whose_end_is_unread_is_unknown(self):
+        one = lost()
+        one.unknown('its outcome could not be read: HTTP 403', 120)
+        self.assertEqual(
+            (outcome.UNKNOWN, f'{LOST}: it may have been accepted, but its '
+             'outcome could not be read: HTTP 403', 8),
+            (one.result.status, one.result.reason, one.result.exit_code))
+
+    def test_a_lost_answer_timed_out_or_left(self):
+        one = lost()
+        one.timed_out(10, 110)
+        self.assertEqual(
+            (outcome.TIMED_OUT, 'still running after 10s; the migration may '
+             f'still finish; {LOST}: it may have been accepted'),
+            (one.result.status, one.result.reason))
+        one = lost()
+        one.unfollowed(101)
+        self.assertEqual(
+            (outcome.UNKNOWN, f'{LOST}: it may have been accepted, but its '
+             'outcome is not known yet'),
+            (one.result.status, one.result.reason))
+        one = lost()
+        one.interrupted('SIGINT', 101)
+        self.assertEqual(
+            (outcome.UNKNOWN, f'interrupted (SIGINT); {LOST}: it may have '
+             'been accepted'), (one.result.status, one.result.reason))
+
+    def test_forced_again_while_attempts_remain(self):
+        one = lost()
+        for _ in range(follower.ATTEMPTS - 1):
+            self.assertTrue(one.forcible)
+            one.sending_force()
+            one.answer_lost(LOST)
+        self.assertFalse(one.forcible)
+        one.sending_force()
+        one.accepted()
+        self.assertTrue(one.forced)
+
+    def test_a_failure_after_a_lost_answer_is_no_refusal(self):
+        one = lost()
+        one.sending_force()
+        one.failed(exceptions.PolicyRefused('Not allowed'), False, 102)
+        self.assertFalse(one.done)
+        one.ended(final('completed', 'completed'), 112)
+        self.assertIn('it may have been accepted', one.result.reason)
+
+    def test_a_transient_failure_is_not_final(self):
+        one = running_since(follow())
+        error = exceptions.ServiceError('The compute service failed')
+        for _ in range(follower.ATTEMPTS - 1):
+            one.sending_force()
+            one.failed(error, True, 101)
+            self.assertFalse(one.done)
+            self.assertTrue(one.forcible)
+        one.sending_force()
+        one.failed(error, True, 103)
+        self.assertEqual((outcome.ERROR, error),
+                         (one.result.status, one.result.error))
+
+    def test_a_lasting_failure_is_a_refusal(self):
+        one = running_since(follow())
+        one.sending_force()
+        one.failed(exceptions.ServerLocked('locked'), False, 101)
+        self.assertEqual(outcome.ERROR, one.result.status)
+
+    def test_a_failure_said_when_it_ends_unforced(self):
+        one = running_since(follow())
+        one.sending_force()
+        one.failed(exceptions.ServiceError('HTTP 500'), True, 101)
+        one.timed_out(10, 110)
+        self.assertEqual('still running after 10s; the migration may still '
+                         'finish; not forced (force-complete failed: HTTP '
+                         '500)', one.result.reason)
+
+
+class TestStill(testtools.TestCase):
+    """A drain stops following what is left once nothing moves."""
+
+    def test_queued_is_not_forced(self):
+        one = follow(status='queued')
+        one.still(600, 700)
+        self.assertEqual(
+            (outcome.NOT_FORCED, 'still queued; nothing leaving the host '
+             'changed for 600s: the live migrations that run there are not '
+             'moving; rerun once they do to force it', 600),
+            (one.result.status, one.result.reason, one.result.duration))
+
+    def test_perhaps_forced_is_unknown(self):
+        one = lost()
+        one.still(600, 700)
+        self.assertEqual(
+            (outcome.UNKNOWN, f'{LOST}: it may have been accepted, but '
+             'nothing leaving the host changed for 600s: the live '
+             'migrations that run there are not moving'),
+            (one.result.status, one.result.reason))

@@ -3,7 +3,9 @@
 from novaclient_force import (
     connection_pool,
     diagnosis,
+    drain,
     exceptions,
+    follower,
     outcome,
     statuses,
 )
@@ -47,14 +49,15 @@ class TestDrain(f.SDKTestCase):
             self.requests.post(action(server, 10 + i), status_code=202)
 
     def by_status(self, rows, *later):
-        """Serve ``rows`` to the per-status discovery, then ``later``."""
+        """Serve ``rows`` to the discovery (the host's first page, then
+        one listing per status), then ``later`` to each poll."""
         def listing(request, context):
             status = request.qs.get('status', [None])[0]
             if status is None:
                 return later[0] if len(later) == 1 else later.pop(0)
             return {'migrations': [r for r in rows
                                    if r['status'] == status]}
-        later = list(later)
+        later = list(later) or [{'migrations': rows}]
         self.requests.get(OS_MIGRATIONS, json=listing)
 
     def test_discovery_asks_for_each_status_leaving_the_host(self):
@@ -63,6 +66,8 @@ class TestDrain(f.SDKTestCase):
         self.manager().force_complete_host('compute-1')
         queries = [r.qs for r in self.requests.request_history
                    if r.path.endswith('/os-migrations')]
+        self.assertNotIn('status', queries[-1])     # without --wait
+        queries = queries[:-1]
         self.assertEqual(sorted(statuses.LEAVING),
                          sorted(q['status'][0] for q in queries))
         for query in queries:
@@ -93,9 +98,10 @@ class TestDrain(f.SDKTestCase):
         self.assertIsInstance(results[1].error,
                               exceptions.MigrationNotRunning)
         self.assertEqual(1, results[1].exit_code)
-        # The second page in the discovery, and again in the one listing
-        # that found 11 still running after its refusal (so it stands).
-        self.assertEqual(2, len([p for p in self.listing_gets()
+        # The second page in the discovery (by status, then the host's
+        # listing), and again in the one listing that found 11 still
+        # running after its refusal (so it stands).
+        self.assertEqual(3, len([p for p in self.listing_gets()
                                  if f'marker={rows[1]["uuid"]}' in p]))
         self.assertEqual(3, [m for m, _ in self.compute_calls()]
                          .count('POST'))
@@ -166,6 +172,27 @@ class TestDrain(f.SDKTestCase):
                               manager.force_complete_host, 'h', **kwargs)
         self.assertEqual([], self.compute_calls())
 
+    def test_a_migration_moving_on_during_the_first_look_is_seen(self):
+        # Migration 11 goes from queued to preparing between the listing
+        # of each status: neither lists it. The host's page does.
+        running = f.os_migration_row(10, 'running', server=SERVERS[0])
+        moving = f.os_migration_row(11, 'queued', server=SERVERS[1])
+
+        def listing(request, context):
+            asked = request.qs.get('status', [None])[0]
+            if asked is None:
+                return {'migrations': [moving, running]}
+            if asked == 'queued':
+                moving['status'] = 'preparing'
+            return {'migrations': [r for r in (running,)
+                                   if r['status'] == asked]}
+        self.requests.get(OS_MIGRATIONS, json=listing)
+        self.requests.post(action(SERVERS[0], 10), status_code=202)
+        results = self.manager().force_complete_host('compute-1')
+        self.assertEqual([(10, outcome.ACCEPTED), (11, outcome.NOT_FORCED)],
+                         [(r.migration, r.status) for r in results])
+        self.assertEqual(9, max(r.exit_code for r in results))
+
     def test_wait_is_one_loop_over_the_listing(self):
         done = [f.os_migration_row(10, 'completed', server=SERVERS[0]),
                 f.os_migration_row(11, 'running', server=SERVERS[1]),
@@ -207,12 +234,14 @@ class TestDrain(f.SDKTestCase):
         # Listed running, completed before the POST arrived: Nova's 409.
         # With or without --wait the drain reads what it became.
         row = self.rows()[0]
-        self.by_status([row], {'migrations': [dict(row,
-                                                   status='completed')]})
+        completed = {'migrations': [dict(row, status='completed')]}
         self.requests.post(action(SERVERS[0], 10), **f.fault(
             409, 'conflictingRequest', f"Instance {SERVERS[0]} is in an "
             "invalid state for 'force_complete'"))
         for wait in (True, False):
+            # Without --wait the first look reads the host's listing too.
+            self.by_status([row], *[{'migrations': [row]}] * (not wait),
+                           completed)
             results = self.manager().force_complete_host('compute-1',
                                                          wait=wait)
             self.assertEqual([(outcome.COMPLETED, False)],
@@ -336,6 +365,80 @@ class TestQueue(f.SDKTestCase):
         self.assertEqual(outcome.COMPLETED, results[0].status)
         self.assertEqual({outcome.TIMED_OUT},
                          {r.status for r in results[1:]})
+
+    def test_a_lost_answer_is_followed_never_refused(self):
+        # Applied, then the connection closed: the queue moves on, and
+        # the migration is followed to its end.
+        queue = self.host(None, None)
+        queue.fail(1, 'after')
+        results = self.drain(wait=True)
+        self.assertEqual([outcome.COMPLETED] * 2,
+                         [r.status for r in results])
+        self.assertEqual([(1, 'after')], queue.posts[:1])
+        first = results[0]
+        if not first.forced:
+            self.assertIn('closed before Nova answered the force-complete: '
+                          'it may have been accepted', first.reason)
+
+    def test_a_lost_answer_whose_end_is_unread_is_unknown(self):
+        queue = self.host(None)
+        queue.fail(1, 'after', 'after', 'after')
+        results = self.drain(wait=True, timeout=1)
+        self.assertEqual([(outcome.TIMED_OUT, False)],
+                         [(r.status, r.forced) for r in results])
+        self.assertIn('it may have been accepted', results[0].reason)
+
+    def test_without_wait_a_lost_answer_is_unknown(self):
+        queue = self.host(None)
+        queue.fail(1, *['after'] * follower.ATTEMPTS)
+        results = self.drain()
+        self.assertEqual([(outcome.UNKNOWN, 8, False)],
+                         [(r.status, r.exit_code, r.forced)
+                          for r in results])
+        self.assertIn('it may have been accepted, but its outcome is not '
+                      'known yet', results[0].reason)
+        self.assertEqual(follower.ATTEMPTS, len(queue.posts))
+
+    def test_a_transient_failure_of_the_running_one_is_not_final(self):
+        # Under a limit of 1 nothing behind it moves until it is forced.
+        for fault in (500, 'before'):
+            queue = self.host(None, None, None)
+            queue.fail(1, fault)
+            results = self.drain(wait=True)
+            self.assertEqual([outcome.COMPLETED] * 3,
+                             [r.status for r in results], fault)
+            self.assertEqual([1, 2, 3], queue.forced)
+            self.assertEqual([(1, fault), (1, 'running')], queue.posts[:2])
+
+    def test_a_queue_that_never_moves_ends_the_wait(self):
+        # The running one's force-complete keeps failing: the queue
+        # behind it never moves, and the drain says so instead of
+        # polling for ever.
+        queue = self.host(None, None, None)
+        queue.fail(1, *[500] * follower.ATTEMPTS)
+        results = self.drain(wait=True)
+        self.assertEqual([outcome.ERROR, outcome.NOT_FORCED,
+                          outcome.NOT_FORCED], [r.status for r in results])
+        self.assertEqual([7, 9, 9], [r.exit_code for r in results])
+        self.assertRegex(results[1].reason, '^still queued; nothing leaving '
+                         'the host changed for 60[0-9]s: ')
+        waited = sum(self.clock.sleeps)
+        self.assertTrue(drain.STILL_FOR <= waited < drain.STILL_FOR + 10,
+                        waited)
+        self.assertEqual([], queue.forced)
+
+    def test_nothing_is_forced_at_or_after_the_deadline(self):
+        # The last poll is taken at the deadline itself: a migration it
+        # finds running is reported, not forced.
+        late = []
+        for tenths in range(30, 61, 2):
+            timeout = tenths / 10
+            self.clock = f.FakeClock()
+            queue = self.host(None, None, None)
+            self.drain(wait=True, timeout=timeout)
+            late += [(timeout, at - 100.0) for at in queue.post_times
+                     if at >= 100.0 + timeout]
+        self.assertEqual([], late)
 
     def test_unknown_host_names_the_closest(self):
         self.host(known_hosts=('compute-1', 'compute-2', 'storage-1'))

@@ -6,7 +6,7 @@ from novaclient_force import client, exceptions
 from novaclient_force.v2 import server_migrations
 from tests.unit.sdk import sdk_fakes as f
 
-INDEX = f.COMPUTE + '/servers/%s/migrations' % f.SERVER
+INDEX = f.COMPUTE + f'/servers/{f.SERVER}/migrations'
 
 
 class TestCompatible(f.SDKTestCase):

@@ -5,8 +5,8 @@ import urllib.parse
 from novaclient_force import exceptions
 from tests.unit.sdk import sdk_fakes as f
 
-INDEX = f.COMPUTE + '/servers/%s/migrations' % f.SERVER
-ACTION = f.COMPUTE + '/servers/%s/migrations/7/action' % f.SERVER
+INDEX = f.COMPUTE + f'/servers/{f.SERVER}/migrations'
+ACTION = f.COMPUTE + f'/servers/{f.SERVER}/migrations/7/action'
 
 
 class Named:
@@ -106,10 +106,9 @@ class TestMigration(f.SDKTestCase):
         result = self.client().server_migrations.force_complete(f.SERVER)
         self.assertEqual(7, result.migration)
         self.assertEqual(f.MIGRATION_UUID, result.migration_uuid)
-        self.assertEqual([('GET', '/compute/v2.1/servers/%s/migrations'
-                           % f.SERVER),
-                          ('POST', '/compute/v2.1/servers/%s/migrations/7/'
-                           'action' % f.SERVER)], self.compute_calls())
+        base = f'/compute/v2.1/servers/{f.SERVER}/migrations'
+        self.assertEqual([('GET', base), ('POST', f'{base}/7/action')],
+                         self.compute_calls())
 
     def server_task_state(self, task_state):
         self.requests.get(f.COMPUTE + '/servers/' + f.SERVER, json={
@@ -122,8 +121,8 @@ class TestMigration(f.SDKTestCase):
         exc = self.assertRaises(
             exceptions.NoMigrationInProgress,
             self.client().server_migrations.force_complete, f.SERVER)
-        self.assertEqual('Server %s has no live migration in progress'
-                         % f.SERVER, str(exc))
+        self.assertEqual(
+            f'Server {f.SERVER} has no live migration in progress', str(exc))
 
     def test_none_in_progress_yet_while_migrating_says_why(self):
         self.index()

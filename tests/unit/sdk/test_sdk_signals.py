@@ -11,8 +11,8 @@ import testtools
 from novaclient_force import exceptions, outcome, signals
 from tests.unit.sdk import sdk_fakes as f
 
-INDEX = f.COMPUTE + '/servers/%s/migrations' % f.SERVER
-ACTION = f.COMPUTE + '/servers/%s/migrations/7/action' % f.SERVER
+INDEX = f.COMPUTE + f'/servers/{f.SERVER}/migrations'
+ACTION = f.COMPUTE + f'/servers/{f.SERVER}/migrations/7/action'
 OS_MIGRATIONS = f.COMPUTE + '/os-migrations'
 
 
@@ -76,8 +76,9 @@ class TestOneServer(f.SDKTestCase):
         self.assertEqual(outcome.ACCEPTED, result.status)
         self.assertEqual('Nova accepted the request; stopped waiting '
                          '(SIGTERM), the migration goes on', result.reason)
-        self.assertEqual('openstack server migration list --server %s'
-                         % f.SERVER, result.hint)
+        self.assertEqual(
+            f'openstack server migration list --server {f.SERVER}',
+            result.hint)
         self.assertIsInstance(stop, KeyboardInterrupt)
 
     def test_stopped_while_the_post_is_in_flight_is_unknown(self):
@@ -93,7 +94,7 @@ class TestOneServer(f.SDKTestCase):
 
 class TestHost(f.SDKTestCase):
 
-    SERVERS = ['%08d-1111-4000-8000-000000000000' % i for i in range(3)]
+    SERVERS = [f'{i:08d}-1111-4000-8000-000000000000' for i in range(3)]
 
     def test_stopped_while_waiting_keeps_every_row(self):
         self.clock = Stopper(1, signal.SIGINT)
@@ -105,9 +106,9 @@ class TestHost(f.SDKTestCase):
             {'json': {'migrations': [dict(rows[0], status='completed')]
                       + rows[1:]}}])
         for row in rows:
-            self.requests.post(f.COMPUTE + '/servers/%s/migrations/%s/action'
-                               % (row['instance_uuid'], row['id']),
-                               status_code=202)
+            self.requests.post(
+                f"{f.COMPUTE}/servers/{row['instance_uuid']}/migrations/"
+                f"{row['id']}/action", status_code=202)
         stop = self.assertRaises(
             exceptions.Interrupted, self.manager().force_complete_host,
             'compute-1', wait=True)
@@ -116,6 +117,37 @@ class TestHost(f.SDKTestCase):
                           outcome.ACCEPTED],
                          [r.status for r in stop.outcomes])
         self.assertIn('stopped waiting (SIGINT)', stop.outcomes[1].reason)
+
+    def test_a_signal_while_the_last_answers_are_awaited_keeps_every_row(self):
+        """The drain has read every end and waits for its pool to finish
+        when SIGTERM arrives: the rows are still reported, not lost."""
+        rows = [f.os_migration_row(10 + i, server=s)
+                for i, s in enumerate(self.SERVERS)]
+        self.requests.get(f.COMPUTE + '/servers', json={'servers': []})
+        self.requests.get(OS_MIGRATIONS, [
+            {'json': {'migrations': rows}},
+            {'json': {'migrations': [dict(row, status='completed')
+                                     for row in rows]}}])
+        for row in rows:
+            self.requests.post(
+                f"{f.COMPUTE}/servers/{row['instance_uuid']}/migrations/"
+                f"{row['id']}/action", status_code=202)
+        shutdown = concurrent.futures.ThreadPoolExecutor.shutdown
+
+        def signalled_while_waiting(pool, wait=True, **kwargs):
+            shutdown(pool, wait=wait, **kwargs)
+            if wait:
+                raise signals.Signalled(signal.SIGTERM)
+
+        self.useFixture(fixtures.MockPatchObject(
+            concurrent.futures.ThreadPoolExecutor, 'shutdown',
+            signalled_while_waiting))
+        stop = self.assertRaises(
+            exceptions.Interrupted, self.manager().force_complete_host,
+            'compute-1', wait=True)
+        self.assertEqual(143, stop.exit_code)
+        self.assertEqual([outcome.COMPLETED] * 3,
+                         [r.status for r in stop.outcomes])
 
 
 class Killed(Exception):

@@ -50,6 +50,26 @@ class TestLoop(testtools.TestCase):
         self.assertEqual(3, elapsed)
         self.assertEqual({103.0}, set(deadlines))
 
+    def test_a_reading_failing_at_the_deadline_is_no_outage(self):
+        # A slow endpoint: the last reading timed out at the deadline.
+        clock = f.FakeClock()
+        readings = iter([waiting.Reading('running')] * 3)
+
+        def read(deadline):
+            reading = next(readings, None)
+            if reading is None:
+                clock.now = deadline
+                error = exceptions.EndpointUnreachable('No answer')
+                error.cause, error.transient = 'timed out', True
+                raise error
+            return reading
+        reading, _ = waiting.wait_for_outcome(read, timeout=3, clock=clock,
+                                              sleep=clock.sleep)
+        self.assertEqual(
+            (outcome.UNKNOWN, 'its outcome could not be read: the last '
+             'reading failed (timed out) and no time was left to try '
+             'again'), (reading.outcome, reading.reason))
+
     def test_zero_timeout_reads_once(self):
         clock = f.FakeClock()
         calls = []
