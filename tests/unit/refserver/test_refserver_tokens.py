@@ -131,7 +131,11 @@ class TestTokenPolicy(api.RefServerTestCase):
 
     def test_revoking_a_token_leaves_the_tokens_obtained_from_it(self):
         # Keystone revokes by the token's own audit ID, not its chain
-        # (keystone/token/provider.py, revoke_token).
+        # (keystone/token/provider.py, revoke_token); a token matches a
+        # revocation event by its own audit ID only
+        # (keystone/revoke/backends/sql.py, _list_token_events), as
+        # keystone/tests/unit/test_v3_auth.py,
+        # test_list_delete_token_shows_in_event_list, checks.
         parent = self.token('demo', 'demo')
         child = self.rescope(parent)
         self.assertEqual(204, self.call('DELETE', parent, 'admin',
