@@ -58,14 +58,21 @@ def _max_version(text):
     return version
 
 
-def _positive(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'not a number: {text!r}') from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError('must be > 0')
-    return value
+def _positive(maximum):
+    """An argparse type: a number > 0 and <= ``maximum``. Larger ones
+    (``inf``, ``1e300``) were accepted, then overflowed turning times
+    into dates on every request."""
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f'not a number: {text!r}') from None
+        if not 0 < value <= maximum:
+            raise argparse.ArgumentTypeError(
+                f'must be > 0 and <= {maximum:g}')
+        return value
+    return parse
 
 
 def _count(text):
@@ -87,6 +94,7 @@ def parser():
     from novaclient_force.refserver import clouds
     from novaclient_force.refserver.edge import microversions
     from novaclient_force.refserver.state import accounts, scenarios
+    from novaclient_force.refserver.state import store as store_mod
 
     parse = argparse.ArgumentParser(
         prog='novaclient-force-refserver',
@@ -116,10 +124,12 @@ def parser():
                             "(Nova's max_concurrent_live_migrations; the "
                             "others wait queued; 0: no limit; default: the "
                             "scenario's, else 1)")
-    parse.add_argument('--time-scale', type=_positive, default=1.0,
+    parse.add_argument('--time-scale', default=1.0,
+                       type=_positive(store_mod.MAX_TIME_SCALE),
                        metavar='X',
                        help='simulated seconds per real second (default '
-                            '1: real time)')
+                            '1: real time; at most '
+                            f'{store_mod.MAX_TIME_SCALE:g})')
     parse.add_argument('--state', default=None, metavar='FILE',
                        help='SQLite file to keep state in across restarts '
                             '(default: in memory)')
@@ -135,10 +145,12 @@ def parser():
                        help='write a clouds.yaml for this server here')
     parse.add_argument('--notifications', default=None, metavar='FILE',
                        help='append versioned notifications (JSON lines)')
-    parse.add_argument('--token-expiration', type=_positive, default=3600.0,
+    parse.add_argument('--token-expiration', default=3600.0,
+                       type=_positive(accounts.MAX_TOKEN_LIFETIME),
                        metavar='SECONDS',
                        help="how long a token lives, in wall-clock seconds "
-                            "(Keystone's [token] expiration; default 3600)")
+                            "(Keystone's [token] expiration; default "
+                            "3600; at most ten years)")
     return parse
 
 

@@ -146,11 +146,10 @@ class ControlApp:
                     value, (int, float)) or value != value or value in (
                     float('inf'), float('-inf')):
                 raise ControlError(400, f'{name} must be a number')
+        store = self.services.store
         try:
-            if 'time_scale' in body:
-                self.services.store.set_time_scale(float(body['time_scale']))
-            if 'advance' in body:
-                self.services.store.advance(float(body['advance']))
+            store.set_clock(float(body.get('time_scale', store.time_scale)),
+                            float(body.get('advance', 0.0)))
         except ValueError as error:
             raise ControlError(400, str(error)) from None
         return self.clock(req)

@@ -20,6 +20,10 @@ from novaclient_force.refserver.state import ids
 from novaclient_force.refserver.state import store as store_mod
 
 TOKEN_LIFETIME = 3600.0
+#: The longest ``--token-expiration``: ten years, so that a token's
+#: ``expires_at`` is always a date (Keystone's ``[token] expiration``
+#: admits any integer, and its own timestamps overflow as ours would).
+MAX_TOKEN_LIFETIME = 10 * 365 * 86400.0
 HASH_SCHEME = 'pbkdf2_sha256'
 HASH_ITERATIONS = 10000
 DOMAIN = {'id': 'default', 'name': 'Default'}

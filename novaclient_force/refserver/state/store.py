@@ -11,7 +11,7 @@ Times are "virtual" Unix timestamps: ``epoch + (wall - epoch) * scale``,
 where ``epoch`` is the wall time the state was created, kept in the state
 so that a restart keeps the clock. With the default scale of 1 they are the
 wall clock. A test harness may move the clock forward (:meth:`Store.advance`)
-or change the scale (:meth:`Store.set_time_scale`); both re-anchor the
+or change the scale (:meth:`Store.set_clock`); both re-anchor the
 clock at the current instant, and the anchor is kept in the state too, so
 virtual time never jumps back.
 """
@@ -26,6 +26,14 @@ import sqlite3
 import stat
 import threading
 import time
+
+#: The last second every timestamp the server shows can hold: the end of
+#: year 9999, where Python's datetime (and Nova's ISO 8601 times) stop.
+MAX_TIME = datetime.datetime(
+    9999, 12, 31, 23, 59, 59, tzinfo=datetime.timezone.utc).timestamp()
+#: The fastest simulated clock: at this scale it still reads as a date
+#: after more than half a year of running.
+MAX_TIME_SCALE = 1e4
 
 TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -183,15 +191,20 @@ class Store:
 
     def advance(self, seconds):
         """Move virtual time ``seconds`` forward at once (never back)."""
-        if not seconds >= 0:
-            raise ValueError('the clock only moves forward')
-        self._reanchor(self.time_scale, seconds)
+        self.set_clock(self.time_scale, seconds)
 
-    def set_time_scale(self, scale):
-        """Simulated seconds per real second from now on."""
-        if not scale > 0:
-            raise ValueError('the time scale must be > 0')
-        self._reanchor(scale, 0.0)
+    def set_clock(self, scale, jump=0.0):
+        """Run at ``scale`` simulated seconds per real second from now on,
+        after moving ``jump`` seconds forward; both or neither (a
+        ValueError says why)."""
+        if not jump >= 0:
+            raise ValueError('the clock only moves forward')
+        if not self.now() + jump <= MAX_TIME:
+            raise ValueError('the clock cannot go past the year 9999')
+        if not 0 < scale <= MAX_TIME_SCALE:
+            raise ValueError(
+                f'the time scale must be > 0 and <= {MAX_TIME_SCALE:g}')
+        self._reanchor(scale, jump)
 
     def _reanchor(self, scale, jump):
         with self.transaction() as db:
