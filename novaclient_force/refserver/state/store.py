@@ -18,6 +18,7 @@ virtual time never jumps back.
 
 import contextlib
 import datetime
+import fcntl
 import hashlib
 import json
 import os
@@ -133,10 +134,15 @@ class Store:
         self._lock = threading.RLock()
         self._wall = wall
         self.path = path
-        if path != ':memory:':
-            _owner_only(path)
-        self._conn = sqlite3.connect(
-            path, check_same_thread=False, isolation_level=None)
+        # Held open until the connection is closed: closing any other
+        # descriptor of the file would drop SQLite's own (POSIX) locks.
+        self._claim = None if path == ':memory:' else _claim(path)
+        try:
+            self._conn = sqlite3.connect(
+                path, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error:
+            self._release()
+            raise
         self._conn.row_factory = sqlite3.Row
         if path != ':memory:':
             self._conn.execute('PRAGMA journal_mode=WAL')
@@ -259,6 +265,12 @@ class Store:
     def close(self):
         with self._lock:
             self._conn.close()
+            self._release()
+
+    def _release(self):
+        if self._claim is not None:
+            os.close(self._claim)
+            self._claim = None
 
 
 class _Db:
@@ -335,21 +347,44 @@ class _Db:
             tuple(values.values()) + (key_value,))
 
 
-def _owner_only(path):
-    """Create the state file readable by its owner only (it holds password
-    hashes and token digests), and make an existing one so. SQLite gives
+class StateInUse(OSError):
+    """Another server has the state file open."""
+
+
+def _claim(path):
+    """An open descriptor of the state file, locked for this server alone.
+
+    Two servers on one file would each run their own clock and caches
+    over the same rows, so the second one is refused. The lock is
+    ``flock``, which the kernel drops when the process ends, ``kill -9``
+    included, and which on Linux is apart from the POSIX locks SQLite
+    takes on the same file.
+
+    The file is created readable by its owner only (it holds password
+    hashes and token digests), and an existing one made so. SQLite gives
     the ``-wal`` and ``-shm`` files it creates the database file's mode;
     those left by an earlier run are fixed too. Devices (``/dev/full``)
-    are left alone."""
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    os.close(descriptor)
-    for name in (path, f"{path}-wal", f"{path}-shm", f"{path}-journal"):
-        try:
-            mode = os.stat(name).st_mode
-        except FileNotFoundError:
-            continue
-        if stat.S_ISREG(mode) and stat.S_IMODE(mode) != 0o600:
-            os.chmod(name, 0o600)
+    are left alone.
+    """
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
+                         0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        for name in (path, f"{path}-wal", f"{path}-shm",
+                     f"{path}-journal"):
+            try:
+                mode = os.stat(name).st_mode
+            except FileNotFoundError:
+                continue
+            if stat.S_ISREG(mode) and stat.S_IMODE(mode) != 0o600:
+                os.chmod(name, 0o600)
+    except BlockingIOError:
+        os.close(descriptor)
+        raise StateInUse('in use by another reference server') from None
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return descriptor
 
 
 def _regexp(pattern, value):
