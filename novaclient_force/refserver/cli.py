@@ -16,6 +16,7 @@ import logging
 import os
 import shlex
 import signal
+import socket
 import sqlite3
 import sys
 import textwrap
@@ -40,6 +41,24 @@ def _missing_extra():
         except ImportError:
             return name
     return None
+
+
+#: Where a client on this host reaches a server bound to a wildcard
+#: address: that address names where the server listens (every
+#: interface), not a peer to connect to.
+_LOOPBACK = {'0.0.0.0': '127.0.0.1', '::': '::1'}
+
+
+def _url(host, port):
+    return f'http://[{host}]:{port}' if ':' in host else (
+        f'http://{host}:{port}')
+
+
+def _bind_address(text):
+    """An address to bind; an IPv6 one may be given in URL brackets."""
+    if text.startswith('[') and text.endswith(']'):
+        return text[1:-1]
+    return text
 
 
 def _max_version(text):
@@ -105,7 +124,10 @@ def parser():
     parse.add_argument('--version', action='version',
                        version=f"%(prog)s {novaclient_force.__version__}")
     parse.add_argument('--bind', default='127.0.0.1', metavar='ADDRESS',
-                       help='address to listen on (default 127.0.0.1)')
+                       type=_bind_address,
+                       help='address to listen on, IPv4 or IPv6 (default '
+                            '127.0.0.1; 0.0.0.0 or :: for every '
+                            'interface)')
     parse.add_argument('--port', type=_port, default=0, metavar='PORT',
                        help='port (default 0: pick a free one)')
     parse.add_argument('--scenario', default='stuck-migration',
@@ -251,13 +273,11 @@ def main(argv=None):
               file=sys.stderr)
         return EXIT_USAGE
     host, port = server.server_address[:2]
-    url_host = '127.0.0.1' if host in ('0.0.0.0', '') else host
-    if ':' in url_host:
-        url_host = f'[{url_host}]'
+    bound = _url(host, port)
+    local = _url(_LOOPBACK.get(host, host), port)
     if args.clouds_yaml:
         try:
-            clouds.write(args.clouds_yaml,
-                         f'http://{url_host}:{port}/identity')
+            clouds.write(args.clouds_yaml, f'{local}/identity')
         except OSError as error:
             print(f'novaclient-force-refserver: error: clouds.yaml: {error}',
                   file=sys.stderr)
@@ -280,7 +300,11 @@ def main(argv=None):
     try:
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        print(f'listening on http://{url_host}:{port}', flush=True)
+        print(f'listening on {bound}', flush=True)
+        if local != bound:
+            print(f'clients connect to {local} on this host, or to '
+                  f'{_url(socket.gethostname(), port)} from others',
+                  flush=True)
         server.serve_forever(poll_interval=0.2)
     except _Stop:
         pass
