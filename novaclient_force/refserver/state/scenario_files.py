@@ -174,8 +174,11 @@ def read(path, servers):
         'workloads', 'projects', 'users', 'servers', 'migrations', 'scale'))
     name = doc.text('name', data.get('name', os.path.basename(path)))
     config, limit = _config(doc, data.get('config'))
-    hosts = tuple(_host(doc, f'hosts[{i}]', item) for i, item in
-                  enumerate(doc.listing('hosts', data.get('hosts'))))
+    if data.get('hosts') is None:
+        hosts = tuple(Host(name) for name in _implied_hosts(data))
+    else:
+        hosts = tuple(_host(doc, f'hosts[{i}]', item) for i, item in
+                      enumerate(doc.listing('hosts', data['hosts'])))
     host_names = _unique(doc, 'hosts', [host.name for host in hosts])
     if 'default_bandwidth' in data:
         bandwidth = doc.amount('default_bandwidth', data['default_bandwidth'],
@@ -204,7 +207,7 @@ def read(path, servers):
             known_projects, server_list, migration_list)
     elif servers is not None:
         doc.fail('', '--servers needs a "scale" section in the file')
-    _unique(doc, 'servers', [server.name for server in server_list])
+    server_list = _distinct_ids(server_list)
     _unique(doc, 'servers', [server.uuid for server in server_list])
     _check_migrations(doc, migration_list, server_list, host_names)
     migration_list = [
@@ -216,6 +219,45 @@ def read(path, servers):
                     migrations=tuple(migration_list), users=users,
                     projects=projects, config=config,
                     max_concurrent_live_migrations=limit)
+
+
+def _implied_hosts(data):
+    """The hosts of a file without ``hosts:``: those its servers (listed
+    or under ``scale:``) and migrations name, in the order first named.
+    Only names that are strings count; any other value is refused where
+    it stands, as an unknown host."""
+    def named(items, keys):
+        for item in items if isinstance(items, list) else ():
+            if not isinstance(item, dict):
+                continue
+            for key in keys:
+                value = item.get(key)
+                for name in value if isinstance(value, list) else [value]:
+                    if isinstance(name, str) and name.strip():
+                        yield name
+
+    scale = data.get('scale')
+    scale = scale if isinstance(scale, dict) else {}
+    return tuple(dict.fromkeys([
+        *named(data.get('servers'), ('host',)),
+        *named([scale.get('server')], ('host',)),
+        *named(data.get('migrations'), ('dest',)),
+        *named([scale], ('migrate_to',))]))
+
+
+def _distinct_ids(server_list):
+    """Servers that share a name, as Nova allows, get distinct default
+    UUIDs: the first keeps its name's, the n-th takes that of
+    ``name#n``. A UUID given in the file is kept."""
+    count = {}
+    out = []
+    for server in server_list:
+        count[server.name] = nth = count.get(server.name, 0) + 1
+        if nth > 1 and server.uuid == server_uuid(server.name):
+            server = dataclasses.replace(
+                server, uuid=server_uuid(f'{server.name}#{nth}'))
+        out.append(server)
+    return out
 
 
 def _unique(doc, where, names):
@@ -391,7 +433,12 @@ def _scale(doc, value, servers, host_names, workloads, projects,
 
 
 def _check_migrations(doc, migrations, servers, host_names):
-    by_name = {server.name: server for server in servers}
+    """A migration's ``server`` is a server's UUID, or its name when no
+    other server shares it."""
+    by_uuid = {server.uuid: server for server in servers}
+    by_name = {}
+    for server in servers:
+        by_name.setdefault(server.name, []).append(server)
     running = set()
     ids = set()
     with_id = [migration.id is not None for migration in migrations]
@@ -399,7 +446,13 @@ def _check_migrations(doc, migrations, servers, host_names):
         doc.fail('migrations', 'give an id to every migration or to none')
     for migration in migrations:
         where = f'migration of {preview(migration.server)}'
-        server = by_name.get(migration.server)
+        named = by_name.get(migration.server, [])
+        server = by_uuid.get(migration.server) or (
+            named[0] if len(named) == 1 else None)
+        if server is None and named:
+            doc.fail(f'{where}.server',
+                     f'{len(named):d} servers are named '
+                     f'{preview(migration.server)}: give its uuid')
         if server is None:
             doc.fail(f'{where}.server',
                      f'unknown server {preview(migration.server)}')
@@ -419,11 +472,11 @@ def _check_migrations(doc, migrations, servers, host_names):
             ids.add(migration.id)
         if migration.status != 'running':
             continue
-        if server.name in running:
+        if server.uuid in running:
             doc.fail(where, f'server {preview(server.name)} already has a '
                             'running migration')
         if server.vm_state not in ('active', 'paused'):
             doc.fail(where, f'server {preview(server.name)} is '
                             f'{server.vm_state}; only active or paused '
                             'servers live-migrate')
-        running.add(server.name)
+        running.add(server.uuid)
