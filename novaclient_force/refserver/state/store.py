@@ -63,7 +63,7 @@ CREATE TABLE IF NOT EXISTS servers (
     locked_by TEXT, locked_reason TEXT, memory_bytes INTEGER NOT NULL,
     disk_bytes INTEGER NOT NULL, dirty_rate REAL NOT NULL,
     vcpus INTEGER NOT NULL, created REAL NOT NULL, updated REAL NOT NULL,
-    launched_at REAL, active_migration INTEGER);
+    launched_at REAL, active_migration INTEGER, hostname TEXT);
 CREATE TABLE IF NOT EXISTS migrations (
     id INTEGER PRIMARY KEY AUTOINCREMENT, uuid TEXT UNIQUE NOT NULL,
     instance_uuid TEXT NOT NULL, migration_type TEXT NOT NULL,
@@ -90,7 +90,8 @@ CREATE TABLE IF NOT EXISTS events (
 """
 #: Columns added to a table since a state file could first be written,
 #: added to an older file when it is opened: (table, column, type).
-ADDED_COLUMNS = (('tokens', 'audit_chain_id', 'TEXT'),)
+ADDED_COLUMNS = (('tokens', 'audit_chain_id', 'TEXT'),
+                 ('servers', 'hostname', 'TEXT'))
 #: Secondary indexes: (name, table, columns). Seeding builds them after
 #: the rows are in (:meth:`_Db.indexes_after`).
 INDEXES = (
