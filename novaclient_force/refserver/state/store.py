@@ -77,7 +77,7 @@ CREATE TABLE IF NOT EXISTS migrations (
     overrides TEXT, slot_at REAL, link_share INTEGER,
     memory_total INTEGER, memory_processed INTEGER,
     memory_remaining INTEGER, disk_total INTEGER, disk_processed INTEGER,
-    disk_remaining INTEGER);
+    disk_remaining INTEGER, force_fault TEXT);
 CREATE TABLE IF NOT EXISTS actions (
     id INTEGER PRIMARY KEY, instance_uuid TEXT NOT NULL,
     action TEXT NOT NULL, request_id TEXT NOT NULL, user_id TEXT,
@@ -91,7 +91,8 @@ CREATE TABLE IF NOT EXISTS events (
 #: Columns added to a table since a state file could first be written,
 #: added to an older file when it is opened: (table, column, type).
 ADDED_COLUMNS = (('tokens', 'audit_chain_id', 'TEXT'),
-                 ('servers', 'hostname', 'TEXT'))
+                 ('servers', 'hostname', 'TEXT'),
+                 ('migrations', 'force_fault', 'TEXT'))
 #: Secondary indexes: (name, table, columns). Seeding builds them after
 #: the rows are in (:meth:`_Db.indexes_after`).
 INDEXES = (
