@@ -549,3 +549,26 @@ class TestForceCompleteFails(ControlTestCase):
             'POST', 'migrations/99/fail_force_complete')[0])
         self.assertIsNone(self.ok('GET', 'migrations/1')['migration'][
             'force_complete_fault'])
+
+    def test_unforced_it_meets_the_completion_timeout(self):
+        # Nova's default live_migration_timeout_action is abort: the job
+        # that never converges is rolled back, the guest never paused.
+        self.ok('POST', 'migrations/1/fail_force_complete')
+        self.force()
+        self.ok('POST', 'clock', {'advance': 4 * 800 + 60})
+        truth = self.ok('GET', 'migrations/1')['migration']
+        self.assertEqual(('cancelled', 'timeout_abort', None), (
+            truth['status'], truth['ended_by'],
+            truth['ground_truth']['paused_at']))
+        events = [event['event'] for event in self.get(
+            f'/servers/{BUSY}/os-instance-actions/'
+            f"{self.live_migration_request(BUSY)}", '2.84')[
+                'instanceAction']['events']]
+        self.assertEqual('compute_rollback_live_migration_at_destination',
+                         events[0])
+
+    def live_migration_request(self, server):
+        return next(
+            item['request_id'] for item in self.get(
+                f'/servers/{server}/os-instance-actions')['instanceActions']
+            if item['action'] == 'live-migration')
