@@ -17,6 +17,7 @@ import logging
 import os
 import shlex
 import signal
+import socket
 import sqlite3
 import sys
 import textwrap
@@ -43,6 +44,24 @@ def _missing_extra():
     return None
 
 
+#: Where a client on this host reaches a server bound to a wildcard
+#: address: that address names where the server listens (every
+#: interface), not a peer to connect to.
+_LOOPBACK = {'0.0.0.0': '127.0.0.1', '::': '::1'}
+
+
+def _url(host, port):
+    return f'http://[{host}]:{port}' if ':' in host else (
+        f'http://{host}:{port}')
+
+
+def _bind_address(text):
+    """An address to bind; an IPv6 one may be given in URL brackets."""
+    if text.startswith('[') and text.endswith(']'):
+        return text[1:-1]
+    return text
+
+
 def _max_version(text):
     from novaclient_force.refserver.edge import microversions
 
@@ -59,14 +78,21 @@ def _max_version(text):
     return version
 
 
-def _positive(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'not a number: {text!r}') from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError('must be > 0')
-    return value
+def _positive(maximum):
+    """An argparse type: a number > 0 and <= ``maximum``. Larger ones
+    (``inf``, ``1e300``) were accepted, then overflowed turning times
+    into dates on every request."""
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f'not a number: {text!r}') from None
+        if not 0 < value <= maximum:
+            raise argparse.ArgumentTypeError(
+                f'must be > 0 and <= {maximum:g}')
+        return value
+    return parse
 
 
 def _count(text):
@@ -88,6 +114,7 @@ def parser():
     from novaclient_force.refserver import clouds
     from novaclient_force.refserver.edge import microversions
     from novaclient_force.refserver.state import accounts, scenarios
+    from novaclient_force.refserver.state import store as store_mod
 
     parse = argparse.ArgumentParser(
         prog='novaclient-force-refserver',
@@ -98,7 +125,10 @@ def parser():
     parse.add_argument('--version', action='version',
                        version=f"%(prog)s {novaclient_force.__version__}")
     parse.add_argument('--bind', default='127.0.0.1', metavar='ADDRESS',
-                       help='address to listen on (default 127.0.0.1)')
+                       type=_bind_address,
+                       help='address to listen on, IPv4 or IPv6 (default '
+                            '127.0.0.1; 0.0.0.0 or :: for every '
+                            'interface)')
     parse.add_argument('--port', type=_port, default=0, metavar='PORT',
                        help='port (default 0: pick a free one)')
     parse.add_argument('--scenario', default='stuck-migration',
@@ -117,10 +147,12 @@ def parser():
                             "(Nova's max_concurrent_live_migrations; the "
                             "others wait queued; 0: no limit; default: the "
                             "scenario's, else 1)")
-    parse.add_argument('--time-scale', type=_positive, default=1.0,
+    parse.add_argument('--time-scale', default=1.0,
+                       type=_positive(store_mod.MAX_TIME_SCALE),
                        metavar='X',
                        help='simulated seconds per real second (default '
-                            '1: real time)')
+                            '1: real time; at most '
+                            f'{store_mod.MAX_TIME_SCALE:g})')
     parse.add_argument('--state', default=None, metavar='FILE',
                        help='SQLite file to keep state in across restarts '
                             '(default: in memory)')
@@ -140,10 +172,12 @@ def parser():
                        help='append a line per request to FILE (- for '
                             'stderr; default: none, so that a server '
                             'started in the background keeps quiet)')
-    parse.add_argument('--token-expiration', type=_positive, default=3600.0,
+    parse.add_argument('--token-expiration', default=3600.0,
+                       type=_positive(accounts.MAX_TOKEN_LIFETIME),
                        metavar='SECONDS',
                        help="how long a token lives, in wall-clock seconds "
-                            "(Keystone's [token] expiration; default 3600)")
+                            "(Keystone's [token] expiration; default "
+                            "3600; at most ten years)")
     return parse
 
 
@@ -263,13 +297,11 @@ def main(argv=None):
               file=sys.stderr)
         return EXIT_USAGE
     host, port = server.server_address[:2]
-    url_host = '127.0.0.1' if host in ('0.0.0.0', '') else host
-    if ':' in url_host:
-        url_host = f'[{url_host}]'
+    bound = _url(host, port)
+    local = _url(_LOOPBACK.get(host, host), port)
     if args.clouds_yaml:
         try:
-            clouds.write(args.clouds_yaml,
-                         f'http://{url_host}:{port}/identity')
+            clouds.write(args.clouds_yaml, f'{local}/identity')
         except OSError as error:
             print(f'novaclient-force-refserver: error: clouds.yaml: {error}',
                   file=sys.stderr)
@@ -292,7 +324,11 @@ def main(argv=None):
     try:
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        print(f'listening on http://{url_host}:{port}', flush=True)
+        print(f'listening on {bound}', flush=True)
+        if local != bound:
+            print(f'clients connect to {local} on this host, or to '
+                  f'{_url(socket.gethostname(), port)} from others',
+                  flush=True)
         server.serve_forever(poll_interval=0.2)
     except _Stop:
         pass

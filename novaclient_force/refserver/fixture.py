@@ -317,6 +317,14 @@ class RefServer(fixtures.Fixture):
         return self.control('POST', f'migrations/{migration}/fail',
                             body)['migration']
 
+    def fail_force_complete(self, migration, message=None):
+        """Make the next force-complete of the migration fail in the
+        driver: an Error event, and the migration runs on unforced."""
+        body = {} if message is None else {'message': message}
+        return self.control(
+            'POST', f'migrations/{migration}/fail_force_complete',
+            body)['migration']
+
     def migration_truth(self, migration):
         """One migration's status and ground truth (guest pause, bytes)."""
         return self.control('GET', f'migrations/{migration}')['migration']

@@ -271,7 +271,10 @@ class ThreadedWSGIServer(socketserver.ThreadingMixIn,
     request_queue_size = 128
 
     def __init__(self, address, idle_timeout=IDLE_TIMEOUT,
-                 request_timeout=REQUEST_TIMEOUT, max_connections=None):
+                 request_timeout=REQUEST_TIMEOUT, max_connections=None,
+                 family=socket.AF_INET):
+        # Read by socketserver when it creates the listening socket.
+        self.address_family = family
         self.idle_timeout = idle_timeout
         self.request_timeout = request_timeout
         self._slots = threading.BoundedSemaphore(
@@ -379,7 +382,12 @@ class ThreadedWSGIServer(socketserver.ThreadingMixIn,
 
 def make_server(host, port, app, **limits):
     """A server for ``app``; ``limits`` are ThreadedWSGIServer's
-    ``idle_timeout``, ``request_timeout`` and ``max_connections``."""
-    server = ThreadedWSGIServer((host, port), **limits)
+    ``idle_timeout``, ``request_timeout`` and ``max_connections``.
+
+    An IPv6 address (``::1``, ``::``) gets an IPv6 socket; anything else
+    (an IPv4 address, a host name) an IPv4 one, socketserver's default.
+    """
+    family = socket.AF_INET6 if ':' in host else socket.AF_INET
+    server = ThreadedWSGIServer((host, port), family=family, **limits)
     server.set_app(app)
     return server

@@ -51,6 +51,7 @@ _API = [
     ('os_compute_api:servers:index', READER_OR_ADMIN),
     ('os_compute_api:servers:detail', READER_OR_ADMIN),
     ('os_compute_api:servers:show', READER_OR_ADMIN),
+    ('os_compute_api:servers:update', MEMBER_OR_ADMIN),
     ('os_compute_api:servers:index:get_all_tenants', ADMIN),
     ('os_compute_api:servers:detail:get_all_tenants', ADMIN),
     ('os_compute_api:servers:show:host_status', ADMIN),

@@ -12,6 +12,7 @@ dependency.
 
 import json
 import re
+import unicodedata
 
 from oslo_utils import timeutils
 
@@ -88,6 +89,32 @@ def _is_datetime(value):
     return True
 
 
+def _printable(char):
+    """``parameter_types._is_printable``: no control or format character
+    and no separator but a horizontal space."""
+    category = unicodedata.category(char)
+    return not category.startswith('C') and (
+        not category.startswith('Z') or category == 'Zs')
+
+
+def _valid_name(value):
+    """``validators._validate_name`` with ``valid_name_regex``: printable
+    characters, not starting or ending with a space (the empty string
+    passes: ``minLength`` refuses it)."""
+    def edge(char):
+        return _printable(char) and unicodedata.category(char) != 'Zs'
+
+    return all(map(_printable, value)) and (
+        not value or (edge(value[0]) and edge(value[-1])))
+
+
+#: ``exception.InvalidName`` with ``valid_name_regex``'s reason: Nova
+#: reports it bare, with no field or value (``_SchemaValidator.validate``).
+INVALID_NAME = ("An invalid 'name' value was provided. The name must be: "
+                'printable characters. Can not start or end with '
+                'whitespace.')
+
+
 def _too_short(value, limit):
     verdict = 'should be non-empty' if limit == 1 else 'is too short'
     return f'{value!r} {verdict}'
@@ -119,6 +146,10 @@ def _errors(schema, value, path):
         elif keyword == 'format' and rule == 'date-time':
             if not _is_datetime(value):
                 yield path, value, f'{value!r} is not a {rule!r}'
+        elif keyword == 'format' and rule == 'name':
+            if isinstance(value, str) and not _valid_name(value):
+                # No path: the message stands alone, as Nova gives it.
+                yield [], value, INVALID_NAME
         elif isinstance(value, list):
             if keyword == 'items':
                 for index, item in enumerate(value):

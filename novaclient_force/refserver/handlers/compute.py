@@ -50,6 +50,7 @@ ROUTES = (
     Route('GET', '/servers', servers.index),
     Route('GET', '/servers/detail', servers.detail),
     Route('GET', '/servers/{server_id}', servers.show),
+    Route('PUT', '/servers/{server_id}', servers.update),
     Route('POST', '/servers/{server_id}/action', actions={
         'os-migrateLive': (migrate_server.migrate_live, (2, 1)),
         'pause': (pause_server.pause, (2, 1)),

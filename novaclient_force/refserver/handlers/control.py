@@ -16,6 +16,7 @@ import webob
 import webob.dec
 
 from novaclient_force.refserver.edge import faultrules
+from novaclient_force.refserver.handlers import server_migrations
 from novaclient_force.refserver.state import lifecycle, migrations, seed
 
 #: What each override needs to find, for the 409 that says so.
@@ -97,8 +98,11 @@ class ControlApp:
             if (len(parts) == 3 and req.method == 'POST'
                     and parts[2] in ('converge', 'stall', 'fail')):
                 return self.override(req, parts[1], parts[2])
+            if (len(parts) == 3 and req.method == 'POST'
+                    and parts[2] == 'fail_force_complete'):
+                return self.fail_force_complete(req, parts[1])
         unknown_action = len(parts) == 3 and parts[2] not in (
-            'converge', 'stall', 'fail')
+            'converge', 'stall', 'fail', 'fail_force_complete')
         if not unknown_action and parts and parts[0] in {
                 name for _, name in routes} | {'migrations'}:
             raise ControlError(
@@ -146,11 +150,10 @@ class ControlApp:
                     value, (int, float)) or value != value or value in (
                     float('inf'), float('-inf')):
                 raise ControlError(400, f'{name} must be a number')
+        store = self.services.store
         try:
-            if 'time_scale' in body:
-                self.services.store.set_time_scale(float(body['time_scale']))
-            if 'advance' in body:
-                self.services.store.advance(float(body['advance']))
+            store.set_clock(float(body.get('time_scale', store.time_scale)),
+                            float(body.get('advance', 0.0)))
         except ValueError as error:
             raise ControlError(400, str(error)) from None
         return self.clock(req)
@@ -178,6 +181,7 @@ class ControlApp:
             'finished_at': row['updated_at'] if row['final'] else None,
             'ended_by': None, 'force_complete_at': row['force_complete_at'],
             'abort_at': row['abort_at'],
+            'force_complete_fault': row['force_fault'],
             'overrides': [{'at': at, 'kind': kind} for at, kind, _ in
                           json.loads(row['overrides'] or '[]')],
             'ground_truth': None,
@@ -237,6 +241,32 @@ class ControlApp:
                     409, f'migration {migration_id} is {status}: {kind} '
                          f'needs {_APPLIES[kind]}')
             view = self._view(db, row, now)
+        return _json(200, {'migration': view})
+
+    def fail_force_complete(self, req, migration_id):
+        """The next force-complete of the migration fails in the driver
+        (``server_migrations._driver_refused_force``)."""
+        body = self._body(req)
+        message = body.pop('message', None)
+        if message is not None and (not isinstance(message, str)
+                                    or not message.strip()):
+            raise ControlError(400, 'message must be a non-empty string')
+        if body:
+            raise ControlError(400, f'unknown field {sorted(body)[0]}')
+        now = self.services.store.now()
+        with self.services.store.transaction() as db:
+            row = self._row(db, migration_id)
+            status = lifecycle.observe(db, row, now,
+                                       self.services.notifier).status
+            row = migrations.get(db, row['id'])
+            if row['final'] or not row['params']:
+                raise ControlError(
+                    409, f'migration {migration_id} is {status}: it has '
+                         'ended')
+            migrations.set_force_fault(
+                db, row, message or server_migrations.no_active_migration(
+                    row['instance_uuid']))
+            view = self._view(db, migrations.get(db, row['id']), now)
         return _json(200, {'migration': view})
 
     # -- faults and requests -----------------------------------------------

@@ -5,7 +5,8 @@ Sources: keystone ``keystone/api/auth.py`` (``AuthTokenResource``),
 api-ref samples ``auth-password-project-scoped-response.json``,
 ``identity-version(s)-response.json``. Tokens are random opaque strings
 (like Fernet tokens, clients must not look inside), valid for one hour of
-wall time; the model behind them is in ``state/accounts.py``.
+wall time; the model behind them is in ``state/accounts.py``, and who
+may check or revoke one is Keystone's policy (``edge/identity_policy.py``).
 """
 
 import datetime
@@ -13,7 +14,11 @@ import datetime
 import webob
 import webob.dec
 
-from novaclient_force.refserver.edge import faults, validation
+from novaclient_force.refserver.edge import (
+    faults,
+    identity_policy,
+    validation,
+)
 from novaclient_force.refserver.state import accounts
 
 V3_UPDATED = '2020-04-07T00:00:00Z'
@@ -58,7 +63,7 @@ def token_body(token, base, with_catalog=True):
         'methods': ['password'],
         'user': {'domain': dict(accounts.DOMAIN), 'id': token.user_id,
                  'name': token.user_name, 'password_expires_at': None},
-        'audit_ids': [token.audit_id],
+        'audit_ids': token.audit_ids,
         'expires_at': _stamp(token.expires_at),
         'issued_at': _stamp(token.issued_at),
     }
@@ -80,6 +85,7 @@ class IdentityApp:
 
     def __init__(self, store, token_expiration=accounts.TOKEN_LIFETIME):
         self.store = store
+        self.policy = identity_policy.IdentityPolicy()
         self.token_expiration = token_expiration
 
     @webob.dec.wsgify
@@ -126,30 +132,55 @@ class IdentityApp:
         body = token_body(token, base, 'nocatalog' not in req.GET)
         return faults.json_response(201, body, [('X-Subject-Token', text)])
 
-    def _caller_refused(self, req):
-        """Keystone's 401 unless X-Auth-Token is a live token, else None:
-        checking or revoking a token takes a token of one's own."""
-        if accounts.validate(self.store,
-                             req.headers.get('X-Auth-Token')) is None:
-            return faults.keystone_error(401, 'Unauthorized', UNAUTHORIZED)
-        return None
+    def _authorized(self, req, action):
+        """(subject Token, None) when the caller may take ``action`` on
+        the subject token, else (None, Keystone's error response).
+
+        Keystone's order (``keystone/common/rbac_enforcer/enforcer.py``,
+        ``enforce_call``): 401 unless X-Auth-Token is live, 404 unless the
+        X-Subject-Token named is, then 403 unless the policy passes; a
+        request naming no subject token gets the 404 only once the policy
+        lets it through (``keystone/token/provider.py``,
+        ``validate_token``).
+        """
+        caller = accounts.validate(self.store, req.headers.get('X-Auth-Token'))
+        if caller is None:
+            return None, faults.keystone_error(
+                401, 'Unauthorized', UNAUTHORIZED)
+        text = req.headers.get('X-Subject-Token')
+        subject = accounts.validate(self.store, text)
+        if subject is None and text is not None:
+            return None, _token_not_found()
+        if not self.policy.allowed(action, caller, subject):
+            return None, faults.keystone_error(
+                403, 'Forbidden', 'You are not authorized to perform the '
+                f'requested action: {action}.')
+        if subject is None:
+            return None, _token_not_found()
+        return subject, None
 
     def _check(self, req, base):
-        refused = self._caller_refused(req)
+        # keystone/api/auth.py, AuthTokenResource.get: HEAD and GET are
+        # two actions with different defaults.
+        action = ('identity:check_token' if req.method == 'HEAD'
+                  else 'identity:validate_token')
+        token, refused = self._authorized(req, action)
         if refused is not None:
             return refused
-        subject = req.headers.get('X-Subject-Token')
-        token = accounts.validate(self.store, subject)
-        if token is None:
-            return faults.keystone_error(
-                404, 'Not Found', 'Could not find token.')
         body = token_body(token, base, 'nocatalog' not in req.GET)
-        return faults.json_response(200, body, [('X-Subject-Token', subject)])
+        return faults.json_response(200, body, [
+            ('X-Subject-Token', req.headers['X-Subject-Token'])])
 
     def _revoke(self, req, base):
-        refused = self._caller_refused(req)
+        """Revoke the subject token by its own audit ID, as Keystone's
+        ``DELETE`` does (``keystone/token/provider.py``, ``revoke_token``
+        without ``revoke_chain``): tokens obtained from it keep theirs."""
+        _, refused = self._authorized(req, 'identity:revoke_token')
         if refused is not None:
             return refused
-        subject = req.headers.get('X-Subject-Token') or ''
-        accounts.revoke(self.store, subject)
+        accounts.revoke(self.store, req.headers['X-Subject-Token'])
         return webob.Response(status=204)
+
+
+def _token_not_found():
+    return faults.keystone_error(404, 'Not Found', 'Could not find token.')

@@ -7,11 +7,12 @@ paging, 2.62 ``hostId`` (and ``host`` for admins), 2.84 ``details`` for
 admins. Lists are newest first.
 """
 
+import math
 import urllib.parse
 
 from novaclient_force.refserver.edge import faults, validation
 from novaclient_force.refserver.handlers import common, os_migrations
-from novaclient_force.refserver.state import actions
+from novaclient_force.refserver.state import actions, lifecycle
 from novaclient_force.refserver.state import store as store_mod
 
 POLICY = 'os_compute_api:os-instance-actions:'
@@ -118,7 +119,13 @@ def show(call, request_id):
     action = actions.by_request(call.db, call.server['uuid'], request_id)
     if action is None:
         raise faults.not_found(f'Action {request_id} not found')
-    events = actions.events_newest_first(call.db, action['id'])
+    # Newest first, as stored (start time, then ID) or still derived.
+    events = sorted(
+        [dict(row) for row in actions.events_newest_first(
+            call.db, action['id'])] + lifecycle.pending_events(
+            call.db, call.server['uuid'], action['id'], call.now),
+        key=lambda row: (row['start_time'], row.get('id', math.inf)),
+        reverse=True)
 
     def allowed(name):
         return call.allowed(POLICY + name)

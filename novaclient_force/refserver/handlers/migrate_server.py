@@ -91,19 +91,20 @@ def migrate_live(call):
     forced_host = asked.host if asked.force is not False else None
     dest, problem = live_migrate.destination(db, server, asked.host,
                                              forced_host)
+    # The conductor is cast to from 2.34 and called before.
+    synchronous = context.version < (2, 34)
+    conductor_event = (live_migrate.CONDUCTOR_EVENT_BEFORE_2_34
+                       if synchronous else live_migrate.CONDUCTOR_EVENT)
     if not problem:
         block = asked.block == 'auto' or validation.as_bool(asked.block)
         params = live_migrate.build_params(db, server, dest, block)
-        live_migrate.start(db, server, dest, params, context, call.now)
+        live_migrate.start(db, server, dest, params, context, call.now,
+                           conductor_event)
         call.services.notifier.migration_started(db, server, dest, context,
                                                  call.now)
         return 202, None
-    # The conductor is cast to from 2.34 and called before.
-    synchronous = context.version < (2, 34)
-    live_migrate.fail_prechecks(
-        db, server, forced_host, problem,
-        'conductor_migrate_server' if synchronous
-        else 'conductor_live_migrate_instance', context, call.now)
+    live_migrate.fail_prechecks(db, server, forced_host, problem,
+                                conductor_event, context, call.now)
     if synchronous:
         return common.kept_fault(400, problem)
     return 202, None

@@ -129,6 +129,10 @@ def _record_force_complete(call, row):
     action_id = actions.add_action(db, server['uuid'],
                                    'live_migration_force_complete',
                                    call.context, now)
+    fault = migrations.take_force_fault(db, row)
+    if fault is not None:
+        _driver_refused_force(call, row, action_id, fault)
+        return
     row = lifecycle.request(db, row, 'force_complete_at', now)
     applied = (not row['final'] and row['params'] is not None
                and lifecycle.simulate(db, row, now).force_complete_applied)
@@ -139,6 +143,46 @@ def _record_force_complete(call, row):
     call.services.notifier.instance_action(
         db, server, row, 'live_migration_force_complete', call.context, now,
         succeeded=applied)
+
+
+def no_active_migration(server_uuid):
+    """The text of the one exception the libvirt driver raises there,
+    ``NoActiveMigrationForInstance``: the job was gone."""
+    return f'Active live migration for instance {server_uuid} not found'
+
+
+def _exception_name(server, message):
+    if message == no_active_migration(server['uuid']):
+        return 'nova.exception.NoActiveMigrationForInstance'
+    return 'nova.exception.NovaException'
+
+
+def _driver_refused_force(call, row, action_id, message):
+    """The driver raised from ``live_migration_force_complete`` (the test
+    harness asked for it): ``ComputeManager.live_migration_force_complete``
+    is wrapped in ``wrap_instance_event``, so its event ends in Error with
+    the traceback and (2.84) the message as details; the ``.start``
+    notification went out, the ``.end`` one never does. Nothing reached
+    the migration: it runs on unforced, and one that does not converge
+    meets its completion timeout as if never forced (the libvirt driver
+    only queues a force for the job's monitor,
+    ``LibvirtDriver.live_migration_force_complete``)."""
+    db, server, now = call.db, call.server, call.now
+    actions.add_event(db, action_id,
+                      'compute_live_migration_force_complete', now,
+                      row['source_compute'], result='Error')
+    actions.fail_events(
+        db, action_id,
+        'Traceback (most recent call last):\n'
+        '  File "nova/compute/utils.py", in decorated_function\n'
+        '  File "nova/compute/manager.py", in '
+        'live_migration_force_complete\n'
+        '  File "nova/virt/libvirt/driver.py", in '
+        'live_migration_force_complete\n'
+        f'{_exception_name(server, message)}: {message}\n', message)
+    call.services.notifier.instance_action(
+        db, server, row, 'live_migration_force_complete', call.context, now,
+        succeeded=False)
 
 
 @common.on_server(POLICY + 'delete')

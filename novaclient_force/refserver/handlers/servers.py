@@ -1,14 +1,15 @@
-"""Servers: list, list with details, show.
+"""Servers: list, list with details, show, rename.
 
 Sources: ``nova/api/openstack/compute/servers.py`` (``index``, ``detail``,
-``_get_servers``, ``show``) and ``nova/compute/api.py`` (``API.get_all``).
+``_get_servers``, ``show``, ``update``) and ``nova/compute/api.py``
+(``API.get_all``, ``API.update_instance``).
 The bodies are :mod:`.views.servers`'; the server actions are in
 ``pause_server``, ``lock_server`` and ``migrate_server``, as in Nova.
 """
 
 import urllib.parse
 
-from novaclient_force.refserver.edge import faults
+from novaclient_force.refserver.edge import faults, validation
 from novaclient_force.refserver.handlers import common
 from novaclient_force.refserver.handlers.views import servers as views
 from novaclient_force.refserver.state import servers as servers_state
@@ -110,3 +111,59 @@ def detail(services, req, context, body=None):
 def show(call):
     return 200, {'server': views.show(call.context, call.server,
                                       call.allowed)}
+
+
+# parameter_types.py ``name``.
+_NAME = {'type': 'string', 'format': 'name', 'minLength': 1,
+         'maxLength': 255}
+#: What else Nova's ``update`` schemas accept, from the microversion
+#: that added it; the reference server holds none of it, so asking for
+#: it is refused rather than ignored.
+_NOT_EMULATED = (('OS-DCF:diskConfig', (2, 1)), ('accessIPv4', (2, 1)),
+                 ('accessIPv6', (2, 1)), ('description', (2, 19)),
+                 ('hostname', (2, 90)),
+                 ('pinned_availability_zone', (2, 104)))
+#: Keys ``ViewBuilder.show`` leaves out of the answer to PUT before 2.75
+#: (``update`` passes ``show_AZ=False`` and the like until then).
+_BEFORE_275 = ('OS-EXT-AZ:', 'config_drive', 'key_name', 'OS-SRV-USG:',
+               'security_groups', 'OS-EXT-SRV-ATTR:', 'OS-EXT-STS:',
+               'os-extended-volumes:', 'host_status')
+
+
+def _update_body(context, body):
+    """Nova's ``update`` schema at the request's microversion (``update``,
+    ``update_v219``, ``update_v290``, ``update_v294``, ``update_v2104``
+    in ``schemas/servers.py``), then the refusal of what it accepts and
+    this server does not hold."""
+    known = [key for key, since in _NOT_EMULATED if context.version >= since]
+    validation.validate({
+        'type': 'object',
+        'properties': {'server': {
+            'type': 'object',
+            'properties': {'name': _NAME, **dict.fromkeys(known, {})},
+            'additionalProperties': False}},
+        'required': ['server'], 'additionalProperties': False}, body)
+    asked = [key for key in known if key in body['server']]
+    if asked:
+        raise faults.bad_request(
+            "The reference server changes only a server's name; it does "
+            f"not emulate {', '.join(asked)}")
+    return body['server']
+
+
+@common.on_server('os_compute_api:servers:update', check_body=_update_body)
+def update(call):
+    """``ServersController.update``: the new name, with no lock or state
+    check and no instance action (``API.update_instance`` saves it); the
+    hostname stays the one the server was created with."""
+    server = call.server
+    if 'name' in call.body:
+        server = servers_state.rename(call.db, server, call.body['name'],
+                                      call.now)
+    body = views.show(call.context, server, call.allowed)
+    if call.context.version < (2, 75):
+        body = {key: value for key, value in body.items()
+                if not key.startswith(_BEFORE_275)}
+    if call.context.version < (2, 71):
+        body.pop('server_groups', None)
+    return 200, {'server': body}

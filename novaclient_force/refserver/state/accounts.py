@@ -20,6 +20,10 @@ from novaclient_force.refserver.state import ids
 from novaclient_force.refserver.state import store as store_mod
 
 TOKEN_LIFETIME = 3600.0
+#: The longest ``--token-expiration``: ten years, so that a token's
+#: ``expires_at`` is always a date (Keystone's ``[token] expiration``
+#: admits any integer, and its own timestamps overflow as ours would).
+MAX_TOKEN_LIFETIME = 10 * 365 * 86400.0
 HASH_SCHEME = 'pbkdf2_sha256'
 HASH_ITERATIONS = 10000
 DOMAIN = {'id': 'default', 'name': 'Default'}
@@ -130,6 +134,16 @@ class Token:
     audit_id: str
     issued_at: float
     expires_at: float
+    #: The audit ID of the password token this one descends from through
+    #: the ``token`` method, None for that token itself.
+    audit_chain_id: str | None = None
+
+    @property
+    def audit_ids(self):
+        """Keystone's ``audit_ids``: its own, then its chain's
+        (keystone/models/token_model.py)."""
+        return [self.audit_id] + ([self.audit_chain_id]
+                                  if self.audit_chain_id else [])
 
 
 def _load_token(db, token, now):
@@ -144,7 +158,8 @@ def _load_token(db, token, now):
         return None
     return Token(row['user_id'], row['user_name'], row['project_id'],
                  row['project_name'], tuple(json.loads(row['roles'])),
-                 row['audit_id'], row['issued_at'], row['expires_at'])
+                 row['audit_id'], row['issued_at'], row['expires_at'],
+                 row['audit_chain_id'])
 
 
 def validate(store, token):
@@ -154,8 +169,8 @@ def validate(store, token):
 
 
 def revoke(store, token):
-    """Forget ``token`` (Keystone's ``DELETE /v3/auth/tokens``); an
-    unknown one is no error."""
+    """Forget ``token`` (Keystone's ``DELETE /v3/auth/tokens``). No
+    other token shares its audit ID, so no other token goes with it."""
     with store.transaction() as db:
         db.execute('DELETE FROM tokens WHERE digest = ?',
                    store_mod.token_digest(token))
@@ -211,17 +226,18 @@ def _find_project(db, scope):
 
 
 def _authenticate(db, identity, now):
-    """(user row, latest expiry) for the ``password`` or ``token`` method.
+    """(user row, latest expiry, audit chain ID) for the ``password`` or
+    ``token`` method.
 
     Keystone's ``token`` method (keystoneauth's ``v3token`` plugin) trades
     a live token for a new one, typically scoped to another project; the
-    new token never outlives the one it came from
-    (keystone/auth/plugins/token.py).
+    new token never outlives the one it came from and joins its audit
+    chain (keystone/auth/plugins/token.py).
     """
     methods = identity.get('methods') or []
     if 'password' in methods:
         password = identity.get('password') or {}
-        return _find_user(db, password.get('user')), None
+        return _find_user(db, password.get('user')), None, None
     if 'token' in methods:
         given = (identity.get('token') or {}).get('id')
         token = _load_token(db, given if isinstance(given, str) else None,
@@ -229,7 +245,7 @@ def _authenticate(db, identity, now):
         if token is None:
             raise _AuthFailed()
         return (db.one('SELECT * FROM users WHERE id = ?', token.user_id),
-                token.expires_at)
+                token.expires_at, token.audit_chain_id or token.audit_id)
     raise _AuthFailed()
 
 
@@ -248,7 +264,7 @@ def issue(store, auth, lifetime=TOKEN_LIFETIME):
         # a token lifetime's worth of them.
         db.execute('DELETE FROM tokens WHERE expires_at <= ?', now)
         try:
-            user, expiry = _authenticate(db, identity, now)
+            user, expiry, chain = _authenticate(db, identity, now)
             project = None
             roles = []
             if auth.get('scope'):
@@ -266,10 +282,12 @@ def issue(store, auth, lifetime=TOKEN_LIFETIME):
                       project['name'] if project else None,
                       tuple(expand_roles(roles)),
                       secrets.token_urlsafe(16)[:22], now,
-                      min(now + lifetime, expiry or math.inf))
+                      min(now + lifetime, expiry or math.inf), chain)
         db.insert('tokens', digest=store_mod.token_digest(text),
                   user_id=token.user_id, project_id=token.project_id,
                   roles=json.dumps(list(token.roles)),
-                  audit_id=token.audit_id, issued_at=token.issued_at,
+                  audit_id=token.audit_id,
+                  audit_chain_id=token.audit_chain_id,
+                  issued_at=token.issued_at,
                   expires_at=token.expires_at)
     return text, token

@@ -11,12 +11,15 @@ state; instance-action events; notifications), exactly once.
 
 What Nova records and when (``nova/compute/manager.py``,
 ``nova/conductor/tasks/live_migrate.py``): the ``live-migration`` action
-gets ``conductor_live_migrate_instance``,
-``compute_check_can_live_migrate_destination``/``_source``,
-``compute_pre_live_migration`` and ``compute_live_migration`` (which ends
-at once: it only hands the job to a thread), then
+gets ``conductor_live_migrate_instance`` (``conductor_migrate_server``
+before 2.34), ``compute_check_can_live_migrate_destination``/``_source``
+and ``compute_live_migration`` (which ends at once: it only hands the job
+to a thread) when asked for; ``compute_pre_live_migration`` once the job
+has a worker (derived on read until the migration ends, like its
+progress: :func:`pending_events`); then
 ``compute_post_live_migration_at_destination`` on success or
-``compute_rollback_live_migration_at_destination`` on rollback.
+``compute_rollback_live_migration_at_destination`` on rollback, except
+for a migration aborted while queued, which never started.
 
 Failures (made to happen by the test harness, :func:`add_override`) end
 as Nova's do (``nova/compute/manager.py``):
@@ -54,6 +57,7 @@ from novaclient_force.refserver.state import (
 )
 
 IN_PROGRESS = ('queued', 'preparing', 'running', 'post-migrating')
+PRE_LIVE_MIGRATION = 'compute_pre_live_migration'
 #: Simulated seconds the conductor spends scheduling a new live migration.
 #: Nova's conductor creates the migration as ``accepted`` after the API's
 #: 202 (nova/conductor/tasks/live_migrate.py) and the source compute moves
@@ -262,6 +266,37 @@ def observe(db, row, now, notifier):
          state.disk_remaining_bytes))
 
 
+def _pre_live_migration(row, slot, now):
+    """``compute_pre_live_migration`` on the destination as of ``now``, or
+    None: ``_do_live_migration`` moves the job to ``preparing`` once it
+    has a worker on its source host (``slot``, :func:`slot_at`) and calls
+    ``pre_live_migration`` there (``wrap_instance_event``), which has
+    finished when the migration runs. A migration aborted while
+    ``queued`` never gets one (``ComputeManager.live_migration_abort``
+    cancels the job before it starts)."""
+    if row['action_id'] is None or slot is None or not slot <= now:
+        return None
+    done = slot + params_from_json(row['params']).preparing_seconds
+    finished = done <= now
+    return {'action_id': row['action_id'], 'event': PRE_LIVE_MIGRATION,
+            'start_time': slot, 'finish_time': done if finished else None,
+            'result': 'Success' if finished else None,
+            'host': row['dest_compute'], 'traceback': None, 'details': None}
+
+
+def pending_events(db, server_uuid, action_id, now):
+    """The events of a live migration still under way that are derived,
+    like its progress, rather than stored (they are written when it
+    ends): ``compute_pre_live_migration`` once it has started."""
+    row = db.one('SELECT * FROM migrations WHERE instance_uuid = ? AND '
+                 'action_id = ? AND final = 0 AND params IS NOT NULL',
+                 server_uuid, action_id)
+    if row is None:
+        return []
+    event = _pre_live_migration(row, slot_at(db, row), now)
+    return [] if event is None else [event]
+
+
 def _updated_at(db, row, now):
     """Nova saves the migration when it is queued, preparing, running,
     and then at every stats save (``migration.save_stats``)."""
@@ -299,6 +334,16 @@ def finish(db, row, state, notifier):
         return
     server = db.one('SELECT * FROM servers WHERE uuid = ?',
                     row['instance_uuid'])
+    # Aborted while queued (no slot), it never started: nothing was
+    # prepared or is rolled back on the destination, and no rollback is
+    # notified (ComputeManager.live_migration_abort).
+    prepared = _pre_live_migration(row, slot.at, ended)
+    if prepared is not None:
+        # Whatever ended the migration, pre_live_migration had returned
+        # by then.
+        prepared.update(finish_time=min(prepared['finish_time'] or ended,
+                                        ended), result='Success')
+        db.insert('events', **prepared)
     event = 'compute_rollback_live_migration_at_destination'
     if state.status == 'completed':
         db.execute(
@@ -319,10 +364,12 @@ def finish(db, row, state, notifier):
     if row['action_id'] is not None:
         if state.ended_by == 'pre_live_migration_failed':
             _fail_pre_live_migration(db, row, ended)
-        actions.add_event(db, row['action_id'], event, ended,
-                          row['dest_compute'])
-    notifier.migration_ended(db, server, row, state.status == 'completed',
-                             ended)
+        if slot.at is not None:
+            actions.add_event(db, row['action_id'], event, ended,
+                              row['dest_compute'])
+    if slot.at is not None:
+        notifier.migration_ended(db, server, row,
+                                 state.status == 'completed', ended)
 
 
 def _fail_pre_live_migration(db, row, ended):

@@ -22,22 +22,30 @@ from novaclient_force.refserver.state import (
 )
 
 CONDUCTOR_HOST = 'controller'
+#: The conductor's event from 2.34, when the API casts to
+#: ``ComputeTaskManager.live_migrate_instance``; before, it calls
+#: ``migrate_server`` and waits (``nova/conductor/api.py``,
+#: ``ComputeTaskAPI.live_migrate_instance``, ``async_``). Both are
+#: ``wrap_instance_event(prefix='conductor')``.
+CONDUCTOR_EVENT = 'conductor_live_migrate_instance'
+CONDUCTOR_EVENT_BEFORE_2_34 = 'conductor_migrate_server'
 
-#: The events a live migration has by the time it runs, in order, each
-#: finished when its action starts (see :mod:`.lifecycle`), on the
-#: conductor, the source or the destination: written by SQLite from the
-#: migrations just created, five rows for each.
+#: The events a live migration has once the source compute has queued it,
+#: after the conductor's, in order, each finished when its action starts:
+#: ``LiveMigrationTask._execute`` has the destination check itself, and
+#: the source from there, then casts ``live_migration`` to the source,
+#: which only hands the job to a thread. ``compute_pre_live_migration``
+#: comes when the job gets a worker (:mod:`.lifecycle`). Written by
+#: SQLite from the migrations just created, three rows for each.
 _STARTING_EVENTS = """
 WITH steps (number, event, place) AS (VALUES
-    (0, 'conductor_live_migrate_instance', 'conductor'),
     (1, 'compute_check_can_live_migrate_destination', 'dest'),
     (2, 'compute_check_can_live_migrate_source', 'source'),
-    (3, 'compute_pre_live_migration', 'dest'),
-    (4, 'compute_live_migration', 'source'))
+    (3, 'compute_live_migration', 'source'))
 INSERT INTO events (action_id, event, start_time, finish_time, result, host)
 SELECT m.action_id, steps.event, m.created_at, m.created_at, 'Success',
        CASE steps.place WHEN 'source' THEN m.source_compute
-                        WHEN 'dest' THEN m.dest_compute ELSE ? END
+                        ELSE m.dest_compute END
 FROM migrations AS m CROSS JOIN steps
 WHERE m.id BETWEEN ? AND ? AND m.action_id >= ?
 ORDER BY m.id, steps.number
@@ -60,11 +68,14 @@ class Start:
     at: float
     migration_uuid: str | None = None
     migration_id: int | None = None
+    conductor_event: str = CONDUCTOR_EVENT
 
 
-def start(db, server, dest, params, context, at):
+def start(db, server, dest, params, context, at,
+          conductor_event=CONDUCTOR_EVENT):
     """Create one live migration (:func:`start_many`); returns its ID."""
-    return start_many(db, [Start(server, dest, params, context, at)])[0]
+    return start_many(db, [Start(server, dest, params, context, at,
+                                 conductor_event=conductor_event)])[0]
 
 
 def _next_id(db, table):
@@ -132,9 +143,14 @@ def create_migrations(db, starts):
     # The action's events are all finished: its updated_at is its start.
     db.insert_many('actions', actions)
     db.insert_many('migrations', migrations)
+    # The conductor's event first: it is the first to start.
+    db.insert_many('events', [dict(
+        action_id=action['id'], event=item.conductor_event,
+        start_time=item.at, finish_time=item.at, result='Success',
+        host=CONDUCTOR_HOST)
+        for action, item in zip(actions, starts, strict=True)])
     ids = [row['id'] for row in migrations]
-    db.execute(_STARTING_EVENTS, CONDUCTOR_HOST, min(ids), max(ids),
-               first_action)
+    db.execute(_STARTING_EVENTS, min(ids), max(ids), first_action)
     return moves
 
 

@@ -106,3 +106,19 @@ def filtered_newest_first(db, filters, after, limit):
         if len(rows) < limit:
             return
         after = rows[-1]['created_at'], rows[-1]['id']
+
+
+def set_force_fault(db, row, message):
+    """Make the next force-complete of ``row`` fail in the driver, with
+    ``message`` (the test harness's control)."""
+    db.execute('UPDATE migrations SET force_fault = ? WHERE id = ?',
+               message, row['id'])
+
+
+def take_force_fault(db, row):
+    """The message of a force-complete failure set for ``row``, or None;
+    it applies to one force-complete, so it is cleared."""
+    if row['force_fault'] is None:
+        return None
+    set_force_fault(db, row, None)
+    return row['force_fault']

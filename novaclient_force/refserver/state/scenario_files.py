@@ -9,6 +9,7 @@ file and the entry (``servers[2].host: unknown host 'compute-9'``).
 import dataclasses
 import os
 import re
+import reprlib
 import uuid
 
 from novaclient_force.refserver.state import executor, simulator
@@ -43,6 +44,21 @@ _UNITS = {None: 1, 'B': 1, 'KB': 1e3, 'MB': 1e6, 'GB': 1e9, 'TB': 1e12,
           'bit': 1 / 8, 'Kbit': 1e3 / 8, 'Mbit': 1e6 / 8, 'Gbit': 1e9 / 8}
 
 
+# A few characters of a rejected value, whatever its size: YAML aliases
+# make a file of a few hundred bytes a list of a billion items (shared,
+# so loading it is cheap), which a plain repr() would walk whole.
+_PREVIEW = reprlib.Repr()
+_PREVIEW.maxlevel = 2
+_PREVIEW.maxstring = _PREVIEW.maxother = _PREVIEW.maxlong = 60
+_PREVIEW.maxlist = _PREVIEW.maxdict = _PREVIEW.maxtuple = 4
+_PREVIEW.maxset = _PREVIEW.maxfrozenset = 4
+
+
+def preview(value):
+    """``repr(value)``, escaped and cut to a bounded length."""
+    return _PREVIEW.repr(value)
+
+
 class _File:
     """Reads one scenario file, keeping its name for error messages."""
 
@@ -60,10 +76,11 @@ class _File:
             if key not in required and key not in optional:
                 expected = ', '.join(tuple(required) + tuple(optional))
                 self.fail(where,
-                          f'unknown key {key!r} (expected {expected})')
+                          f'unknown key {preview(key)} '
+                          f'(expected {expected})')
         for key in required:
             if key not in value:
-                self.fail(where, f'missing key {key!r}')
+                self.fail(where, f'missing key {preview(key)}')
         return value
 
     def listing(self, where, value):
@@ -92,6 +109,16 @@ class _File:
                              f'{maximum:d}')
         return float(value)
 
+    def uuid_text(self, where, value):
+        """A UUID, as text (a scalar YAML read as a number is its text
+        too); a list or mapping is refused before str() walks it."""
+        if not isinstance(value, (list, dict)):
+            try:
+                return str(uuid.UUID(str(value)))
+            except ValueError:
+                pass
+        self.fail(where, f'not a UUID: {preview(value)}')
+
     def flag(self, where, value):
         if not isinstance(value, bool):
             self.fail(where, 'must be true or false')
@@ -109,7 +136,7 @@ class _File:
             if match is None or (match.group(3) and not rate):
                 wanted = ('a rate like 10Gbit/s or 200MB/s' if rate
                           else 'a size like 4GiB or 512MiB')
-                self.fail(where, f'must be {wanted}, not {value!r}')
+                self.fail(where, f'must be {wanted}, not {preview(value)}')
             number = float(match.group(1)) * _UNITS[match.group(2)]
         if not number >= minimum or number == float('inf'):
             self.fail(where, f'must be >= {minimum}')
@@ -135,6 +162,10 @@ def read(path, servers):
         mark = getattr(error, 'problem_mark', None)
         doc.fail(f'line {mark.line + 1:d}' if mark else '',
                  f"not valid YAML: {getattr(error, 'problem', error)}")
+    except ValueError as error:
+        # A scalar Python cannot hold, such as an integer of more digits
+        # than int() converts (sys.int_info.default_max_str_digits).
+        doc.fail('', f'not valid YAML: {error}')
     if data is None:
         # An empty file (or only comments): every section is optional.
         data = {}
@@ -143,8 +174,11 @@ def read(path, servers):
         'workloads', 'projects', 'users', 'servers', 'migrations', 'scale'))
     name = doc.text('name', data.get('name', os.path.basename(path)))
     config, limit = _config(doc, data.get('config'))
-    hosts = tuple(_host(doc, f'hosts[{i}]', item) for i, item in
-                  enumerate(doc.listing('hosts', data.get('hosts'))))
+    if data.get('hosts') is None:
+        hosts = tuple(Host(name) for name in _implied_hosts(data))
+    else:
+        hosts = tuple(_host(doc, f'hosts[{i}]', item) for i, item in
+                      enumerate(doc.listing('hosts', data['hosts'])))
     host_names = _unique(doc, 'hosts', [host.name for host in hosts])
     if 'default_bandwidth' in data:
         bandwidth = doc.amount('default_bandwidth', data['default_bandwidth'],
@@ -173,7 +207,7 @@ def read(path, servers):
             known_projects, server_list, migration_list)
     elif servers is not None:
         doc.fail('', '--servers needs a "scale" section in the file')
-    _unique(doc, 'servers', [server.name for server in server_list])
+    server_list = _distinct_ids(server_list)
     _unique(doc, 'servers', [server.uuid for server in server_list])
     _check_migrations(doc, migration_list, server_list, host_names)
     migration_list = [
@@ -187,11 +221,50 @@ def read(path, servers):
                     max_concurrent_live_migrations=limit)
 
 
+def _implied_hosts(data):
+    """The hosts of a file without ``hosts:``: those its servers (listed
+    or under ``scale:``) and migrations name, in the order first named.
+    Only names that are strings count; any other value is refused where
+    it stands, as an unknown host."""
+    def named(items, keys):
+        for item in items if isinstance(items, list) else ():
+            if not isinstance(item, dict):
+                continue
+            for key in keys:
+                value = item.get(key)
+                for name in value if isinstance(value, list) else [value]:
+                    if isinstance(name, str) and name.strip():
+                        yield name
+
+    scale = data.get('scale')
+    scale = scale if isinstance(scale, dict) else {}
+    return tuple(dict.fromkeys([
+        *named(data.get('servers'), ('host',)),
+        *named([scale.get('server')], ('host',)),
+        *named(data.get('migrations'), ('dest',)),
+        *named([scale], ('migrate_to',))]))
+
+
+def _distinct_ids(server_list):
+    """Servers that share a name, as Nova allows, get distinct default
+    UUIDs: the first keeps its name's, the n-th takes that of
+    ``name#n``. A UUID given in the file is kept."""
+    count = {}
+    out = []
+    for server in server_list:
+        count[server.name] = nth = count.get(server.name, 0) + 1
+        if nth > 1 and server.uuid == server_uuid(server.name):
+            server = dataclasses.replace(
+                server, uuid=server_uuid(f'{server.name}#{nth}'))
+        out.append(server)
+    return out
+
+
 def _unique(doc, where, names):
     seen = set()
     for name in names:
         if name in seen:
-            doc.fail(where, f'duplicate {name!r}')
+            doc.fail(where, f'duplicate {preview(name)}')
         seen.add(name)
     return seen
 
@@ -239,7 +312,7 @@ def _link(doc, where, item, host_names):
     for key in ('src', 'dest'):
         if doc.text(f'{where}.{key}', item[key]) not in host_names:
             doc.fail(f'{where}.{key}',
-                     f'unknown host {item[key]!r}')
+                     f'unknown host {preview(item[key])}')
     return Link(item['src'], item['dest'], doc.amount(
         f"{where}.bandwidth", item['bandwidth'], rate=True, minimum=1))
 
@@ -277,10 +350,10 @@ def _server(doc, where, item, host_names, workloads, projects):
         'disk'))
     name = doc.text(f"{where}.name", item['name'])
     if doc.text(f"{where}.host", item['host']) not in host_names:
-        doc.fail(f"{where}.host", f"unknown host {item['host']!r}")
+        doc.fail(f"{where}.host", f"unknown host {preview(item['host'])}")
     project = doc.text(f"{where}.project", item.get('project', 'demo'))
     if project not in projects:
-        doc.fail(f'{where}.project', f'unknown project {project!r} '
+        doc.fail(f'{where}.project', f'unknown project {preview(project)} '
                  '(declare it under "projects")')
     if 'workload' in item and 'dirty_rate' in item:
         doc.fail(where, 'give either workload or dirty_rate, not both')
@@ -290,17 +363,15 @@ def _server(doc, where, item, host_names, workloads, projects):
     else:
         workload = doc.text(f"{where}.workload", item.get('workload', 'idle'))
         if workload not in workloads:
-            doc.fail(f'{where}.workload', f'unknown workload {workload!r} '
+            doc.fail(f'{where}.workload',
+                     f'unknown workload {preview(workload)} '
                      f"(known: {', '.join(sorted(workloads))})")
         dirty_rate = workloads[workload]
     vm_state = item.get('vm_state', 'active')
     if vm_state not in VM_STATES:
         doc.fail(f"{where}.vm_state", f"must be one of {', '.join(VM_STATES)}")
-    server_id = item.get('uuid', server_uuid(name))
-    try:
-        server_id = str(uuid.UUID(str(server_id)))
-    except ValueError:
-        doc.fail(f"{where}.uuid", f'not a UUID: {server_id!r}')
+    server_id = doc.uuid_text(f'{where}.uuid',
+                              item.get('uuid', server_uuid(name)))
     return Server(name, server_id, project, item['host'],
                   doc.amount(f"{where}.memory", item['memory'], minimum=1),
                   dirty_rate, vm_state,
@@ -323,10 +394,7 @@ def _migration(doc, where, item):
     server = doc.text(f"{where}.server", item['server'])
     migration_id_text = item.get('uuid')
     if migration_id_text is not None:
-        try:
-            migration_id_text = str(uuid.UUID(str(migration_id_text)))
-        except ValueError:
-            doc.fail(f"{where}.uuid", f'not a UUID: {migration_id_text!r}')
+        migration_id_text = doc.uuid_text(f'{where}.uuid', migration_id_text)
     return Migration(server, doc.text(f"{where}.dest", item['dest']), status,
                      started_ago, migration_id_text, migration_id,
                      doc.flag(f"{where}.block_migration",
@@ -365,35 +433,50 @@ def _scale(doc, value, servers, host_names, workloads, projects,
 
 
 def _check_migrations(doc, migrations, servers, host_names):
-    by_name = {server.name: server for server in servers}
+    """A migration's ``server`` is a server's UUID, or its name when no
+    other server shares it."""
+    by_uuid = {server.uuid: server for server in servers}
+    by_name = {}
+    for server in servers:
+        by_name.setdefault(server.name, []).append(server)
     running = set()
     ids = set()
     with_id = [migration.id is not None for migration in migrations]
     if any(with_id) and not all(with_id):
         doc.fail('migrations', 'give an id to every migration or to none')
     for migration in migrations:
-        where = f'migration of {migration.server!r}'
-        server = by_name.get(migration.server)
+        where = f'migration of {preview(migration.server)}'
+        named = by_name.get(migration.server, [])
+        server = by_uuid.get(migration.server) or (
+            named[0] if len(named) == 1 else None)
+        if server is None and named:
+            doc.fail(f'{where}.server',
+                     f'{len(named):d} servers are named '
+                     f'{preview(migration.server)}: give its uuid')
         if server is None:
-            doc.fail(f"{where}.server", f'unknown server {migration.server!r}')
+            doc.fail(f'{where}.server',
+                     f'unknown server {preview(migration.server)}')
         if migration.dest not in host_names:
-            doc.fail(f"{where}.dest", f'unknown host {migration.dest!r}')
+            doc.fail(f'{where}.dest',
+                     f'unknown host {preview(migration.dest)}')
         if migration.dest == server.host:
             doc.fail(f'{where}.dest',
-                     f'server {server.name!r} is already on {server.host!r}')
+                     f'server {preview(server.name)} is already on '
+                     f'{preview(server.host)}')
         if migration.block_migration and not server.disk_bytes:
             doc.fail(f"{where}.block_migration",
-                     f'server {server.name!r} has no local disk')
+                     f'server {preview(server.name)} has no local disk')
         if migration.id is not None:
             if migration.id in ids:
                 doc.fail(f'{where}.id', f'duplicate {migration.id:d}')
             ids.add(migration.id)
         if migration.status != 'running':
             continue
-        if server.name in running:
-            doc.fail(where, f'server {server.name!r} already has a running '
-                            'migration')
+        if server.uuid in running:
+            doc.fail(where, f'server {preview(server.name)} already has a '
+                            'running migration')
         if server.vm_state not in ('active', 'paused'):
-            doc.fail(where, f'server {server.name!r} is {server.vm_state}; '
-                            'only active or paused servers live-migrate')
-        running.add(server.name)
+            doc.fail(where, f'server {preview(server.name)} is '
+                            f'{server.vm_state}; only active or paused '
+                            'servers live-migrate')
+        running.add(server.uuid)

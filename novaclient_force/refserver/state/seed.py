@@ -66,13 +66,15 @@ def _seed(db, scenario, now):
     for index, server in enumerate(scenario.servers):
         rows.append(_server_row(db, server, now - SERVER_AGE + index,
                                 owners))
-    # A migration names its server; the first of a name, as in the list.
-    by_name = {}
+    # A migration names its server by UUID, or by a name no other server
+    # has (scenario files check this); the built-in ones by name.
+    by_reference = {}
     for row in rows:
-        by_name.setdefault(row['name'], row)
+        by_reference.setdefault(row['uuid'], row)
+        by_reference.setdefault(row['name'], row)
     params, starts, moves = {}, [], []
     for index, migration in enumerate(scenario.migrations):
-        server = by_name[migration.server]
+        server = by_reference[migration.server]
         if migration.status in TERMINAL:
             # In the scenario's order: IDs are given as they come.
             moves += live_migrate.create_migrations(db, starts)

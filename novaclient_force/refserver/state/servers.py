@@ -85,3 +85,12 @@ def lock(db, server, locked_by, reason, now):
 def unlock(db, server, now):
     db.update('servers', 'uuid', server['uuid'], locked=0, locked_by=None,
               locked_reason=None, updated=now)
+
+
+def rename(db, server, name, now):
+    """``Instance.display_name``; ``hostname`` keeps the name the server
+    had until then (Nova sets it at creation, and changes it only when
+    asked, at 2.90+). The row as it is now."""
+    db.update('servers', 'uuid', server['uuid'], name=name,
+              hostname=server['hostname'] or server['name'], updated=now)
+    return get(db, server['uuid'])

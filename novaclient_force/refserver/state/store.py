@@ -11,13 +11,14 @@ Times are "virtual" Unix timestamps: ``epoch + (wall - epoch) * scale``,
 where ``epoch`` is the wall time the state was created, kept in the state
 so that a restart keeps the clock. With the default scale of 1 they are the
 wall clock. A test harness may move the clock forward (:meth:`Store.advance`)
-or change the scale (:meth:`Store.set_time_scale`); both re-anchor the
+or change the scale (:meth:`Store.set_clock`); both re-anchor the
 clock at the current instant, and the anchor is kept in the state too, so
 virtual time never jumps back.
 """
 
 import contextlib
 import datetime
+import fcntl
 import hashlib
 import json
 import os
@@ -26,6 +27,14 @@ import sqlite3
 import stat
 import threading
 import time
+
+#: The last second every timestamp the server shows can hold: the end of
+#: year 9999, where Python's datetime (and Nova's ISO 8601 times) stop.
+MAX_TIME = datetime.datetime(
+    9999, 12, 31, 23, 59, 59, tzinfo=datetime.timezone.utc).timestamp()
+#: The fastest simulated clock: at this scale it still reads as a date
+#: after more than half a year of running.
+MAX_TIME_SCALE = 1e4
 
 TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -40,7 +49,7 @@ CREATE TABLE IF NOT EXISTS assignments (
 CREATE TABLE IF NOT EXISTS tokens (
     digest TEXT PRIMARY KEY, user_id TEXT NOT NULL, project_id TEXT,
     roles TEXT NOT NULL, audit_id TEXT NOT NULL,
-    issued_at REAL NOT NULL, expires_at REAL NOT NULL);
+    issued_at REAL NOT NULL, expires_at REAL NOT NULL, audit_chain_id TEXT);
 CREATE TABLE IF NOT EXISTS hosts (
     name TEXT PRIMARY KEY,
     permit_post_copy INTEGER NOT NULL DEFAULT 0);
@@ -54,7 +63,7 @@ CREATE TABLE IF NOT EXISTS servers (
     locked_by TEXT, locked_reason TEXT, memory_bytes INTEGER NOT NULL,
     disk_bytes INTEGER NOT NULL, dirty_rate REAL NOT NULL,
     vcpus INTEGER NOT NULL, created REAL NOT NULL, updated REAL NOT NULL,
-    launched_at REAL, active_migration INTEGER);
+    launched_at REAL, active_migration INTEGER, hostname TEXT);
 CREATE TABLE IF NOT EXISTS migrations (
     id INTEGER PRIMARY KEY AUTOINCREMENT, uuid TEXT UNIQUE NOT NULL,
     instance_uuid TEXT NOT NULL, migration_type TEXT NOT NULL,
@@ -68,7 +77,7 @@ CREATE TABLE IF NOT EXISTS migrations (
     overrides TEXT, slot_at REAL, link_share INTEGER,
     memory_total INTEGER, memory_processed INTEGER,
     memory_remaining INTEGER, disk_total INTEGER, disk_processed INTEGER,
-    disk_remaining INTEGER);
+    disk_remaining INTEGER, force_fault TEXT);
 CREATE TABLE IF NOT EXISTS actions (
     id INTEGER PRIMARY KEY, instance_uuid TEXT NOT NULL,
     action TEXT NOT NULL, request_id TEXT NOT NULL, user_id TEXT,
@@ -79,6 +88,11 @@ CREATE TABLE IF NOT EXISTS events (
     event TEXT NOT NULL, start_time REAL NOT NULL, finish_time REAL,
     result TEXT, traceback TEXT, host TEXT, details TEXT);
 """
+#: Columns added to a table since a state file could first be written,
+#: added to an older file when it is opened: (table, column, type).
+ADDED_COLUMNS = (('tokens', 'audit_chain_id', 'TEXT'),
+                 ('servers', 'hostname', 'TEXT'),
+                 ('migrations', 'force_fault', 'TEXT'))
 #: Secondary indexes: (name, table, columns). Seeding builds them after
 #: the rows are in (:meth:`_Db.indexes_after`).
 INDEXES = (
@@ -122,10 +136,15 @@ class Store:
         self._lock = threading.RLock()
         self._wall = wall
         self.path = path
-        if path != ':memory:':
-            _owner_only(path)
-        self._conn = sqlite3.connect(
-            path, check_same_thread=False, isolation_level=None)
+        # Held open until the connection is closed: closing any other
+        # descriptor of the file would drop SQLite's own (POSIX) locks.
+        self._claim = None if path == ':memory:' else _claim(path)
+        try:
+            self._conn = sqlite3.connect(
+                path, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error:
+            self._release()
+            raise
         self._conn.row_factory = sqlite3.Row
         if path != ':memory:':
             self._conn.execute('PRAGMA journal_mode=WAL')
@@ -143,6 +162,7 @@ class Store:
         self._derived = {}
         with self.transaction() as db:
             db.executescript_safe(TABLES)
+            db.add_columns()
             db.create_indexes()
             epoch = db.one('SELECT value FROM meta WHERE key = ?', 'epoch')
             if epoch is None:
@@ -179,15 +199,20 @@ class Store:
 
     def advance(self, seconds):
         """Move virtual time ``seconds`` forward at once (never back)."""
-        if not seconds >= 0:
-            raise ValueError('the clock only moves forward')
-        self._reanchor(self.time_scale, seconds)
+        self.set_clock(self.time_scale, seconds)
 
-    def set_time_scale(self, scale):
-        """Simulated seconds per real second from now on."""
-        if not scale > 0:
-            raise ValueError('the time scale must be > 0')
-        self._reanchor(scale, 0.0)
+    def set_clock(self, scale, jump=0.0):
+        """Run at ``scale`` simulated seconds per real second from now on,
+        after moving ``jump`` seconds forward; both or neither (a
+        ValueError says why)."""
+        if not jump >= 0:
+            raise ValueError('the clock only moves forward')
+        if not self.now() + jump <= MAX_TIME:
+            raise ValueError('the clock cannot go past the year 9999')
+        if not 0 < scale <= MAX_TIME_SCALE:
+            raise ValueError(
+                f'the time scale must be > 0 and <= {MAX_TIME_SCALE:g}')
+        self._reanchor(scale, jump)
 
     def _reanchor(self, scale, jump):
         with self.transaction() as db:
@@ -242,6 +267,12 @@ class Store:
     def close(self):
         with self._lock:
             self._conn.close()
+            self._release()
+
+    def _release(self):
+        if self._claim is not None:
+            os.close(self._claim)
+            self._claim = None
 
 
 class _Db:
@@ -253,6 +284,14 @@ class _Db:
         # Run once the transaction is committed (notifications are only
         # written for state that is really there).
         self.after_commit = []
+
+    def add_columns(self):
+        for table, column, kind in ADDED_COLUMNS:
+            names = {row['name'] for row in self.all(
+                f'PRAGMA table_info({table})')}
+            if column not in names:
+                self.execute(
+                    f'ALTER TABLE {table} ADD COLUMN {column} {kind}')
 
     def create_indexes(self):
         for name, table, columns in INDEXES:
@@ -310,21 +349,44 @@ class _Db:
             tuple(values.values()) + (key_value,))
 
 
-def _owner_only(path):
-    """Create the state file readable by its owner only (it holds password
-    hashes and token digests), and make an existing one so. SQLite gives
+class StateInUse(OSError):
+    """Another server has the state file open."""
+
+
+def _claim(path):
+    """An open descriptor of the state file, locked for this server alone.
+
+    Two servers on one file would each run their own clock and caches
+    over the same rows, so the second one is refused. The lock is
+    ``flock``, which the kernel drops when the process ends, ``kill -9``
+    included, and which on Linux is apart from the POSIX locks SQLite
+    takes on the same file.
+
+    The file is created readable by its owner only (it holds password
+    hashes and token digests), and an existing one made so. SQLite gives
     the ``-wal`` and ``-shm`` files it creates the database file's mode;
     those left by an earlier run are fixed too. Devices (``/dev/full``)
-    are left alone."""
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    os.close(descriptor)
-    for name in (path, f"{path}-wal", f"{path}-shm", f"{path}-journal"):
-        try:
-            mode = os.stat(name).st_mode
-        except FileNotFoundError:
-            continue
-        if stat.S_ISREG(mode) and stat.S_IMODE(mode) != 0o600:
-            os.chmod(name, 0o600)
+    are left alone.
+    """
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
+                         0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        for name in (path, f"{path}-wal", f"{path}-shm",
+                     f"{path}-journal"):
+            try:
+                mode = os.stat(name).st_mode
+            except FileNotFoundError:
+                continue
+            if stat.S_ISREG(mode) and stat.S_IMODE(mode) != 0o600:
+                os.chmod(name, 0o600)
+    except BlockingIOError:
+        os.close(descriptor)
+        raise StateInUse('in use by another reference server') from None
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return descriptor
 
 
 def _regexp(pattern, value):

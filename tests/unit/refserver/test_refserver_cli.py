@@ -2,10 +2,12 @@
 
 import contextlib
 import io
+import json
 import os
 
 import fixtures
 import testtools
+import webob
 
 import novaclient_force
 from novaclient_force.refserver import cli, clouds
@@ -82,7 +84,8 @@ class TestOptions(testtools.TestCase):
             metavar = option.strip('-').replace('-', '_').upper()
             self.assertNotIn(f'{option} {metavar}', text)
         for fragment in ('--max-microversion 2.N', '--scenario NAME|FILE',
-                         '(default 2.104)', '(default 1: real time)',
+                         '(default 2.104)',
+                         '(default 1: real time; at most 10000)',
                          '(default 20 for host-maintenance, 12 for '
                          'host-evacuation)',
                          'listening on http://HOST:PORT', '/identity',
@@ -116,3 +119,61 @@ class TestClouds(testtools.TestCase):
         manager = doc['clouds']['refserver-manager']['auth']
         self.assertEqual(('demo-manager', 'demo'),
                          (manager['username'], manager['project_name']))
+
+
+class TestTimeLimits(testtools.TestCase):
+    """Times the server must turn into dates stay dates: a value too large
+    for that is refused at start, in one line, rather than accepted and
+    then failing every request with an OverflowError."""
+
+    def test_too_large_values_are_refused_at_start(self):
+        for option, too_large in (
+                ('--time-scale', '10001'),
+                ('--token-expiration', f'{10 * 365 * 86400 + 1}')):
+            for value in ('inf', 'Infinity', '1e300', 'nan', too_large):
+                with contextlib.redirect_stderr(io.StringIO()) as err:
+                    error = self.assertRaises(
+                        SystemExit, cli.parser().parse_args, [option, value])
+                self.assertEqual(2, error.code, (option, value))
+                self.assertIn(f'argument {option}: must be > 0 and <=',
+                              err.getvalue())
+
+    def test_the_largest_values_serve(self):
+        from novaclient_force.refserver.state import store as store_mod
+
+        app, store = cli._build(cli.parser().parse_args(
+            ['--time-scale', '10000', '--token-expiration', '315360000']))
+        self.addCleanup(store.close)
+
+        def call(method, path, body=None, token=None):
+            req = webob.Request.blank(path, method=method)
+            if body is not None:
+                req.body = json.dumps(body).encode()
+                req.content_type = 'application/json'
+            if token:
+                req.headers['X-Auth-Token'] = token
+            req.headers['OpenStack-API-Version'] = 'compute 2.30'
+            return req.get_response(app)
+
+        resp = call('POST', '/identity/v3/auth/tokens', {'auth': {
+            'identity': {'methods': ['password'], 'password': {'user': {
+                'name': 'admin', 'domain': {'id': 'default'},
+                'password': 'secret'}}},
+            'scope': {'project': {'name': 'admin',
+                                  'domain': {'id': 'default'}}}}})
+        self.assertEqual(201, resp.status_int, resp.body)
+        token = resp.headers['X-Subject-Token']
+        # Close to the end of the year 9999, with time still to run.
+        store.advance(store_mod.MAX_TIME - 1e6 - store.now())
+        server = scenarios.server_uuid('busy-vm-2')
+        resp = call('POST', f'/compute/v2.1/servers/{server}/action',
+                    {'os-migrateLive': {'host': None,
+                                        'block_migration': 'auto'}},
+                    token=token)
+        self.assertEqual(202, resp.status_int, resp.body)
+        for path in ('/servers/detail?all_tenants=1',
+                     f'/servers/{server}/os-instance-actions',
+                     '/os-migrations'):
+            resp = call('GET', f'/compute/v2.1{path}', token=token)
+            self.assertEqual(200, resp.status_int, resp.body)
+            self.assertIn(b'"9999-12-', resp.body)

@@ -161,9 +161,10 @@ class TestInstanceActions(base.RefServerTestCase):
                             version='2.84')
         action = json.loads(resp.body)['instanceAction']
         # Newest first (start time, then ID, descending), as Nova lists
-        # them: these all started at once, in the order they ran.
-        self.assertEqual(['compute_live_migration',
-                          'compute_pre_live_migration',
+        # them: pre_live_migration once the job got a worker, the others
+        # at once when it was asked for, in the order they ran.
+        self.assertEqual(['compute_pre_live_migration',
+                          'compute_live_migration',
                           'compute_check_can_live_migrate_source',
                           'compute_check_can_live_migrate_destination',
                           'conductor_live_migrate_instance'],

@@ -27,7 +27,9 @@ migrations:
 """
 
 
-class TestScenarioErrors(testtools.TestCase):
+class _StartTestCase(testtools.TestCase):
+    """Starts the CLI on a scenario file, with serving refused."""
+
     def setUp(self):
         super().setUp()
         self.tmp = self.useFixture(fixtures.TempDir())
@@ -57,6 +59,9 @@ class TestScenarioErrors(testtools.TestCase):
 
     def case(self, **changes):
         return scenario(**dict(GOOD, **changes))
+
+
+class TestScenarioErrors(_StartTestCase):
 
     def test_the_good_case_starts(self):
         self.assertRaisesRegex(AssertionError, 'started serving',
@@ -105,3 +110,52 @@ class TestScenarioErrors(testtools.TestCase):
         line = self.assert_refused(
             'workloads: ' + '{a: ' * 5000 + '1' + '}' * 5000 + '\n', '')
         self.assertIn('nested too deeply', line)
+
+
+def alias_bomb(levels=10, fanout=4):
+    """A YAML flow list of a few hundred bytes that loads as ``fanout **
+    levels`` strings: each level lists the previous one ``fanout`` times
+    by alias, so loading shares it, and only walking it costs."""
+    items = [f"&l0 [{', '.join(['x'] * fanout)}]"]
+    for level in range(1, levels):
+        aliases = ', '.join([f'*l{level - 1}'] * fanout)
+        items.append(f'&l{level} [{aliases}]')
+    return f"[{', '.join(items)}, *l{levels - 1}]"
+
+
+class TestRejectedValuesAreBounded(_StartTestCase):
+    """A rejected value is shown as a short preview, never whole: an
+    alias bomb of a few hundred bytes holds a million strings here (a
+    billion with a few more levels), and formatting one whole costs
+    time and memory in proportion to all it holds."""
+
+    def assert_short(self, text, field):
+        line = self.assert_refused(text, field)
+        self.assertLess(len(line), 400, line[:400])
+        return line
+
+    def test_bomb_as_a_workload_rate(self):
+        line = self.assert_short(f'workloads:\n  busy2: {alias_bomb()}\n',
+                                 'workloads.busy2')
+        self.assertIn("must be a rate like 10Gbit/s or 200MB/s, not [['x'",
+                      line)
+
+    def test_bomb_as_a_server_uuid(self):
+        line = self.assert_short(self.case(extra=f'uuid: {alias_bomb()}'),
+                                 'servers[0].uuid')
+        self.assertIn('not a UUID: [[', line)
+
+    def test_bomb_as_a_migration_uuid(self):
+        text = self.case().replace('id: 1,', f'uuid: {alias_bomb()}, id: 1,')
+        self.assert_short(text, 'migrations[0].uuid')
+
+    def test_a_long_string_is_cut(self):
+        line = self.assert_short(
+            f"workloads:\n  busy2: {'9' * 100000}MB/x\n", 'workloads.busy2')
+        self.assertIn("not '9999", line)
+
+    def test_an_integer_too_long_to_read(self):
+        # Python refuses to convert an integer of over 4300 digits
+        # (sys.int_info.default_max_str_digits) while YAML loads it.
+        line = self.assert_short(f"workloads:\n  busy2: {'9' * 5000}\n", '')
+        self.assertIn('not valid YAML', line)

@@ -311,3 +311,83 @@ class TestFiles(testtools.TestCase):
         error = self.assertRaises(scenarios.ScenarioError, scenarios.load,
                                   path)
         self.assertIn('cannot read', str(error))
+
+
+class TestHostsAndNames(TestFiles):
+    """A file may leave its hosts implied, and name servers as Nova lets
+    users name them: the same name twice, in one project or two."""
+
+    def seeded_servers(self, text):
+        """(uuid, task_state) of each server the file seeds, in order."""
+        from novaclient_force.refserver.state import seed
+        from novaclient_force.refserver.state import store as store_mod
+
+        store = store_mod.Store()
+        self.addCleanup(store.close)
+        seed.seed(store, scenarios.load(self.write(text)))
+        with store.transaction() as db:
+            return [(row['uuid'], row['task_state']) for row in db.all(
+                'SELECT uuid, task_state FROM servers ORDER BY created')]
+
+    def test_hosts_from_servers_and_migrations(self):
+        scenario = scenarios.load(self.write(
+            'servers:\n'
+            '  - {name: vm, host: compute-1, memory: 1GiB}\n'
+            '  - {name: db, host: compute-7, memory: 1GiB}\n'
+            'migrations:\n'
+            '  - {server: vm, dest: compute-2}\n'
+            'scale:\n'
+            '  prefix: batch-\n'
+            '  count: 2\n'
+            '  server: {host: compute-3, memory: 1GiB}\n'
+            '  migrate_to: [compute-4, compute-1]\n'))
+        self.assertEqual(
+            ['compute-1', 'compute-7', 'compute-3', 'compute-2',
+             'compute-4'], [host.name for host in scenario.hosts])
+        self.assertEqual(['compute-2', 'compute-4', 'compute-1'],
+                         [m.dest for m in scenario.migrations])
+
+    def test_declared_hosts_are_still_the_only_ones(self):
+        self.assertIn("servers[0].host: unknown host 'compute-1'",
+                      self.error('hosts: [a]\nservers: [{name: v, host: '
+                                 'compute-1, memory: 1GiB}]\n'))
+
+    def test_a_malformed_host_is_refused_where_it_stands(self):
+        self.assertIn('servers[0].host: must be a non-empty string',
+                      self.error('servers: [{name: v, host: [a], '
+                                 'memory: 1GiB}]\n'))
+
+    def test_duplicate_names_in_one_project_and_across_projects(self):
+        scenario = scenarios.load(self.write(
+            'servers:\n'
+            '  - {name: vm, host: a, memory: 1GiB}\n'
+            '  - {name: vm, host: a, memory: 1GiB}\n'
+            '  - {name: vm, host: b, memory: 1GiB, project: alt_demo}\n'
+            '  - {name: web, host: b, memory: 1GiB}\n'))
+        self.assertEqual(
+            [scenarios.server_uuid('vm'), scenarios.server_uuid('vm#2'),
+             scenarios.server_uuid('vm#3'), scenarios.server_uuid('web')],
+            [server.uuid for server in scenario.servers])
+        self.assertEqual(['demo', 'demo', 'alt_demo', 'demo'],
+                         [server.project for server in scenario.servers])
+
+    def test_a_shared_name_is_migrated_by_uuid(self):
+        second = scenarios.server_uuid('vm#2')
+        text = ('servers:\n'
+                '  - {name: vm, host: a, memory: 1GiB}\n'
+                '  - {name: vm, host: a, memory: 1GiB}\n'
+                'migrations:\n'
+                '  - {server: SERVER, dest: b}\n')
+        self.assertIn("migration of 'vm'.server: 2 servers are named 'vm': "
+                      'give its uuid',
+                      self.error(text.replace('SERVER', 'vm')))
+        self.assertEqual(
+            [(scenarios.server_uuid('vm'), None), (second, 'migrating')],
+            self.seeded_servers(text.replace('SERVER', second)))
+
+    def test_a_uuid_given_twice_is_still_refused(self):
+        given = scenarios.server_uuid('x')
+        line = f'{{host: a, memory: 1GiB, uuid: {given}}}'
+        self.assertIn(f"servers: duplicate '{given}'", self.error(
+            f'servers:\n  - {line}\n  - {line}\n'.replace(
+                '{', '{name: vm, ')))

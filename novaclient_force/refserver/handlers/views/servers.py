@@ -39,6 +39,12 @@ def _flavor(context, server):
         'href': f'{context.bookmark_base}/flavors/{flavor.id}'}]}
 
 
+def _hostname(server):
+    """``Instance.hostname``: the name at creation until a rename, which
+    keeps it (a row renamed by no one has none of its own)."""
+    return server['hostname'] or server['name']
+
+
 def show(context, server, allowed, listed=False):
     """One server (``ViewBuilder.show``); ``allowed(rule)`` says whether
     the caller passes a policy rule for it; ``listed`` for the entries of
@@ -75,7 +81,7 @@ def show(context, server, allowed, listed=False):
             f"instance-{int(server['uuid'][:8], 16) % 2 ** 32:08x}")
         if v >= (2, 3):
             body.update({
-                'OS-EXT-SRV-ATTR:hostname': server['name'],
+                'OS-EXT-SRV-ATTR:hostname': _hostname(server),
                 'OS-EXT-SRV-ATTR:reservation_id':
                     f"r-{server['uuid'][:8]}",
                 'OS-EXT-SRV-ATTR:launch_index': 0,
@@ -86,7 +92,7 @@ def show(context, server, allowed, listed=False):
     elif v >= (2, 90):
         # 2.90 shows everyone the hostname, the one extended attribute
         # that is not admin-only; host and node stay hidden.
-        body['OS-EXT-SRV-ATTR:hostname'] = server['name']
+        body['OS-EXT-SRV-ATTR:hostname'] = _hostname(server)
     if v >= (2, 9):
         body['locked'] = bool(server['locked'])
     if v >= (2, 16) and allowed('os_compute_api:servers:show:host_status'):
