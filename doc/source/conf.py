@@ -3,11 +3,15 @@
 The ``nova`` command's help is generated here, at build time, from the
 installed extension, so the page cannot drift from the command; the
 ``openstack`` command's reference comes from cliff's ``autoprogram-cliff``.
+The front page includes README.rst, whose links to these pages name them
+by their path in the repository (what GitHub shows): here they become
+links to the pages.
 """
 
 import contextlib
 import io
 import os
+import re
 
 import novaclient_force
 
@@ -49,3 +53,23 @@ def _write_nova_help():
 
 
 _write_nova_help()
+
+
+#: A README link to a page of these docs: `text <doc/source/page.rst>`_.
+README_LINK = re.compile(r'`([^`<]*?)\s*<doc/source/([^>`]+)\.rst>`_')
+
+
+def _page_link(match):
+    text = ' '.join(match.group(1).split())
+    page = match.group(2)
+    if text in ('', f'doc/source/{page}.rst'):
+        return f':doc:`/{page}`'            # the page's title
+    return f':doc:`{text} </{page}>`'
+
+
+def _readme_links(app, relative_path, parent_docname, content):
+    content[0] = README_LINK.sub(_page_link, content[0])
+
+
+def setup(app):
+    app.connect('include-read', _readme_links)
