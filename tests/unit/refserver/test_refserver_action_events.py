@@ -127,6 +127,18 @@ class TestEndings(EventsTestCase):
             self.events('q-idle-1'))
 
 
+    def test_pre_live_migration_failing_while_queued(self):
+        # The harness fails it in the queue: it fails as its turn comes,
+        # and is rolled back like any pre_live_migration failure.
+        self.ok('POST', 'migrations/3/fail')
+        self.settle()
+        self.assertEqual('failed', self.status('q-idle-2'))
+        self.assertEqual(
+            ROLLED_BACK + [('compute_pre_live_migration', 'Error',
+                            'compute-2')] + QUEUED,
+            self.events('q-idle-2'))
+
+
 class TestMicroversions(EventsTestCase):
     def migrate(self, name, version):
         resp = self.compute('POST', f'/servers/{UUIDS[name]}/action',
