@@ -351,6 +351,11 @@ def finish(db, row, state, notifier):
         prepared.update(finish_time=min(prepared['finish_time'] or ended,
                                         ended), result='Success')
         db.insert('events', **prepared)
+        # An event's finish updates its action (InstanceAction's
+        # updated_at, which 2.58's changes-since filters on).
+        db.execute('UPDATE actions SET updated_at = MAX(updated_at, ?) '
+                   'WHERE id = ?', prepared['finish_time'],
+                   prepared['action_id'])
     event = 'compute_rollback_live_migration_at_destination'
     if state.status == 'completed':
         db.execute(
