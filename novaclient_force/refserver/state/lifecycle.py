@@ -336,14 +336,26 @@ def finish(db, row, state, notifier):
                     row['instance_uuid'])
     # Aborted while queued (no slot), it never started: nothing was
     # prepared or is rolled back on the destination, and no rollback is
-    # notified (ComputeManager.live_migration_abort).
-    prepared = _pre_live_migration(row, slot.at, ended)
+    # notified (ComputeManager.live_migration_abort). One the harness
+    # failed in pre_live_migration while queued failed as its turn came.
+    started = slot.at
+    if state.ended_by == 'pre_live_migration_failed' and not (
+            started is not None and started <= ended):
+        started = ended - simulator.ROLLBACK_SECONDS
+    if started is not None and not started <= ended:
+        started = None
+    prepared = _pre_live_migration(row, started, ended)
     if prepared is not None:
         # Whatever ended the migration, pre_live_migration had returned
         # by then.
         prepared.update(finish_time=min(prepared['finish_time'] or ended,
                                         ended), result='Success')
         db.insert('events', **prepared)
+        # An event's finish updates its action (InstanceAction's
+        # updated_at, which 2.58's changes-since filters on).
+        db.execute('UPDATE actions SET updated_at = MAX(updated_at, ?) '
+                   'WHERE id = ?', prepared['finish_time'],
+                   prepared['action_id'])
     event = 'compute_rollback_live_migration_at_destination'
     if state.status == 'completed':
         db.execute(
@@ -364,10 +376,10 @@ def finish(db, row, state, notifier):
     if row['action_id'] is not None:
         if state.ended_by == 'pre_live_migration_failed':
             _fail_pre_live_migration(db, row, ended)
-        if slot.at is not None:
+        if started is not None:
             actions.add_event(db, row['action_id'], event, ended,
                               row['dest_compute'])
-    if slot.at is not None:
+    if started is not None:
         notifier.migration_ended(db, server, row,
                                  state.status == 'completed', ended)
 

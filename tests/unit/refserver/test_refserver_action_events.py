@@ -127,6 +127,18 @@ class TestEndings(EventsTestCase):
             self.events('q-idle-1'))
 
 
+    def test_pre_live_migration_failing_while_queued(self):
+        # The harness fails it in the queue: it fails as its turn comes,
+        # and is rolled back like any pre_live_migration failure.
+        self.ok('POST', 'migrations/3/fail')
+        self.settle()
+        self.assertEqual('failed', self.status('q-idle-2'))
+        self.assertEqual(
+            ROLLED_BACK + [('compute_pre_live_migration', 'Error',
+                            'compute-2')] + QUEUED,
+            self.events('q-idle-2'))
+
+
 class TestMicroversions(EventsTestCase):
     def migrate(self, name, version):
         resp = self.compute('POST', f'/servers/{UUIDS[name]}/action',
@@ -168,3 +180,20 @@ class TestQueuedAbortNotifications(EventsTestCase):
             [note['event_type'] for note in emitted
              if note['payload']['nova_object.data']['uuid'] ==
              UUIDS['q-idle-2']])
+
+
+class TestActionUpdatedAt(EventsTestCase):
+    def test_a_driver_failure_action_ends_with_pre_live_migration(self):
+        # No event follows pre_live_migration after a driver failure: the
+        # action was last updated when it finished, not when it started.
+        self.ok('POST', 'migrations/1/fail', {'status': 'error'})
+        self.settle()
+        listed = self.get(f"/servers/{UUIDS['q-busy']}/os-instance-actions",
+                          '2.58')['instanceActions']
+        (action,) = [item for item in listed
+                     if item['action'] == 'live-migration']
+        shown = self.get(f"/servers/{UUIDS['q-busy']}/os-instance-actions/"
+                         f"{action['request_id']}", '2.84')['instanceAction']
+        (prepared,) = [event for event in shown['events']
+                       if event['event'] == 'compute_pre_live_migration']
+        self.assertEqual(prepared['finish_time'], action['updated_at'])
