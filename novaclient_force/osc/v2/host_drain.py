@@ -32,8 +32,7 @@ class DrainHost(command.Lister):
         parser = super().get_parser(prog_name)
         parser.add_argument('host', metavar='<host>',
                             help='Compute host to drain')
-        forcing = parser.add_mutually_exclusive_group()
-        forcing.add_argument(
+        parser.add_argument(
             '--no-force', action='store_true',
             help='Never force: each migration converges on its own or '
                  "ends as Nova's completion timeout says")
