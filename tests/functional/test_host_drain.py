@@ -87,6 +87,21 @@ class TestDefaultLimit(DrainTest):
         self.assertEqual('compute-1', self.on_host()['stopped-vm'])
         self.assertNotIn('Traceback', err)
 
+    def test_one_request_waits_in_novas_queue_at_most(self):
+        """The look-ahead: with one running at a time (the limit) a
+        live migration is requested only once the one two before it has
+        ended."""
+        code, _, err = self.drain('compute-1', '--cold-migrate-stopped')
+        self.assertEqual(0, code, err)
+        live = sorted((m for m in self.cloud.migrations_truth()
+                       if m['source_compute'] == 'compute-1'
+                       and m['ground_truth'] is not None),
+                      key=lambda m: m['created_at'])
+        self.assertEqual(3, len(live))
+        for before, after in zip(live, live[2:], strict=False):
+            self.assertGreaterEqual(after['created_at'],
+                                    before['finished_at'])
+
     def test_dry_run_sends_only_reads(self):
         before = self.on_host()
         self.cloud.clear_requests()
@@ -218,3 +233,25 @@ class TestInterrupted(DrainTest):
                             for m in truth))
         self.assertIn('interrupted (SIGINT) before it was requested',
                       ' '.join(r['Reason'] for r in rows))
+
+
+class TestDeadlineNotMetForAll(DrainTest):
+    """A deadline shorter than the drain can take: every migration that
+    would overrun it is forced, each row says why, and the drain goes on
+    to empty the host."""
+
+    time_scale = 2.0
+
+    def test_each_forced_row_names_the_deadline(self):
+        code, rows, err = self.drain('compute-1', '--deadline', '1',
+                                     '--stalled-after', '3600',
+                                     '--cold-migrate-stopped')
+        self.assertEqual(0, code, err)
+        rows = self.by_name(rows)
+        self.assertTrue(rows['busy-vm']['Forced'], rows['busy-vm'])
+        forced = [row for row in rows.values() if row['Forced']]
+        for row in forced:
+            self.assertIn('--deadline 1:', row['Reason'])
+        # The paused guest is never forced: Nova forces ACTIVE servers only.
+        self.assertFalse(rows['paused-vm']['Forced'])
+        self.assertNotIn('compute-1', [self.on_host()[name] for name in rows])
