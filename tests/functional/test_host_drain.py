@@ -255,3 +255,34 @@ class TestDeadlineNotMetForAll(DrainTest):
         # The paused guest is never forced: Nova forces ACTIVE servers only.
         self.assertFalse(rows['paused-vm']['Forced'])
         self.assertNotIn('compute-1', [self.on_host()[name] for name in rows])
+
+
+class TestSDK(DrainTest):
+    """``drain_host`` as a script (or the Ansible module) calls it."""
+
+    def test_one_outcome_per_server(self):
+        from novaclient_force import client, exceptions
+
+        nc = client.Client(session=self.cloud.session())
+        plan = nc.server_migrations.drain_host('compute-1', dry_run=True)
+        self.assertEqual((True, 9), (plan.dry_run, plan.exit_code))
+        self.assertEqual('enabled', self.service()['status'])
+        result = nc.server_migrations.drain_host(
+            'compute-1', cold_migrate_stopped=True,
+            disable_reason='maintenance')
+        self.assertEqual((True, True, 0, []),
+                         (result.empty, result.disabled, result.exit_code,
+                          result.still_there))
+        hosts = self.on_host()
+        self.assertEqual(
+            {name: hosts[name] for name in (*MOVING, 'stopped-vm')},
+            {row.server_name: row.destination for row in result})
+        self.assertEqual({'compute-1'}, {row.source for row in result})
+        self.assertEqual('maintenance', self.service()['disabled_reason'])
+        error = self.assertRaises(
+            exceptions.UnknownHost, nc.server_migrations.drain_host,
+            'compute-9')
+        self.assertIn('compute-9', str(error))
+        self.assertRaises(exceptions.InvalidArgument,
+                          nc.server_migrations.drain_host, 'compute-1',
+                          order='random')
