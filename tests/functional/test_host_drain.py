@@ -202,6 +202,13 @@ class TestInterrupted(DrainTest):
     time_scale = 1.0
 
     def test_sigint_mid_drain(self):
+        self.interrupt(signal.SIGINT, 130)
+
+    def test_sigterm_mid_drain(self):
+        self.interrupt(signal.SIGTERM, 143)
+
+    def interrupt(self, signum, status):
+        name = signal.Signals(signum).name
         argv = [test_osc_cli.openstack_program(), *DRAIN, 'compute-1',
                 '--no-force', '--order', 'listed', '-f', 'json']
         proc = subprocess.Popen(argv, env=self.cloud.env('refserver-admin'),
@@ -213,10 +220,10 @@ class TestInterrupted(DrainTest):
                       for m in self.cloud.migrations_truth()):
             self.assertLess(time.monotonic(), deadline)
             time.sleep(0.2)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         out, err = proc.communicate(timeout=60)
-        self.assertEqual(130, proc.returncode, err)
-        self.assertIn('interrupted (SIGINT)', err)
+        self.assertEqual(status, proc.returncode, err)
+        self.assertIn(f'interrupted ({name})', err)
         self.assertIn('go on in Nova', err)
         self.assertNotIn('Traceback', err)
         rows = json.loads(out)
@@ -231,7 +238,7 @@ class TestInterrupted(DrainTest):
         self.assertTrue(any(m['status'] in ('running', 'queued',
                                             'preparing', 'completed')
                             for m in truth))
-        self.assertIn('interrupted (SIGINT) before it was requested',
+        self.assertIn(f'interrupted ({name}) before it was requested',
                       ' '.join(r['Reason'] for r in rows))
 
 
