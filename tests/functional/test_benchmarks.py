@@ -117,3 +117,27 @@ class StrategiesBenchmarkTest(testtools.TestCase):
             # Every strategy drained the host: no migration left behind.
             self.assertNotEqual('inf', cells[2], row)
             self.assertEqual('0', cells[7], row)
+
+
+class HostEmptyBenchmarkTest(testtools.TestCase):
+    """benchmarks/host_empty.py drains the host with every policy."""
+
+    def test_small_run(self):
+        done = subprocess.run(
+            [sys.executable, os.path.join(CHECKOUT, 'benchmarks',
+                                          'host_empty.py'),
+             '--servers', '3', '--deadline', '30'], cwd=CHECKOUT,
+            capture_output=True, text=True, timeout=TIMEOUT,
+            stdin=subprocess.DEVNULL)
+        self.assertEqual(0, done.returncode, done.stderr[-3000:])
+        lines = done.stdout.splitlines()
+        header = next(i for i, line in enumerate(lines)
+                      if line.startswith('policy '))
+        policies = lines[header + 1:lines.index('', header)]
+        self.assertEqual(5, len(policies), done.stdout)
+        # Every forcing policy empties the host (exit 0); without forcing
+        # Nova's completion timeout cancels the busy guest's migration.
+        self.assertEqual(['0', '0', '0', '0', '4'],
+                         [line.split()[-1] for line in policies])
+        self.assertEqual(3, sum('moved by the deadline' in line
+                                for line in lines))

@@ -101,6 +101,9 @@ class ControlApp:
             if (len(parts) == 3 and req.method == 'POST'
                     and parts[2] == 'fail_force_complete'):
                 return self.fail_force_complete(req, parts[1])
+        if (len(parts) == 3 and parts[0] == 'servers'
+                and parts[2] == 'keep-host' and req.method == 'POST'):
+            return self.keep_host(req, parts[1])
         unknown_action = len(parts) == 3 and parts[2] not in (
             'converge', 'stall', 'fail', 'fail_force_complete')
         if not unknown_action and parts and parts[0] in {
@@ -268,6 +271,15 @@ class ControlApp:
                     row['instance_uuid']))
             view = self._view(db, migrations.get(db, row['id']), now)
         return _json(200, {'migration': view})
+
+    def keep_host(self, req, server_uuid):
+        """The server's next completed live migration leaves its host
+        unchanged."""
+        with self.services.store.transaction() as db:
+            if not lifecycle.keep_host(db, server_uuid):
+                raise ControlError(404, f'no server {server_uuid}')
+        return _json(200, {'server': {'id': server_uuid,
+                                      'keep_host': True}})
 
     # -- faults and requests -----------------------------------------------
 

@@ -154,8 +154,9 @@ def create_migrations(db, starts):
     return moves
 
 
-def build_params(db, server, dest, block_migration=False):
-    """Simulator inputs from the server's workload and the hosts' link."""
+def build_params(db, server, dest, block_migration=False, paused_idle=True):
+    """Simulator inputs from the server's workload and the hosts' link;
+    ``paused_idle``: a paused guest dirties nothing (see below)."""
     link = db.one('SELECT bandwidth, shared FROM links '
                   'WHERE src = ? AND dest = ?', server['host'], dest)
     if link is None:
@@ -165,9 +166,13 @@ def build_params(db, server, dest, block_migration=False):
                   server['host'])
     config = json.loads(db.one(
         "SELECT value FROM meta WHERE key = 'config'")['value'])
+    # A paused guest's vCPUs are stopped: it dirties no memory, so its
+    # copy converges in one round (Nova live-migrates PAUSED servers,
+    # nova/compute/api.py ``live_migrate``).
     return simulator.MigrationParams(
         memory_bytes=server['memory_bytes'],
-        dirty_rate=server['dirty_rate'],
+        dirty_rate=(0.0 if paused_idle and server['vm_state'] == 'paused'
+                    else server['dirty_rate']),
         bandwidth=float(link['bandwidth']),
         shared_link=bool(link['shared']),
         disk_bytes=server['disk_bytes'] if block_migration else 0,
