@@ -1,0 +1,138 @@
+# Copyright: novaclient-force developers
+# Apache License 2.0 (see http://www.apache.org/licenses/LICENSE-2.0)
+"""What every module of the collection shares: the cloud options, the
+SDK client they build, and the results an Outcome comes to.
+
+The client is built from openstack.cloud's options through
+openstacksdk's config loader (``openstack.connect``, as openstack.cloud's
+``openstack_cloud_from_module`` does), so clouds.yaml, ``OS_CLOUD`` and
+the ``OS_*`` variables mean what they mean to ``openstack``. The exit
+status and message of a run are the CLI core's (``cli.verdict``), so a
+task fails with the ``rc`` that ``openstack`` would have exited with.
+"""
+
+import traceback
+
+try:
+    from novaclient_force import exceptions
+    from novaclient_force.cli import verdict
+except ImportError:
+    SDK_IMPORT_ERROR = traceback.format_exc()
+else:
+    SDK_IMPORT_ERROR = None
+
+CLOUD_OPTIONS = {
+    'cloud': {'type': 'raw'},
+    'auth': {'type': 'dict', 'no_log': True},
+    'auth_type': {'type': 'str'},
+    'region_name': {'type': 'str'},
+    'validate_certs': {'type': 'bool', 'aliases': ['verify']},
+    'ca_cert': {'type': 'str', 'aliases': ['cacert']},
+    'client_cert': {'type': 'str', 'aliases': ['cert']},
+    'client_key': {'type': 'str', 'no_log': False, 'aliases': ['key']},
+    'api_timeout': {'type': 'int'},
+    'interface': {'type': 'str', 'default': 'public',
+                  'choices': ['admin', 'internal', 'public'],
+                  'aliases': ['endpoint_type']},
+}
+
+#: The options a ``cloud`` dict replaces; openstack.cloud refuses both.
+_CONNECTION_OPTIONS = {
+    'auth': 'auth', 'auth_type': 'auth_type', 'region_name': 'region_name',
+    'validate_certs': 'verify', 'ca_cert': 'cacert', 'client_cert': 'cert',
+    'client_key': 'key', 'api_timeout': 'api_timeout',
+}
+
+
+def argument_spec(**options):
+    """The module's own options after the cloud options."""
+    spec = dict(CLOUD_OPTIONS)
+    spec.update(options)
+    return spec
+
+
+def require_sdk(module):
+    """Fail the task in one line when novaclient-force is missing on the
+    host that runs the module."""
+    if SDK_IMPORT_ERROR is not None:
+        from ansible.module_utils.basic import missing_required_lib
+
+        module.fail_json(msg=missing_required_lib('novaclient-force'),
+                         exception=SDK_IMPORT_ERROR)
+
+
+def client(module):
+    """A ``novaclient_force.client.Client`` for the module's cloud
+    options; a task failure (rc 2, nothing sent) when they are wrong."""
+    from novaclient_force import client as sdk_client
+
+    try:
+        import openstack
+        from openstack import exceptions as os_exceptions
+    except ImportError:
+        fail(module, exceptions.InvalidArgument(
+            'openstacksdk is not installed where the module runs'))
+    params = module.params
+    given = {key: params[name] for name, key in _CONNECTION_OPTIONS.items()
+             if params[name] is not None}
+    cloud = params['cloud']
+    try:
+        if isinstance(cloud, dict):
+            clash = sorted(name for name in _CONNECTION_OPTIONS
+                           if params[name] is not None)
+            if params['interface'] != 'public':
+                clash.append('interface')
+            if clash:
+                raise exceptions.InvalidArgument(
+                    f"Give the cloud's settings either in cloud or in "
+                    f"{', '.join(clash)}, not both")
+            connection = openstack.connect(**cloud)
+        else:
+            connection = openstack.connect(
+                cloud=cloud, interface=params['interface'], **given)
+        return sdk_client.Client(connection=connection)
+    except os_exceptions.ConfigException as exc:
+        fail(module, exceptions.InvalidArgument(
+            f"Cloud configuration: {' '.join(str(exc).split())}"))
+    except exceptions.ForceCompleteError as exc:
+        fail(module, exc)
+
+
+def fail(module, error, **results):
+    """Fail the task for an SDK error: its exit status in ``rc``, its
+    words in ``msg``, its type in ``kind``."""
+    report = verdict.of_error(error)
+    module.fail_json(msg=report.message, rc=report.exit_code,
+                     kind=report.kind, **results)
+
+
+def interrupted(module, stop, host=None):
+    """Fail the task for SIGINT or SIGTERM: whatever Nova had accepted
+    by then is in ``results``."""
+    report = verdict.of_interruption(stop, host)
+    module.fail_json(msg=report.message, rc=report.exit_code,
+                     kind=report.kind,
+                     changed=any(o.forced for o in stop.outcomes),
+                     results=[fields(o) for o in stop.outcomes])
+
+
+def fields(result):
+    """An Outcome as a task result: its fields, its ``rc`` (the exit
+    status it means) and the numbers of its diagnosis."""
+    diagnosis = result.diagnosis
+    return {
+        'server': result.server,
+        'server_name': result.server_name,
+        'migration': result.migration,
+        'migration_uuid': result.migration_uuid,
+        'status': result.status,
+        'migration_status': result.migration_status,
+        'forced': result.forced,
+        'reason': result.reason,
+        'detail': result.detail,
+        'policy_note': result.policy_note,
+        'duration': result.duration,
+        'diagnosis': None if diagnosis is None else diagnosis.as_dict(),
+        'hint': result.hint,
+        'rc': result.exit_code,
+    }
