@@ -136,3 +136,103 @@ def fields(result):
         'hint': result.hint,
         'rc': result.exit_code,
     }
+
+
+def _services_need():
+    """Services by UUID: ``PUT /os-services/{service_id}`` came with
+    compute API 2.53 (nova/api/openstack/compute/services.py
+    ``ServiceController.update``, ``_update_v253``); before it, services
+    were changed by host and binary."""
+    from novaclient_force import negotiation
+
+    return (negotiation.APIVersion('2.53'), 'changing a compute service')
+
+
+def compute_service(compute, host, binary):
+    """The service ``binary`` of ``host`` as Nova lists it (admin-only by
+    default: ``os_compute_api:os-services:list``); UnknownHost if none."""
+    from novaclient_force import errors, terminal
+
+    body = compute.get_json(
+        '/os-services', _services_need(),
+        errors.Context(f'list the services of {terminal.printable(host)}'),
+        params={'host': host, 'binary': binary})
+    found = [s for s in body.get('services', ())
+             if s.get('host') == host and s.get('binary') == binary]
+    if not found:
+        raise exceptions.UnknownHost(
+            f'No {terminal.printable(binary)} service runs on a host named '
+            f'{terminal.printable(host)}')
+    return found[0]
+
+
+def set_service(compute, service, changes):
+    """Apply ``changes`` (status, disabled_reason) to ``service``; the
+    service as Nova answers it."""
+    from novaclient_force import errors, terminal
+
+    resp = compute.request(
+        'PUT', f"/os-services/{service['id']}", _services_need(),
+        errors.Context(f"update the service of "
+                       f"{terminal.printable(service.get('host'))}"),
+        json=changes)
+    return resp.json()['service']
+
+
+def drained(emptied, disabling):
+    """A drain's task result: one result per server, the host's state,
+    the drain's exit status in ``rc`` and ``changed``.
+
+    ``emptied`` is the SDK's list (novaclient_force.emptied.Emptied);
+    ``disabling``: the drain was to disable a service that was not
+    disabled before it. Changed means something was (or, in a dry run,
+    would be) done: the service disabled, a server moved or a migration
+    forced; a host already empty and disabled is no change.
+    """
+    from novaclient_force import emptied as sdk_emptied
+    from novaclient_force import outcome
+
+    moves = (sdk_emptied.LIVE_MIGRATE, sdk_emptied.COLD_MIGRATE)
+    if emptied.dry_run:
+        moved = any(row.action in moves for row in emptied)
+    else:
+        moved = any(row.forced or (row.action in moves
+                                   and row.status != outcome.ERROR)
+                    for row in emptied)
+    rows = []
+    for row in emptied:
+        result = fields(row)
+        result.update(action=row.action, source=row.source,
+                      destination=row.destination,
+                      estimated_pause=row.estimated_pause,
+                      vm_status=row.vm_status)
+        rows.append(result)
+    return {
+        'changed': moved or (disabling and (emptied.disabled
+                                            or emptied.dry_run)),
+        'host': emptied.host, 'empty': emptied.empty,
+        'disabled': emptied.disabled, 'still_there': emptied.still_there,
+        'results': rows, 'rc': emptied.exit_code,
+        'msg': _drain_words(emptied),
+    }
+
+
+def _drain_words(emptied):
+    """One line on the drain, as the command's stderr line says it."""
+    from novaclient_force import terminal
+
+    host = terminal.printable(emptied.host)
+    if emptied.note:
+        return emptied.note
+    counts = {}
+    for row in emptied:
+        counts[row.status] = counts.get(row.status, 0) + 1
+    said = ', '.join(f'{n} {status}' for status, n in counts.items())
+    if emptied.dry_run:
+        return f'dry run of the drain of {host}: {said or "nothing to do"}'
+    if emptied.exit_code == 0:
+        return f'{host} is empty: {said or "nothing to move"}'
+    left = ', '.join(terminal.printable(name)
+                     for name in emptied.still_there)
+    return (f'{host} is not empty: {said}'
+            + (f'; still there: {left}' if left else ''))
