@@ -191,3 +191,41 @@ class TestColdMigration(ServicesCase):
                             version='2.80')
         self.assertEqual('error',
                          json.loads(resp.body)['migrations'][0]['status'])
+
+
+class TestKeepHost(ServicesCase):
+    """The harness fault: a completed live migration leaves the server's
+    host as it was."""
+
+    def keep_host(self, server):
+        req = base.webob.Request.blank(f'/_refserver/servers/{server}/'
+                                       'keep-host', method='POST')
+        req.remote_addr = '127.0.0.1'
+        return req.get_response(self.app)
+
+    def test_idle_guest(self):
+        resp = self.keep_host(IDLE)
+        self.assertEqual(200, resp.status_int, resp.body)
+        resp = self.compute('POST', f'/servers/{IDLE}/action', {
+            'os-migrateLive': {'host': None, 'block_migration': 'auto'}},
+            version='2.80')
+        self.assertEqual(202, resp.status_int, resp.body)
+        self.wall.advance(120)
+        resp = self.compute('GET', f'/os-migrations?instance_uuid={IDLE}',
+                            version='2.80')
+        [row] = json.loads(resp.body)['migrations']
+        self.assertEqual('completed', row['status'])
+        server = self.server(IDLE)
+        self.assertEqual(('ACTIVE', 'compute-1'),
+                         (server['status'], server['OS-EXT-SRV-ATTR:host']))
+        # Once only: the next one moves it.
+        resp = self.compute('POST', f'/servers/{IDLE}/action', {
+            'os-migrateLive': {'host': None, 'block_migration': 'auto'}},
+            version='2.80')
+        self.wall.advance(120)
+        self.assertNotEqual('compute-1',
+                            self.server(IDLE)['OS-EXT-SRV-ATTR:host'])
+
+    def test_unknown_server(self):
+        resp = self.keep_host('nope')
+        self.assertEqual(404, resp.status_int)
