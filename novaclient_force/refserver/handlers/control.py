@@ -246,10 +246,8 @@ class ControlApp:
         """The server's next completed live migration leaves its host
         unchanged."""
         with self.services.store.transaction() as db:
-            if db.one('SELECT 1 FROM servers WHERE uuid = ?',
-                      server_uuid) is None:
+            if not lifecycle.keep_host(db, server_uuid):
                 raise ControlError(404, f'no server {server_uuid}')
-            lifecycle.keep_host(db, server_uuid)
         return _json(200, {'server': {'id': server_uuid,
                                       'keep_host': True}})
 

@@ -332,9 +332,13 @@ def finish(db, row, state, notifier):
 
 def keep_host(db, server_uuid):
     """Make the server's next completed live migration leave its host
-    unchanged (the test harness's fault; see :func:`keeps_host`)."""
+    unchanged (the test harness's fault; see :func:`keeps_host`); False
+    when there is no such server."""
+    if db.one('SELECT 1 FROM servers WHERE uuid = ?', server_uuid) is None:
+        return False
     db.execute('INSERT OR REPLACE INTO meta VALUES (?, ?)',
                f'keep_host:{server_uuid}', '1')
+    return True
 
 
 def keeps_host(db, server_uuid):
