@@ -315,6 +315,11 @@ class RefServer(fixtures.Fixture):
         return self.control('POST', f'migrations/{migration}/fail',
                             body)['migration']
 
+    def keep_host(self, server):
+        """The server's next live migration completes, but its host stays
+        the source (``instance.host`` never updated)."""
+        return self.control('POST', f'servers/{server}/keep-host')['server']
+
     def migration_truth(self, migration):
         """One migration's status and ground truth (guest pause, bytes)."""
         return self.control('GET', f'migrations/{migration}')['migration']

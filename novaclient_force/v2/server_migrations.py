@@ -160,6 +160,68 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
             policy=arguments.policy(stalled_after, force_after),
             cli=self.cli)
 
+    def drain_host(self, host, disable=True, disable_reason=None,
+                   target_host=None, cold_migrate_stopped=False,
+                   order='soonest', policy=None, stalled_after=None,
+                   force_after=None, force=True, deadline=None,
+                   dry_run=False, timeout=None, lookahead=1,
+                   progress=None):
+        """Empty ``host``: a list of Outcomes, one per server that was on
+        it (novaclient_force.emptying).
+
+        Refused before anything changes (exceptions.PolicyRefused naming
+        the policies) unless the caller is an admin, and refused with the
+        closest known names (exceptions.UnknownHost) for a host that is no
+        compute host. Then, in order:
+
+        * ``disable``: the host's nova-compute service is disabled (by
+          service UUID, 2.53+) with ``disable_reason``, or a reason naming
+          this tool and the time; False keeps it enabled;
+        * every server on the host, all projects, is live-migrated (ACTIVE
+          and PAUSED; block migration ``auto``) to ``target_host`` or the
+          scheduler's choice, ``lookahead`` requests beyond what Nova runs
+          at once (``max_concurrent_live_migrations``); a server already
+          migrating is followed, not asked again; ``order`` is
+          ``'soonest'`` (the order that empties the host soonest) or
+          ``'listed'`` (the order Nova lists them in);
+        * with ``cold_migrate_stopped`` SHUTOFF servers are cold-migrated
+          and their resize confirmed; otherwise they, and servers Nova
+          would not move (SUSPENDED, ERROR, SHELVED, RESCUED, a task in
+          progress), are left and reported with Nova's reason;
+        * a running live migration is forced as ``policy`` says: any
+          object with diagnosis.Policy's ``forces_at_once`` and
+          ``decide(diagnosis, running_for)``, by default one built from
+          ``stalled_after`` and ``force_after`` (seconds; neither: at
+          once); ``force`` False forces nothing;
+        * ``deadline`` (seconds from now): the host must be empty by then,
+          so any migration whose estimated end, counting the queue behind
+          it, would overrun it is forced;
+        * the host is listed again and each moved server's host checked
+          against its migration: a ``completed`` migration whose server
+          still shows ``host`` is reported, not counted as moved.
+
+        ``dry_run`` reads only and returns the plan: one Outcome per
+        server saying what would be done and why. ``timeout`` (seconds,
+        None for no limit) bounds the whole drain. ``progress`` is called
+        with a waiting.Progress on every reading. The list's
+        ``exit_code`` is 0 only when the host holds no server at the end
+        (9 when servers were left, 3 for a failed migration, 5 timed out,
+        8 accepted but unknown); each Outcome has ``action``,
+        ``source``, ``destination`` and ``estimated_pause``. SIGINT (and
+        SIGTERM) raise exceptions.Interrupted with the Outcomes so far.
+        """
+        from novaclient_force import arguments, emptying
+
+        arguments.wait_timeout(timeout)
+        return emptying.drain_host(
+            self.compute, host, disable=disable,
+            disable_reason=disable_reason, target_host=target_host,
+            cold_migrate_stopped=cold_migrate_stopped, order=order,
+            policy=policy or arguments.policy(stalled_after, force_after),
+            force=force, deadline=deadline, dry_run=dry_run,
+            timeout=timeout, lookahead=lookahead, progress=progress,
+            cli=self.cli)
+
     def follow_hint(self, server_id):
         """The command that follows a server's migration, for this caller
         and this CLI (novaclient_force.hints)."""

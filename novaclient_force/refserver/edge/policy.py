@@ -3,8 +3,9 @@
 Check strings are Nova's current defaults (32.0.0+): ``nova/policies/
 base.py``, ``servers_migrations.py``, ``migrations.py``,
 ``migrate_server.py``, ``instance_actions.py``, ``lock_server.py``,
-``pause_server.py`` and ``servers.py``. A ``--policy-file`` (YAML or JSON,
-oslo.policy format) overrides any of them.
+``pause_server.py``, ``services.py`` and ``servers.py``. A
+``--policy-file`` (YAML or JSON, oslo.policy format) overrides any of
+them.
 """
 
 import os
@@ -42,6 +43,11 @@ _API = [
     ('os_compute_api:os-migrations:index:all_projects', ADMIN),
     ('os_compute_api:os-migrations:index:host', ADMIN),
     ('os_compute_api:os-services:list', ADMIN),
+    ('os_compute_api:os-services:update', ADMIN),
+    ('os_compute_api:os-migrate-server:migrate', MANAGER_OR_ADMIN),
+    ('os_compute_api:os-migrate-server:migrate:host', ADMIN),
+    ('os_compute_api:servers:confirm_resize', MEMBER_OR_ADMIN),
+    ('os_compute_api:servers:revert_resize', MEMBER_OR_ADMIN),
     ('os_compute_api:os-migrate-server:migrate_live', MANAGER_OR_ADMIN),
     ('os_compute_api:os-migrate-server:migrate_live:host', ADMIN),
     ('os_compute_api:os-instance-actions:list', READER_OR_ADMIN),

@@ -20,7 +20,7 @@ from novaclient_force.refserver.state import servers
 MAX_LIMIT = 1000            # [api] max_limit
 _STATE_MAP = {'active': 'ACTIVE', 'paused': 'PAUSED', 'stopped': 'SHUTOFF',
               'error': 'ERROR', 'building': 'BUILD',
-              'suspended': 'SUSPENDED'}
+              'suspended': 'SUSPENDED', 'resized': 'VERIFY_RESIZE'}
 
 
 def status(server):

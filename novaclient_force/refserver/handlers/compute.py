@@ -20,6 +20,7 @@ import webob.exc
 
 from novaclient_force.refserver.edge import faults, microversions, validation
 from novaclient_force.refserver.handlers import (
+    cold_migrate,
     discovery,
     instance_actions,
     lock_server,
@@ -52,6 +53,9 @@ ROUTES = (
     Route('GET', '/servers/{server_id}', servers.show),
     Route('POST', '/servers/{server_id}/action', actions={
         'os-migrateLive': (migrate_server.migrate_live, (2, 1)),
+        'migrate': (cold_migrate.migrate, (2, 1)),
+        'confirmResize': (cold_migrate.confirm_resize, (2, 1)),
+        'revertResize': (cold_migrate.revert_resize, (2, 1)),
         'pause': (pause_server.pause, (2, 1)),
         'unpause': (pause_server.unpause, (2, 1)),
         'lock': (lock_server.lock, (2, 1)),
@@ -68,6 +72,7 @@ ROUTES = (
                                       (2, 22))}),
     Route('GET', '/os-migrations', os_migrations.index),
     Route('GET', '/os-services', os_services.index),
+    Route('PUT', '/os-services/{service_id}', os_services.update, (2, 53)),
     Route('GET', '/servers/{server_id}/os-instance-actions',
           instance_actions.index),
     Route('GET', '/servers/{server_id}/os-instance-actions/{request_id}',

@@ -97,6 +97,9 @@ class ControlApp:
             if (len(parts) == 3 and req.method == 'POST'
                     and parts[2] in ('converge', 'stall', 'fail')):
                 return self.override(req, parts[1], parts[2])
+        if (len(parts) == 3 and parts[0] == 'servers'
+                and parts[2] == 'keep-host' and req.method == 'POST'):
+            return self.keep_host(req, parts[1])
         unknown_action = len(parts) == 3 and parts[2] not in (
             'converge', 'stall', 'fail')
         if not unknown_action and parts and parts[0] in {
@@ -238,6 +241,15 @@ class ControlApp:
                          f'needs {_APPLIES[kind]}')
             view = self._view(db, row, now)
         return _json(200, {'migration': view})
+
+    def keep_host(self, req, server_uuid):
+        """The server's next completed live migration leaves its host
+        unchanged."""
+        with self.services.store.transaction() as db:
+            if not lifecycle.keep_host(db, server_uuid):
+                raise ControlError(404, f'no server {server_uuid}')
+        return _json(200, {'server': {'id': server_uuid,
+                                      'keep_host': True}})
 
     # -- faults and requests -----------------------------------------------
 

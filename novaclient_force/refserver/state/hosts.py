@@ -14,11 +14,14 @@ def exists(db, name):
 
 
 def least_loaded(db, excluding):
-    """The host the scheduler picks for a live migration away from
-    ``excluding``: the one holding the fewest servers, by name on a tie;
-    None when there is no other host."""
+    """The host the scheduler picks for a migration away from
+    ``excluding``: among the hosts whose service is enabled (the
+    ``ComputeFilter``, nova/scheduler/filters/compute_filter.py), the one
+    holding the fewest servers, by name on a tie; None when there is no
+    other such host."""
     row = db.one(
-        'SELECT name FROM hosts WHERE name != ? ORDER BY '
+        'SELECT name FROM hosts WHERE name != ? AND name NOT IN '
+        '(SELECT host FROM services WHERE disabled = 1) ORDER BY '
         '(SELECT COUNT(*) FROM servers s WHERE s.host = hosts.name),'
         ' name LIMIT 1', excluding or '')
     return None if row is None else row['name']

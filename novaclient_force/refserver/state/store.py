@@ -44,6 +44,10 @@ CREATE TABLE IF NOT EXISTS tokens (
 CREATE TABLE IF NOT EXISTS hosts (
     name TEXT PRIMARY KEY,
     permit_post_copy INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS services (
+    host TEXT PRIMARY KEY, disabled INTEGER NOT NULL DEFAULT 0,
+    disabled_reason TEXT, forced_down INTEGER NOT NULL DEFAULT 0,
+    updated REAL);
 CREATE TABLE IF NOT EXISTS links (
     src TEXT, dest TEXT, bandwidth REAL NOT NULL,
     shared INTEGER NOT NULL DEFAULT 1, PRIMARY KEY (src, dest));
