@@ -108,12 +108,12 @@ def fail(module, error, **results):
 
 def interrupted(module, stop, host=None):
     """Fail the task for SIGINT or SIGTERM: whatever Nova had accepted
-    by then is in ``results``."""
+    by then is in ``outcomes``."""
     report = verdict.of_interruption(stop, host)
     module.fail_json(msg=report.message, rc=report.exit_code,
                      kind=report.kind,
                      changed=any(o.forced for o in stop.outcomes),
-                     results=[fields(o) for o in stop.outcomes])
+                     outcomes=[fields(o) for o in stop.outcomes])
 
 
 def fields(result):
@@ -212,7 +212,7 @@ def drained(emptied, disabling):
                                             or emptied.dry_run)),
         'host': emptied.host, 'empty': emptied.empty,
         'disabled': emptied.disabled, 'still_there': emptied.still_there,
-        'results': rows, 'rc': emptied.exit_code,
+        'servers': rows, 'rc': emptied.exit_code,
         'msg': _drain_words(emptied),
     }
 

@@ -118,7 +118,7 @@ EXAMPLES = r'''
 - name: Where every server went
   ansible.builtin.debug:
     msg: "{{ item.server_name }}: {{ item.status }} to {{ item.destination }}"
-  loop: "{{ drained.results }}"
+  loop: "{{ drained.servers }}"
 '''
 
 RETURN = r'''
@@ -139,9 +139,10 @@ still_there:
   returned: when the SDK ran
   type: list
   elements: str
-results:
+servers:
   description:
-    - One per server that was on the host, with what was done with it.
+    - One result per server that was on the host, with what was done
+      with it.
   returned: when the SDK ran
   type: list
   elements: dict
