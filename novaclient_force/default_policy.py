@@ -7,7 +7,8 @@ right role, or see that their cloud's policy is stricter than Nova's.
 
 # Who Nova's default policy (32.0.0 / 2025.2 and later) lets apply each rule
 # a force-complete may meet (nova/policies/servers_migrations.py,
-# migrations.py, instance_actions.py, migrate_server.py, lock_server.py;
+# migrations.py, instance_actions.py, migrate_server.py, lock_server.py,
+# services.py, servers.py;
 # the base rules in nova/policies/base.py). A cloud may have its own
 # policy file, so this is only ever presented as Nova's default.
 _MANAGER = ('manager', "the admin role, or the manager role on the "
@@ -33,6 +34,12 @@ _DEFAULT_POLICY = {
     'os_compute_api:os-instance-actions:events': _ADMIN,
     'os_compute_api:os-instance-actions:events:details': _ADMIN,
     'os_compute_api:os-lock-server:unlock': _MEMBER,
+    'os_compute_api:os-services:list': _ADMIN,
+    'os_compute_api:os-services:update': _ADMIN,
+    'os_compute_api:os-migrate-server:migrate': _MANAGER,
+    'os_compute_api:os-migrate-server:migrate:host': _ADMIN,
+    'os_compute_api:servers:detail:get_all_tenants': _ADMIN,
+    'os_compute_api:servers:confirm_resize': _MEMBER,
 }
 # Keystone's default role implications (admin > manager > member > reader)
 # put the lower roles in the token too; this spells them out in case a

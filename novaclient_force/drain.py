@@ -304,6 +304,10 @@ class _Drain:
         return [(key, one) for key, one in self.followers.items()
                 if not one.done]
 
+    def leaving(self):
+        """The Followers of the migrations still followed."""
+        return [one for _, one in self._active()]
+
     def report(self, progress):
         """The loop's callback: one Progress event per migration still
         followed, for each poll."""

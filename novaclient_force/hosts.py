@@ -113,14 +113,20 @@ def nothing_leaving(compute, host, deadline=None):
         return (f'No live migration leaving {shown} is visible to you '
                 f'(whether the host exists was not checked: {why})')
     if host not in known:
-        close = difflib.get_close_matches(host, known, n=CLOSE_MATCHES)
-        if close:
-            hint = f'; did you mean {" or ".join(_shown(close))}?'
-        else:
-            hint = f'; known hosts: {", ".join(_shown(known[:10]))}'
-        raise exceptions.UnknownHost(
-            f'No compute host is named {shown}{hint}')
+        raise unknown(host, known)
     return f'No live migration is leaving {shown}'
+
+
+def unknown(host, known):
+    """UnknownHost for ``host``, naming the closest of the ``known``
+    compute hosts (or some of them when none is close)."""
+    close = difflib.get_close_matches(host, known, n=CLOSE_MATCHES)
+    if close:
+        hint = f'; did you mean {" or ".join(_shown(close))}?'
+    else:
+        hint = f'; known hosts: {", ".join(_shown(known[:10]))}'
+    return exceptions.UnknownHost(
+        f'No compute host is named {terminal.printable(host)}{hint}')
 
 
 def _shown(names):

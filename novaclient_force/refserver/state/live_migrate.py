@@ -149,9 +149,13 @@ def build_params(db, server, dest, block_migration=False):
                   server['host'])
     config = json.loads(db.one(
         "SELECT value FROM meta WHERE key = 'config'")['value'])
+    # A paused guest's vCPUs are stopped: it dirties no memory, so its
+    # copy converges in one round (Nova live-migrates PAUSED servers,
+    # nova/compute/api.py ``live_migrate``).
     return simulator.MigrationParams(
         memory_bytes=server['memory_bytes'],
-        dirty_rate=server['dirty_rate'],
+        dirty_rate=(0.0 if server['vm_state'] == 'paused'
+                    else server['dirty_rate']),
         bandwidth=float(link['bandwidth']),
         shared_link=bool(link['shared']),
         disk_bytes=server['disk_bytes'] if block_migration else 0,

@@ -150,7 +150,7 @@ def _start(db, migration, server, params, now, index):
     """A running migration to create; ``params`` keeps the simulator
     inputs already built for a workload and route (a cloud has few)."""
     route = (server['host'], migration.dest, server['memory_bytes'],
-             server['dirty_rate'], server['disk_bytes'],
+             server['dirty_rate'], server['vm_state'], server['disk_bytes'],
              migration.block_migration)
     if route not in params:
         params[route] = live_migrate.build_params(
