@@ -92,6 +92,7 @@ options:
     type: float
 attributes:
   check_mode:
+    description: Can run in check mode and say what it would change.
     support: full
     details:
       - The drain's dry run (C(--dry-run)), reading only, returns the
@@ -99,6 +100,7 @@ attributes:
         It fails, as the drain would, when the plan leaves servers on
         the host.
   diff_mode:
+    description: Shows no diff.
     support: none
 author:
   - novaclient-force developers

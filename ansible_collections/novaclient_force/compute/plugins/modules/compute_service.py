@@ -41,10 +41,12 @@ options:
     type: str
 attributes:
   check_mode:
+    description: Can run in check mode and say what it would change.
     support: full
     details:
       - Reads the service and says whether it would change it.
   diff_mode:
+    description: Shows no diff.
     support: none
 author:
   - novaclient-force developers

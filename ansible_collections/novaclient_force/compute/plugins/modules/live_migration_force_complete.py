@@ -56,11 +56,13 @@ options:
     type: float
 attributes:
   check_mode:
+    description: Can run in check mode and say what it would change.
     support: full
     details:
       - Finds the server and its migration and says whether it would be
         forced; sends no force-complete.
   diff_mode:
+    description: Shows no diff.
     support: none
 author:
   - novaclient-force developers
