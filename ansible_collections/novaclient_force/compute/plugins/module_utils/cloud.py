@@ -138,23 +138,17 @@ def fields(result):
     }
 
 
-def _services_need():
-    """Services by UUID: ``PUT /os-services/{service_id}`` came with
-    compute API 2.53 (nova/api/openstack/compute/services.py
-    ``ServiceController.update``, ``_update_v253``); before it, services
-    were changed by host and binary."""
-    from novaclient_force import negotiation
-
-    return (negotiation.APIVersion('2.53'), 'changing a compute service')
-
-
 def compute_service(compute, host, binary):
     """The service ``binary`` of ``host`` as Nova lists it (admin-only by
-    default: ``os_compute_api:os-services:list``); UnknownHost if none."""
-    from novaclient_force import errors, terminal
+    default: ``os_compute_api:os-services:list``); UnknownHost if none.
+
+    Like the SDK's drain (``compute_services``), by the service's UUID
+    (2.53+), but for any binary, and as Nova shows it, for the result.
+    """
+    from novaclient_force import compute_services, errors, terminal
 
     body = compute.get_json(
-        '/os-services', _services_need(),
+        '/os-services', compute_services.BY_UUID,
         errors.Context(f'list the services of {terminal.printable(host)}'),
         params={'host': host, 'binary': binary})
     found = [s for s in body.get('services', ())
@@ -169,10 +163,10 @@ def compute_service(compute, host, binary):
 def set_service(compute, service, changes):
     """Apply ``changes`` (status, disabled_reason) to ``service``; the
     service as Nova answers it."""
-    from novaclient_force import errors, terminal
+    from novaclient_force import compute_services, errors, terminal
 
     resp = compute.request(
-        'PUT', f"/os-services/{service['id']}", _services_need(),
+        'PUT', f"/os-services/{service['id']}", compute_services.BY_UUID,
         errors.Context(f"update the service of "
                        f"{terminal.printable(service.get('host'))}"),
         json=changes)

@@ -267,13 +267,12 @@ def _disabled(compute, host):
     """Whether the host's nova-compute service is disabled before the
     drain, so a drain of a host already empty and disabled is no change;
     None if it cannot be told (the drain then names the fault)."""
-    from novaclient_force import exceptions
+    from novaclient_force import compute_services, exceptions
 
     try:
-        service = cloud.compute_service(compute, host, 'nova-compute')
+        return compute_services.of_host(compute, host).disabled
     except exceptions.ForceCompleteError:
         return None
-    return service.get('status') == 'disabled'
 
 
 if __name__ == '__main__':
