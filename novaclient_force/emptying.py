@@ -138,6 +138,7 @@ def drain_host(compute, host, disable=True, disable_reason=None,
     if dry_run:
         return _planned(host, rows, service, order, disable)
     result = emptied.Emptied(host=host)
+    was_disabled = service.disabled
     if disable and not service.disabled:
         service = compute_services.disable(
             compute, service,
@@ -145,9 +146,14 @@ def drain_host(compute, host, disable=True, disable_reason=None,
     result.disabled = service.disabled
     if not rows:
         result.empty = True
-        state = 'disabled' if service.disabled else 'enabled'
-        result.note = (f'{terminal.printable(host)} holds no server; its '
-                       f'nova-compute service is {state}')
+        shown = terminal.printable(host)
+        if was_disabled:
+            result.note = (f'{shown} is already drained: it holds no '
+                           'server and its nova-compute service is disabled')
+        else:
+            state = 'now disabled' if service.disabled else 'enabled'
+            result.note = (f'{shown} holds no server; its nova-compute '
+                           f'service is {state}')
         return result
     policy = drain_plan.NoForce() if not force else (
         policy or diagnosis.Policy())
@@ -444,14 +450,17 @@ class _Emptying:
 
     def _moved(self, row, followed, now_on):
         fields = _copied(followed) if followed else {}
-        how = {emptied.COLD_MIGRATE: 'cold-migrated, resize confirmed',
+        how = {emptied.COLD_MIGRATE: 'cold-migrated',
                emptied.LEAVE: 'no longer on the host (moved by someone '
                               'else)'}.get(row.action, 'live-migrated')
         reason = f'{how} to {terminal.printable(now_on)}' if now_on else how
+        if row.action == emptied.COLD_MIGRATE:
+            reason += ', resize confirmed'
         if followed is not None:
             note = followed.policy_note or (
-                'forced' if followed.forced else 'not forced')
-            reason = f'{reason} (migration {followed.migration}; {note})'
+                'forced as soon as it was running' if followed.forced
+                else 'not forced')
+            reason = f'{reason}, {note} (migration {followed.migration})'
         return self._row(row, outcome.COMPLETED, reason,
                          destination=now_on, **fields)
 

@@ -138,8 +138,9 @@ def create_migrations(db, starts):
     return moves
 
 
-def build_params(db, server, dest, block_migration=False):
-    """Simulator inputs from the server's workload and the hosts' link."""
+def build_params(db, server, dest, block_migration=False, paused_idle=True):
+    """Simulator inputs from the server's workload and the hosts' link;
+    ``paused_idle``: a paused guest dirties nothing (see below)."""
     link = db.one('SELECT bandwidth, shared FROM links '
                   'WHERE src = ? AND dest = ?', server['host'], dest)
     if link is None:
@@ -154,7 +155,7 @@ def build_params(db, server, dest, block_migration=False):
     # nova/compute/api.py ``live_migrate``).
     return simulator.MigrationParams(
         memory_bytes=server['memory_bytes'],
-        dirty_rate=(0.0 if server['vm_state'] == 'paused'
+        dirty_rate=(0.0 if paused_idle and server['vm_state'] == 'paused'
                     else server['dirty_rate']),
         bandwidth=float(link['bandwidth']),
         shared_link=bool(link['shared']),

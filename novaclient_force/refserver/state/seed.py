@@ -150,11 +150,15 @@ def _start(db, migration, server, params, now, index):
     """A running migration to create; ``params`` keeps the simulator
     inputs already built for a workload and route (a cloud has few)."""
     route = (server['host'], migration.dest, server['memory_bytes'],
-             server['dirty_rate'], server['vm_state'], server['disk_bytes'],
+             server['dirty_rate'], server['disk_bytes'],
              migration.block_migration)
     if route not in params:
+        # A scenario's migration runs the workload it declares, paused
+        # guest or not (the built-in test scenarios keep a paused guest
+        # whose migration never converges).
         params[route] = live_migrate.build_params(
-            db, server, migration.dest, migration.block_migration)
+            db, server, migration.dest, migration.block_migration,
+            paused_idle=False)
     return live_migrate.Start(server, migration.dest, params[route],
                            _actor(index), now - migration.started_ago,
                            migration.uuid, migration.id)

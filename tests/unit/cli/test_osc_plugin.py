@@ -63,7 +63,8 @@ class TestPluginModule(testtools.TestCase):
         self.assertEqual(['novaclient_force', 'novaclient_force.osc',
                           'novaclient_force.osc.plugin',
                           'novaclient_force.osc.v2',
-                          'novaclient_force.osc.v2.force_complete'],
+                          'novaclient_force.osc.v2.force_complete',
+                          'novaclient_force.osc.v2.host_drain'],
                          loaded.split())
 
 
