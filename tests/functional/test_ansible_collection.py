@@ -53,6 +53,28 @@ class TestModuleDocs(testtools.TestCase):
             self.assertIn('rc', doc['return'], fqcn)
 
 
+    def test_drain_takes_every_option_of_the_command(self):
+        # openstack compute host drain's own options (not cliff's output
+        # options), as the module names them: --no-force is force: false,
+        # --dry-run is check mode.
+        from novaclient_force.osc.v2 import host_drain
+
+        command = host_drain.DrainHost(None, None)
+        base = super(host_drain.DrainHost, command).get_parser('drain')
+        own = ({a.dest for a in command.get_parser('drain')._actions}
+               - {a.dest for a in base._actions})
+        expected = own - {'dry_run', 'no_force'} | {'force'}
+        fqcn = f'{playbooks.NAMESPACE}.compute_host_drain'
+        run = self.ansible.run('ansible-doc', '--json', '-t', 'module',
+                               fqcn)
+        self.assertEqual(0, run.returncode, run.stderr)
+        options = set(json.loads(run.stdout)[fqcn]['doc']['options'])
+        cloud = {'cloud', 'auth', 'auth_type', 'region_name',
+                 'validate_certs', 'ca_cert', 'client_cert', 'client_key',
+                 'api_timeout', 'interface'}
+        self.assertEqual(sorted(expected), sorted(options - cloud))
+
+
 class TestGalaxyBuild(testtools.TestCase):
 
     def test_builds_installs_and_documents(self):

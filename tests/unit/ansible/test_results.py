@@ -77,7 +77,8 @@ class TestDrained(testtools.TestCase):
         left = row(emptied.LEFT, action=emptied.LEAVE)
         result = cloud.drained(drain([left], empty=False), disabling=False)
         self.assertEqual((False, 9), (result['changed'], result['rc']))
-        self.assertIn('not empty', result['msg'])
+        self.assertIn('is not drained', result['msg'])
+        self.assertEqual('HostNotDrained', result['kind'])
 
     def test_a_dry_run_plan_is_a_change_that_changed_nothing(self):
         plan = drain([row(emptied.PLANNED)], empty=False, disabled=False,

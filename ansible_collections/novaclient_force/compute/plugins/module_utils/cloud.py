@@ -106,10 +106,11 @@ def fail(module, error, **results):
                      kind=report.kind, **results)
 
 
-def interrupted(module, stop, host=None):
+def interrupted(module, stop, report=None):
     """Fail the task for SIGINT or SIGTERM: whatever Nova had accepted
-    by then is in ``outcomes``."""
-    report = verdict.of_interruption(stop, host)
+    by then is in ``outcomes``; ``report`` is the CLI core's
+    verdict.Report for it when the caller has its own."""
+    report = report or verdict.of_interruption(stop)
     module.fail_json(msg=report.message, rc=report.exit_code,
                      kind=report.kind,
                      changed=any(o.forced for o in stop.outcomes),
@@ -175,7 +176,8 @@ def set_service(compute, service, changes):
 
 def drained(emptied, disabling):
     """A drain's task result: one result per server, the host's state,
-    the drain's exit status in ``rc`` and ``changed``.
+    and the exit status, message and kind of the drain command's CLI
+    core (``cli.draining.ended``), with ``changed``.
 
     ``emptied`` is the SDK's list (novaclient_force.emptied.Emptied);
     ``disabling``: the drain was to disable a service that was not
@@ -185,6 +187,7 @@ def drained(emptied, disabling):
     """
     from novaclient_force import emptied as sdk_emptied
     from novaclient_force import outcome
+    from novaclient_force.cli import draining
 
     moves = (sdk_emptied.LIVE_MIGRATE, sdk_emptied.COLD_MIGRATE)
     if emptied.dry_run:
@@ -201,32 +204,14 @@ def drained(emptied, disabling):
                       estimated_pause=row.estimated_pause,
                       vm_status=row.vm_status)
         rows.append(result)
-    return {
+    report = draining.ended(emptied)
+    result = {
         'changed': moved or (disabling and (emptied.disabled
                                             or emptied.dry_run)),
         'host': emptied.host, 'empty': emptied.empty,
         'disabled': emptied.disabled, 'still_there': emptied.still_there,
-        'servers': rows, 'rc': emptied.exit_code,
-        'msg': _drain_words(emptied),
+        'servers': rows, 'rc': report.exit_code, 'msg': report.message,
     }
-
-
-def _drain_words(emptied):
-    """One line on the drain, as the command's stderr line says it."""
-    from novaclient_force import terminal
-
-    host = terminal.printable(emptied.host)
-    if emptied.note:
-        return emptied.note
-    counts = {}
-    for row in emptied:
-        counts[row.status] = counts.get(row.status, 0) + 1
-    said = ', '.join(f'{n} {status}' for status, n in counts.items())
-    if emptied.dry_run:
-        return f'dry run of the drain of {host}: {said or "nothing to do"}'
-    if emptied.exit_code == 0:
-        return f'{host} is empty: {said or "nothing to move"}'
-    left = ', '.join(terminal.printable(name)
-                     for name in emptied.still_there)
-    return (f'{host} is not empty: {said}'
-            + (f'; still there: {left}' if left else ''))
+    if report.kind:
+        result['kind'] = report.kind
+    return result

@@ -80,12 +80,6 @@ options:
     type: str
     default: soonest
     choices: [soonest, listed]
-  lookahead:
-    description:
-      - How many live migrations to request beyond what Nova runs at
-        once (C(max_concurrent_live_migrations)), 0 to 8.
-    type: int
-    default: 1
   timeout:
     description:
       - Seconds the whole drain may last; no limit when not given.
@@ -211,7 +205,7 @@ from ansible_collections.novaclient_force.compute.plugins.module_utils import (
 
 _SDK_OPTIONS = ('stalled_after', 'force_after', 'force', 'deadline',
                 'target_host', 'cold_migrate_stopped', 'disable_reason',
-                'order', 'lookahead', 'timeout')
+                'order', 'timeout')
 
 
 def main():
@@ -228,22 +222,22 @@ def main():
             disable_reason={'type': 'str'},
             order={'type': 'str', 'default': 'soonest',
                    'choices': ['soonest', 'listed']},
-            lookahead={'type': 'int', 'default': 1},
             timeout={'type': 'float'},
         ),
-        mutually_exclusive=[('stalled_after', 'force_after'),
-                            ('keep_enabled', 'disable_reason')],
+        mutually_exclusive=[('keep_enabled', 'disable_reason')],
         supports_check_mode=True,
     )
     cloud.require_sdk(module)
     from novaclient_force import exceptions
+    from novaclient_force.cli import draining
 
     params = module.params
-    if not params['force'] and (params['stalled_after'] is not None
-                                or params['force_after'] is not None):
+    if not params['force'] and any(
+            params[name] is not None
+            for name in ('stalled_after', 'force_after', 'deadline')):
         cloud.fail(module, exceptions.InvalidArgument(
-            'force=false forces nothing: stalled_after and force_after '
-            'say when to force'))
+            'force=false forces nothing: stalled_after, force_after and '
+            'deadline say when to force'))
     options = {name: params[name] for name in _SDK_OPTIONS}
     manager = cloud.client(module).server_migrations
     host = params['host']
@@ -253,7 +247,7 @@ def main():
             host, disable=not params['keep_enabled'],
             dry_run=module.check_mode, **options)
     except exceptions.Interrupted as stop:
-        cloud.interrupted(module, stop, host)
+        cloud.interrupted(module, stop, draining.interrupted(stop, host))
     except exceptions.ForceCompleteError as error:
         cloud.fail(module, error, changed=False)
     disabling = not params['keep_enabled'] and was_disabled is not True
