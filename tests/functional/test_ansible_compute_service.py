@@ -41,32 +41,49 @@ class TestComputeService(testtools.TestCase):
         return found
 
     def test_disables_then_enables_and_changes_nothing_twice(self):
-        disable = play(cloud='refserver-admin', host='compute-2',
-                       state='disabled', disabled_reason='firmware')
-        run = self.ansible.playbook(disable)
-        self.assertEqual(0, run.returncode, run.stdout + run.stderr)
-        self.assertTrue(self.ansible.result()['changed'])
-        self.assertEqual(('disabled', 'firmware'),
-                         (self.service()['status'],
-                          self.service()['disabled_reason']))
-        self.assertEqual('enabled', self.service('compute-3')['status'])
-
-        run = self.ansible.playbook(disable)
-        self.assertEqual(0, run.returncode, run.stdout + run.stderr)
-        self.assertFalse(self.ansible.result()['changed'])
-
-        enable = play(cloud='refserver-admin', host='compute-2')
-        run = self.ansible.playbook(enable, '--check')
-        self.assertEqual(0, run.returncode, run.stdout + run.stderr)
-        self.assertTrue(self.ansible.result()['changed'])
-        self.assertEqual('disabled', self.service()['status'])
-
-        run = self.ansible.playbook(enable)
+        # One play, so one start of ansible-playbook: each task's result
+        # is saved, and the cloud is read at the end.
+        task = ('- novaclient_force.compute.compute_service:\n'
+                '    cloud: refserver-admin\n'
+                '    host: compute-2\n'
+                '{options}'
+                '  register: {name}\n'
+                '  check_mode: {check}\n')
+        steps = (('disabled', 'state: disabled\ndisabled_reason: fw\n',
+                  'false'),
+                 ('again', 'state: disabled\ndisabled_reason: fw\n',
+                  'false'),
+                 ('checked', 'state: enabled\n', 'true'),
+                 ('enabled', 'state: enabled\n', 'false'))
+        tasks = ''.join(
+            task.format(name=name, check=check,
+                        options=textwrap.indent(options, '    '))
+            for name, options, check in steps)
+        names = ', '.join(f"'{name}': {name}" for name, _, _ in steps)
+        tasks += ('- ansible.builtin.set_fact:\n'
+                  f'    result: "{{{{ {{{names}}} }}}}"\n'
+                  + playbooks.save())
+        run = self.ansible.playbook(
+            '- hosts: localhost\n  gather_facts: false\n  tasks:\n'
+            + textwrap.indent(tasks, '    '))
         self.assertEqual(0, run.returncode, run.stdout + run.stderr)
         result = self.ansible.result()
-        self.assertTrue(result['changed'])
-        self.assertEqual('enabled', result['service']['status'])
+        disabled, again, checked, enabled = (
+            result[name] for name, _, _ in steps)
+        self.assertTrue(disabled['changed'])
+        self.assertEqual(('disabled', 'fw'),
+                         (disabled['service']['status'],
+                          disabled['service']['disabled_reason']))
+        self.assertFalse(again['changed'])
+        self.assertTrue(checked['changed'])
+        self.assertEqual('disabled', checked['service']['status'])
+        # Check mode enabled nothing: the real run still had to.
+        self.assertTrue(enabled['changed'])
+        self.assertEqual('enabled', enabled['service']['status'])
         self.assertEqual('enabled', self.service()['status'])
+        self.assertEqual('enabled', self.service('compute-3')['status'])
+        puts = [r for r in self.cloud.requests() if r['method'] == 'PUT']
+        self.assertEqual(2, len(puts))
 
     def test_a_member_is_refused(self):
         run = self.ansible.playbook(play(cloud='refserver-demo',
