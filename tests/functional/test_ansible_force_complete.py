@@ -103,3 +103,17 @@ class TestForceComplete(testtools.TestCase):
         self.assertTrue(result['forced'])
         self.assertEqual('timed out', result['status'])
         self.assertEqual(5, result['rc'])
+
+    def test_a_threshold_returns_the_diagnosis_numbers(self):
+        run = self.ansible.playbook(play(
+            cloud='refserver-admin', server='busy-vm', stalled_after=10))
+        self.assertEqual(0, run.returncode, run.stdout + run.stderr)
+        result = self.ansible.result()
+        self.assertEqual(('completed', True),
+                         (result['status'], result['forced']))
+        judged = result['diagnosis']
+        self.assertIn(judged['state'], ('stalled', 'growing'))
+        self.assertGreaterEqual(judged['stalled_for'], 10)
+        self.assertGreater(judged['remaining_bytes'], 0)
+        self.assertGreater(judged['transfer_rate'], 0)
+        self.assertIn('stalled-after', result['policy_note'])
