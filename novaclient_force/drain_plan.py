@@ -148,4 +148,4 @@ class NoForce:
     forces_at_once = False
 
     def decide(self, diagnosis, running_for):
-        return False, 'not forced (--no-force)'
+        return False, '--no-force'
