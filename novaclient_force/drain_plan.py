@@ -130,7 +130,15 @@ class DeadlinePolicy:
         if force:
             return force, why
         left = self.deadline - self.clock()
-        own = diagnosis.eta if diagnosis.state == 'converging' else None
+        if diagnosis.state == 'converging':
+            own = diagnosis.eta or 0.0
+        elif diagnosis.state == 'unknown':
+            # Not judged yet (one reading, or no counters): at best one
+            # copy of what remains.
+            own = copy_seconds(diagnosis.remaining_bytes
+                               or diagnosis.total_bytes)
+        else:
+            own = None      # stalled or growing: it will not end unaided
         behind = self.queue(diagnosis.transfer_rate)
         if own is None or own + behind > left:
             own_words = ('it does not converge' if own is None
@@ -148,4 +156,4 @@ class NoForce:
     forces_at_once = False
 
     def decide(self, diagnosis, running_for):
-        return False, 'not forced (--no-force)'
+        return False, '--no-force'

@@ -95,13 +95,17 @@ def summary(rows):
     moved = sum(1 for row in rows if row.status == outcome.COMPLETED)
     forced = sum(1 for row in rows if row.forced)
     left = [row for row in rows if row.status != outcome.COMPLETED]
-    pause = sum(row.estimated_pause or 0.0 for row in rows)
+    pauses = [row.estimated_pause for row in rows
+              if row.estimated_pause is not None]
     words = f'moved {moved}, forced {forced}, left {len(left)}'
     if left:
         names = ', '.join(terminal.printable(row.server_name or row.server)
                           for row in left)
         words += f' ({names})'
-    return f'{words}, total estimated pause {terminal.seconds(pause)}'
+    if not pauses:
+        # Forced at once, nothing was judged: no counters were read.
+        return f'{words}, total estimated pause not measured'
+    return f'{words}, total estimated pause {terminal.seconds(sum(pauses))}'
 
 
 def ended(result):

@@ -132,3 +132,17 @@ class TestExitStatus(testtools.TestCase):
         plan.append(emptied.ServerOutcome('t', None, emptied.PLANNED,
                                           action=emptied.LEAVE))
         self.assertEqual(9, plan.exit_code)
+
+
+class TestDeadlineBeforeAnyJudgement(testtools.TestCase):
+
+    def test_one_reading_is_not_yet_a_reason_to_force(self):
+        clock = _Clock()
+        policy = drain_plan.DeadlinePolicy(
+            diagnosis.Policy(stalled_after=3600), clock.now + 60, clock,
+            lambda transfer: 10.0, 60)
+        unknown = diagnosis.Diagnosis(diagnosis.UNKNOWN,
+                                      remaining_bytes=2 ** 30)
+        self.assertFalse(policy.decide(unknown, 1)[0])
+        clock.now += 55
+        self.assertTrue(policy.decide(unknown, 56)[0])
