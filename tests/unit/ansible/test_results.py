@@ -6,6 +6,9 @@ The collection's module_utils are imported as Ansible imports them
 they import no Ansible at module level.
 """
 
+import os
+
+import fixtures
 import testtools
 
 from ansible_collections.novaclient_force.compute.plugins.module_utils import (
@@ -90,3 +93,65 @@ class TestDrained(testtools.TestCase):
     def test_a_dry_run_of_an_empty_disabled_host_is_no_change(self):
         plan = drain([], disabled=True, dry_run=True)
         self.assertFalse(cloud.drained(plan, disabling=False)['changed'])
+
+
+class Failed(Exception):
+    """What fail_json ends a module with (Ansible's exits the process)."""
+
+
+class Module:
+    """The two things module_utils.cloud uses of an AnsibleModule: its
+    params and fail_json."""
+
+    def __init__(self, **params):
+        self.params = dict.fromkeys(cloud.CLOUD_OPTIONS)
+        self.params['interface'] = 'public'
+        self.params.update(params)
+
+    def fail_json(self, **result):
+        raise Failed(result)
+
+
+class TestClient(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.path = self.useFixture(fixtures.TempDir()).path
+        for name in [n for n in os.environ if n.startswith('OS_')]:
+            self.useFixture(fixtures.EnvironmentVariable(name))
+        self.clouds('clouds:\n  here:\n    auth:\n'
+                    '      auth_url: http://127.0.0.1:9/identity\n')
+
+    def clouds(self, text):
+        """The clouds.yaml the config loader reads, and only it."""
+        path = os.path.join(self.path, 'clouds.yaml')
+        with open(path, 'w', encoding='utf-8') as f:
+            f.write(text)
+        self.useFixture(fixtures.EnvironmentVariable(
+            'OS_CLIENT_CONFIG_FILE', path))
+
+    def failure(self, module):
+        return self.assertRaises(Failed, cloud.client, module).args[0]
+
+    def test_an_unknown_cloud_is_a_usage_error(self):
+        result = self.failure(Module(cloud='nosuch'))
+        self.assertEqual((2, 'InvalidArgument'),
+                         (result['rc'], result['kind']))
+        self.assertIn('Cloud nosuch was not found', result['msg'])
+
+    def test_missing_auth_settings_are_a_usage_error(self):
+        # No cloud anywhere: keystoneauth, not the loader, refuses it.
+        self.clouds('clouds: {}\n')
+        result = self.failure(Module(auth={'username': 'u'}))
+        self.assertEqual(2, result['rc'])
+        self.assertIn('auth_url', result['msg'])
+
+    def test_a_cloud_dict_and_settings_beside_it_are_refused(self):
+        result = self.failure(Module(cloud={'auth': {}},
+                                     region_name='RegionOne'))
+        self.assertEqual(2, result['rc'])
+        self.assertIn('region_name', result['msg'])
+
+    def test_a_named_cloud_gives_a_client_with_its_settings(self):
+        nc = cloud.client(Module(cloud='here', region_name='RegionTwo'))
+        self.assertEqual('RegionTwo', nc.compute.client.region_name)

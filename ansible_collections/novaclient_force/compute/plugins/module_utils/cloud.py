@@ -68,6 +68,7 @@ def client(module):
 
     try:
         import openstack
+        from keystoneauth1 import exceptions as ksa_exceptions
         from openstack import exceptions as os_exceptions
     except ImportError:
         fail(module, exceptions.InvalidArgument(
@@ -91,7 +92,11 @@ def client(module):
             connection = openstack.connect(
                 cloud=cloud, interface=params['interface'], **given)
         return sdk_client.Client(connection=connection)
-    except os_exceptions.ConfigException as exc:
+    except (os_exceptions.ConfigException,
+            ksa_exceptions.OptionError) as exc:
+        # The loader refuses settings before anything is sent: no such
+        # cloud, or an auth plugin missing an option (keystoneauth's
+        # MissingRequiredOptions, when no cloud is configured at all).
         fail(module, exceptions.InvalidArgument(
             f"Cloud configuration: {' '.join(str(exc).split())}"))
     except exceptions.ForceCompleteError as exc:
