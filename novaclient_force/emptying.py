@@ -437,6 +437,8 @@ class _Emptying:
             return self._row(row, outcome.TIMED_OUT, 'the cold migration '
                              'had not ended when the drain stopped',
                              hint=hints.follow(row.id, self.cli))
+        if followed is None and row.action == emptied.FOLLOW:
+            return self._unfollowed(row, deadline)
         if followed is None and row.id not in self.requested:
             return self._row(row, outcome.TIMED_OUT, 'not requested: the '
                              'drain stopped first (--timeout)')
@@ -514,8 +516,8 @@ class _Emptying:
                 results.append(self._row(row, followed[row.id].status,
                                          followed[row.id].reason,
                                          **_copied(followed[row.id])))
-            elif row.id in self.requested or (
-                    self.cold_now and self.cold_now[0].id == row.id):
+            elif row.id in self.requested or row.action == emptied.FOLLOW \
+                    or (self.cold_now and self.cold_now[0].id == row.id):
                 results.append(self._row(
                     row, outcome.UNKNOWN, f'interrupted ({signal_name}) '
                     'after Nova accepted the request: the migration goes '
