@@ -126,8 +126,10 @@ def by_deadline(args, directory):
         moved = sum(1 for m in truth if m['status'] == 'completed'
                     and m['finished_at'] - start <= args.deadline)
         empty = max(m['finished_at'] for m in truth) - start
+        paused = sum(1 for m in truth if ((m['ground_truth'] or {}).get(
+            'paused_seconds') or 0.0) > DOWNTIME)
         print(f'{name:<44} {moved:>2} of {len(rows)} moved by the deadline'
-              f' (host empty after {empty:.0f} s)')
+              f' (host empty after {empty:.0f} s, {paused} guests paused)')
 
 
 def main(argv=None):
@@ -137,7 +139,7 @@ def main(argv=None):
     parse.add_argument('--limit', type=int, default=1)
     parse.add_argument('--stalled-after', type=float, default=20.0)
     parse.add_argument('--force-after', type=float, default=60.0)
-    parse.add_argument('--deadline', type=float, default=120.0)
+    parse.add_argument('--deadline', type=float, default=60.0)
     args = parse.parse_args(argv)
     given = ' '.join(sys.argv[1:] if argv is None else argv)
     print(f'command: python3 benchmarks/host_empty.py {given}')
