@@ -134,9 +134,13 @@ class DeadlinePolicy:
             own = diagnosis.eta or 0.0
         elif diagnosis.state == 'unknown':
             # Not judged yet (one reading, or no counters): at best one
-            # copy of what remains.
+            # copy of what remains; running twice that long unconverged,
+            # it takes more rounds than a deadline can wait for.
             own = copy_seconds(diagnosis.remaining_bytes
-                               or diagnosis.total_bytes)
+                               or diagnosis.total_bytes,
+                               diagnosis.transfer_rate)
+            if running_for > 2 * own:
+                own = None
         else:
             own = None      # stalled or growing: it will not end unaided
         behind = self.queue(diagnosis.transfer_rate)

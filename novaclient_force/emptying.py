@@ -237,6 +237,7 @@ class _Emptying:
         self.cold_now = None    # (row, phase) of the cold migration
         self.still_there = {}   # the last listing of the host, by ID
         self.last_transfer = None
+        self.start = compute.clock()
 
     # -- the look between two polls ------------------------------------
 
@@ -310,17 +311,24 @@ class _Emptying:
                 del self.unseen[server_id]
 
     def queue_seconds(self, transfer=None):
-        """Seconds the live migrations not running yet need at least
-        (their first copy), at ``transfer`` bytes/s or the last measured
-        rate (drain_plan.DeadlinePolicy)."""
+        """Seconds the live migrations not running yet will take, for
+        drain_plan.DeadlinePolicy: at least their first copy (at
+        ``transfer`` bytes/s or the last measured rate), and at least
+        what each migration has taken so far on this host (queueing,
+        preparing and cleaning up included), once one has ended."""
         rate = transfer or self.last_transfer
         waiting_rows = list(self.to_request) + [
             row for row in self.rows if row.id in self.unseen]
         waiting_rows += [row for row in self.rows if any(
             one.result.server == row.id and one.status
             in statuses.NOT_STARTED for one in self.drain.leaving())]
-        return sum(drain_plan.copy_seconds(row.memory_bytes, rate)
-                   for row in waiting_rows)
+        copies = sum(drain_plan.copy_seconds(row.memory_bytes, rate)
+                     for row in waiting_rows)
+        ended = sum(1 for one in self.drain.followers.values() if one.done)
+        if not ended:
+            return copies
+        each = (self.compute.clock() - self.start) / ended
+        return max(copies, each * len(waiting_rows))
 
     # -- cold migrations -----------------------------------------------
 
@@ -437,6 +445,8 @@ class _Emptying:
             return self._row(row, outcome.TIMED_OUT, 'the cold migration '
                              'had not ended when the drain stopped',
                              hint=hints.follow(row.id, self.cli))
+        if followed is None and row.action == emptied.FOLLOW:
+            return self._unfollowed(row, deadline)
         if followed is None and row.id not in self.requested:
             return self._row(row, outcome.TIMED_OUT, 'not requested: the '
                              'drain stopped first (--timeout)')
@@ -514,8 +524,8 @@ class _Emptying:
                 results.append(self._row(row, followed[row.id].status,
                                          followed[row.id].reason,
                                          **_copied(followed[row.id])))
-            elif row.id in self.requested or (
-                    self.cold_now and self.cold_now[0].id == row.id):
+            elif row.id in self.requested or row.action == emptied.FOLLOW \
+                    or (self.cold_now and self.cold_now[0].id == row.id):
                 results.append(self._row(
                     row, outcome.UNKNOWN, f'interrupted ({signal_name}) '
                     'after Nova accepted the request: the migration goes '
