@@ -4,7 +4,7 @@
 # test-name filter); the docs are built only for a full run.
 set -euo pipefail
 . "$(dirname "$0")/tools/bootstrap.sh"
-ruff check novaclient_force tests benchmarks doc/source
+ruff check novaclient_force tests benchmarks doc/source ansible_collections
 status=0
 stestr --test-path=./tests run "$@" | tee .stestr-output.txt || status=$?
 # stestr may end its last message without a newline.

@@ -40,3 +40,22 @@ class TestWithoutRefserverExtra(testtools.TestCase):
             (line,) = run.stderr.splitlines()
             self.assertIn("pip install 'novaclient-force[refserver]'", line)
             self.assertIn(blocked[0], line)
+
+
+class TestAnsibleIsForTestsOnly(testtools.TestCase):
+    """ansible-core is a test requirement: the SDK, both commands and the
+    CLI core the Ansible modules reuse work without it."""
+
+    def test_sdk_and_clis_run_without_ansible(self):
+        code = (block(('ansible', 'ansible_collections')) +
+                'import novaclient_force.client, novaclient_force.v2.shell\n'
+                'import novaclient_force.osc.v2.force_complete\n'
+                'import novaclient_force.cli.verdict, '
+                'novaclient_force.cli.running\n'
+                'import novaclient_force.drain, novaclient_force.forcing\n'
+                'print("ok")\n')
+        run = subprocess.run([sys.executable, '-c', code],
+                             capture_output=True, text=True)
+        self.assertEqual((0, 'ok\n'), (run.returncode, run.stdout),
+                         run.stderr)
+
