@@ -248,7 +248,12 @@ def _result_from_actions(compute, server_ref, server, deadline):
     events = {e.get('event'): e for e in listed}
     landed = events.get('compute_post_live_migration_at_destination', {})
     if landed.get('result') == 'Success':
-        return 'completed', 'completed'
+        # The words a /os-migrations row gives (final_reading), when the
+        # caller may see the host (admin-only by default,
+        # os_compute_api:os-extended-server-attributes).
+        host = server.get('OS-EXT-SRV-ATTR:host')
+        return 'completed', 'completed' + (
+            f' on {terminal.printable(host)}' if host else '')
     if cancel is not None and (cancel.get('start_time') or '') >= (
             migration.get('start_time') or ''):
         return 'cancelled', 'cancelled: the migration was aborted'

@@ -68,7 +68,10 @@ def of_interruption(stop, host=None):
     if not stop.outcomes:
         return _unsent(stop.exit_code, name)
     if host is None and len(stop.outcomes) == 1:
-        message = f'interrupted ({name}): {stop.outcomes[0].detail}'
+        detail = stop.outcomes[0].detail
+        # The outcome's own reason may already say it was interrupted.
+        message = (detail if detail.startswith(f'interrupted ({name})')
+                   else f'interrupted ({name}): {detail}')
     else:
         where = f' leaving {host}' if host else ''
         message = (f'interrupted ({name}): of {len(stop.outcomes)} live '

@@ -108,6 +108,16 @@ class TestInterrupted(testtools.TestCase):
              True), (report.exit_code, report.kind, report.message,
                      report.shows_rows))
 
+    def test_a_reason_that_says_interrupted_is_not_repeated(self):
+        unknown = result(outcome.UNKNOWN, reason=(
+            'interrupted (SIGINT) while the answer to the force-complete '
+            'was outstanding: Nova may have accepted it'))
+        report = verdict.of_interruption(
+            exceptions.Interrupted(signal.SIGINT, [unknown]))
+        self.assertEqual(
+            'interrupted (SIGINT) while the answer to the force-complete '
+            'was outstanding: Nova may have accepted it', report.message)
+
     def test_a_host_counts_what_is_known(self):
         stop = exceptions.Interrupted(signal.SIGINT, [
             result(outcome.ACCEPTED), result(outcome.NOT_FORCED)])
