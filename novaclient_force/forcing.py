@@ -15,6 +15,7 @@ import signal
 
 import requests
 import urllib3
+from oslo_utils import uuidutils
 
 from novaclient_force import (
     arguments,
@@ -110,6 +111,21 @@ def can_read_migrations(compute, discover=True,
             'sent') from None
 
 
+def pin_allows(compute, migration):
+    """Refuse a pinned microversion too low for a force, before anything
+    is sent (finding the server by name included): the force-complete
+    needs 2.22, finding the migration in progress 2.23, and finding it by
+    UUID 2.59."""
+    if compute.pinned is None:
+        return
+    compute.version_for(negotiation.FORCE_COMPLETE)
+    if migration is None:
+        compute.version_for(negotiation.MIGRATIONS)
+    elif isinstance(migration, str) and uuidutils.is_uuid_like(
+            migration.strip()):
+        compute.version_for(negotiation.MIGRATION_UUID)
+
+
 def force_complete(manager, server, migration, wait, timeout, progress,
                    stalled_after, force_after):
     """ServerMigrationsManager.force_complete (documented there)."""
@@ -123,6 +139,7 @@ def force_complete(manager, server, migration, wait, timeout, progress,
     if timeout is not None and (wait or not policy.forces_at_once):
         deadline = start + timeout
     reads = wait or not policy.forces_at_once
+    pin_allows(compute, migration)
     if reads:
         can_read_migrations(compute, discover=False)
     followed = []

@@ -2,7 +2,11 @@
 against the reference server, for the words and statuses both commands
 print (suggestions, summaries, advice, exit statuses)."""
 
+import subprocess
+import sys
+
 from tests.functional import test_osc_cli
+from tests.functional import test_reliability_faults as faults
 
 
 class TestUnknownHost(test_osc_cli.OpenStackCLITest):
@@ -17,3 +21,48 @@ class TestUnknownHost(test_osc_cli.OpenStackCLITest):
             self.force('--host', 'compute-9'), 1,
             'No compute host is named compute-9; known hosts: compute-1, '
             'compute-2, compute-3')
+
+
+SDK_SCRIPT = '''
+from novaclient_force import client, exceptions
+try:
+    client.Client().server_migrations.force_complete('busy-vm', wait=True)
+except exceptions.ForceCompleteError as exc:
+    raise SystemExit(f'{exc} (exit status {exc.exit_code})')
+'''
+
+
+class TestUnreachableIdentity(faults.FaultTest):
+    """Nothing answers at the auth URL."""
+
+    def test_a_script_gets_one_line(self):
+        """keystoneauth warns of the failed discovery on every attempt;
+        the SDK's error says it once."""
+        base = f'http://127.0.0.1:{faults.free_port():d}'
+        done = subprocess.run(
+            [sys.executable, '-c', SDK_SCRIPT],
+            env=self.openstack_env(base), capture_output=True, text=True,
+            timeout=120)
+        self.assertEqual(1, done.returncode)
+        self.assertEqual(
+            [f'Cannot reach {base} (Connection refused): check that the '
+             f"service is up and that the URL's host and port are right "
+             f'(exit status 6)'], done.stderr.splitlines())
+
+    def test_nova_and_openstack_exit_alike_for_a_pin_too_low(self):
+        """Nothing is sent: a bad choice, exit status 2 from both."""
+        code, out, err = self.openstack(
+            '--os-compute-api-version', '2.21', *test_osc_cli.COMMAND,
+            'busy-vm')
+        self.assertEqual((2, ''), (code, out), err)
+        self.assertEqual(1, len(err), err)
+        self.assertIn('2.21 was requested, but force-complete needs 2.22',
+                      err[0])
+        code, out, err = self.nova(
+            '--os-compute-api-version', '2.21', faults.NOVA_COMMAND,
+            'busy-vm')
+        self.assertEqual((2, ''), (code, out), err)
+        self.assertEqual(1, len(err), err)
+        self.assertTrue(err[0].startswith('ERROR (VersionPinnedTooLow): '),
+                        err)
+        self.assertEqual([], self.force_completes('busy-vm'))

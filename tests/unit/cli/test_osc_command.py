@@ -437,7 +437,7 @@ class TestWithTheSDK(testtools.TestCase):
     def test_pinned_too_low_is_refused_before_sending(self):
         code, out, err = self.openstack(
             '--os-compute-api-version', '2.21', *COMMAND, SERVER, '7')
-        self.assertEqual((1, ''), (code, out))
+        self.assertEqual((2, ''), (code, out))
         self.assertEqual(1, len(err.splitlines()), err)
         self.assertIn('2.21', err)
         self.assertIn('2.22', err)
