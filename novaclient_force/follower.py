@@ -126,6 +126,12 @@ class Follower:
         if not self.done:
             self.result.forced = True
 
+    def not_yet(self, status, now):
+        """Refused because it is not running yet (``status``, as Nova
+        named it): nothing happened, and it is watched until it runs."""
+        self.sending = False
+        self.saw(status, now)
+
     def overtaken(self, refusal):
         """Refused in a way the migration's own end may explain (one of
         OVERTAKEN): followed, the refusal is how it was not forced."""

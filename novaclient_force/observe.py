@@ -260,3 +260,30 @@ def _result_from_actions(compute, server_ref, server, deadline):
     why = failures.reason(compute, server_ref, deadline=deadline,
                           server=server)
     return 'failed', f'failed: {why}'
+
+
+def running_ahead(compute, server_ref, migration_id, deadline=None):
+    """What a migration not running yet waits behind: (source host, [(a
+    server's UUID, its migration's ID), ...]) for the live migrations
+    running from its source host; the host is None, or the list empty,
+    where the caller may not read them.
+
+    Nova runs ``max_concurrent_live_migrations`` live migrations per
+    source host and queues the rest (nova/compute/manager.py
+    ``ComputeManager.live_migration``). Only on the path of a refusal: a
+    read of the server's migration index, then one listing of the host.
+    """
+    row = index_row(compute, server_ref, migration_id, deadline)
+    host = (row or {}).get('source_compute')
+    if not host:
+        return None, []
+    try:
+        rows = Listing(compute).rows(
+            {'source_compute': host, 'status': statuses.RUNNING,
+             'migration_type': 'live-migration'},
+            errors.Context('list_all', server=f'host '
+                           f'{terminal.printable(host)}'), deadline)
+    except exceptions.ForceCompleteError:
+        return host, []
+    return host, [(r.get('instance_uuid'), r.get('id')) for r in rows
+                  if r.get('status') == statuses.RUNNING]

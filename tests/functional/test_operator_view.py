@@ -2,10 +2,12 @@
 against the reference server, for the words and statuses both commands
 print (suggestions, summaries, advice, exit statuses)."""
 
+import json
 import subprocess
 import sys
+import time
 
-from tests.functional import test_osc_cli
+from tests.functional import test_nova_cli, test_osc_cli
 from tests.functional import test_reliability_faults as faults
 
 
@@ -66,3 +68,59 @@ class TestUnreachableIdentity(faults.FaultTest):
         self.assertTrue(err[0].startswith('ERROR (VersionPinnedTooLow): '),
                         err)
         self.assertEqual([], self.force_completes('busy-vm'))
+
+
+class TestQueuedMigration(faults.FaultTest):
+    """One server whose live migration is queued behind a busy guest's
+    (host-evacuation, limit 1: migration 1 of evac-vm-001 runs and never
+    converges unaided; 2 idle, 3 active and 4 busy are queued)."""
+
+    scenario = 'host-evacuation'
+    servers = 4
+    time_scale = 20.0
+
+    def forced(self):
+        return {m['id'] for m in self.cloud.migrations_truth()
+                if m['force_complete_at']}
+
+    def test_without_wait_it_names_what_it_waits_behind(self):
+        for program, argv in ((self.openstack, test_osc_cli.COMMAND),
+                              (self.nova, (faults.NOVA_COMMAND,))):
+            code, out, err = program(*argv, 'evac-vm-004')
+            self.assertEqual((1, ''), (code, out), err)
+            self.assertEqual(1, len(err), err)
+            self.assertIn(
+                'is queued, not running yet: it waits behind migration 1 '
+                'of server evac-vm-001, running on compute-1', err[0])
+            self.assertIn('rerun with --wait', err[0])
+        self.assertEqual(set(), self.forced())
+
+    def wait_then_free_the_queue(self, argv, env):
+        proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        time.sleep(3)
+        if proc.poll() is not None:
+            self.fail(f'ended while queued: {proc.communicate()}')
+        self.cloud.converge_migration(1)
+        out, err = proc.communicate(timeout=120)
+        return proc.returncode, out, err
+
+    def test_openstack_with_wait_forces_it_once_it_runs(self):
+        code, out, err = self.wait_then_free_the_queue(
+            [test_osc_cli.openstack_program(), *test_osc_cli.COMMAND,
+             'evac-vm-004', '--wait', '-f', 'json'], self.openstack_env())
+        self.assertEqual(0, code, err)
+        [row] = json.loads(out)
+        self.assertEqual(('completed', True, 4),
+                         (row['Status'], row['Forced'], row['Migration']))
+        self.assertEqual({4}, self.forced())
+
+    def test_nova_with_wait_and_an_id_forces_it_once_it_runs(self):
+        code, out, err = self.wait_then_free_the_queue(
+            [test_nova_cli.NOVA, faults.NOVA_COMMAND, 'evac-vm-004', '4',
+             '--wait'], self.nova_env())
+        self.assertEqual(0, code, err)
+        self.assertRegex(out, r'\| status +\| completed +\|')
+        self.assertRegex(out, r'\| forced +\| yes +\|')
+        self.assertEqual({4}, self.forced())
