@@ -31,6 +31,8 @@ def run(cs, args):
         if report.shows_rows:
             for result in report.outcomes:
                 _print_outcome(result)
+            for line in report.advice:
+                print(terminal.printable(line), file=sys.stderr)
         if report.exit_code:
             print(f'ERROR ({report.kind}): '
                   f'{terminal.printable(report.message)}', file=sys.stderr)

@@ -124,3 +124,49 @@ class TestQueuedMigration(faults.FaultTest):
         self.assertRegex(out, r'\| status +\| completed +\|')
         self.assertRegex(out, r'\| forced +\| yes +\|')
         self.assertEqual({4}, self.forced())
+
+
+class TestAdviceUnderTheTable(faults.FaultTest):
+    """A drain's table keeps its cells short; what they leave out comes
+    once, under it, on stderr, then a summary line."""
+
+    scenario = 'host-evacuation'
+    servers = 3
+    time_scale = 20.0
+
+    def test_without_wait(self):
+        code, out, err = self.openstack(*test_osc_cli.COMMAND, '--host',
+                                        'compute-1')
+        self.assertEqual(9, code, err)
+        self.assertNotIn('rerun', out)
+        self.assertNotIn('follow', out)
+        self.assertEqual([
+            'migration 1 (evac-vm-001): Nova accepted the request; the '
+            'outcome is not known yet',
+            'migrations 2, 3: queued: Nova runs max_concurrent_live_'
+            'migrations live migrations per host at a time and this one '
+            'has not started running; rerun with --wait to force each one '
+            'as it runs',
+            *[f'follow migration {n:d} (evac-vm-00{n:d}) with: openstack '
+              f'server migration list --server '
+              f'{self.server_id(f"evac-vm-00{n:d}")}' for n in (1, 2, 3)],
+            '2 of 3 live migrations leaving compute-1 were not forced or '
+            'did not complete: 1 accepted, 2 not forced; 1 forced, 2 left '
+            'alone; pause not estimated'], err)
+
+    def test_machine_formats_carry_it_in_the_rows(self):
+        code, out, err = self.openstack(*test_osc_cli.COMMAND, '--host',
+                                        'compute-1', '-f', 'json')
+        self.assertEqual(9, code, err)
+        self.assertEqual(1, len(err), err)
+        self.assertIn('rerun with --wait', out)
+
+
+class TestDiagnosisInWords(test_osc_cli.OpenStackCLITest):
+
+    def test_value_format(self):
+        code, out, err = self.force('busy-vm', '--wait', '--stalled-after',
+                                    '5', '-f', 'value', '-c', 'Diagnosis')
+        self.assertEqual(0, code, err)
+        self.assertRegex(out, r'^stalled for \d+s')
+        self.assertNotIn('{', out)

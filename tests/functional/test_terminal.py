@@ -68,8 +68,10 @@ class TestOpenStack(TerminalChecks, test_osc_cli.OpenStackCLITest):
 
     def test_host_drain_table(self):
         code, out, err = self.force('--host', 'compute-1')
-        self.assertEqual((0, ''), (code, err))
+        self.assertEqual(0, code, err)
         self.assertClean(out)
+        self.assertClean(err)           # the advice under the table
+        self.assertIn(repr(HOSTILE), err)
         self.assertIn(repr(HOSTILE), out)
         self.assertIn('| vm; touch /tmp/x ', out)
 

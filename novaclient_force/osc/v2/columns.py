@@ -39,6 +39,14 @@ class DiagnosisColumn(columns.FormattableColumn):
         return None if self._value is None else self._value.as_dict()
 
 
+class DiagnosisWords(DiagnosisColumn):
+    """The diagnosis in words in ``-f value`` and ``csv`` too: a line of
+    text there, not a Python dict."""
+
+    def machine_readable(self):
+        return self.human_readable()
+
+
 class Seconds(columns.FormattableColumn):
     """A duration: ``31.0s`` in a table, the number of seconds in
     ``-f value`` or ``csv``; empty when not known."""
@@ -78,5 +86,5 @@ def row(result, machine=False):
     return (terminal.printable(result.server),
             terminal.printable(result.server_name), migration,
             result.status, ForcedColumn(result.forced),
-            DiagnosisColumn(result.diagnosis), Seconds(pause),
+            DiagnosisWords(result.diagnosis), Seconds(pause),
             Seconds(result.duration), Reason(result))
