@@ -235,7 +235,7 @@ def _force_complete(manager, one, ref, mig, wait, timeout, progress):
         # than any error would.
         one.answer_lost(how)
     else:
-        one.accepted()
+        one.accepted(compute.clock())
         if not wait:
             one.accepted_unfollowed(compute.clock())
             return
@@ -347,8 +347,12 @@ def _follow(manager, one, ref, mig, timeout, progress, asked=None):
         def report(reading, elapsed):
             progress(waiting.progress_event(ref.id, mig.id, reading,
                                             elapsed))
+    read = watch.read
+    if one.forced:
+        def read(deadline):
+            return dataclasses.replace(watch.read(deadline), prompt=True)
     reading, _ = waiting.wait_for_outcome(
-        watch.read, timeout, clock=compute.clock, sleep=compute.sleep,
+        read, timeout, clock=compute.clock, sleep=compute.sleep,
         progress=report)
     one.waited(reading, compute.clock(), timeout if asked is None else asked)
 

@@ -11,6 +11,7 @@ actions, which any member of the server's project may read
 """
 
 import concurrent.futures
+import datetime
 
 from novaclient_force import (
     errors,
@@ -232,7 +233,21 @@ def final_reading(compute, server_ref, row, deadline=None):
         why = failures.reason(compute, server_ref, row.get('source_compute'),
                               deadline, server)
         reason = f'{status}: {why}'
-    return waiting.Reading(status, done=True, outcome=result, reason=reason)
+    return waiting.Reading(status, done=True, outcome=result, reason=reason,
+                           migration_time=_migration_time(row))
+
+
+def _migration_time(row):
+    """Seconds from ``created_at`` to ``updated_at`` of a final row (Nova
+    saves the record at its final status, so ``updated_at`` is its end),
+    or None without both."""
+    try:
+        created = datetime.datetime.fromisoformat(row['created_at'])
+        updated = datetime.datetime.fromisoformat(row['updated_at'])
+    except (KeyError, TypeError, ValueError):
+        return None
+    seconds = (updated - created).total_seconds()
+    return seconds if seconds >= 0 else None
 
 
 def _result_from_actions(compute, server_ref, server, deadline):

@@ -75,7 +75,8 @@ def _print_outcome(result):
             'forced': cells.forced(result.forced),
             'diagnosis': cells.diagnosis(result.diagnosis),
             'estimated_pause': cells.seconds(cells.estimated_pause(result)),
-            'duration': cells.seconds(result.duration),
+            'force_to_end': cells.seconds(result.force_to_end),
+            'migration_time': cells.seconds(result.migration_time),
             'reason': cells.reason(result, whole=result.ok),
     }.items()):
         table.add_row([key, terminal.printable(value)])

@@ -170,3 +170,33 @@ class TestDiagnosisInWords(test_osc_cli.OpenStackCLITest):
         self.assertEqual(0, code, err)
         self.assertRegex(out, r'^stalled for \d+s')
         self.assertNotIn('{', out)
+
+
+class TestHowLongItTook(test_osc_cli.OpenStackCLITest):
+    """The time columns against the reference server's ground truth, in
+    real time (a forced busy guest's copy ends ~4.4 s after the force)."""
+
+    time_scale = 1.0
+
+    def test_one_forced_migration(self):
+        code, out, err = self.force('busy-vm', '--wait', '-f', 'json')
+        self.assertEqual(0, code, err)
+        [row] = json.loads(out)
+        truth = self.cloud.migration_truth(row['Migration'])
+        after_force = truth['finished_at'] - truth['force_complete_at']
+        # Seen ended within about a second of its end, never before.
+        self.assertGreaterEqual(row['Force To End'], after_force - 0.1)
+        self.assertLess(row['Force To End'], after_force + 1.2)
+        self.assertAlmostEqual(
+            truth['finished_at'] - truth['created_at'],
+            row['Migration Time'], delta=0.1)
+
+    def test_nova_shows_the_same_columns(self):
+        env = test_nova_cli.NovaCLITestCase.env(self)
+        done = subprocess.run(
+            [test_nova_cli.NOVA, faults.NOVA_COMMAND, 'busy-vm', '--wait'],
+            env=env, capture_output=True, text=True, timeout=120)
+        self.assertEqual(0, done.returncode, done.stderr)
+        self.assertRegex(done.stdout, r'\| force_to_end +\| [0-9.]+s ')
+        self.assertRegex(done.stdout, r'\| migration_time +\| [0-9.]+s ')
+        self.assertNotIn('duration', done.stdout)

@@ -114,7 +114,8 @@ class TestSingleMigration(OpenStackCLITest):
         self.assertEqual(migration.id, row['Migration'])
         self.assertEqual(migration.server_uuid, row['Server'])
         self.assertEqual('busy-vm', row['Server Name'])
-        self.assertGreater(row['Duration'], 0)
+        self.assertGreater(row['Force To End'], 0)
+        self.assertGreater(row['Migration Time'], row['Force To End'])
 
     def test_progress_is_drawn_only_on_a_terminal(self):
         # Real time, so the forced copy (3.4 s) outlasts the first poll

@@ -214,7 +214,8 @@ class TestOutcomes(testtools.TestCase):
         self.assertEqual([{
             'Server': SERVER, 'Server Name': 'busy-vm', 'Migration': 7,
             'Status': 'completed', 'Forced': False, 'Diagnosis': None,
-            'Estimated Pause': None, 'Duration': 31.0, 'Reason': ''}],
+            'Estimated Pause': None, 'Force To End': None,
+            'Migration Time': None, 'Reason': ''}],
             json.loads(out))
         # stderr is no terminal here, so no progress display was given.
         sdk.force_complete.assert_called_once_with(
