@@ -3,6 +3,7 @@ against the reference server, for the words and statuses both commands
 print (suggestions, summaries, advice, exit statuses)."""
 
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -200,3 +201,42 @@ class TestHowLongItTook(test_osc_cli.OpenStackCLITest):
         self.assertRegex(done.stdout, r'\| force_to_end +\| [0-9.]+s ')
         self.assertRegex(done.stdout, r'\| migration_time +\| [0-9.]+s ')
         self.assertNotIn('duration', done.stdout)
+
+
+class TestInterruptedWhileForcing(faults.FaultTest):
+    """Ctrl-C while Nova holds the answer to the force-complete."""
+
+    def interrupted(self, argv, env):
+        self.cloud.inject_fault(faults.ACTION, method='POST', delay=30)
+        proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        end = time.monotonic() + 60
+        while self.cloud.faults():      # until the POST is being held
+            self.assertIsNone(proc.poll())
+            self.assertLess(time.monotonic(), end)
+            time.sleep(0.1)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        err = [line for line in err.splitlines()
+               if not line.startswith(faults.DEPRECATION)]
+        self.assertEqual(130, proc.returncode, (out, err))
+        self.assertEqual(1, len(err), err)
+        self.assertEqual(1, err[0].count('interrupted (SIGINT)'), err)
+        self.assertIn('while the answer to the force-complete was '
+                      'outstanding: Nova may have accepted it', err[0])
+        return err[0]
+
+    def test_openstack(self):
+        line = self.interrupted(
+            [test_osc_cli.openstack_program(), *test_osc_cli.COMMAND,
+             'busy-vm', '1', '--wait'], self.openstack_env())
+        self.assertTrue(line.startswith('interrupted (SIGINT) while'), line)
+
+    def test_nova(self):
+        line = self.interrupted(
+            [test_nova_cli.NOVA, faults.NOVA_COMMAND, 'busy-vm', '1',
+             '--wait'], self.nova_env())
+        self.assertTrue(line.startswith(
+            'ERROR (Interrupted): interrupted (SIGINT) while'), line)
