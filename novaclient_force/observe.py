@@ -216,9 +216,7 @@ def final_reading(compute, server_ref, row, deadline=None):
         return waiting.Reading(status)
     result = statuses.FINAL[status]
     if result == outcome.COMPLETED:
-        dest = row.get('dest_compute')
-        reason = 'completed' + (f' on {terminal.printable(dest)}'
-                                if dest else '')
+        reason = _completed_on(row.get('dest_compute'))
     elif result == outcome.CANCELLED:
         reason = ("cancelled: the migration was aborted, or Nova's "
                   'live_migration_completion_timeout ran out')
@@ -235,6 +233,17 @@ def final_reading(compute, server_ref, row, deadline=None):
         reason = f'{status}: {why}'
     return waiting.Reading(status, done=True, outcome=result, reason=reason,
                            migration_time=_migration_time(row))
+
+
+def _completed_on(host):
+    """``completed on compute-2``; Nova shows hosts to admins only by
+    default (``os_compute_api:os-migrations:index:host``,
+    ``os_compute_api:os-extended-server-attributes``), so a project
+    manager is told why the host is missing rather than left to wonder
+    why an admin's result names one."""
+    if host:
+        return f'completed on {terminal.printable(host)}'
+    return 'completed (the destination host is not shown to you)'
 
 
 def _migration_time(row):
@@ -266,9 +275,8 @@ def _result_from_actions(compute, server_ref, server, deadline):
         # The words a /os-migrations row gives (final_reading), when the
         # caller may see the host (admin-only by default,
         # os_compute_api:os-extended-server-attributes).
-        host = server.get('OS-EXT-SRV-ATTR:host')
-        return 'completed', 'completed' + (
-            f' on {terminal.printable(host)}' if host else '')
+        return 'completed', _completed_on(
+            server.get('OS-EXT-SRV-ATTR:host'))
     if cancel is not None and (cancel.get('start_time') or '') >= (
             migration.get('start_time') or ''):
         return 'cancelled', 'cancelled: the migration was aborted'

@@ -240,3 +240,31 @@ class TestInterruptedWhileForcing(faults.FaultTest):
              '--wait'], self.nova_env())
         self.assertTrue(line.startswith(
             'ERROR (Interrupted): interrupted (SIGINT) while'), line)
+
+
+class TestWhereItCompleted(test_nova_cli.NovaCLITestCase):
+    """As try_it.sh runs nova: the demo project's manager live-migrates
+    its server, then forces it. Nova hides hosts from a manager by
+    default; the reason says so rather than leave a bare ``completed``
+    beside an admin's ``completed on compute-2``."""
+
+    time_scale = 20.0
+
+    def test_as_the_projects_manager(self):
+        # busy-vm's migration first, or busy-vm-2's would queue behind it.
+        self.assertEqual(0, self.nova('live-migration-force-complete',
+                                      'busy-vm', '--wait')[0])
+        env = self.env('demo-manager', 'demo')
+        status, out, err = self.nova('live-migration', 'busy-vm-2', env=env)
+        self.assertEqual(0, status, err)
+        status, out, err = self.nova('live-migration-force-complete',
+                                     'busy-vm-2', '--wait', env=env)
+        self.assertEqual((0, []), (status, err))
+        self.assertRegex(out, r'\| reason +\| completed \(the destination '
+                              r'host is not shown to you\) +\|')
+
+    def test_as_admin(self):
+        status, out, err = self.nova('live-migration-force-complete',
+                                     'busy-vm', '--wait')
+        self.assertEqual((0, []), (status, err))
+        self.assertRegex(out, r'\| reason +\| completed on compute-2 +\|')

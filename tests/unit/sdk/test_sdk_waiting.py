@@ -366,6 +366,18 @@ class TestOutcomesAsManager(WaitCase):
                               'destination', 'result': 'Success'}])
         result = self.force()
         self.assertEqual(outcome.COMPLETED, result.status)
+        # Hosts are shown to admins only by default: say so.
+        self.assertEqual('completed (the destination host is not shown to '
+                         'you)', result.reason)
+
+    def test_own_projects_row_without_its_hosts(self):
+        self.index([])
+        self.requests.get(OS_MIGRATIONS, [self.refused, {'json': {
+            'migrations': [f.os_migration_row(
+                status='completed', dest_compute=None,
+                source_compute=None)]}}])
+        self.assertEqual('completed (the destination host is not shown to '
+                         'you)', self.force().reason)
 
     def test_still_migrating_then_cancelled(self):
         self.index([])
