@@ -189,7 +189,8 @@ class _Drain:
         # when they change (the next migration of the queue is running).
         return waiting.Reading(' '.join(
             f'{key}:{one.status}{"+" if one.forced else ""}'
-            for key, one in self._active()), done=not self._active())
+            for key, one in self._active()), done=not self._active(),
+            prompt=any(one.forced for _, one in self._active()))
 
     # -- deciding ----------------------------------------------------------
 
@@ -260,7 +261,7 @@ class _Drain:
         except exceptions.ForceCompleteError as exc:
             forcing.failed(one, exc, self.compute.clock())
         else:
-            one.accepted()
+            one.accepted(self.compute.clock())
 
     def _settle_without_wait(self):
         """Without --wait: stop once what ran at the first look is forced

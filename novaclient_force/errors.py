@@ -154,6 +154,31 @@ def from_response(resp, context):
     return error
 
 
+#: What a refusal to force a migration not running yet advises, until
+#: queued_behind() says more.
+NOT_STARTED_ADVICE = 'wait until it is running, or abort it'
+
+
+def migration_state(error):
+    """The status Nova named when it refused to act on a migration in it
+    (``InvalidMigrationState``), or ''."""
+    match = _NOVA_TEXTS['migration_state'].search(error.nova_message or '')
+    return match.group('status') if match else ''
+
+
+def queued_behind(error, ahead):
+    """``error`` (a refusal to force a migration not running yet) saying
+    what it waits behind (``ahead``, in words) and how to force it."""
+    message = error.message.replace(
+        NOT_STARTED_ADVICE, f'{ahead}; rerun with --wait to force it once '
+        f'it runs, or abort it', 1)
+    again = type(error)(message, nova_message=error.nova_message,
+                        http_status=error.http_status,
+                        request_id=error.request_id)
+    again.retry_after = error.retry_after
+    return again
+
+
 def _classify(status, text, ctx):
     if status == 400:
         return _bad_request(text, ctx)
@@ -209,8 +234,7 @@ def _bad_request(text, ctx):
                 f'running')
         if status in statuses.NOT_STARTED:
             return exceptions.MigrationNotRunning, (
-                f'{label} is {status}, not running yet: wait until it is '
-                f'running, or abort it')
+                f'{label} is {status}, not running yet: {NOT_STARTED_ADVICE}')
         verb = 'abort' if ctx.operation == 'abort' else 'force'
         return exceptions.MigrationNotRunning, (
             f'{label} is already {status}: there is nothing to {verb}')

@@ -54,7 +54,11 @@ class CloudTooOld(ForceCompleteError):
 
 
 class VersionPinnedTooLow(ForceCompleteError):
-    """The caller pinned a microversion that cannot do the operation."""
+    """The caller pinned a microversion that cannot do the operation: a
+    bad choice of the caller's, refused before the operation is sent
+    (exit status 2, as for any bad argument)."""
+
+    exit_code = EXIT_USAGE
 
 
 class ServerNotFound(ForceCompleteError):

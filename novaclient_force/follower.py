@@ -57,6 +57,7 @@ class Follower:
         self.attempts = 0           # force-completes sent
         self.doubt = ''             # how an answer was lost, if one was
         self.done = False           # its Outcome is written
+        self.accepted_at = None     # when Nova answered our force 202
 
     @property
     def status(self):
@@ -120,11 +121,18 @@ class Follower:
         self.sending = True
         self.attempts += 1
 
-    def accepted(self):
-        """Nova answered the force-complete with 202."""
+    def accepted(self, now=None):
+        """Nova answered the force-complete with 202 (at ``now``)."""
         self.sending = False
         if not self.done:
             self.result.forced = True
+            self.accepted_at = now
+
+    def not_yet(self, status, now):
+        """Refused because it is not running yet (``status``, as Nova
+        named it): nothing happened, and it is watched until it runs."""
+        self.sending = False
+        self.saw(status, now)
 
     def overtaken(self, refusal):
         """Refused in a way the migration's own end may explain (one of
@@ -163,8 +171,11 @@ class Follower:
         self._finish(outcome.ERROR, str(error), now, follow=False)
 
     def ended(self, reading, now):
-        """Nova's final status, from a done Reading."""
+        """Nova's final status, from a done Reading (seen at ``now``)."""
         self.saw(reading.status, now)
+        self.result.migration_time = reading.migration_time
+        if self.forced and self.accepted_at is not None:
+            self.result.force_to_end = max(now - self.accepted_at, 0.0)
         self._finish(reading.outcome, reading.reason + self._note(True),
                      now, follow=False)
 

@@ -15,6 +15,7 @@ import signal
 
 import requests
 import urllib3
+from oslo_utils import uuidutils
 
 from novaclient_force import (
     arguments,
@@ -27,6 +28,7 @@ from novaclient_force import (
     retrying,
     signals,
     statuses,
+    terminal,
     waiting,
 )
 
@@ -110,6 +112,21 @@ def can_read_migrations(compute, discover=True,
             'sent') from None
 
 
+def pin_allows(compute, migration):
+    """Refuse a pinned microversion too low for a force, before anything
+    is sent (finding the server by name included): the force-complete
+    needs 2.22, finding the migration in progress 2.23, and finding it by
+    UUID 2.59."""
+    if compute.pinned is None:
+        return
+    compute.version_for(negotiation.FORCE_COMPLETE)
+    if migration is None:
+        compute.version_for(negotiation.MIGRATIONS)
+    elif isinstance(migration, str) and uuidutils.is_uuid_like(
+            migration.strip()):
+        compute.version_for(negotiation.MIGRATION_UUID)
+
+
 def force_complete(manager, server, migration, wait, timeout, progress,
                    stalled_after, force_after):
     """ServerMigrationsManager.force_complete (documented there)."""
@@ -123,6 +140,7 @@ def force_complete(manager, server, migration, wait, timeout, progress,
     if timeout is not None and (wait or not policy.forces_at_once):
         deadline = start + timeout
     reads = wait or not policy.forces_at_once
+    pin_allows(compute, migration)
     if reads:
         can_read_migrations(compute, discover=False)
     followed = []
@@ -174,9 +192,14 @@ def _force_complete(manager, one, ref, mig, wait, timeout, progress):
     deadline = None
     if timeout is not None and (wait or not at_once):
         deadline = one.start + timeout
-    if not at_once and not _watch(manager, one, ref, mig,
-                                  _left(timeout, compute, one.start),
-                                  progress, wait, asked=timeout):
+    # Nova forces only a running migration (nova/compute/api.py
+    # ``API.live_migrate_force_complete`` raises InvalidMigrationState):
+    # with a wait, one still queued is watched until it runs (a policy
+    # watches anyway), then forced.
+    queued = at_once and wait and one.status in statuses.NOT_STARTED
+    if (not at_once or queued) and not _watch(
+            manager, one, ref, mig, _left(timeout, compute, one.start),
+            progress, wait, asked=timeout):
         return
     if deadline is not None and compute.clock() >= deadline:
         # Nothing mutating goes out after the deadline.
@@ -188,6 +211,15 @@ def _force_complete(manager, one, ref, mig, wait, timeout, progress):
     try:
         post(compute, ref, mig.id, manager.cli, deadline)
     except follower.OVERTAKEN as exc:
+        state = errors.migration_state(exc)
+        if at_once and state in statuses.NOT_STARTED:
+            if not wait:
+                raise _queued_behind(compute, ref, mig, exc) from None
+            if not queued:
+                # Named by ID, its status was not read before the POST.
+                one.not_yet(state, compute.clock())
+                return _force_complete(manager, one, ref, mig, wait,
+                                       timeout, progress)
         if not wait or (at_once and not isinstance(
                 exc, exceptions.AlreadyPostCopy)):
             raise
@@ -203,12 +235,47 @@ def _force_complete(manager, one, ref, mig, wait, timeout, progress):
         # than any error would.
         one.answer_lost(how)
     else:
-        one.accepted()
+        one.accepted(compute.clock())
         if not wait:
             one.accepted_unfollowed(compute.clock())
             return
     _follow(manager, one, ref, mig, _left(timeout, compute, one.start),
             progress, asked=timeout)
+
+
+def _queued_behind(compute, ref, mig, error):
+    """The refusal to force a migration not running yet (``error``),
+    naming the live migrations it waits behind, as far as the caller may
+    read them."""
+    try:
+        host, ahead = observe.running_ahead(compute, ref, mig.id)
+    except exceptions.ForceCompleteError:
+        host, ahead = None, []
+    where = f'on {terminal.printable(host)}' if host else (
+        'on its source host')
+    if ahead:
+        named = ', '.join(
+            f'migration {terminal.printable(mid)} of server '
+            f'{_server_name(compute, server)}' for server, mid in ahead)
+        words = f'it waits behind {named}, running {where}'
+    else:
+        words = f'it waits behind the live migrations running {where}'
+    return errors.queued_behind(
+        error, f'{words} (Nova runs max_concurrent_live_migrations per '
+        f'host at a time)')
+
+
+def _server_name(compute, server_id):
+    """A server's name for a message (its UUID when it cannot be read:
+    another project's server, for a project manager)."""
+    try:
+        body = compute.get_json(
+            f'/servers/{server_id}', negotiation.BASIC,
+            errors.Context('find', server=terminal.printable(server_id)))
+    except exceptions.ForceCompleteError:
+        body = {}
+    return terminal.printable(body.get('server', {}).get('name')
+                              or server_id)
 
 
 def wait(manager, server, migration, timeout, progress):
@@ -280,8 +347,12 @@ def _follow(manager, one, ref, mig, timeout, progress, asked=None):
         def report(reading, elapsed):
             progress(waiting.progress_event(ref.id, mig.id, reading,
                                             elapsed))
+    read = watch.read
+    if one.forced:
+        def read(deadline):
+            return dataclasses.replace(watch.read(deadline), prompt=True)
     reading, _ = waiting.wait_for_outcome(
-        watch.read, timeout, clock=compute.clock, sleep=compute.sleep,
+        read, timeout, clock=compute.clock, sleep=compute.sleep,
         progress=report)
     one.waited(reading, compute.clock(), timeout if asked is None else asked)
 

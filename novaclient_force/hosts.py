@@ -6,7 +6,6 @@ its report names the servers it moved.
 """
 
 import concurrent.futures
-import difflib
 import threading
 
 from novaclient_force import (
@@ -16,10 +15,6 @@ from novaclient_force import (
     resolve,
     terminal,
 )
-
-#: How many close host names an unknown-host error suggests.
-CLOSE_MATCHES = 3
-
 
 #: Seconds the name lookup's requests may take at most (a drain's own
 #: deadline, when sooner, bounds them too), and seconds a drain that is
@@ -118,11 +113,11 @@ def nothing_leaving(compute, host, deadline=None):
 
 
 def unknown(host, known):
-    """UnknownHost for ``host``, naming the closest of the ``known``
-    compute hosts (or some of them when none is close)."""
-    close = difflib.get_close_matches(host, known, n=CLOSE_MATCHES)
-    if close:
-        hint = f'; did you mean {" or ".join(_shown(close))}?'
+    """UnknownHost for ``host``, naming the one ``known`` compute host it
+    looks like a typo of (or some of them when there is none)."""
+    close = close_name(host, known)
+    if close is not None:
+        hint = f'; did you mean {terminal.printable(close)}?'
     else:
         hint = f'; known hosts: {", ".join(_shown(known[:10]))}'
     return exceptions.UnknownHost(
@@ -131,3 +126,39 @@ def unknown(host, known):
 
 def _shown(names):
     return [terminal.printable(name) for name in names]
+
+
+def close_name(name, known):
+    """The one known host name that ``name`` looks like a typo of, or
+    None.
+
+    A typo is a few edits away (a character added, dropped, changed, or
+    two swapped; one edit per four characters at most). Only a name
+    strictly closer than every other one is suggested: ``compute-9`` is
+    as close to ``compute-1`` as to ``compute-2``, and naming them all
+    (or one at random) would be a guess, not a correction.
+    """
+    limit = max(1, len(name) // 4)
+    distances = sorted((_edits(name, other), other) for other in known)
+    if not distances or distances[0][0] > limit:
+        return None
+    if len(distances) > 1 and distances[1][0] == distances[0][0]:
+        return None
+    return distances[0][1]
+
+
+def _edits(a, b):
+    """The edits (insert, delete, substitute, swap two neighbours) that
+    turn ``a`` into ``b`` (optimal string alignment distance)."""
+    previous, row = None, list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        current = [i]
+        for j, y in enumerate(b, 1):
+            cost = min(row[j] + 1, current[j - 1] + 1,
+                       row[j - 1] + (x != y))
+            if (previous is not None and j > 1 and x == b[j - 2]
+                    and a[i - 2] == y):
+                cost = min(cost, previous[j - 2] + 1)
+            current.append(cost)
+        previous, row = row, current
+    return row[-1]

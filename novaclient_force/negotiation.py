@@ -192,7 +192,8 @@ class Compute:
         holds (no request); empty when the auth plugin cannot tell."""
         auth = self.adapter.auth or self.session.auth
         try:
-            access = auth.get_access(self.session)
+            with transport.quiet_discovery():
+                access = auth.get_access(self.session)
         except (AttributeError, ksa_exc.ClientException):
             return ()
         return tuple(getattr(access, 'role_names', None) or ())

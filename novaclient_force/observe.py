@@ -11,6 +11,7 @@ actions, which any member of the server's project may read
 """
 
 import concurrent.futures
+import datetime
 
 from novaclient_force import (
     errors,
@@ -215,9 +216,7 @@ def final_reading(compute, server_ref, row, deadline=None):
         return waiting.Reading(status)
     result = statuses.FINAL[status]
     if result == outcome.COMPLETED:
-        dest = row.get('dest_compute')
-        reason = 'completed' + (f' on {terminal.printable(dest)}'
-                                if dest else '')
+        reason = _completed_on(row.get('dest_compute'))
     elif result == outcome.CANCELLED:
         reason = ("cancelled: the migration was aborted, or Nova's "
                   'live_migration_completion_timeout ran out')
@@ -232,7 +231,32 @@ def final_reading(compute, server_ref, row, deadline=None):
         why = failures.reason(compute, server_ref, row.get('source_compute'),
                               deadline, server)
         reason = f'{status}: {why}'
-    return waiting.Reading(status, done=True, outcome=result, reason=reason)
+    return waiting.Reading(status, done=True, outcome=result, reason=reason,
+                           migration_time=_migration_time(row))
+
+
+def _completed_on(host):
+    """``completed on compute-2``; Nova shows hosts to admins only by
+    default (``os_compute_api:os-migrations:index:host``,
+    ``os_compute_api:os-extended-server-attributes``), so a project
+    manager is told why the host is missing rather than left to wonder
+    why an admin's result names one."""
+    if host:
+        return f'completed on {terminal.printable(host)}'
+    return 'completed (the destination host is not shown to you)'
+
+
+def _migration_time(row):
+    """Seconds from ``created_at`` to ``updated_at`` of a final row (Nova
+    saves the record at its final status, so ``updated_at`` is its end),
+    or None without both."""
+    try:
+        created = datetime.datetime.fromisoformat(row['created_at'])
+        updated = datetime.datetime.fromisoformat(row['updated_at'])
+    except (KeyError, TypeError, ValueError):
+        return None
+    seconds = (updated - created).total_seconds()
+    return seconds if seconds >= 0 else None
 
 
 def _result_from_actions(compute, server_ref, server, deadline):
@@ -248,10 +272,41 @@ def _result_from_actions(compute, server_ref, server, deadline):
     events = {e.get('event'): e for e in listed}
     landed = events.get('compute_post_live_migration_at_destination', {})
     if landed.get('result') == 'Success':
-        return 'completed', 'completed'
+        # The words a /os-migrations row gives (final_reading), when the
+        # caller may see the host (admin-only by default,
+        # os_compute_api:os-extended-server-attributes).
+        return 'completed', _completed_on(
+            server.get('OS-EXT-SRV-ATTR:host'))
     if cancel is not None and (cancel.get('start_time') or '') >= (
             migration.get('start_time') or ''):
         return 'cancelled', 'cancelled: the migration was aborted'
     why = failures.reason(compute, server_ref, deadline=deadline,
                           server=server)
     return 'failed', f'failed: {why}'
+
+
+def running_ahead(compute, server_ref, migration_id, deadline=None):
+    """What a migration not running yet waits behind: (source host, [(a
+    server's UUID, its migration's ID), ...]) for the live migrations
+    running from its source host; the host is None, or the list empty,
+    where the caller may not read them.
+
+    Nova runs ``max_concurrent_live_migrations`` live migrations per
+    source host and queues the rest (nova/compute/manager.py
+    ``ComputeManager.live_migration``). Only on the path of a refusal: a
+    read of the server's migration index, then one listing of the host.
+    """
+    row = index_row(compute, server_ref, migration_id, deadline)
+    host = (row or {}).get('source_compute')
+    if not host:
+        return None, []
+    try:
+        rows = Listing(compute).rows(
+            {'source_compute': host, 'status': statuses.RUNNING,
+             'migration_type': 'live-migration'},
+            errors.Context('list_all', server=f'host '
+                           f'{terminal.printable(host)}'), deadline)
+    except exceptions.ForceCompleteError:
+        return host, []
+    return host, [(r.get('instance_uuid'), r.get('id')) for r in rows
+                  if r.get('status') == statuses.RUNNING]

@@ -40,13 +40,25 @@ class Outcome:
     reason: str = ''                # why, in the cloud's words where possible
     server_name: str = ''
     migration_uuid: str = ''
-    duration: float = 0.0           # seconds from request to final answer
+    #: Seconds from when this call began to follow the migration (a
+    #: drain: from the drain's start) until its outcome was written.
+    duration: float = 0.0
     migration_status: str = ''      # Nova's last seen migration status
     error: typing.Optional[Exception] = None
     forced: bool = False            # did we send force_complete (202)?
     policy_note: str = ''           # why a force policy forced it, or not
     diagnosis: typing.Any = None    # diagnosis.Diagnosis when read
     hint: str = ''                  # a shell command to follow it, if any
+    #: Seconds from Nova's 202 to our force-complete until a reading
+    #: showed the migration's final status (within about a second: the
+    #: reads are prompt once it is forced); None when it was not forced
+    #: or its end was not seen.
+    force_to_end: typing.Optional[float] = None
+    #: Seconds from Nova creating the migration record to its final
+    #: status, by Nova's own timestamps (``created_at``, ``updated_at``
+    #: of /os-migrations; its time queued included); None where the
+    #: caller could not read them, or it has not ended.
+    migration_time: typing.Optional[float] = None
 
     @property
     def detail(self):

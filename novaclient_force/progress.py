@@ -36,7 +36,8 @@ def describe(events):
     that poll's elapsed time, and stops reporting a migration once it has
     finished; so those not in the latest poll are done. The line counts
     them by status (Nova runs few at a time and queues the rest), says
-    how many are done and how many were forced, and shows the diagnosis
+    how many are done and how many were forced so far (finished ones
+    included), and shows the diagnosis
     of the one migration still being judged, if there is only one. The
     display draws a drain's poll once all of it has arrived. While the
     cloud cannot be reached, the line says so instead.
@@ -55,18 +56,27 @@ def describe(events):
     counts = {}
     for event in current:
         counts[event.status] = counts.get(event.status, 0) + 1
-    detail = ', '.join(f'{n} {status}' for status, n in counts.items())
-    forced = sum(1 for e in current if e.forced)
-    if forced:
-        detail += f'; {forced} forced'
+    detail = ', '.join(f'{n} {printable(status)}'
+                       for status, n in counts.items())
     judged = [e for e in current if e.diagnosis is not None
               and not e.forced and e.status == 'running']
     if len(judged) == 1:
         detail += (f'; migration {judged[0].migration} '
                    f'{judged[0].diagnosis.summary()}')
     done = len(events) - len(current)
-    return (f'{len(current)} live migrations in progress ({detail}), '
-            f'{done} of {len(events)} done, {latest:.0f}s')
+    text = (f'{_count(len(current), "live migration")} in progress '
+            f'({detail}), {done} of {len(events)} done')
+    # Forced ones that have finished count too: their last event (the
+    # poll that forced them, or a later one) says they were forced.
+    forced = sum(1 for e in events if e.forced)
+    if forced:
+        text += f', {forced} forced'
+    return f'{text}, {latest:.0f}s'
+
+
+def _count(n, noun):
+    """``1 live migration``, ``2 live migrations``."""
+    return f'{n} {noun}' if n == 1 else f'{n} {noun}s'
 
 
 def _describe_one(event):

@@ -6,7 +6,9 @@ read timeout as for a connect timeout and would re-send a POST that Nova
 may have applied (keystoneauth1/session.py ``Session._send_request``).
 """
 
+import contextlib
 import logging
+import threading
 import urllib.parse
 
 from keystoneauth1 import adapter as ksa_adapter
@@ -16,6 +18,45 @@ from novaclient_force import exceptions, keystoneauth_errors, retrying
 
 # DEBUG: every retry; `openstack --debug` and `nova --debug` show it.
 LOG = logging.getLogger(__name__)
+
+#: keystoneauth's logger that warns, on every attempt to authenticate,
+#: "Failed to discover available identity versions when contacting ..."
+#: (keystoneauth1/identity/generic/base.py ``BaseGenericPlugin
+#: ._do_create_plugin``).
+DISCOVERY_LOG = 'keystoneauth.identity.generic.base'
+
+
+class _QuietDiscovery(logging.Filter):
+    """Drops that warning while this thread is inside quiet_discovery():
+    the SDK then raises EndpointUnreachable naming the same URL and the
+    cause, once, where keystoneauth warned on each retry (and a script
+    without logging set up gets Python's last-resort handler printing
+    every one on stderr). A logger set to DEBUG still gets it."""
+
+    def __init__(self):
+        super().__init__()
+        self.local = threading.local()
+
+    def filter(self, record):
+        return (not getattr(self.local, 'depth', 0)
+                or logging.getLogger(DISCOVERY_LOG).isEnabledFor(
+                    logging.DEBUG))
+
+
+_QUIET = _QuietDiscovery()
+logging.getLogger(DISCOVERY_LOG).addFilter(_QUIET)
+
+
+@contextlib.contextmanager
+def quiet_discovery():
+    """Authenticate, in this block, without keystoneauth's warning of an
+    identity endpoint it cannot reach (see _QuietDiscovery)."""
+    _QUIET.local.depth = getattr(_QUIET.local, 'depth', 0) + 1
+    try:
+        yield
+    finally:
+        _QUIET.local.depth -= 1
+
 
 # A request sent with a deadline waits for its answer until the deadline,
 # but never less than this (seconds): a last reading taken at the deadline
@@ -57,7 +98,8 @@ class Transport:
     def endpoint(self):
         """The compute endpoint's URL (authenticating if need be)."""
         try:
-            return self._endpoint()
+            with quiet_discovery():
+                return self._endpoint()
         except ksa_exc.ClientException as exc:
             raise keystoneauth_errors.auth_error(
                 exc, self._auth_url()) from None
@@ -108,8 +150,9 @@ class Transport:
             kwargs['microversion'] = version.get_string()
         target = None
         try:
-            target = self._absolute(url)
-            return self.adapter.request(url, method, **kwargs)
+            with quiet_discovery():
+                target = self._absolute(url)
+                return self.adapter.request(url, method, **kwargs)
         except ksa_exc.ConnectionError as exc:
             if target is None:
                 # Reaching the identity service: nothing was sent to

@@ -26,6 +26,10 @@ LOG = logging.getLogger(__name__)
 
 FIRST_DELAY = 0.5       # seconds before the second reading
 MAX_DELAY = 5.0         # the interval doubles up to this
+#: The interval at most after a reading marked ``prompt`` (a forced
+#: migration is still in progress: its end comes within seconds, and a
+#: result that says how long it took must see it within about a second).
+PROMPT_DELAY = 1.0
 
 @dataclasses.dataclass(frozen=True)
 class Progress:
@@ -61,6 +65,11 @@ class Reading:
     memory_total_bytes: typing.Optional[int] = None
     unreachable_for: typing.Optional[float] = None
     problem: str = ''
+    #: Look again within PROMPT_DELAY (see there).
+    prompt: bool = False
+    #: Nova's own seconds from the migration's creation to its final
+    #: status (outcome.Outcome.migration_time), once done, if read.
+    migration_time: typing.Optional[float] = None
 
 
 def wait_for_outcome(read, timeout=None, clock=time.monotonic,
@@ -72,7 +81,8 @@ def wait_for_outcome(read, timeout=None, clock=time.monotonic,
     ``progress(reading, elapsed)`` is called for every reading that is not
     done. The interval starts at ``first_delay`` and doubles up to
     ``max_delay``, and starts over whenever the status read changes (a
-    migration that just started running is worth a prompt look); the last
+    migration that just started running is worth a prompt look), and is
+    PROMPT_DELAY at most after a reading marked ``prompt``; the last
     reading is taken at the deadline itself.
     Returns ``(reading, elapsed)``; ``reading.done`` is False on time-out.
 
@@ -126,6 +136,8 @@ def wait_for_outcome(read, timeout=None, clock=time.monotonic,
             return reading, elapsed
         if progress is not None:
             progress(reading, elapsed)
+        if reading.prompt:
+            delay = min(delay, PROMPT_DELAY)
         if deadline is not None:
             left = deadline - clock()
             if left <= 0:

@@ -25,6 +25,7 @@ _KINDS = {
 @dataclasses.dataclass(frozen=True)
 class Report:
     """What to draw: the outcomes (as rows when ``shows_rows``), then
+    ``advice`` (lines, under a table: what its cells leave out), then
     ``message`` on stderr (``kind`` names its cause) and ``exit_code``."""
 
     outcomes: typing.Sequence = ()
@@ -32,27 +33,98 @@ class Report:
     kind: str = ''
     message: str = ''
     shows_rows: bool = False
+    advice: typing.Sequence = ()
 
 
 def of_outcomes(outcomes, request):
     """The exit status is the highest of the outcomes' (outcome.py): a
     script learns the most serious thing that happened, and 0 means every
-    migration completed (or, without --wait, was accepted)."""
+    migration completed (or, without --wait, was accepted).
+
+    One server: a line only when it did not go as asked, with the whole
+    reason. A host: its rows' advice (advice()) and a summary line
+    (summary()), which says first how many did not go as asked.
+    """
     failed = [o for o in outcomes if not o.ok]
-    if not failed:
-        note = '' if outcomes else getattr(outcomes, 'note', '')
-        return Report(outcomes, message=note, shows_rows=request.shows_rows)
-    worst = max(failed, key=lambda o: o.exit_code)
     if request.host is None:
-        message = _one(failed[0])
-    else:
+        if not failed:
+            return Report(outcomes, shows_rows=request.shows_rows)
+        return Report(outcomes, failed[0].exit_code, _kind(failed[0]),
+                      _one(failed[0]), request.shows_rows)
+    if not outcomes:
+        return Report(outcomes, message=getattr(outcomes, 'note', ''),
+                      shows_rows=request.shows_rows)
+    message = summary(outcomes, request.host)
+    if not failed:
+        return Report(outcomes, message=message,
+                      shows_rows=request.shows_rows,
+                      advice=advice(outcomes))
+    worst = max(failed, key=lambda o: o.exit_code)
+    return Report(outcomes, worst.exit_code, _kind(worst), message,
+                  request.shows_rows, advice(outcomes))
+
+
+def summary(outcomes, host):
+    """A drain's outcomes in one line: how many did not go as asked, if
+    any; how many ended how; how many were forced and left alone; and
+    how long the forced guests are estimated to pause in all (where a
+    force policy estimated it)."""
+    host = terminal.printable(host)
+    failed = [o for o in outcomes if not o.ok]
+    if failed:
         what = 'did not complete'
         if any(o.status == outcome.NOT_FORCED for o in failed):
             what = 'were not forced or did not complete'
-        message = (f'{len(failed)} of {len(outcomes)} live migrations '
-                   f'leaving {request.host} {what}: {_counts(failed)}')
-    return Report(outcomes, worst.exit_code, _kind(worst), message,
-                  request.shows_rows)
+        head = (f'{len(failed)} of {len(outcomes)} live migrations '
+                f'leaving {host} {what}')
+    else:
+        head = f'{_plural(len(outcomes), "live migration")} leaving {host}'
+    return f'{head}: {_counts(outcomes)}; {_forced(outcomes)}'
+
+
+def _forced(outcomes):
+    """``2 forced, 4 left alone; estimated pause 3.1s in all``."""
+    forced = [o for o in outcomes if o.forced]
+    text = f'{len(forced)} forced, {len(outcomes) - len(forced)} left alone'
+    if not forced:
+        return text
+    pauses = [getattr(o.diagnosis, 'estimated_pause', None) for o in forced]
+    known = [p for p in pauses if p is not None]
+    if not known:
+        return f'{text}; pause not estimated'
+    text += f'; estimated pause {terminal.seconds(sum(known))} in all'
+    if len(known) < len(forced):
+        text += f' ({len(forced) - len(known)} forced without an estimate)'
+    return text
+
+
+def advice(outcomes):
+    """What a table row's Reason cell leaves out, once: each reason cut
+    short, with the migrations it is about, then the command that
+    follows each migration that may still change."""
+    groups = {}
+    for o in outcomes:
+        whole = terminal.printable(o.reason)
+        if whole and whole != terminal.brief(o.reason):
+            groups.setdefault(whole, []).append(o)
+    lines = [f'{_which(group)}: {reason}'
+             for reason, group in groups.items()]
+    lines += [f'follow {_which([o])} with: {o.hint}'
+              for o in outcomes if o.hint]
+    return tuple(lines)
+
+
+def _which(group):
+    """``migration 7 (busy-vm)``, or ``migrations 7, 8`` for several."""
+    if len(group) == 1:
+        o = group[0]
+        name = terminal.printable(o.server_name or o.server)
+        return f'migration {o.migration} ({name})'
+    return 'migrations ' + ', '.join(str(o.migration) for o in group)
+
+
+def _plural(n, noun):
+    return f'{n} {noun}' if n == 1 else f'{n} {noun}s'
 
 
 def of_error(err):
@@ -68,7 +140,10 @@ def of_interruption(stop, host=None):
     if not stop.outcomes:
         return _unsent(stop.exit_code, name)
     if host is None and len(stop.outcomes) == 1:
-        message = f'interrupted ({name}): {stop.outcomes[0].detail}'
+        detail = stop.outcomes[0].detail
+        # The outcome's own reason may already say it was interrupted.
+        message = (detail if detail.startswith(f'interrupted ({name})')
+                   else f'interrupted ({name}): {detail}')
     else:
         where = f' leaving {host}' if host else ''
         message = (f'interrupted ({name}): of {len(stop.outcomes)} live '

@@ -31,6 +31,8 @@ def run(cs, args):
         if report.shows_rows:
             for result in report.outcomes:
                 _print_outcome(result)
+            for line in report.advice:
+                print(terminal.printable(line), file=sys.stderr)
         if report.exit_code:
             print(f'ERROR ({report.kind}): '
                   f'{terminal.printable(report.message)}', file=sys.stderr)
@@ -73,7 +75,8 @@ def _print_outcome(result):
             'forced': cells.forced(result.forced),
             'diagnosis': cells.diagnosis(result.diagnosis),
             'estimated_pause': cells.seconds(cells.estimated_pause(result)),
-            'duration': cells.seconds(result.duration),
+            'force_to_end': cells.seconds(result.force_to_end),
+            'migration_time': cells.seconds(result.migration_time),
             'reason': cells.reason(result, whole=result.ok),
     }.items()):
         table.add_row([key, terminal.printable(value)])

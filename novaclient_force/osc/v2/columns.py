@@ -12,8 +12,13 @@ from cliff import columns
 from novaclient_force import terminal
 from novaclient_force.cli import cells
 
+#: ``Force To End``: seconds from Nova accepting our force-complete to
+#: the migration's end as read; ``Migration Time``: Nova's own seconds
+#: from the migration's creation to its end (outcome.Outcome); blank
+#: where not known.
 COLUMNS = ('Server', 'Server Name', 'Migration', 'Status', 'Forced',
-           'Diagnosis', 'Estimated Pause', 'Duration', 'Reason')
+           'Diagnosis', 'Estimated Pause', 'Force To End', 'Migration Time',
+           'Reason')
 #: Formats that escape every value themselves and are read by programs:
 #: they get the values as the SDK holds them.
 MACHINE_FORMATS = ('json', 'yaml')
@@ -37,6 +42,14 @@ class DiagnosisColumn(columns.FormattableColumn):
 
     def machine_readable(self):
         return None if self._value is None else self._value.as_dict()
+
+
+class DiagnosisWords(DiagnosisColumn):
+    """The diagnosis in words in ``-f value`` and ``csv`` too: a line of
+    text there, not a Python dict."""
+
+    def machine_readable(self):
+        return self.human_readable()
 
 
 class Seconds(columns.FormattableColumn):
@@ -73,10 +86,15 @@ def row(result, machine=False):
     if machine:
         return (result.server, result.server_name, migration, result.status,
                 ForcedColumn(result.forced), DiagnosisColumn(result.diagnosis),
-                None if pause is None else round(pause, 1),
-                round(result.duration, 1), result.detail)
+                _rounded(pause), _rounded(result.force_to_end),
+                _rounded(result.migration_time), result.detail)
     return (terminal.printable(result.server),
             terminal.printable(result.server_name), migration,
             result.status, ForcedColumn(result.forced),
-            DiagnosisColumn(result.diagnosis), Seconds(pause),
-            Seconds(result.duration), Reason(result))
+            DiagnosisWords(result.diagnosis), Seconds(pause),
+            Seconds(result.force_to_end), Seconds(result.migration_time),
+            Reason(result))
+
+
+def _rounded(seconds):
+    return None if seconds is None else round(seconds, 1)

@@ -149,9 +149,13 @@ class ForceCompleteMigration(command.Lister):
                                  self.app.stderr) as self._latch:
             super().run(parsed_args)
             report = self._report
-            if report.message:
-                self.app.stderr.write(
-                    f'{terminal.printable(report.message)}\n')
+            lines = [report.message] if report.message else []
+            if self._drew_table(parsed_args):
+                # What the table's cells leave out (-f json and -f value
+                # carry it in the rows).
+                lines[:0] = report.advice
+            for line in lines:
+                self.app.stderr.write(f'{terminal.printable(line)}\n')
         return running.exit_code(report, self._latch)
 
     def take_action(self, parsed_args):
@@ -179,6 +183,11 @@ class ForceCompleteMigration(command.Lister):
                 and not parsed_args.print_empty):
             return 0
         return super().produce_output(parsed_args, column_names, data)
+
+    def _drew_table(self, parsed_args):
+        """Whether produce_output() drew rows in a table."""
+        return (self._report.shows_rows and bool(self._report.outcomes)
+                and parsed_args.formatter == 'table')
 
     def _migrations(self):
         """Authenticate, then our client's ServerMigrationsManager."""

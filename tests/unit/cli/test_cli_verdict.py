@@ -4,7 +4,7 @@ import signal
 
 import testtools
 
-from novaclient_force import drain, exceptions, outcome
+from novaclient_force import diagnosis, drain, exceptions, outcome
 from novaclient_force.cli import checks, verdict
 
 SERVER = '9a7b4c2e-52a8-5d4e-bd28-8f1f0f5c1d11'
@@ -74,7 +74,7 @@ class TestOfOutcomes(testtools.TestCase):
         self.assertEqual(
             (outcome.EXIT_CODES[outcome.TIMED_OUT], 'WaitTimedOut',
              '3 of 4 live migrations leaving compute-1 did not complete: '
-             '1 failed, 2 timed out'),
+             '1 completed, 1 failed, 2 timed out; 0 forced, 4 left alone'),
             (report.exit_code, report.kind, report.message))
 
     def test_not_forced_is_exit_9(self):
@@ -82,6 +82,23 @@ class TestOfOutcomes(testtools.TestCase):
             [result(outcome.ACCEPTED), result(outcome.NOT_FORCED)], HOST)
         self.assertEqual((9, 'NotForced'), (report.exit_code, report.kind))
         self.assertIn('were not forced', report.message)
+
+    def test_a_drain_ends_with_a_summary(self):
+        forced = [result(outcome.COMPLETED) for _ in range(2)]
+        for one, pause in zip(forced, (1.5, 2.25), strict=True):
+            one.forced = True
+            one.diagnosis = diagnosis.Diagnosis(diagnosis.STALLED,
+                                                estimated_pause=pause)
+        report = verdict.of_outcomes(
+            [*forced, result(outcome.COMPLETED)], HOST)
+        self.assertEqual(
+            (0, '3 live migrations leaving compute-1: 3 completed; 2 forced, '
+             '1 left alone; estimated pause 3.8s in all'),
+            (report.exit_code, report.message))
+        forced[0].diagnosis = None
+        self.assertTrue(verdict.of_outcomes(forced, HOST).message.endswith(
+            '2 forced, 0 left alone; estimated pause 2.2s in all (1 forced '
+            'without an estimate)'))
 
     def test_error_outcome_keeps_its_errors_exit_status_and_kind(self):
         unreachable = exceptions.EndpointUnreachable('gone')
@@ -107,6 +124,16 @@ class TestInterrupted(testtools.TestCase):
             (143, 'Interrupted', 'interrupted (SIGTERM): Nova accepted it',
              True), (report.exit_code, report.kind, report.message,
                      report.shows_rows))
+
+    def test_a_reason_that_says_interrupted_is_not_repeated(self):
+        unknown = result(outcome.UNKNOWN, reason=(
+            'interrupted (SIGINT) while the answer to the force-complete '
+            'was outstanding: Nova may have accepted it'))
+        report = verdict.of_interruption(
+            exceptions.Interrupted(signal.SIGINT, [unknown]))
+        self.assertEqual(
+            'interrupted (SIGINT) while the answer to the force-complete '
+            'was outstanding: Nova may have accepted it', report.message)
 
     def test_a_host_counts_what_is_known(self):
         stop = exceptions.Interrupted(signal.SIGINT, [

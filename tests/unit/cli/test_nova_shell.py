@@ -459,7 +459,7 @@ class TestRefusals(NovaShellTestCase):
         status, out, err = self.run_nova(
             '--os-compute-api-version', '2.21',
             'live-migration-force-complete', SERVER_ID, str(MIGRATION_ID))
-        self.assertEqual(1, status)
+        self.assertEqual(2, status)
         self.assert_one_error(err, 'VersionPinnedTooLow')
         self.assertIn('2.21', err[0])
         self.assertIn('2.22', err[0])

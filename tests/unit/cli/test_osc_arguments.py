@@ -110,7 +110,8 @@ class TestValidated(testtools.TestCase):
 def result(status, migration=7, reason='', name='busy-vm', error=None):
     return outcome.Outcome(
         server=SERVER, migration=migration, status=status, reason=reason,
-        server_name=name, duration=12.345, error=error)
+        server_name=name, duration=12.345, error=error, force_to_end=4.44,
+        migration_time=128.08)
 
 
 class TestRows(testtools.TestCase):
@@ -118,13 +119,15 @@ class TestRows(testtools.TestCase):
     def test_row(self):
         cells = columns.row(result(outcome.COMPLETED))
         self.assertEqual(
-            (SERVER, 'busy-vm', 7, 'completed', 'no', '', '', '12.3s', ''),
+            (SERVER, 'busy-vm', 7, 'completed', 'no', '', '', '4.4s',
+             '128.1s', ''),
             tuple(c.human_readable() if hasattr(c, 'human_readable') else c
                   for c in cells))
 
     def test_row_for_machine_formats(self):
         self.assertEqual(
-            (SERVER, 'busy-vm', 7, 'completed', False, None, None, 12.3, ''),
+            (SERVER, 'busy-vm', 7, 'completed', False, None, None, 4.4,
+             128.1, ''),
             tuple(c.machine_readable() if hasattr(c, 'machine_readable')
                   else c for c in columns.row(
                       result(outcome.COMPLETED), machine=True)))
@@ -132,8 +135,11 @@ class TestRows(testtools.TestCase):
     def test_row_for_a_terminal(self):
         cells = columns.row(result(outcome.COMPLETED))
         self.assertEqual((SERVER, 'busy-vm', 7, 'completed'), cells[:4])
-        self.assertEqual(('12.3s', 12.3), (cells[7].human_readable(),
-                                           cells[7].machine_readable()))
+        self.assertEqual(('4.4s', 4.4), (cells[7].human_readable(),
+                                         cells[7].machine_readable()))
+        blank = columns.row(outcome.Outcome(SERVER, 7, outcome.TIMED_OUT))
+        self.assertEqual(('', None), (blank[8].human_readable(),
+                                      blank[8].machine_readable()))
 
     def test_row_escapes_what_the_cloud_sent_for_a_terminal(self):
         hostile = 'vm\n\x1b]0;pwned\x07\r'
@@ -148,11 +154,11 @@ class TestRows(testtools.TestCase):
         reason = 'still running after 2s; the migration may still finish'
         timed_out = result(outcome.TIMED_OUT, reason=reason)
         timed_out.hint = f'openstack server migration list --server {SERVER}'
-        cell = columns.row(timed_out)[8]
+        cell = columns.row(timed_out)[9]
         self.assertEqual('still running after 2s', cell.human_readable())
         self.assertIn(timed_out.hint, cell.machine_readable())
         self.assertIn(timed_out.hint,
-                      columns.row(timed_out, machine=True)[8])
+                      columns.row(timed_out, machine=True)[9])
 
     def test_row_falls_back_to_migration_uuid(self):
         done = result(outcome.ACCEPTED, migration=None)

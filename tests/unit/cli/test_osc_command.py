@@ -214,7 +214,8 @@ class TestOutcomes(testtools.TestCase):
         self.assertEqual([{
             'Server': SERVER, 'Server Name': 'busy-vm', 'Migration': 7,
             'Status': 'completed', 'Forced': False, 'Diagnosis': None,
-            'Estimated Pause': None, 'Duration': 31.0, 'Reason': ''}],
+            'Estimated Pause': None, 'Force To End': None,
+            'Migration Time': None, 'Reason': ''}],
             json.loads(out))
         # stderr is no terminal here, so no progress display was given.
         sdk.force_complete.assert_called_once_with(
@@ -278,7 +279,8 @@ class TestOutcomes(testtools.TestCase):
         self.assertEqual([('busy-vm', 'completed'), ('vm-2', 'failed')],
                          [(r['Server Name'], r['Status']) for r in rows])
         self.assertEqual('1 of 2 live migrations leaving compute-1 did not '
-                         'complete: 1 failed\n', err)
+                         'complete: 1 completed, 1 failed; 0 forced, 2 left '
+                         'alone\n', err)
         sdk.force_complete_host.assert_called_once_with(
             'compute-1', wait=True, timeout=None, concurrency=4,
             progress=None)
@@ -287,7 +289,9 @@ class TestOutcomes(testtools.TestCase):
         sdk = self.use_sdk(sdk_answering([result(outcome.ACCEPTED)]))
         code, out, err = self.openstack(
             *COMMAND, '--host', 'compute-1', '-f', 'value', '-c', 'Status')
-        self.assertEqual((0, 'accepted\n', ''), (code, out, err))
+        self.assertEqual((0, 'accepted\n', '1 live migration leaving '
+                          'compute-1: 1 accepted; 0 forced, 1 left alone\n'),
+                         (code, out, err))
         # Without --concurrency the SDK's own default applies.
         sdk.force_complete_host.assert_called_once_with(
             'compute-1', wait=False, timeout=None, progress=None)
@@ -328,7 +332,8 @@ class TestOutcomes(testtools.TestCase):
         self.assertEqual(['accepted False ', 'not forced False queued: Nova '
                           'runs ...'], out.splitlines())
         self.assertEqual('1 of 2 live migrations leaving compute-1 were not '
-                         'forced or did not complete: 1 not forced\n', err)
+                         'forced or did not complete: 1 accepted, 1 not '
+                         'forced; 0 forced, 2 left alone\n', err)
 
     def test_policy_options_reach_the_sdk(self):
         stalled = result(outcome.COMPLETED)
@@ -340,7 +345,9 @@ class TestOutcomes(testtools.TestCase):
         code, out, err = self.openstack(
             *COMMAND, '--host', 'compute-1', '--wait', '--stalled-after',
             '60', '--force-after', '600', '-f', 'json')
-        self.assertEqual((0, ''), (code, err))
+        self.assertEqual((0, '1 live migration leaving compute-1: 1 '
+                          'completed; 1 forced, 0 left alone; estimated '
+                          'pause 2.0s in all\n'), (code, err))
         sdk.force_complete_host.assert_called_once_with(
             'compute-1', wait=True, timeout=None, progress=None,
             stalled_after=60.0, force_after=600.0)
@@ -365,6 +372,40 @@ class TestOutcomes(testtools.TestCase):
             *COMMAND, 'busy-vm', '--wait', '-c', 'Forced', '-c', 'Diagnosis')
         self.assertEqual(0, code)
         self.assertIn('| no     | converging, ETA 12s |', out)
+
+    def test_diagnosis_in_words_in_value_format(self):
+        converging = result(outcome.COMPLETED)
+        converging.diagnosis = diagnosis.Diagnosis(
+            diagnosis.CONVERGING, remaining_bytes=GIB, eta=12.0)
+        self.use_sdk(sdk_answering([converging]))
+        code, out, _ = self.openstack(
+            *COMMAND, 'busy-vm', '--wait', '-f', 'value', '-c', 'Diagnosis')
+        self.assertEqual((0, 'converging, ETA 12s\n'), (code, out))
+
+    def test_a_drain_table_is_followed_by_its_advice_once(self):
+        queued = [result(outcome.NOT_FORCED, server=SERVER_2, migration=m,
+                         reason='queued: Nova runs a few at a time; rerun '
+                                'with --wait to force each one as it runs')
+                  for m in (8, 9)]
+        timed_out = result(outcome.TIMED_OUT, migration=7,
+                           reason='still running after 60s; the migration '
+                                  'may still finish')
+        timed_out.hint = 'openstack server migration list --server x'
+        self.use_sdk(sdk_answering([timed_out, *queued]))
+        code, out, err = self.openstack(*COMMAND, '--host', 'compute-1')
+        self.assertEqual(9, code)
+        self.assertNotIn('rerun', out)
+        self.assertNotIn('follow', out)
+        self.assertEqual([
+            'migration 7 (busy-vm): still running after 60s; the migration '
+            'may still finish',
+            'migrations 8, 9: queued: Nova runs a few at a time; rerun with '
+            '--wait to force each one as it runs',
+            'follow migration 7 (busy-vm) with: openstack server migration '
+            'list --server x',
+            '3 of 3 live migrations leaving compute-1 were not forced or did '
+            'not complete: 1 timed out, 2 not forced; 0 forced, 3 left alone'],
+            err.splitlines())
 
 
 class TestCoexistence(testtools.TestCase):
@@ -437,7 +478,7 @@ class TestWithTheSDK(testtools.TestCase):
     def test_pinned_too_low_is_refused_before_sending(self):
         code, out, err = self.openstack(
             '--os-compute-api-version', '2.21', *COMMAND, SERVER, '7')
-        self.assertEqual((1, ''), (code, out))
+        self.assertEqual((2, ''), (code, out))
         self.assertEqual(1, len(err.splitlines()), err)
         self.assertIn('2.21', err)
         self.assertIn('2.22', err)

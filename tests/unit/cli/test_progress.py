@@ -75,7 +75,29 @@ class TestProgress(testtools.TestCase):
             Event('s3', 3, 'queued', elapsed=9)]
         self.assertEqual(
             '3 live migrations in progress (2 running, 1 queued; '
-            '1 forced; migration 2 converging, ETA 40s), 0 of 3 done, 9s',
+            'migration 2 converging, ETA 40s), 0 of 3 done, 1 forced, 9s',
+            progress.describe(events))
+
+    def test_drain_counts_forced_ones_that_finished(self):
+        # Two forced in the first poll; by the second one has completed
+        # and only the queued one is left: both still count as forced.
+        first = [dataclasses.replace(Event(f's{m}', m, 'running',
+                                           elapsed=3), forced=True)
+                 for m in (1, 2)] + [Event('s3', 3, 'queued', elapsed=3)]
+        second = [dataclasses.replace(Event('s2', 2, 'running', elapsed=5),
+                                      forced=True),
+                  Event('s3', 3, 'queued', elapsed=5)]
+        latest = {e.migration: e for e in first + second}
+        self.assertEqual(
+            '2 live migrations in progress (1 running, 1 queued), '
+            '1 of 3 done, 2 forced, 5s',
+            progress.describe(list(latest.values())))
+
+    def test_drain_with_one_left_says_migration_once(self):
+        events = [Event('s1', 1, 'running', elapsed=4),
+                  Event('s2', 2, 'running', elapsed=2)]
+        self.assertEqual(
+            '1 live migration in progress (1 running), 1 of 2 done, 4s',
             progress.describe(events))
 
     def test_one_migration_with_its_diagnosis(self):

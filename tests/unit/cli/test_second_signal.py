@@ -103,7 +103,8 @@ class TestOpenStack(testtools.TestCase):
             test_osc_command.result(outcome.COMPLETED)]
         code, out, err = self.drain(SignalledOnWrite())
         # The report is whole; the exit status tells of the signal.
-        self.assertEqual((143, ''), (code, err))
+        self.assertEqual((143, '1 live migration leaving compute-1: 1 '
+                          'completed; 0 forced, 1 left alone\n'), (code, err))
         self.assertEqual(['completed'],
                          [row['Status'] for row in json.loads(out)])
 

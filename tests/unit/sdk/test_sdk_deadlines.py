@@ -80,6 +80,22 @@ class TestWaitNeedsReadings(f.SDKTestCase):
             self.assertIn('needs 2.23', str(err))
         self.assertEqual([], self.compute_calls())
 
+    def test_a_pin_below_the_force_sends_nothing_at_all(self):
+        # Not even the name lookup: the choice is refused as a bad
+        # argument (exit status 2).
+        manager = self.manager('2.21')
+        for migration in (None, 7, '7'):
+            err = self.assertRaises(exceptions.VersionPinnedTooLow,
+                                    manager.force_complete, 'busy-vm',
+                                    migration)
+            self.assertEqual(2, err.exit_code)
+            self.assertIn('needs 2.22', str(err))
+        err = self.assertRaises(
+            exceptions.VersionPinnedTooLow, self.manager('2.30')
+            .force_complete, 'busy-vm', '4e8d9c3a-5b2f-4a1e-9c7d-2b3a4c5d6e7f')
+        self.assertIn('needs 2.59', str(err))
+        self.assertEqual([], self.compute_calls())
+
     def test_a_cloud_too_old_is_found_before_the_post(self):
         self.requests.get(f.COMPUTE, json={'version': {
             'id': 'v2.1', 'version': '2.22', 'min_version': '2.1'}})

@@ -444,15 +444,21 @@ class TestQueue(f.SDKTestCase):
         self.host(known_hosts=('compute-1', 'compute-2', 'storage-1'))
         err = self.assertRaises(
             exceptions.UnknownHost, self.manager().force_complete_host,
-            'compute-9')
-        self.assertIn('compute-9', str(err))
-        self.assertRegex(str(err), 'did you mean compute-[12] or '
-                                   'compute-[12]\\?$')
-        self.assertNotIn('storage', str(err))
+            'compute2')
+        self.assertEqual('No compute host is named compute2; did you mean '
+                         'compute-2?', str(err))
         services = [p for m, p in self.compute_calls()
                     if '/os-services' in p]
         self.assertEqual(['/compute/v2.1/os-services?binary=nova-compute'],
                          services)
+
+    def test_unknown_host_as_close_to_several_lists_them(self):
+        self.host(known_hosts=('compute-1', 'compute-2', 'storage-1'))
+        err = self.assertRaises(
+            exceptions.UnknownHost, self.manager().force_complete_host,
+            'compute-9')
+        self.assertEqual('No compute host is named compute-9; known hosts: '
+                         'compute-1, compute-2, storage-1', str(err))
 
     def test_known_host_with_nothing_leaving(self):
         self.host()

@@ -19,7 +19,10 @@ def state(status):
 # (status, fault key, Nova's text, expected class, advice fragment)
 CASES = [
     (400, 'badRequest', state('queued'), exceptions.MigrationNotRunning,
-     'wait until it is running, or abort it'),
+     'is queued, not running yet: it waits behind the live migrations '
+     'running on its source host (Nova runs max_concurrent_live_migrations '
+     'per host at a time); rerun with --wait to force it once it runs, or '
+     'abort it'),
     (400, 'badRequest', state('preparing'), exceptions.MigrationNotRunning,
      'is preparing, not running yet'),
     (400, 'badRequest', state('running (post-copy)'),
@@ -50,6 +53,10 @@ CASES = [
 class TestNovaAnswers(f.SDKTestCase):
 
     def test_each_answer_maps_to_its_error(self):
+        # A refusal to force a queued migration reads the index for what
+        # it waits behind; the host is not shown here.
+        self.requests.get(f.COMPUTE + f'/servers/{f.SERVER}/migrations',
+                          json={'migrations': []})
         for status, key, text, cls, advice in CASES:
             self.requests.post(ACTION, headers={
                 'x-openstack-request-id': 'req-1'}, **f.fault(status, key,

@@ -35,6 +35,14 @@ class TestLoop(testtools.TestCase):
                                  clock=clock, sleep=clock.sleep)
         self.assertEqual([0.5, 1.0, 2.0, 4.0, 0.5, 1.0], clock.sleeps)
 
+    def test_prompt_readings_are_a_second_apart_at_most(self):
+        clock = f.FakeClock()
+        readings = iter([waiting.Reading('running', prompt=True)] * 5 +
+                        [waiting.Reading('completed', done=True)])
+        waiting.wait_for_outcome(lambda deadline: next(readings),
+                                 clock=clock, sleep=clock.sleep)
+        self.assertEqual([0.5, 1.0, 1.0, 1.0, 1.0], clock.sleeps)
+
     def test_times_out_with_a_last_look_at_the_deadline(self):
         clock = f.FakeClock()
         deadlines = []
@@ -140,6 +148,27 @@ class TestOutcomes(WaitCase):
         query = self.requests.request_history[-1].qs
         self.assertEqual([f.SERVER], query['instance_uuid'])
         self.assertEqual(['live-migration'], query['migration_type'])
+
+    def test_how_long_it_took(self):
+        """From the 202 to the reading that saw the end, on our clock;
+        from creation to the final status, on Nova's."""
+        self.index(*[[f.migration_row()]] * 5, [])
+        self.requests.get(OS_MIGRATIONS, json={'migrations': [
+            f.os_migration_row(status='completed',
+                               created_at='2026-12-07T10:00:00.000000',
+                               updated_at='2026-12-07T10:02:04.500000')]})
+        result = self.force()
+        # Read at once, then after 0.5 s and 1 s apart: six readings.
+        self.assertEqual([0.5, 1.0, 1.0, 1.0, 1.0], self.clock.sleeps)
+        self.assertEqual((4.5, 124.5), (result.force_to_end,
+                                        result.migration_time))
+
+    def test_nothing_is_made_up_when_the_end_is_not_seen(self):
+        self.index(*[[f.migration_row()]] * 20)
+        result = self.force(timeout=3)
+        self.assertEqual(outcome.TIMED_OUT, result.status)
+        self.assertEqual((None, None), (result.force_to_end,
+                                        result.migration_time))
 
     def test_post_copy_is_followed_until_it_completes(self):
         self.index([])
@@ -353,6 +382,18 @@ class TestOutcomesAsManager(WaitCase):
                               'destination', 'result': 'Success'}])
         result = self.force()
         self.assertEqual(outcome.COMPLETED, result.status)
+        # Hosts are shown to admins only by default: say so.
+        self.assertEqual('completed (the destination host is not shown to '
+                         'you)', result.reason)
+
+    def test_own_projects_row_without_its_hosts(self):
+        self.index([])
+        self.requests.get(OS_MIGRATIONS, [self.refused, {'json': {
+            'migrations': [f.os_migration_row(
+                status='completed', dest_compute=None,
+                source_compute=None)]}}])
+        self.assertEqual('completed (the destination host is not shown to '
+                         'you)', self.force().reason)
 
     def test_still_migrating_then_cancelled(self):
         self.index([])
