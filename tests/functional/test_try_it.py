@@ -20,11 +20,17 @@ class TestTryIt(testtools.TestCase):
         shown = [line[2:] for line in run.stdout.splitlines()
                  if line.startswith('$ ')]
         self.assertEqual(7, len(shown), run.stdout)
+        statuses = [line for line in run.stdout.splitlines()
+                    if line.startswith('(exit status ')]
+        self.assertEqual(['(exit status 0)'] * 7, statuses, run.stdout)
         for line in shown:
             argv = shlex.split(line)
             self.assertIn(argv[0], ('openstack', 'nova'))
             # Pasted, each argument stays one: the line is its own quoting.
             self.assertEqual(line, shlex.join(argv))
-        self.assertIn("-c 'Server UUID'", shown[1])
+        self.assertIn("-c 'Server UUID'", shown[0])
+        self.assertIn('stalled', run.stdout)        # the diagnosis shown
+        self.assertIn('compute-1 is drained', run.stderr)
+        self.assertRegex(run.stdout, r'compute-1 +\| disabled')
         self.assertEqual('Stopped the reference server.',
                          run.stdout.splitlines()[-1])
