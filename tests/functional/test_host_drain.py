@@ -120,9 +120,9 @@ class TestDefaultLimit(DrainTest):
 
     def test_an_unknown_host_disables_nothing(self):
         self.cloud.clear_requests()
-        result = self.openstack(*DRAIN, 'compute-l')
+        result = self.openstack(*DRAIN, 'compute1')
         self.assertOneLineError(result, 1, 'No compute host is named '
-                                'compute-l', 'did you mean')
+                                'compute1', 'did you mean compute-1?')
         self.assertEqual({'enabled'}, {s['status'] for s in self.cloud.get(
             '/os-services')['services']})
         self.assertEqual({'GET'}, {r['method'] for r in self.cloud.requests()
