@@ -65,7 +65,7 @@ _ACCEPTED = simulator.MigrationState(
     'accepted', None, None, None, None, None, None, False, None, None, False)
 _PARAM_FIELDS = ('memory_bytes', 'dirty_rate', 'bandwidth', 'disk_bytes',
                  'permit_post_copy', 'shared_link', 'queued_seconds',
-                 'preparing_seconds')
+                 'preparing_seconds', 'working_set_bytes')
 
 
 @dataclasses.dataclass
@@ -235,7 +235,9 @@ def ground_truth(db, row, now):
         paused_at=(None if truth.paused_at is None
                    else origin + truth.paused_at),
         post_copy_at=(None if truth.post_copy_at is None
-                      else origin + truth.post_copy_at))
+                      else origin + truth.post_copy_at),
+        last_sync_at=(None if truth.last_sync_at is None
+                      else origin + truth.last_sync_at))
 
 
 def _stored(row):

@@ -152,6 +152,7 @@ def build_params(db, server, dest, block_migration=False):
     return simulator.MigrationParams(
         memory_bytes=server['memory_bytes'],
         dirty_rate=server['dirty_rate'],
+        working_set_bytes=server['working_set'],
         bandwidth=float(link['bandwidth']),
         shared_link=bool(link['shared']),
         disk_bytes=server['disk_bytes'] if block_migration else 0,

@@ -53,7 +53,8 @@ CREATE TABLE IF NOT EXISTS servers (
     task_state TEXT, power_state INTEGER NOT NULL, locked INTEGER NOT NULL,
     locked_by TEXT, locked_reason TEXT, memory_bytes INTEGER NOT NULL,
     disk_bytes INTEGER NOT NULL, dirty_rate REAL NOT NULL,
-    vcpus INTEGER NOT NULL, created REAL NOT NULL, updated REAL NOT NULL,
+    working_set INTEGER, vcpus INTEGER NOT NULL, created REAL NOT NULL,
+    updated REAL NOT NULL,
     launched_at REAL, active_migration INTEGER);
 CREATE TABLE IF NOT EXISTS migrations (
     id INTEGER PRIMARY KEY AUTOINCREMENT, uuid TEXT UNIQUE NOT NULL,
@@ -115,6 +116,14 @@ def token_digest(token):
     return hashlib.sha256(token.encode('utf-8')).hexdigest()
 
 
+def _upgrade(db):
+    """Columns added since a state file was written: a server's
+    writable working set (null: all of its memory)."""
+    columns = {row['name'] for row in db.all('PRAGMA table_info(servers)')}
+    if 'working_set' not in columns:
+        db.execute('ALTER TABLE servers ADD COLUMN working_set INTEGER')
+
+
 class Store:
     """SQLite state plus the virtual clock."""
 
@@ -143,6 +152,7 @@ class Store:
         self._derived = {}
         with self.transaction() as db:
             db.executescript_safe(TABLES)
+            _upgrade(db)
             db.create_indexes()
             epoch = db.one('SELECT value FROM meta WHERE key = ?', 'epoch')
             if epoch is None:
