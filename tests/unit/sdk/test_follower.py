@@ -67,21 +67,26 @@ class TestReadings(testtools.TestCase):
         self.assertEqual('', one.why)
 
     def test_a_stall_is_forced_once_long_enough(self):
+        # 8 GiB sent at 1 GiB/s from 100 s, all of it dirty again at
+        # the first sync (108 s): no progress since.
         one = running_since(follow(STALLED))
-        for now in (100, 105):
-            one.sample(now, 4 * GIB, int((now - 99) * GIB), 8 * GIB)
-        self.assertFalse(one.judge(105))
-        one.sample(110, 4 * GIB, 11 * GIB, 8 * GIB)
-        self.assertTrue(one.judge(110))
+        for now in (100, 105, 110, 115):
+            sent = (now - 100) * GIB
+            left = 8 * GIB - sent if sent < 8 * GIB else 16 * GIB - sent
+            one.sample(now, left, sent, 8 * GIB)
+            self.assertFalse(one.judge(now))
+        one.sample(118, 6 * GIB, 18 * GIB, 8 * GIB)
+        self.assertTrue(one.judge(118))
         self.assertEqual(diagnosis.STALLED, one.result.diagnosis.state)
-        self.assertIn('not shrunk for 10s', one.why)
+        self.assertIn('no progress towards completion for 10s', one.why)
 
     def test_a_converging_one_is_left_alone(self):
+        # the first pass of an idle guest: nothing to hold against it
         one = running_since(follow(STALLED))
         for now, left in ((100, 6), (105, 4), (110, 2)):
-            one.sample(now, left * GIB, int((now - 99) * GIB), 8 * GIB)
+            one.sample(now, left * GIB, (8 - left) * GIB, 8 * GIB)
         self.assertFalse(one.judge(130))
-        self.assertTrue(one.why.startswith('left alone: converging'))
+        self.assertTrue(one.why.startswith('left alone: copying'))
 
     def test_progress_shows_the_last_counters_judged(self):
         one = running_since(follow(STALLED))

@@ -338,9 +338,10 @@ class TestQueue(f.SDKTestCase):
         self.assertEqual([False, True, False, True],
                          [r.forced for r in results])
         self.assertEqual([2, 4], queue.forced)
-        self.assertIn('without forcing (left alone: converging',
+        self.assertIn('without forcing (left alone: copying',
                       results[0].reason)
-        self.assertIn('not shrunk for', results[1].reason)
+        self.assertIn('no progress towards completion for',
+                      results[1].reason)
         self.assertEqual(diagnosis.STALLED, results[1].diagnosis.state)
         self.assertIsNotNone(results[1].diagnosis.estimated_pause)
 
@@ -487,7 +488,7 @@ class TestOneServerPolicy(f.SDKTestCase):
         self.assertEqual((outcome.COMPLETED, True),
                          (result.status, result.forced))
         self.assertEqual([1], self.queue.forced)
-        self.assertIn('not shrunk for', result.reason)
+        self.assertIn('no progress towards completion for', result.reason)
         self.assertEqual(diagnosis.STALLED, result.diagnosis.state)
         self.assertGreaterEqual(sum(self.clock.sleeps), 10)
         judged = [e.diagnosis.state for e in events if e.diagnosis]
@@ -499,7 +500,7 @@ class TestOneServerPolicy(f.SDKTestCase):
         self.assertEqual((outcome.COMPLETED, False),
                          (result.status, result.forced))
         self.assertEqual([], self.queue.forced)
-        self.assertIn('without forcing (left alone: converging',
+        self.assertIn('without forcing (left alone: copying',
                       result.reason)
 
     def test_without_wait_it_returns_once_forced(self):
