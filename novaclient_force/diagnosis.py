@@ -309,6 +309,12 @@ def _rounds_at(saves, transfer):
         # first pass dirty again
         ratio = max(low or 0.0, peaks[0][0] / total)
     stuck = ratio is not None and ratio >= STUCK_RATIO
+    for peak, share in peaks[1:]:
+        if share is not None and peak is not None and (
+                peak >= STUCK_RATIO * bound):
+            # a round caught exactly holds (nearly) as much as any round
+            # after the first may: the one before it held no more
+            stuck, ratio = True, max(ratio or 0.0, peak / bound)
     if stuck:
         return _Rounds(STALLED, True, max(ratio, low or 0.0), pass_end)
     synced = [(at, share) for at, (_, share) in enumerate(peaks)

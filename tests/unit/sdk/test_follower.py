@@ -10,6 +10,7 @@ from novaclient_force import (
     diagnosis,
     exceptions,
     follower,
+    observe,
     outcome,
     statuses,
     waiting,
@@ -87,6 +88,22 @@ class TestReadings(testtools.TestCase):
             one.sample(now, left * GIB, (8 - left) * GIB, 8 * GIB)
         self.assertFalse(one.judge(130))
         self.assertTrue(one.why.startswith('left alone: copying'))
+
+    def test_readings_are_dated_by_the_save(self):
+        # Polled at 20x speed, the counters were saved 5 s apart: the
+        # rate is the link's, not 20 times it.
+        one = running_since(follow(STALLED))
+        saved = observe.saved_at('2016-01-29T13:42:02.000000')
+        self.assertEqual(1454074922.0, saved)
+        one.sample(100.0, 7 * GIB, GIB, 8 * GIB, saved_at=saved)
+        one.sample(100.25, 2 * GIB, 6 * GIB, 8 * GIB, saved_at=saved + 5)
+        self.assertEqual([saved, saved + 5],
+                         [sample.time for sample in one.samples])
+        one.judge(100.25)
+        self.assertEqual(GIB, one.result.diagnosis.transfer_rate)
+        self.assertIsNone(observe.saved_at('soon'))
+        self.assertIsNone(observe.saved_at(None))
+        self.assertEqual(saved, observe.saved_at('2016-01-29T13:42:02Z'))
 
     def test_progress_shows_the_last_counters_judged(self):
         one = running_since(follow(STALLED))
