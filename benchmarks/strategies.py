@@ -2,7 +2,7 @@
 
     python3 benchmarks/strategies.py [--servers N] [--limits 1 4]
                                      [--stalled-after S] [--loop-sleep S]
-                                     [--working-sets]
+                                     [--working-sets] [--timeline]
 
 For each ``max_concurrent_live_migrations`` limit, a fresh in-process
 reference server runs the ``host-evacuation`` scenario (every live
@@ -92,6 +92,7 @@ class Result:
     longest_pause: float
     not_completed: int
     forced_requests: int
+    timeline: tuple = ()     # (server, queued, running, paused, pause, end)
 
 
 #: Writable working sets of the realistic scenario, by dirty rate: a
@@ -208,12 +209,59 @@ def summarize(strategy, limit, servers, cloud, start, sent, working_sets):
     not_completed = sum(1 for m in leaving if m['status'] != 'completed')
     empty = (max(ends) - start) if None not in ends and not (
         not_completed) else float('inf')
+    timeline = tuple(
+        (built[m['server_uuid']].name, m['created_at'] - start,
+         _since(m['ground_truth']['running_at'], start),
+         _since(m['ground_truth']['paused_at'], start), pause,
+         _since(m['finished_at'], start))
+        for m, pause in zip(leaving, pauses, strict=True))
     return Result(
         strategy, limit, empty, len(paused),
         sum(1 for m in paused if would_converge(
             built[m['server_uuid']], m['ground_truth']['transfer_rate'],
             working_sets)),
-        sum(pauses), max(pauses, default=0.0), not_completed, sent)
+        sum(pauses), max(pauses, default=0.0), not_completed, sent,
+        timeline)
+
+
+def _since(at, start):
+    return None if at is None else at - start
+
+
+#: Characters of a timeline: queued, copying (running), paused.
+QUEUED, COPYING, PAUSED = '.', '=', '#'
+
+
+def print_timelines(results, width=72):
+    """One timeline per strategy and limit, from the ground truth: each
+    migration queued (``.``), copying (``=``) and its guest paused
+    (``#``, a force or the last stop-and-copy), on a common time axis
+    (the longer of the strategy's run and the floor's)."""
+    for result in results:
+        ends = [row[5] for row in result.timeline if row[5] is not None]
+        span = max(ends + [1.0]) if ends else 1.0
+        if math.isinf(result.host_empty_after) and ends:
+            span = max(ends)
+        step = span / width
+        print()
+        print(f'limit {result.limit}: {result.strategy}: one column = '
+              f'{step:.2f} s; {QUEUED} queued, {COPYING} copying, '
+              f'{PAUSED} paused')
+        for name, queued, running, paused, pause, end in sorted(
+                result.timeline):
+            cells = []
+            for column in range(width):
+                at = (column + 0.5) * step
+                last = span if end is None else end
+                if at < queued or at >= last:
+                    cells.append(' ')
+                elif paused is not None and paused <= at < paused + pause:
+                    cells.append(PAUSED)
+                elif running is None or at < running:
+                    cells.append(QUEUED)
+                else:
+                    cells.append(COPYING)
+            print(f'  {name} |{"".join(cells)}|')
 
 
 def floor(servers, limit):
@@ -288,6 +336,9 @@ def parser():
     parse.add_argument('--loop-sleep', type=float, default=10.0,
                        help='strategy (a)\'s sleep between rounds '
                             '(default %(default)s s)')
+    parse.add_argument('--timeline', action='store_true',
+                       help='print one timeline per strategy (queued, '
+                            'copying, paused), from the ground truth')
     parse.add_argument('--working-sets', action='store_true',
                        help='give the guests realistic writable working '
                             'sets (WORKING_SETS) instead of all their RAM')
@@ -329,6 +380,8 @@ def main(argv=None):
                                        scenario, run, args.working_sets))
     print_table(results)
     print_ratios(results, args.servers)
+    if args.timeline:
+        print_timelines(results)
     return 0
 
 

@@ -161,6 +161,15 @@ def slot_at(db, row):
     return _slot(db, row).at
 
 
+def running_at(db, row):
+    """When ``row`` started running (absolute sim time), None if it never
+    does or never did: its worker's start plus ``preparing``."""
+    slot = slot_at(db, row)
+    if slot is None or slot == math.inf:
+        return None
+    return slot + params_from_json(row['params']).preparing_seconds
+
+
 def _slot(db, row):
     """The executor's :class:`~.executor.Slot` for ``row``; an ended row
     keeps the one it had. Without a limit and over an unshared link no

@@ -335,6 +335,7 @@ class TestGroundTruth(ControlTestCase):
         self.wall.advance(1)
         truth = self.ok('GET', 'migrations/1')['migration']['ground_truth']
         self.assertAlmostEqual(forced_at, truth['paused_at'], places=3)
+        self.assertLess(truth['running_at'], forced_at)
         self.assertAlmostEqual(1.0, truth['paused_seconds'], places=3)
         self.wall.advance(60)
         truth = self.ok('GET', 'migrations')['migrations'][0]
