@@ -57,8 +57,8 @@ COPYING = 'copying'
 
 #: A guest is proven stuck once the readings show that the pre-copy
 #: rounds find dirty again at least this share of what they send: its
-#: dirty set then shrinks by at most 5% a round, if at all.
-STUCK_RATIO = 0.95
+#: dirty set then shrinks by at most 3% a round, if at all.
+STUCK_RATIO = 0.97
 #: Readings after the first pass needed to see a trend through the
 #: sawtooth, and how many standard errors it must stand clear of 0.
 MIN_READINGS = 4
@@ -377,7 +377,9 @@ def _peaks(after, total):
             pass
         else:
             before = max(peak or 0, pending)
-            if index and before:
+            if index and before and sample.remaining <= new:
+                # (pending at most what the syncs found: the round before
+                # drained, as QEMU drains one before its sync)
                 share = new / before
             one = pending <= sent and sample.remaining > sent - pending
             peak = new if one else None

@@ -61,7 +61,7 @@ COMMAND_ATTR = 'do_live_migration_force_complete'
     help=(
         'Force each running migration as soon as its memory counters prove it'
         ' will not converge on its own (its pre-copy rounds find at least '
-        '95%% of what they send dirty again); one that converges is left '
+        '97%% of what they send dirty again); one that converges is left '
         'alone. Where Nova reports no memory counters it is forced after 60 '
         'seconds of running.'))
 @utils.arg(

@@ -125,7 +125,7 @@ class ForceCompleteMigration(command.Lister):
             help=(
                 'Force each running migration as soon as its memory counters '
                 'prove it will not converge on its own (its pre-copy rounds '
-                'find at least 95%% of what they send dirty again); one that '
+                'find at least 97%% of what they send dirty again); one that '
                 'converges is left alone. Where Nova reports no memory '
                 'counters it is forced after 60 seconds of running'))
         parser.add_argument(
