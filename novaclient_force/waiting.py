@@ -59,10 +59,10 @@ class Reading:
     memory_processed_bytes: typing.Optional[int] = None
     memory_remaining_bytes: typing.Optional[int] = None
     memory_total_bytes: typing.Optional[int] = None
-    #: When Nova saved those counters (``updated_at``, Unix time).
-    saved_at: typing.Optional[float] = None
     unreachable_for: typing.Optional[float] = None
     problem: str = ''
+    #: When Nova saved those counters (``updated_at``, Unix time).
+    saved_at: typing.Optional[float] = None
 
 
 def wait_for_outcome(read, timeout=None, clock=time.monotonic,
