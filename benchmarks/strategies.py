@@ -2,6 +2,7 @@
 
     python3 benchmarks/strategies.py [--servers N] [--limits 1 4]
                                      [--stalled-after S] [--loop-sleep S]
+                                     [--working-sets] [--timeline]
 
 For each ``max_concurrent_live_migrations`` limit, a fresh in-process
 reference server runs the ``host-evacuation`` scenario (every live
@@ -15,9 +16,17 @@ unaided, idle and active ones that do), and one strategy empties the host:
     ``--loop-sleep`` seconds, repeat until no server is left on the host;
 (b) ``ours, force all``: ``force_complete_host(host, wait=True)``;
 (c) ``ours, stall policy``: the same with ``stalled_after``;
+(e) ``ours, --auto``: the same with ``auto=True``;
 (d) ``Nova timeout action``: no client at all; every compute host runs
     with ``live_migration_timeout_action = force_complete`` and Nova's
-    default ``live_migration_completion_timeout`` (800 s per GiB).
+    default ``live_migration_completion_timeout`` (800 s per GiB);
+(f) ``Nova default (abort)``: no client either, Nova's default action:
+    the timeout aborts what has not converged, which stays on the host.
+
+Beside them, the physical floor: every guest's RAM once over the link.
+Pre-copy runs as QEMU runs it (rounds, bitmap syncs, the guests'
+writable working sets: all of their RAM, or with ``--working-sets`` the
+realistic ones of WORKING_SETS).
 
 Time is simulated: the server's clock stands still (time scale 1e-9)
 and the clients' sleeps advance it through the control API (the SDK takes
@@ -30,6 +39,7 @@ timing.
 
 import argparse
 import dataclasses
+import math
 import os
 import sys
 import tempfile
@@ -39,10 +49,11 @@ from novaclient import client as upstream_client
 
 from novaclient_force import client
 from novaclient_force.refserver import fixture
-from novaclient_force.refserver.state import scenarios
+from novaclient_force.refserver.state import scenarios, simulator
 from novaclient_force.v2 import server_migrations
 
 HOST = 'compute-1'
+GIB = 1024 ** 3
 FROZEN = 1e-9            # simulated seconds per real second
 LEAVING = ('accepted', 'queued', 'preparing', 'running',
            'running (post-copy)')
@@ -81,24 +92,38 @@ class Result:
     longest_pause: float
     not_completed: int
     forced_requests: int
+    timeline: tuple = ()     # (server, queued, running, paused, pause, end)
 
 
-def evacuation_file(servers, directory):
-    """``host-evacuation`` as a scenario file with Nova's timeout action
-    set to force_complete (strategy d); everything else as built in."""
+#: Writable working sets of the realistic scenario, by dirty rate: a
+#: busy guest rewrites 1 GiB of its 4 (a database's buffer pool), an
+#: active one 1 GiB, an idle one 256 MiB.
+WORKING_SETS = {scenarios.BUSY_DIRTY_RATE: GIB,
+                scenarios.ACTIVE_DIRTY_RATE: GIB,
+                scenarios.IDLE_DIRTY_RATE: GIB // 4}
+
+
+def evacuation_file(servers, directory, action='abort', working_sets=False):
+    """``host-evacuation`` as a scenario file with Nova's timeout
+    ``action`` and, with ``working_sets``, the realistic working sets;
+    everything else as built in."""
     built = scenarios.host_evacuation(servers)
     doc = {
-        'name': 'host-evacuation-timeout-force-complete',
-        'config': {'live_migration_timeout_action': 'force_complete'},
+        'name': f'host-evacuation-{action}',
+        'config': {'live_migration_timeout_action': action},
         'hosts': [h.name for h in built.hosts],
-        'servers': [{'name': s.name, 'host': s.host,
-                     'memory': s.memory_bytes, 'dirty_rate': s.dirty_rate}
+        'servers': [dict({'name': s.name, 'host': s.host,
+                          'memory': s.memory_bytes,
+                          'dirty_rate': s.dirty_rate},
+                         **({'working_set': WORKING_SETS[s.dirty_rate]}
+                            if working_sets else {}))
                     for s in built.servers],
         'migrations': [{'server': m.server, 'dest': m.dest,
                         'started_ago': m.started_ago, 'id': m.id}
                        for m in built.migrations],
     }
-    path = os.path.join(directory, 'evacuation-timeout-force.yaml')
+    suffix = '-ws' if working_sets else ''
+    path = os.path.join(directory, f'evacuation-{action}{suffix}.yaml')
     with open(path, 'w') as stream:
         yaml.safe_dump(doc, stream)
     return path
@@ -147,7 +172,7 @@ def nova_timeout_action(cloud, clock):
     return 0
 
 
-def measure(strategy, limit, servers, scenario, run):
+def measure(strategy, limit, servers, scenario, run, working_sets):
     with fixture.RefServer(
             scenario=scenario, servers=None if scenario.endswith('.yaml')
             else servers, time_scale=FROZEN, in_process=True,
@@ -155,13 +180,25 @@ def measure(strategy, limit, servers, scenario, run):
         clock = SimClock(cloud)
         start = clock()
         sent = run(cloud, clock)
-        return summarize(strategy, limit, servers, cloud, start, sent)
+        return summarize(strategy, limit, servers, cloud, start, sent,
+                         working_sets)
 
 
-def summarize(strategy, limit, servers, cloud, start, sent):
+def would_converge(server, link, working_sets):
+    """Whether ``server``'s live migration converges unaided over
+    ``link`` bytes/s (its share), Nova's downtime steps included."""
+    params = simulator.MigrationParams(
+        memory_bytes=server.memory_bytes, dirty_rate=server.dirty_rate,
+        bandwidth=link,
+        working_set_bytes=(WORKING_SETS[server.dirty_rate] if working_sets
+                           else None),
+        config=simulator.LiveMigrationConfig(completion_timeout=0))
+    return simulator.finished_at(params) != float('inf')
+
+
+def summarize(strategy, limit, servers, cloud, start, sent, working_sets):
     """The Result, from the server's ground truth."""
-    converges = {s.uuid: s.dirty_rate < scenarios.DEFAULT_BANDWIDTH
-                 for s in scenarios.host_evacuation(servers).servers}
+    built = {s.uuid: s for s in scenarios.host_evacuation(servers).servers}
     leaving = [m for m in cloud.migrations_truth()
                if m['source_compute'] == HOST]
     pauses = [(m['ground_truth'] or {}).get('paused_seconds') or 0.0
@@ -169,12 +206,77 @@ def summarize(strategy, limit, servers, cloud, start, sent):
     paused = [m for m, pause in zip(leaving, pauses, strict=True)
               if pause > DOWNTIME]
     ends = [m['finished_at'] for m in leaving]
-    empty = (max(ends) - start) if None not in ends else float('inf')
+    not_completed = sum(1 for m in leaving if m['status'] != 'completed')
+    empty = (max(ends) - start) if None not in ends and not (
+        not_completed) else float('inf')
+    timeline = tuple(
+        (built[m['server_uuid']].name, m['created_at'] - start,
+         _since(m['ground_truth']['running_at'], start),
+         _since(m['ground_truth']['paused_at'], start), pause,
+         _since(m['finished_at'], start))
+        for m, pause in zip(leaving, pauses, strict=True))
     return Result(
         strategy, limit, empty, len(paused),
-        sum(1 for m in paused if converges[m['server_uuid']]),
-        sum(pauses), max(pauses, default=0.0),
-        sum(1 for m in leaving if m['status'] != 'completed'), sent)
+        sum(1 for m in paused if would_converge(
+            built[m['server_uuid']], m['ground_truth']['transfer_rate'],
+            working_sets)),
+        sum(pauses), max(pauses, default=0.0), not_completed, sent,
+        timeline)
+
+
+def _since(at, start):
+    return None if at is None else at - start
+
+
+#: Characters of a timeline: queued, copying (running), paused.
+QUEUED, COPYING, PAUSED = '.', '=', '#'
+
+
+def print_timelines(results, width=72):
+    """One timeline per strategy and limit, from the ground truth: each
+    migration queued (``.``), copying (``=``) and its guest paused
+    (``#``, a force or the last stop-and-copy), on a common time axis
+    (the longer of the strategy's run and the floor's)."""
+    for result in results:
+        ends = [row[5] for row in result.timeline if row[5] is not None]
+        span = max(ends + [1.0]) if ends else 1.0
+        if math.isinf(result.host_empty_after) and ends:
+            span = max(ends)
+        step = span / width
+        print()
+        print(f'limit {result.limit}: {result.strategy}: one column = '
+              f'{step:.2f} s; {QUEUED} queued, {COPYING} copying, '
+              f'{PAUSED} paused')
+        for name, queued, running, paused, pause, end in sorted(
+                result.timeline):
+            cells = []
+            for column in range(width):
+                at = (column + 0.5) * step
+                last = span if end is None else end
+                if at < queued or at >= last:
+                    cells.append(' ')
+                elif paused is not None and paused <= at < paused + pause:
+                    cells.append(PAUSED)
+                elif running is None or at < running:
+                    cells.append(QUEUED)
+                else:
+                    cells.append(COPYING)
+            print(f'  {name} |{"".join(cells)}|')
+
+
+def floor(servers, limit):
+    """The physical floor: every guest's RAM once over its link, in
+    queue order: one after the other at limit 1; at a higher limit the
+    links to each destination carry theirs side by side."""
+    built = scenarios.host_evacuation(servers)
+    memory = {s.name: s.memory_bytes for s in built.servers}
+    per_link = {}
+    for migration in built.migrations:
+        per_link[migration.dest] = (per_link.get(migration.dest, 0)
+                                    + memory[migration.server])
+    if limit == 1:
+        return sum(per_link.values()) / scenarios.DEFAULT_BANDWIDTH
+    return max(per_link.values()) / scenarios.DEFAULT_BANDWIDTH
 
 
 def print_table(results):
@@ -193,17 +295,30 @@ def print_table(results):
                                                       strict=True)).rstrip())
 
 
-def print_ratios(results):
-    """Each strategy's time to empty the host against (d) and (b)."""
+def print_ratios(results, servers):
+    """Each strategy's time to empty the host against (b) and the
+    physical floor, and its total pause against (b)'s."""
     print()
     for limit in sorted({r.limit for r in results}):
+        least = floor(servers, limit)
+        print(f'limit {limit}: physical floor {least:.1f} s (every '
+              'guest\'s RAM once over its link)')
         here = {r.strategy[:3]: r for r in results if r.limit == limit}
         for result in here.values():
             empty = result.host_empty_after
             print(f'limit {limit}: {result.strategy} empties the host in '
-                  f"{empty / here['(d)'].host_empty_after:.3f}x the time of "
-                  f"(d), {empty / here['(b)'].host_empty_after:.2f}x that of "
-                  '(b)')
+                  f"{_ratio(empty, here['(b)'].host_empty_after)} the time "
+                  f'of (b), {_ratio(empty, least)} the floor; total pause '
+                  f"{_ratio(result.total_pause, here['(b)'].total_pause)} "
+                  '(b)\'s')
+
+
+def _ratio(value, reference):
+    """``value / reference`` as ``1.23x``, or ``n/a`` where either never
+    happened (a host never emptied)."""
+    if math.isinf(value) or math.isinf(reference) or not reference:
+        return 'n/a'
+    return f'{value / reference:.2f}x'
 
 
 def parser():
@@ -221,6 +336,12 @@ def parser():
     parse.add_argument('--loop-sleep', type=float, default=10.0,
                        help='strategy (a)\'s sleep between rounds '
                             '(default %(default)s s)')
+    parse.add_argument('--timeline', action='store_true',
+                       help='print one timeline per strategy (queued, '
+                            'copying, paused), from the ground truth')
+    parse.add_argument('--working-sets', action='store_true',
+                       help='give the guests realistic writable working '
+                            'sets (WORKING_SETS) instead of all their RAM')
     return parse
 
 
@@ -228,29 +349,39 @@ def main(argv=None):
     args = parser().parse_args(argv)
     given = ' '.join(sys.argv[1:] if argv is None else argv)
     print(f'command: python3 benchmarks/strategies.py {given}')
-    print(f'scenario: host-evacuation, {args.servers} servers on {HOST}; '
-          'simulated seconds')
+    sets = ('realistic working sets' if args.working_sets
+            else 'working set = RAM')
+    print(f'scenario: host-evacuation, {args.servers} servers on {HOST}, '
+          f'{sets}; simulated seconds')
     results = []
     with tempfile.TemporaryDirectory() as directory:
-        timeout_file = evacuation_file(args.servers, directory)
+        base = evacuation_file(args.servers, directory,
+                               working_sets=args.working_sets)
+        timeout_file = evacuation_file(args.servers, directory,
+                                       'force_complete', args.working_sets)
         strategies = (
-            ('(a) upstream loop', 'host-evacuation',
+            ('(a) upstream loop', base,
              lambda cloud, clock: upstream_loop(cloud, clock,
                                                 args.loop_sleep)),
-            ('(b) ours, force all', 'host-evacuation', ours),
-            ('(c) ours, stall policy', 'host-evacuation',
+            ('(b) ours, force all', base, ours),
+            ('(c) ours, stall policy', base,
              lambda cloud, clock: ours(cloud, clock,
                                        stalled_after=args.stalled_after)),
+            ('(e) ours, --auto', base,
+             lambda cloud, clock: ours(cloud, clock, auto=True)),
             ('(d) Nova timeout action', timeout_file, nova_timeout_action),
+            ('(f) Nova default (abort)', base, nova_timeout_action),
         )
         for limit in args.limits:
             for name, scenario, run in strategies:
                 print(f'limit {limit}: {name} ...', flush=True,
                       file=sys.stderr)
                 results.append(measure(name, limit, args.servers,
-                                       scenario, run))
+                                       scenario, run, args.working_sets))
     print_table(results)
-    print_ratios(results)
+    print_ratios(results, args.servers)
+    if args.timeline:
+        print_timelines(results)
     return 0
 
 

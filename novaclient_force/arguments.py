@@ -111,9 +111,13 @@ def threshold(option, value):
     return seconds
 
 
-def policy(stalled_after=None, force_after=None):
-    """The diagnosis.Policy for the SDK's two threshold parameters (the
-    CLIs check their flags with threshold() first, in their words)."""
+def policy(stalled_after=None, force_after=None, auto=False):
+    """The diagnosis.Policy for the SDK's force parameters (the CLIs
+    check their flags with threshold() first, in their words)."""
+    if not isinstance(auto, bool):
+        raise exceptions.InvalidArgument(
+            f'Invalid auto {auto!r}: give True or False')
     return diagnosis.Policy(
         stalled_after=threshold('stalled_after', stalled_after),
-        force_after=threshold('force_after', force_after))
+        force_after=threshold('force_after', force_after), auto=auto)
+

@@ -247,7 +247,8 @@ class _Drain:
         if row is not None:
             one.sample(self.compute.clock(), row.get('memory_remaining_bytes'),
                        row.get('memory_processed_bytes'),
-                       row.get('memory_total_bytes'))
+                       row.get('memory_total_bytes'),
+                       observe.saved_at(row.get('updated_at')))
 
     def _force(self, one, deadline):
         one.sending_force()

@@ -87,10 +87,16 @@ class Follower:
         if status == statuses.RUNNING and self.running_since is None:
             self.running_since = now
 
-    def sample(self, now, remaining, processed=None, total=None):
-        """Memory counters read at ``now``, for the policy to judge."""
-        self.samples.append(diagnosis.Sample(now - self.start, remaining,
-                                             processed, total))
+    def sample(self, now, remaining, processed=None, total=None,
+               saved_at=None):
+        """Memory counters read at ``now``, for the policy to judge,
+        dated by when Nova saved them (``saved_at``, its ``updated_at``)
+        when it says, else by ``now``: a reading between two saves
+        repeats the last one, and the client's clock says nothing of
+        when the counters were taken."""
+        when = now - self.start if saved_at is None else saved_at
+        self.samples.append(diagnosis.Sample(when, remaining, processed,
+                                             total))
 
     def judge(self, now):
         """Whether the policy forces the running migration now."""

@@ -128,10 +128,10 @@ def pin_allows(compute, migration):
 
 
 def force_complete(manager, server, migration, wait, timeout, progress,
-                   stalled_after, force_after):
+                   stalled_after, force_after, auto=False):
     """ServerMigrationsManager.force_complete (documented there)."""
     arguments.wait_timeout(timeout)
-    policy = arguments.policy(stalled_after, force_after)
+    policy = arguments.policy(stalled_after, force_after, auto)
     compute = manager.compute
     start = compute.clock()
     # A wait (or the policy's watch) is bounded by ``timeout`` from here,
@@ -318,7 +318,8 @@ def _watch(manager, one, ref, mig, timeout, progress, wait, asked=None):
         if reading.done or reading.status != statuses.RUNNING:
             return reading
         one.sample(now, reading.memory_remaining_bytes,
-                   reading.memory_processed_bytes, reading.memory_total_bytes)
+                   reading.memory_processed_bytes, reading.memory_total_bytes,
+                   reading.saved_at)
         force = one.judge(now)
         return dataclasses.replace(reading, done=force)
 

@@ -162,7 +162,8 @@ class MigrationWatch:
                     row.get('status') or '',
                     memory_processed_bytes=row.get('memory_processed_bytes'),
                     memory_remaining_bytes=row.get('memory_remaining_bytes'),
-                    memory_total_bytes=row.get('memory_total_bytes'))
+                    memory_total_bytes=row.get('memory_total_bytes'),
+                    saved_at=saved_at(row.get('updated_at')))
             self._in_index = False
         if self._listing is not None:
             row = self._os_migration_row(deadline)
@@ -310,3 +311,24 @@ def running_ahead(compute, server_ref, migration_id, deadline=None):
         return host, []
     return host, [(r.get('instance_uuid'), r.get('id')) for r in rows
                   if r.get('status') == statuses.RUNNING]
+
+
+def saved_at(text):
+    """Unix time of a migration's ``updated_at`` (Nova's format, UTC
+    without a zone: ``2016-01-29T13:42:02.000000``), or None.
+
+    Nova's libvirt driver saves the memory counters every
+    ``live_migration_monitor_interval`` and the save sets ``updated_at``
+    (``migration.save_stats`` -> ``Migration.save()``, oslo.db's
+    ``TimestampMixin``), so this dates the counters, not the request.
+    """
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(
+            text.strip().replace('Z', '+00:00'))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return moment.timestamp()

@@ -70,6 +70,8 @@ class Reading:
     #: Nova's own seconds from the migration's creation to its final
     #: status (outcome.Outcome.migration_time), once done, if read.
     migration_time: typing.Optional[float] = None
+    #: When Nova saved those counters (``updated_at``, Unix time).
+    saved_at: typing.Optional[float] = None
 
 
 def wait_for_outcome(read, timeout=None, clock=time.monotonic,

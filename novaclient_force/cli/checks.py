@@ -28,13 +28,17 @@ class Request:
     concurrency: typing.Optional[int] = None
     stalled_after: typing.Optional[float] = None
     force_after: typing.Optional[float] = None
+    auto: bool = False
 
     @property
     def policy(self):
         """The SDK keyword arguments of the force policy, if any."""
-        return {name: getattr(self, name)
-                for name in ('stalled_after', 'force_after')
-                if getattr(self, name) is not None}
+        found = {name: getattr(self, name)
+                 for name in ('stalled_after', 'force_after')
+                 if getattr(self, name) is not None}
+        if self.auto:
+            found['auto'] = True
+        return found
 
     @property
     def shows_rows(self):
@@ -45,7 +49,8 @@ class Request:
 
 def checked(server=None, migration=None, host=None, wait=False,
             timeout=None, concurrency=None, max_concurrency=None,
-            stalled_after=None, force_after=None, all_projects=False):
+            stalled_after=None, force_after=None, all_projects=False,
+            auto=False):
     """A Request, or InvalidArgument naming the option at fault.
 
     Values are as typed (text), except a ``timeout`` that the program has
@@ -78,6 +83,7 @@ def checked(server=None, migration=None, host=None, wait=False,
         concurrency=_concurrency(concurrency, max_concurrency),
         stalled_after=arguments.threshold('--stalled-after', stalled_after),
         force_after=arguments.threshold('--force-after', force_after),
+        auto=bool(auto),
     )
 
 

@@ -27,7 +27,7 @@ def run(cs, args):
             sys.stderr, lambda: _manager(cs, args), latch,
             server=args.server, migration=args.migration, wait=args.wait,
             timeout=args.wait_timeout, stalled_after=args.stalled_after,
-            force_after=args.force_after)
+            force_after=args.force_after, auto=args.auto)
         if report.shows_rows:
             for result in report.outcomes:
                 _print_outcome(result)

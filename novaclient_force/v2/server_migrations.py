@@ -121,16 +121,18 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
 
     def force_complete(self, server, migration=None, wait=False,
                        timeout=None, progress=None, stalled_after=None,
-                       force_after=None):
+                       force_after=None, auto=False):
         """Force a live migration to complete; an Outcome.
 
         ``migration`` None means the one live migration in progress. With
         ``wait`` the real outcome is awaited (``timeout`` seconds at most,
         None for no limit) and ``progress(waiting.Progress)`` is called on
-        every reading while it is in progress. ``stalled_after`` and
-        ``force_after`` (seconds; see diagnosis.Policy) force it only once
-        its remaining memory has not shrunk, or it has run, that long: it
-        is watched until then, and one that ends first is never forced.
+        every reading while it is in progress. ``auto`` forces it only
+        once its memory counters prove it will not converge unaided;
+        ``stalled_after`` and ``force_after`` (seconds) only once they
+        have shown no progress, or it has run, that long (see
+        diagnosis.Policy): it is watched until then, and one that ends
+        first is never forced.
         Refusals raise the errors of novaclient_force.exceptions; SIGINT
         (and SIGTERM, see signals.py) raises exceptions.Interrupted with
         what was known of the migration at that moment.
@@ -138,7 +140,8 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
         from novaclient_force import forcing
 
         return forcing.force_complete(self, server, migration, wait, timeout,
-                                      progress, stalled_after, force_after)
+                                      progress, stalled_after, force_after,
+                                      auto)
 
     def wait(self, server, migration, timeout=None, progress=None):
         """Wait for a live migration's outcome (no force-complete sent)."""
@@ -148,7 +151,7 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
 
     def force_complete_host(self, host, wait=False, timeout=None,
                             concurrency=8, progress=None, stalled_after=None,
-                            force_after=None):
+                            force_after=None, auto=False):
         """Force the live migrations leaving ``host`` as each runs; a list
         of Outcomes, one per migration (see novaclient_force.drain)."""
         from novaclient_force import arguments, drain
@@ -157,7 +160,7 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
         return drain.force_complete_host(
             self.compute, host, wait=wait, timeout=timeout,
             concurrency=concurrency, progress=progress,
-            policy=arguments.policy(stalled_after, force_after),
+            policy=arguments.policy(stalled_after, force_after, auto),
             cli=self.cli)
 
     def drain_host(self, host, disable=True, disable_reason=None,

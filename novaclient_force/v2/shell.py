@@ -57,11 +57,20 @@ COMMAND_ATTR = 'do_live_migration_force_complete'
          'goes on). nova also applies it to each HTTP request, as its '
          'global --timeout. Default: wait until the migration ends.')
 @utils.arg(
+    '--auto', action='store_true', default=False,
+    help=(
+        'Force each running migration as soon as its memory counters prove it'
+        ' will not converge on its own (its pre-copy rounds find at least '
+        '97%% of what they send dirty again); one that converges is left '
+        'alone. Where Nova reports no memory counters it is forced after 60 '
+        'seconds of running.'))
+@utils.arg(
     '--stalled-after', metavar='<seconds>', default=None,
-    help='Force the migration only once its remaining memory has not '
-         'shrunk for this long; one that converges is left alone. Where '
-         'Nova reports no memory counters this acts as --force-after with '
-         'the same value.')
+    help=(
+        'Force a running migration only once its memory counters have shown '
+        'no progress towards completion for this long; one that converges is '
+        'left alone. Where Nova reports no memory counters this acts as '
+        '--force-after with the same value.'))
 @utils.arg(
     '--force-after', metavar='<seconds>', default=None,
     help='Force the migration only once it has run this long (counted '

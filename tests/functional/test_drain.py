@@ -93,9 +93,36 @@ class TestQueueLimit1(EvacuationTest):
             if row['Forced']:
                 self.assertEqual('stalled', row['Diagnosis']['state'])
                 self.assertGreater(row['Estimated Pause'], 0)
-                self.assertIn('not shrunk for', row['Reason'])
+                self.assertIn('no progress towards completion for',
+                              row['Reason'])
             else:
                 self.assertIn('without forcing', row['Reason'])
+
+
+    def test_auto_pauses_only_what_does_not_converge(self):
+        code, rows, err = self.drain('--wait', '--timeout', '300',
+                                     '--auto')
+        self.assertEqual((0, ''), (code, err))
+        self.assertEqual({outcome.COMPLETED}, {r['Status'] for r in rows})
+        truth = self.truth()
+        forced = sorted(r['Server Name'] for r in rows if r['Forced'])
+        self.assertEqual(forced, sorted(
+            name for name, m in truth.items() if m['force_complete_at']))
+        # busy guests always; idle ones never; on a quarter of the link
+        # (limit 4) the active ones do not converge either
+        self.assertTrue(set(BUSY) <= set(forced), forced)
+        self.assertNotIn('evac-vm-002', forced)
+        if self.limit == 1:
+            self.assertEqual(list(BUSY), forced)
+        for row in rows:
+            if not row['Forced']:
+                continue
+            self.assertIn('(--auto)', row['Reason'])
+            self.assertTrue(row['Diagnosis']['stuck'])
+            # dated by Nova's saves, the rate is the link's at 20x
+            rate = row['Diagnosis']['transfer_rate']
+            if self.limit == 1 and rate is not None:
+                self.assertAlmostEqual(1.25e9, rate, delta=0.125e9)
 
 
 class TestQueueLimit4(TestQueueLimit1):
@@ -170,7 +197,8 @@ class TestNovaStallPolicy(test_nova_cli.NovaCLITestCase):
             '--stalled-after', '20')
         self.assertEqual((0, []), (status, err))
         self.assertRegex(out, r'\| forced +\| yes ')
-        self.assertRegex(out, r'\| diagnosis +\| stalled for')
+        self.assertRegex(out,
+                         r'\| diagnosis +\| (stalled|not converging) for')
         idle = self.server_id('evac-vm-002')
         status, out, err = self.nova(
             'live-migration-force-complete', idle, '2', '--wait',
@@ -179,4 +207,13 @@ class TestNovaStallPolicy(test_nova_cli.NovaCLITestCase):
         self.assertRegex(out, r'\| forced +\| no ')
         self.assertIn('without forcing', out)
         self.assertEqual([], self.force_complete_actions(idle))
+        self.assertEqual(1, len(self.force_complete_actions(busy)))
+
+    def test_auto_forces_the_busy_one_once_proven(self):
+        busy = self.server_id('evac-vm-001')
+        status, out, err = self.nova(
+            'live-migration-force-complete', busy, '1', '--wait', '--auto')
+        self.assertEqual((0, []), (status, err))
+        self.assertRegex(out, r'\| forced +\| yes ')
+        self.assertIn('(--auto)', out)
         self.assertEqual(1, len(self.force_complete_actions(busy)))

@@ -82,6 +82,31 @@ class TestStuckMigration(testtools.TestCase):
                           nc.server_migrations.force_complete, 'idle-vm')
 
 
+class TestAutoAtAnyTimeScale(testtools.TestCase):
+    """--auto through the SDK: readings dated by Nova's saves give the
+    link's rate at any time scale (the ground truth's)."""
+
+    def check(self, time_scale):
+        cloud = self.useFixture(fixture.RefServer(
+            'stuck-migration', time_scale=time_scale))
+        nc = client.Client(session=cloud.session())
+        result = nc.server_migrations.force_complete(
+            'busy-vm', wait=True, timeout=120, auto=True)
+        self.assertEqual((outcome.COMPLETED, True),
+                         (result.status, result.forced), result.reason)
+        self.assertIn('(--auto)', result.reason)
+        truth = cloud.migrations_truth()[0]['ground_truth']
+        self.assertAlmostEqual(truth['transfer_rate'],
+                               result.diagnosis.transfer_rate,
+                               delta=0.1 * truth['transfer_rate'])
+
+    def test_real_time(self):
+        self.check(1.0)
+
+    def test_fifty_times_faster(self):
+        self.check(50.0)
+
+
 class TestTooOldCloud(testtools.TestCase):
 
     def test_refused_naming_both_versions(self):

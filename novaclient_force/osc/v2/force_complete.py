@@ -65,7 +65,7 @@ def request_arguments(parsed_args):
         max_concurrency=MAX_CONCURRENCY,
         stalled_after=parsed_args.stalled_after,
         force_after=parsed_args.force_after,
-        all_projects=parsed_args.all_projects)
+        all_projects=parsed_args.all_projects, auto=parsed_args.auto)
 
 
 class ForceCompleteMigration(command.Lister):
@@ -78,7 +78,8 @@ class ForceCompleteMigration(command.Lister):
     per host at a time and queues the rest: with --host --wait each is
     forced as it starts running, until nothing leaves the host; without
     --wait the queued ones are listed as not forced (exit status 9).
-    --stalled-after and --force-after force only what will not converge.
+    --auto, --stalled-after and --force-after force only what will not
+    converge.
     Microversion 2.22 or later is negotiated automatically;
     --os-compute-api-version is honoured when given. Without --wait or
     --host nothing is printed (Nova only accepted the request); with them
@@ -120,11 +121,20 @@ class ForceCompleteMigration(command.Lister):
             help='With --wait: stop waiting after this many seconds '
                  '(the migration may still finish; exit status 5)')
         parser.add_argument(
+            '--auto', action='store_true', default=False,
+            help=(
+                'Force each running migration as soon as its memory counters '
+                'prove it will not converge on its own (its pre-copy rounds '
+                'find at least 97%% of what they send dirty again); one that '
+                'converges is left alone. Where Nova reports no memory '
+                'counters it is forced after 60 seconds of running'))
+        parser.add_argument(
             '--stalled-after', metavar='<seconds>',
-            help='Force a running migration only once its remaining '
-                 'memory has not shrunk for this long; one that converges '
-                 'is left alone. Where Nova reports no memory counters '
-                 'this acts as --force-after with the same value')
+            help=(
+                'Force a running migration only once its memory counters have'
+                ' shown no progress towards completion for this long; one '
+                'that converges is left alone. Where Nova reports no memory '
+                'counters this acts as --force-after with the same value'))
         parser.add_argument(
             '--force-after', metavar='<seconds>',
             help='Force a running migration only once it has run this '

@@ -193,6 +193,8 @@ class ControlApp:
             view['ground_truth'] = dataclasses.asdict(truth)
             view['ground_truth']['bytes_sent'] = (
                 truth.memory_sent_bytes + truth.disk_sent_bytes)
+            view['ground_truth']['running_at'] = lifecycle.running_at(
+                db, row)
             if row['final']:
                 # Replayed to the end of time rather than to the stored
                 # end, which float rounding may put a hair before it.

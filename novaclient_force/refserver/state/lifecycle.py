@@ -69,7 +69,7 @@ _ACCEPTED = simulator.MigrationState(
     'accepted', None, None, None, None, None, None, False, None, None, False)
 _PARAM_FIELDS = ('memory_bytes', 'dirty_rate', 'bandwidth', 'disk_bytes',
                  'permit_post_copy', 'shared_link', 'queued_seconds',
-                 'preparing_seconds')
+                 'preparing_seconds', 'working_set_bytes')
 
 
 @dataclasses.dataclass
@@ -165,6 +165,15 @@ def slot_at(db, row):
     return _slot(db, row).at
 
 
+def running_at(db, row):
+    """When ``row`` started running (absolute sim time), None if it never
+    does or never did: its worker's start plus ``preparing``."""
+    slot = slot_at(db, row)
+    if slot is None or slot == math.inf:
+        return None
+    return slot + params_from_json(row['params']).preparing_seconds
+
+
 def _slot(db, row):
     """The executor's :class:`~.executor.Slot` for ``row``; an ended row
     keeps the one it had. Without a limit and over an unshared link no
@@ -239,7 +248,9 @@ def ground_truth(db, row, now):
         paused_at=(None if truth.paused_at is None
                    else origin + truth.paused_at),
         post_copy_at=(None if truth.post_copy_at is None
-                      else origin + truth.post_copy_at))
+                      else origin + truth.post_copy_at),
+        last_sync_at=(None if truth.last_sync_at is None
+                      else origin + truth.last_sync_at))
 
 
 def _stored(row):

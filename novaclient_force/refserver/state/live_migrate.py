@@ -173,6 +173,7 @@ def build_params(db, server, dest, block_migration=False, paused_idle=True):
         memory_bytes=server['memory_bytes'],
         dirty_rate=(0.0 if paused_idle and server['vm_state'] == 'paused'
                     else server['dirty_rate']),
+        working_set_bytes=server['working_set'],
         bandwidth=float(link['bandwidth']),
         shared_link=bool(link['shared']),
         disk_bytes=server['disk_bytes'] if block_migration else 0,

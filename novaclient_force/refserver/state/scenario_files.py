@@ -346,8 +346,8 @@ def _user(doc, where, item):
 
 def _server(doc, where, item, host_names, workloads, projects):
     doc.mapping(where, item, ('name', 'host', 'memory'), (
-        'uuid', 'project', 'workload', 'dirty_rate', 'vm_state', 'locked',
-        'disk'))
+        'uuid', 'project', 'workload', 'dirty_rate', 'working_set',
+        'vm_state', 'locked', 'disk'))
     name = doc.text(f"{where}.name", item['name'])
     if doc.text(f"{where}.host", item['host']) not in host_names:
         doc.fail(f"{where}.host", f"unknown host {preview(item['host'])}")
@@ -372,11 +372,19 @@ def _server(doc, where, item, host_names, workloads, projects):
         doc.fail(f"{where}.vm_state", f"must be one of {', '.join(VM_STATES)}")
     server_id = doc.uuid_text(f'{where}.uuid',
                               item.get('uuid', server_uuid(name)))
-    return Server(name, server_id, project, item['host'],
-                  doc.amount(f"{where}.memory", item['memory'], minimum=1),
+    memory = doc.amount(f"{where}.memory", item['memory'], minimum=1)
+    working_set = None
+    if 'working_set' in item:
+        working_set = doc.amount(f"{where}.working_set", item['working_set'],
+                                 minimum=1)
+        if working_set > memory:
+            doc.fail(f"{where}.working_set",
+                     'must be at most the memory')
+    return Server(name, server_id, project, item['host'], memory,
                   dirty_rate, vm_state,
                   doc.flag(f"{where}.locked", item.get('locked', False)),
-                  doc.amount(f"{where}.disk", item.get('disk', 0)))
+                  doc.amount(f"{where}.disk", item.get('disk', 0)),
+                  working_set)
 
 
 def _migration(doc, where, item):
@@ -414,7 +422,8 @@ def _scale(doc, value, servers, host_names, workloads, projects,
     template = dict(doc.mapping('scale.server', value['server'],
                                 ('host', 'memory'),
                                 ('project', 'workload', 'dirty_rate',
-                                 'vm_state', 'locked', 'disk')))
+                                 'working_set', 'vm_state', 'locked',
+                                 'disk')))
     dests = value.get('migrate_to') or []
     if isinstance(dests, str):
         dests = [dests]

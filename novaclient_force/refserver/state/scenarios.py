@@ -88,6 +88,10 @@ class Server:
     vm_state: str = 'active'
     locked: bool = False
     disk_bytes: int = 0
+    #: The writable working set: the most a pre-copy bitmap sync finds
+    #: dirty (None: all of its memory, so a guest dirtying faster than
+    #: its link re-sends its whole RAM every round).
+    working_set_bytes: int | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -123,7 +123,8 @@ def _server_row(db, server, created, owners):
         locked_by='owner' if server.locked else None,
         locked_reason=None, memory_bytes=server.memory_bytes,
         disk_bytes=server.disk_bytes, dirty_rate=float(server.dirty_rate),
-        vcpus=flavor.vcpus, created=created, updated=created,
+        working_set=server.working_set_bytes, vcpus=flavor.vcpus,
+        created=created, updated=created,
         launched_at=created + 30, active_migration=None)
 
 
@@ -152,8 +153,8 @@ def _start(db, migration, server, params, now, index):
     """A running migration to create; ``params`` keeps the simulator
     inputs already built for a workload and route (a cloud has few)."""
     route = (server['host'], migration.dest, server['memory_bytes'],
-             server['dirty_rate'], server['disk_bytes'],
-             migration.block_migration)
+             server['dirty_rate'], server['working_set'],
+             server['disk_bytes'], migration.block_migration)
     if route not in params:
         # A scenario's migration runs the workload it declares, paused
         # guest or not (the built-in test scenarios keep a paused guest

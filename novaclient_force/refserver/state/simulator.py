@@ -33,8 +33,12 @@ Sources for each rule (openstack/nova unless noted):
   status ``running (post-copy)`` when post-copy is permitted, otherwise
   ``guest.pause()`` so that nothing more is dirtied;
 * stats saved every ``live_migration_monitor_interval`` seconds
-  (``migration.save_stats``): the ``*_bytes`` fields are ``None`` until the
-  first save and then show the values of the latest save;
+  (``LibvirtDriver._live_migration_monitor`` calls
+  ``migration.save_stats``, which calls ``migration.save()``): the
+  ``*_bytes`` fields are ``None`` until the first save and then show the
+  values of the latest save, and the migration's ``updated_at`` is that
+  save's time (oslo.db's ``TimestampMixin``), at a phase unrelated to the
+  pre-copy rounds;
 * options and defaults: ``nova/conf/libvirt.py``.
 
 Byte counters: Nova copies libvirt's job stats verbatim
@@ -56,11 +60,13 @@ So here:
   pages included: ``bandwidth x time`` since the disk copy ended, up to the
   end of the copy. It never decreases and, on a guest that does not
   converge, grows without bound past ``memory_total``;
-* ``memory_remaining`` is the dirty memory not yet sent: the set the
-  current pre-copy round works through plus what the guest dirtied
-  meanwhile (interpolated from the round's start to its end). After a
-  pause, a post-copy switch or convergence it shrinks to 0 at link speed;
-  a completed job reports 0;
+* ``memory_remaining`` is QEMU's ``ram_bytes_remaining``: the pages
+  pending in the migration bitmap. It is a sawtooth (:mod:`.precopy`):
+  it falls at link speed within a pre-copy round and jumps back up at
+  each bitmap sync by what the guest newly dirtied, at most its writable
+  working set (``working_set_bytes``, default the whole RAM). After a
+  pause, a post-copy switch or convergence it shrinks to 0 at link
+  speed; a completed job reports 0;
 * ``disk_*`` (block migration) are copied once, before the memory, so for
   them ``processed + remaining == total`` holds.
 """
@@ -124,6 +130,9 @@ class MigrationParams:
     dirty_rate: float
     bandwidth: float
     disk_bytes: int = 0
+    #: The guest's writable working set: the most a bitmap sync can find
+    #: dirty (None: all of its memory).
+    working_set_bytes: int | None = None
     permit_post_copy: bool = False
     #: Whether the migrations running over the link at once share it.
     shared_link: bool = True
@@ -136,6 +145,9 @@ class MigrationParams:
         _require(self.dirty_rate >= 0, 'dirty_rate must be >= 0')
         _require(self.bandwidth > 0, 'bandwidth must be > 0')
         _require(self.disk_bytes >= 0, 'disk_bytes must be >= 0')
+        _require(self.working_set_bytes is None
+                 or self.working_set_bytes > 0,
+                 'working_set_bytes must be > 0')
         _require(self.queued_seconds >= 0 and self.preparing_seconds >= 0,
                  'queued_seconds and preparing_seconds must be >= 0')
 
@@ -204,7 +216,7 @@ def _plan(params, slot_at=None):
     running_at = slot_at + params.preparing_seconds
     disk_seconds = params.disk_bytes / params.bandwidth
     precopy = precopy_mod.PreCopy(params.memory_bytes, params.dirty_rate,
-                                  params.bandwidth)
+                                  params.bandwidth, params.working_set_bytes)
     converged = _convergence(params, precopy, disk_seconds)
     timeout = completion_timeout(params)
     return _Plan(
@@ -537,6 +549,14 @@ class GroundTruth:
     post_copy_at: float | None
     memory_sent_bytes: int
     disk_sent_bytes: int
+    #: Pre-copy rounds begun so far (1: the first pass; QEMU's
+    #: ``dirty-sync-count`` less its setup sync), and when the latest
+    #: bitmap sync began the current one (None during the first pass).
+    precopy_rounds: int = 0
+    last_sync_at: float | None = None
+    #: Bytes/s the link (its share) carries, and the guest dirties.
+    transfer_rate: float = 0.0
+    dirty_rate: float = 0.0
 
 
 def ground_truth(params, now, force_complete_at=None, abort_at=None,
@@ -569,6 +589,28 @@ def ground_truth(params, now, force_complete_at=None, abort_at=None,
                     else None)
     disk_sent = params.bandwidth * max(
         min(end, plan.memory_at) - plan.running_at, 0.0)
+    rounds, last_sync = _rounds(plan, run, end)
     return GroundTruth(paused_at, paused_seconds, post_copy_at,
                        round(_memory_sent(params, plan, run, end)),
-                       round(min(disk_sent, params.disk_bytes)))
+                       round(min(disk_sent, params.disk_bytes)),
+                       rounds, last_sync, params.bandwidth,
+                       params.dirty_rate)
+
+
+def _rounds(plan, run, end):
+    """(pre-copy rounds begun by ``end``, start of the latest after the
+    first): the rounds stop when the guest stops dirtying (a force, a
+    convergence, a stall override)."""
+    stops = [end] + [at for at in (run.forced_at, run.converged_at,
+                                   run.stalled_at) if at is not None]
+    copying = min(stops) - plan.memory_at
+    if copying < 0:
+        return 0, None
+    rounds = plan.precopy.round_at(copying)
+    if rounds is None:
+        # a converged job's rounds: the one that fitted the budget
+        rounds = plan.precopy.first_round_ending_after(
+            run.converged_at - plan.memory_at - 1e-9) or 1
+    if rounds == 1:
+        return 1, None
+    return rounds, plan.memory_at + plan.precopy.end_of(rounds - 1)

@@ -66,8 +66,9 @@ CREATE TABLE IF NOT EXISTS servers (
     task_state TEXT, power_state INTEGER NOT NULL, locked INTEGER NOT NULL,
     locked_by TEXT, locked_reason TEXT, memory_bytes INTEGER NOT NULL,
     disk_bytes INTEGER NOT NULL, dirty_rate REAL NOT NULL,
-    vcpus INTEGER NOT NULL, created REAL NOT NULL, updated REAL NOT NULL,
-    launched_at REAL, active_migration INTEGER, hostname TEXT);
+    working_set INTEGER, vcpus INTEGER NOT NULL, created REAL NOT NULL,
+    updated REAL NOT NULL, launched_at REAL, active_migration INTEGER,
+    hostname TEXT);
 CREATE TABLE IF NOT EXISTS migrations (
     id INTEGER PRIMARY KEY AUTOINCREMENT, uuid TEXT UNIQUE NOT NULL,
     instance_uuid TEXT NOT NULL, migration_type TEXT NOT NULL,
@@ -96,6 +97,8 @@ CREATE TABLE IF NOT EXISTS events (
 #: added to an older file when it is opened: (table, column, type).
 ADDED_COLUMNS = (('tokens', 'audit_chain_id', 'TEXT'),
                  ('servers', 'hostname', 'TEXT'),
+                 # A server's writable working set (null: all its memory).
+                 ('servers', 'working_set', 'INTEGER'),
                  ('migrations', 'force_fault', 'TEXT'))
 #: Secondary indexes: (name, table, columns). Seeding builds them after
 #: the rows are in (:meth:`_Db.indexes_after`).

@@ -22,6 +22,7 @@ import testtools
 from keystoneauth1 import fixture as ks_fixture
 from requests_mock.contrib import fixture as rm_fixture
 
+from novaclient_force import diagnosis
 from novaclient_force.v2 import server_migrations
 
 IDENTITY = 'http://identity.example.test/v3'
@@ -432,6 +433,36 @@ class TestPolicy(NovaShellTestCase):
         self.assertEqual([], self.force_complete_posts())
         self.assertRegex(out, r'\| forced +\| no')
         self.assertIn('without forcing', out)
+
+    def test_auto_forces_what_the_counters_prove_stuck(self):
+        # 4 GiB sent once, then 1.5 GiB of a second round, and all of it
+        # pending again: the first sync found every page dirty again.
+        stuck = dict(migration_row(processed=(4 << 30) + (3 << 29)),
+                     memory_remaining_bytes=(4 << 30) - (3 << 29))
+        self.nova.index = [[stuck], [stuck], []]
+        status, out, err = self.run_nova(
+            'live-migration-force-complete', SERVER_ID, str(MIGRATION_ID),
+            '--wait', '--auto')
+        self.assertEqual((0, []), (status, err))
+        self.assertEqual(1, len(self.nova.accepted))
+        self.assertIn('(--auto)', out)
+
+    def test_auto_leaves_the_first_pass_alone(self):
+        self.nova.index = [[migration_row()], []]
+        status, out, err = self.run_nova(
+            'live-migration-force-complete', SERVER_ID, str(MIGRATION_ID),
+            '--wait', '--auto')
+        self.assertEqual((0, []), (status, err))
+        self.assertEqual([], self.force_complete_posts())
+        self.assertIn('without forcing', out)
+
+    def test_auto_help_states_the_grace_time(self):
+        status, out, err = self.run_nova(
+            'help', 'live-migration-force-complete')
+        self.assertEqual(0, status)
+        text = ' '.join(out.split())
+        self.assertIn(f'forced after {diagnosis.AUTO_GRACE:g} seconds',
+                      text)
 
     def test_bad_threshold_sends_nothing(self):
         status, out, err = self.run_nova(

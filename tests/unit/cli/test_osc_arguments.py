@@ -3,7 +3,7 @@
 
 import testtools
 
-from novaclient_force import exceptions, outcome
+from novaclient_force import diagnosis, exceptions, outcome
 from novaclient_force.cli import checks
 from novaclient_force.osc.v2 import columns, force_complete
 
@@ -65,6 +65,15 @@ class TestValidated(testtools.TestCase):
                                '--stalled-after')
             self.assertRefused(['busy-vm', '--force-after', bad],
                                '--force-after')
+
+    def test_auto(self):
+        self.assertEqual({'auto': True},
+                         check('--host', 'h', '--auto').policy)
+        self.assertEqual({}, check('busy-vm').policy)
+        text = ' '.join(force_complete.ForceCompleteMigration(None, None)
+                        .get_parser('x').format_help().split())
+        self.assertIn(f'forced after {diagnosis.AUTO_GRACE:g} seconds',
+                      text)
 
     def test_malformed_migration(self):
         self.assertRefused(['busy-vm', 'abc'], "'abc'", 'UUID')

@@ -33,7 +33,7 @@ def _server(name, uuid, project='demo', memory=4 * GIB, dirty=2e9,
     return types.SimpleNamespace(
         name=name, uuid=uuid, project=project, host='compute-1',
         memory_bytes=memory, dirty_rate=dirty, vm_state=vm_state,
-        locked=locked, disk_bytes=0)
+        locked=locked, disk_bytes=0, working_set_bytes=None)
 
 
 def _migration(server):

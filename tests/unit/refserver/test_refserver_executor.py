@@ -5,6 +5,7 @@ import math
 import testtools
 
 from novaclient_force.refserver.state import executor, simulator
+from tests.unit.refserver import shapes
 
 GIB = simulator.GIB
 LINK = 1.25e9
@@ -147,11 +148,15 @@ class TestSharedLink(testtools.TestCase):
         alone = executor.schedule(forced[:1], 2)
         copy_together = end(forced[0], together[1]) - 200.0
         copy_alone = end(forced[0], alone[1]) - 200.0
-        # the copy itself (not the post-migration second) takes twice as
-        # long when two share the link
-        self.assertAlmostEqual(
-            2.0, (copy_together - simulator.POST_MIGRATION_SECONDS)
-            / (copy_alone - simulator.POST_MIGRATION_SECONDS), places=6)
+        # the copy itself (not the post-migration second) sends what was
+        # pending at the force (where each sawtooth stood) at the share's
+        # speed
+        copying = 200.0 - 100.0 - QUEUED - PREPARING
+        for copy, share in ((copy_alone, LINK), (copy_together, LINK / 2)):
+            pending = shapes.sawtooth(4 * GIB, copying, share)
+            self.assertAlmostEqual(
+                pending / share,
+                copy - simulator.POST_MIGRATION_SECONDS, places=6)
 
     def test_a_workload_that_converges_alone_may_not_on_a_share(self):
         active = simulator.MigrationParams(

@@ -9,12 +9,18 @@ is left when it stops dirtying takes ``memory / bandwidth`` seconds.
 import testtools
 
 from novaclient_force.refserver.state import simulator
+from tests.unit.refserver import shapes
 
 GIB = simulator.GIB
 LINK = 1.25e9
 NO_TIMEOUT = simulator.LiveMigrationConfig(completion_timeout=0)
 RUNNING_AT = 1.5        # queued 0.5 s + preparing 1.0 s (the defaults)
-BUSY_COPY = 4 * GIB / LINK
+
+
+def busy_copy(at):
+    """Seconds a busy guest's pending memory takes at link speed once
+    it stops dirtying at ``at``."""
+    return shapes.sawtooth(4 * GIB, at - RUNNING_AT, LINK) / LINK
 
 
 def busy(**overrides):
@@ -98,7 +104,7 @@ class TestConvergeAndStall(testtools.TestCase):
         self.assertEqual(('completed', 'converged'),
                          (state.status, state.ended_by))
         self.assertAlmostEqual(
-            30.0 + BUSY_COPY + simulator.POST_MIGRATION_SECONDS,
+            30.0 + busy_copy(30.0) + simulator.POST_MIGRATION_SECONDS,
             state.finished_at)
         truth = simulator.ground_truth(busy(), 100.0,
                                        overrides=((30.0, 'converge'),))
@@ -155,8 +161,8 @@ class TestGroundTruth(testtools.TestCase):
     def test_pause_of_a_forced_busy_guest(self):
         truth = simulator.ground_truth(busy(), 100.0, force_complete_at=40)
         self.assertEqual(40, truth.paused_at)
-        self.assertAlmostEqual(BUSY_COPY, truth.paused_seconds)
-        self.assertEqual(round(LINK * (40 + BUSY_COPY - RUNNING_AT)),
+        self.assertAlmostEqual(busy_copy(40), truth.paused_seconds)
+        self.assertEqual(round(LINK * (40 + busy_copy(40) - RUNNING_AT)),
                          truth.memory_sent_bytes)
 
     def test_pause_so_far_while_still_paused(self):

@@ -2,7 +2,8 @@
 
 Four servers on compute-1 asked to live-migrate 5 simulated seconds ago,
 under Nova's default max_concurrent_live_migrations of 1: migration 1
-(a busy guest that never converges) runs, 2-4 (idle guests) are queued.
+(a busy 8 GiB guest that never converges, 3 s into its first pass, so a
+force sends about 4.8 GB) runs, 2-4 (idle guests) are queued.
 """
 
 import json
@@ -20,7 +21,7 @@ FORCE = {'force_complete': None}
 def scenario():
     servers = [base._server(name, UUIDS[name],
                             dirty=2e9 if name == 'q-busy' else 1e6,
-                            memory=4 * GIB if name == 'q-busy' else GIB)
+                            memory=8 * GIB if name == 'q-busy' else GIB)
                for name in NAMES]
     migrations = [types.SimpleNamespace(
         server=name, dest='compute-2', status='running', started_ago=5,
@@ -127,8 +128,9 @@ class TestForceAndAbort(QueueTestCase):
                          {key: item['status']
                           for key, item in self.statuses().items()})
         # the running one ends: 3, not the cancelled 2, takes the worker
+        # (forced 4 s into its first pass: 2.9 s of copy, 1 s of post)
         self.force('q-busy', 1)
-        self.wall.advance(5)
+        self.wall.advance(4.5)
         self.assertEqual(('completed', 'cancelled', 'preparing', 'queued'),
                          tuple(self.status_of(key) for key in (1, 2, 3, 4)))
 

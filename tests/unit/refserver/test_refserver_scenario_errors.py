@@ -80,6 +80,16 @@ class TestScenarioErrors(_StartTestCase):
     def test_memory_too_large(self):
         self.assert_refused(self.case(memory='1e300'), 'servers[0].memory')
 
+    def test_working_set_beyond_the_memory(self):
+        line = self.assert_refused(
+            self.case(extra='workload: busy, working_set: 8GiB'),
+            'servers[0].working_set')
+        self.assertIn('at most the memory', line)
+
+    def test_working_set_not_a_size(self):
+        self.assert_refused(self.case(extra='working_set: lots'),
+                            'servers[0].working_set')
+
     def test_disk_too_large(self):
         self.assert_refused(self.case(extra='disk: 99999999999999999999999'),
                             'servers[0].disk')

@@ -196,6 +196,8 @@ class TestFiles(testtools.TestCase):
                           'batch-003'}, set(servers))
         self.assertEqual(16 * GIB, servers['db-1'].memory_bytes)
         self.assertEqual(3e9, servers['db-1'].dirty_rate)
+        self.assertEqual(4 * GIB, servers['db-1'].working_set_bytes)
+        self.assertIsNone(servers['web-1'].working_set_bytes)
         self.assertEqual(40 * GIB, servers['db-1'].disk_bytes)
         self.assertEqual('ops', servers['db-1'].project)
         self.assertEqual(scenarios.server_uuid('batch-002'),

@@ -8,6 +8,7 @@ import testtools
 from hypothesis import strategies as st
 
 from novaclient_force.refserver.state import simulator
+from tests.unit.refserver import shapes
 
 GIB = simulator.GIB
 LINK = 1.25e9  # 10 Gbit/s
@@ -46,7 +47,7 @@ def brute_force_end(params):
     for _ in range(100000):
         elapsed += to_send / params.bandwidth
         dirty = min(params.dirty_rate * to_send / params.bandwidth,
-                    params.memory_bytes)
+                    params.working_set_bytes or params.memory_bytes)
         downtime_ms = steps[0][1]
         for at, milliseconds in steps:
             if elapsed > at:
@@ -59,6 +60,10 @@ def brute_force_end(params):
             return None
         to_send = dirty
     raise AssertionError('replay did not settle')
+
+
+def sawtooth(memory, seconds):
+    return shapes.sawtooth(memory, seconds, LINK)
 
 
 class TestNovaFormulas(testtools.TestCase):
@@ -114,9 +119,11 @@ class TestUnaided(testtools.TestCase):
         timeout_at = 1.5 + 3200
         state = simulator.state_at(params, timeout_at - 0.1)
         self.assertEqual('running', state.status)
-        # libvirt's counters: the whole RAM is dirty again every round, yet
-        # the link has been busy the whole time (latest save: 3195 s in).
-        self.assertEqual(4 * GIB, state.memory_remaining_bytes)
+        # libvirt's counters: the whole RAM is dirty again every round, so
+        # pending memory is a sawtooth below it, and the link has been busy
+        # the whole time (latest save: 3195 s in).
+        self.assertAlmostEqual(sawtooth(4 * GIB, 3195),
+                               state.memory_remaining_bytes, delta=1)
         self.assertEqual(3195 * LINK, state.memory_processed_bytes)
         end = simulator.state_at(params, timeout_at + 10)
         self.assertEqual('cancelled', end.status)
@@ -128,7 +135,8 @@ class TestUnaided(testtools.TestCase):
         state = simulator.state_at(busy(config=NO_TIMEOUT), 10 * 3600.0)
         self.assertEqual('running', state.status)
         self.assertIsNone(state.finished_at)
-        self.assertEqual(4 * GIB, state.memory_remaining_bytes)
+        self.assertAlmostEqual(sawtooth(4 * GIB, 35995),
+                               state.memory_remaining_bytes, delta=1)
         # latest save 35995 s after running: ~10,000 times the RAM sent
         self.assertEqual(35995 * LINK, state.memory_processed_bytes)
 
@@ -217,9 +225,10 @@ class TestForceComplete(testtools.TestCase):
         self.assertEqual('completed', end.status)
         self.assertEqual('force_complete', end.ended_by)
         self.assertFalse(end.paused)
+        # what was pending when the guest stopped goes at link speed
         self.assertAlmostEqual(
-            100 + 4 * GIB / LINK + simulator.POST_MIGRATION_SECONDS,
-            end.finished_at)
+            100 + sawtooth(4 * GIB, 98.5) / LINK
+            + simulator.POST_MIGRATION_SECONDS, end.finished_at)
         self.assertLess(end.finished_at - 100, 6)
 
     def test_paused_guest_remaining_drains_while_processed_grows(self):
@@ -230,20 +239,23 @@ class TestForceComplete(testtools.TestCase):
                           'running (post-copy)')
 
     def _check_drain(self, params, status):
-        # forced at 100 s: nothing is dirtied any more, the 64 GiB still
-        # dirty go at link speed (51.5 s); saves every 5 s from 1.5 s
-        for saved_at in (101.5, 106.5, 151.5):
+        # forced at 100 s (98.5 s into the copy, in its second round):
+        # nothing is dirtied any more, what is pending goes at link speed;
+        # saves every 5 s from 1.5 s
+        pending = sawtooth(64 * GIB, 98.5)
+        self.assertGreater(pending, 10 * GIB)
+        for saved_at in (101.5, 106.5):
             state = simulator.state_at(params, saved_at + 1,
                                        force_complete_at=100.0)
             self.assertEqual(status, state.status)
-            self.assertEqual(round(64 * GIB - (saved_at - 100) * LINK),
-                             state.memory_remaining_bytes)
+            self.assertAlmostEqual(pending - (saved_at - 100) * LINK,
+                                   state.memory_remaining_bytes, delta=1)
             self.assertEqual(round((saved_at - 1.5) * LINK),
                              state.memory_processed_bytes)
         end = simulator.state_at(params, 200.0, force_complete_at=100.0)
         self.assertEqual(('completed', 0),
                          (end.status, end.memory_remaining_bytes))
-        self.assertAlmostEqual(98.5 * LINK + 64 * GIB,
+        self.assertAlmostEqual(98.5 * LINK + pending,
                                end.memory_processed_bytes, delta=1)
 
     def test_post_copy_when_the_source_permits_it(self):
@@ -287,15 +299,17 @@ class TestForceComplete(testtools.TestCase):
         self.assertEqual('timeout_force_complete', state.ended_by)
         self.assertFalse(state.force_complete_applied)
         self.assertAlmostEqual(
-            1.5 + 40 + 4 * GIB / LINK + simulator.POST_MIGRATION_SECONDS,
-            state.finished_at)
+            1.5 + 40 + sawtooth(4 * GIB, 40) / LINK
+            + simulator.POST_MIGRATION_SECONDS, state.finished_at)
 
     def test_paused_copy_longer_than_the_timeout_is_aborted(self):
         params = busy(memory_bytes=64 * GIB,
                       config=simulator.LiveMigrationConfig(
                           completion_timeout=1))
-        # timeout: 64 s after running; the paused copy needs 55 s
-        state = simulator.state_at(params, 500.0, force_complete_at=20.0)
+        # timeout: 64 s after running; forced at 60 s, just after the
+        # first sync, the paused copy needs over 50 s
+        self.assertGreater(sawtooth(64 * GIB, 58.5), 55 * GIB)
+        state = simulator.state_at(params, 500.0, force_complete_at=60.0)
         self.assertEqual(('cancelled', 'timeout_abort'),
                          (state.status, state.ended_by))
         self.assertTrue(state.force_complete_applied)
@@ -462,8 +476,13 @@ class TestProperties(testtools.TestCase):
         for now in (600.0, 6000.0, 60000.0, 600000.0):
             state = simulator.state_at(params, now)
             self.assertEqual('running', state.status)
-            self.assertGreater(state.memory_remaining_bytes,
-                               link * max_downtime)
+            # every sync finds the whole RAM dirty again: what the syncs
+            # found (remaining + processed - total) is a whole number of
+            # RAMs, each far above what the downtime budget lets through
+            found = (state.memory_remaining_bytes
+                     + state.memory_processed_bytes - memory) / memory
+            self.assertAlmostEqual(round(found), found, delta=1e-6)
+            self.assertGreater(memory, link * max_downtime)
             # the link never idles: processed keeps pace with it (the
             # latest save is at most one monitor interval old)
             self.assertGreaterEqual(state.memory_processed_bytes,
@@ -474,12 +493,14 @@ class TestProperties(testtools.TestCase):
 
     @examples
     @hypothesis.given(memory=sizes, rate=rates, link=links,
-                      disk=st.sampled_from([0, 3 * GIB]))
+                      disk=st.sampled_from([0, 3 * GIB]),
+                      share=st.sampled_from([None, 0.02, 0.1, 0.25, 1.0]))
     def test_convergence_matches_round_by_round_replay(self, memory, rate,
-                                                       link, disk):
+                                                       link, disk, share):
         params = simulator.MigrationParams(
             memory_bytes=memory, dirty_rate=rate, bandwidth=link,
-            disk_bytes=disk, config=NO_TIMEOUT)
+            disk_bytes=disk, config=NO_TIMEOUT,
+            working_set_bytes=share and max(1, int(memory * share)))
         hypothesis.assume(rate < link * 0.99 or rate >= link)
         expected = brute_force_end(params)
         state = simulator.state_at(params, 1e7)
@@ -488,3 +509,57 @@ class TestProperties(testtools.TestCase):
         else:
             self.assertEqual('completed', state.status)
             self.assertAlmostEqual(expected, state.finished_at, delta=1e-6)
+
+
+class TestSawtooth(testtools.TestCase):
+    """Pre-copy as QEMU runs it: rounds, syncs, the working set."""
+
+    def test_busy_guest_pending_memory_is_a_sawtooth(self):
+        params = busy(config=NO_TIMEOUT)
+        seen = [simulator.state_at(params, 1.5 + 5 * n + 0.1)
+                for n in range(1, 40)]
+        remaining = [state.memory_remaining_bytes for state in seen]
+        for seconds, value in zip(range(5, 200, 5), remaining, strict=True):
+            self.assertAlmostEqual(sawtooth(4 * GIB, seconds), value,
+                                   delta=1)
+        # it falls and jumps back: neither a level nor a trend
+        rises = sum(b > a for a, b in zip(remaining, remaining[1:],
+                                          strict=False))
+        self.assertTrue(10 < rises < 30, rises)
+        self.assertLess(min(remaining), GIB)
+
+    def test_working_set_bounds_every_sync(self):
+        params = busy(working_set_bytes=GIB, config=NO_TIMEOUT)
+        for seconds in (5, 10, 15, 20, 25, 30):
+            state = simulator.state_at(params, 1.5 + seconds)
+            self.assertAlmostEqual(
+                shapes.sawtooth(4 * GIB, seconds, LINK, GIB),
+                state.memory_remaining_bytes, delta=1)
+            self.assertLessEqual(state.memory_remaining_bytes, GIB)
+
+    def test_working_set_within_the_downtime_budget_converges(self):
+        # re-dirtied faster than the link, but 256 MiB fit in 500 ms of
+        # 10 Gbit/s once Nova has stepped the downtime up
+        params = busy(working_set_bytes=256 * 2 ** 20, config=NO_TIMEOUT)
+        state = simulator.state_at(params, 4000.0)
+        self.assertEqual('completed', state.status)
+        self.assertAlmostEqual(brute_force_end(params), state.finished_at,
+                               delta=1e-6)
+
+    def test_ground_truth_counts_the_rounds(self):
+        params = busy(working_set_bytes=GIB, config=NO_TIMEOUT)
+        first = simulator.ground_truth(params, 1.5 + 3.0)
+        self.assertEqual((1, None), (first.precopy_rounds,
+                                     first.last_sync_at))
+        truth = simulator.ground_truth(params, 1.5 + 10.0)
+        # 10 s send 11.6 GiB: 4 GiB once, then 7 whole 1 GiB rounds
+        self.assertEqual(9, truth.precopy_rounds)
+        self.assertAlmostEqual(1.5 + (4 + 7) * GIB / LINK,
+                               truth.last_sync_at)
+        self.assertEqual((LINK, 2e9), (truth.transfer_rate,
+                                       truth.dirty_rate))
+
+    def test_rounds_stop_at_a_force(self):
+        params = busy(config=NO_TIMEOUT)
+        truth = simulator.ground_truth(params, 100.0, force_complete_at=10.0)
+        self.assertEqual(3, truth.precopy_rounds)

@@ -277,15 +277,25 @@ class HostQueue:
         return body
 
     def _counters(self, mig):
+        """libvirt's counters as QEMU's pre-copy makes them: a guest
+        that converges sends its memory once at the pace that ends it on
+        time and dirties nothing; a busy one re-dirties all of it every
+        round, so its pending memory is a sawtooth below the total."""
         running_at, _ = self._timeline()[mig['id']]
         ran = max(self.clock() - running_at, 0)
-        remaining = self.MEMORY
+        rate = self.BANDWIDTH
         if mig['converges_after']:
-            remaining = int(self.MEMORY * max(
-                1 - ran / mig['converges_after'], 0))
+            rate = self.MEMORY / mig['converges_after']
+        sent = ran * rate
+        if sent < self.MEMORY:
+            remaining = self.MEMORY - sent
+        elif mig['converges_after']:
+            remaining = 0
+        else:
+            remaining = self.MEMORY - (sent - self.MEMORY) % self.MEMORY
         return {'memory_total_bytes': self.MEMORY,
-                'memory_processed_bytes': int(ran * self.BANDWIDTH),
-                'memory_remaining_bytes': remaining}
+                'memory_processed_bytes': int(sent),
+                'memory_remaining_bytes': int(remaining)}
 
     def _by_server(self, path):
         server = path.split('/servers/')[1].split('/')[0]

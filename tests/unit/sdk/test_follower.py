@@ -10,6 +10,7 @@ from novaclient_force import (
     diagnosis,
     exceptions,
     follower,
+    observe,
     outcome,
     statuses,
     waiting,
@@ -67,21 +68,42 @@ class TestReadings(testtools.TestCase):
         self.assertEqual('', one.why)
 
     def test_a_stall_is_forced_once_long_enough(self):
+        # 8 GiB sent at 1 GiB/s from 100 s, all of it dirty again at
+        # the first sync (108 s): no progress since.
         one = running_since(follow(STALLED))
-        for now in (100, 105):
-            one.sample(now, 4 * GIB, int((now - 99) * GIB), 8 * GIB)
-        self.assertFalse(one.judge(105))
-        one.sample(110, 4 * GIB, 11 * GIB, 8 * GIB)
-        self.assertTrue(one.judge(110))
+        for now in (100, 105, 110, 115):
+            sent = (now - 100) * GIB
+            left = 8 * GIB - sent if sent < 8 * GIB else 16 * GIB - sent
+            one.sample(now, left, sent, 8 * GIB)
+            self.assertFalse(one.judge(now))
+        one.sample(118, 6 * GIB, 18 * GIB, 8 * GIB)
+        self.assertTrue(one.judge(118))
         self.assertEqual(diagnosis.STALLED, one.result.diagnosis.state)
-        self.assertIn('not shrunk for 10s', one.why)
+        self.assertIn('no progress towards completion for 10s', one.why)
 
     def test_a_converging_one_is_left_alone(self):
+        # the first pass of an idle guest: nothing to hold against it
         one = running_since(follow(STALLED))
         for now, left in ((100, 6), (105, 4), (110, 2)):
-            one.sample(now, left * GIB, int((now - 99) * GIB), 8 * GIB)
+            one.sample(now, left * GIB, (8 - left) * GIB, 8 * GIB)
         self.assertFalse(one.judge(130))
-        self.assertTrue(one.why.startswith('left alone: converging'))
+        self.assertTrue(one.why.startswith('left alone: copying'))
+
+    def test_readings_are_dated_by_the_save(self):
+        # Polled at 20x speed, the counters were saved 5 s apart: the
+        # rate is the link's, not 20 times it.
+        one = running_since(follow(STALLED))
+        saved = observe.saved_at('2016-01-29T13:42:02.000000')
+        self.assertEqual(1454074922.0, saved)
+        one.sample(100.0, 7 * GIB, GIB, 8 * GIB, saved_at=saved)
+        one.sample(100.25, 2 * GIB, 6 * GIB, 8 * GIB, saved_at=saved + 5)
+        self.assertEqual([saved, saved + 5],
+                         [sample.time for sample in one.samples])
+        one.judge(100.25)
+        self.assertEqual(GIB, one.result.diagnosis.transfer_rate)
+        self.assertIsNone(observe.saved_at('soon'))
+        self.assertIsNone(observe.saved_at(None))
+        self.assertEqual(saved, observe.saved_at('2016-01-29T13:42:02Z'))
 
     def test_progress_shows_the_last_counters_judged(self):
         one = running_since(follow(STALLED))

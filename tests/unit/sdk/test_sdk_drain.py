@@ -8,6 +8,7 @@ from novaclient_force import (
     follower,
     outcome,
     statuses,
+    waiting,
 )
 from tests.unit.sdk import sdk_fakes as f
 
@@ -330,6 +331,13 @@ class TestQueue(f.SDKTestCase):
                          [r.status for r in results])
         self.assertEqual([1, 2, 3, 4, 5], queue.forced)
 
+    def test_auto_on_a_host(self):
+        queue = self.host(20, None, 8, None)
+        results = self.drain(wait=True, auto=True)
+        self.assertEqual([outcome.COMPLETED] * 4,
+                         [r.status for r in results])
+        self.assertEqual([2, 4], queue.forced)
+
     def test_stall_policy_leaves_converging_migrations_alone(self):
         queue = self.host(20, None, 8, None)
         results = self.drain(wait=True, stalled_after=10)
@@ -338,9 +346,10 @@ class TestQueue(f.SDKTestCase):
         self.assertEqual([False, True, False, True],
                          [r.forced for r in results])
         self.assertEqual([2, 4], queue.forced)
-        self.assertIn('without forcing (left alone: converging',
+        self.assertIn('without forcing (left alone: copying',
                       results[0].reason)
-        self.assertIn('not shrunk for', results[1].reason)
+        self.assertIn('no progress towards completion for',
+                      results[1].reason)
         self.assertEqual(diagnosis.STALLED, results[1].diagnosis.state)
         self.assertIsNotNone(results[1].diagnosis.estimated_pause)
 
@@ -493,11 +502,39 @@ class TestOneServerPolicy(f.SDKTestCase):
         self.assertEqual((outcome.COMPLETED, True),
                          (result.status, result.forced))
         self.assertEqual([1], self.queue.forced)
-        self.assertIn('not shrunk for', result.reason)
+        self.assertIn('no progress towards completion for', result.reason)
         self.assertEqual(diagnosis.STALLED, result.diagnosis.state)
         self.assertGreaterEqual(sum(self.clock.sleeps), 10)
         judged = [e.diagnosis.state for e in events if e.diagnosis]
         self.assertEqual(diagnosis.STALLED, judged[-1])
+
+    def test_auto_forces_once_the_first_sync_proves_it_stuck(self):
+        self.queue.add('busy')
+        result = self.force(1, wait=True, auto=True)
+        self.assertEqual((outcome.COMPLETED, True),
+                         (result.status, result.forced))
+        self.assertIn('(--auto)', result.reason)
+        self.assertTrue(result.diagnosis.stuck)
+        # the first pass takes 8.6 s (8 GiB at 1 GB/s): nothing is
+        # proven before it ends; two readings after it (5 s apart) catch
+        # a sync that found all 8 GiB dirty again, and no wait follows
+        forced_at = self.queue.post_times[0]
+        running_at = self.queue._timeline()[1][0]
+        first_pass = 8 * 2 ** 30 / 1e9
+        self.assertGreater(forced_at - running_at, first_pass)
+        self.assertLess(forced_at - running_at,
+                        first_pass + 2 * waiting.MAX_DELAY + 1)
+
+    def test_auto_leaves_a_converging_migration_alone(self):
+        self.queue.add('idle', converges_after=12)
+        result = self.force(1, wait=True, auto=True)
+        self.assertEqual((outcome.COMPLETED, False),
+                         (result.status, result.forced))
+
+    def test_auto_is_a_flag(self):
+        self.queue.add('busy')
+        self.assertRaises(exceptions.InvalidArgument, self.force, 1,
+                          auto='yes')
 
     def test_a_converging_migration_is_left_alone(self):
         self.queue.add('idle', converges_after=12)
@@ -505,7 +542,7 @@ class TestOneServerPolicy(f.SDKTestCase):
         self.assertEqual((outcome.COMPLETED, False),
                          (result.status, result.forced))
         self.assertEqual([], self.queue.forced)
-        self.assertIn('without forcing (left alone: converging',
+        self.assertIn('without forcing (left alone: copying',
                       result.reason)
 
     def test_without_wait_it_returns_once_forced(self):
