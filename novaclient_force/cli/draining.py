@@ -22,7 +22,8 @@ from novaclient_force import (
 from novaclient_force.cli import verdict
 
 
-def checked(host, stalled_after=None, force_after=None, no_force=False,
+def checked(host, stalled_after=None, force_after=None, auto=False,
+            no_force=False,
             deadline=None, target_host=None, cold_migrate_stopped=False,
             keep_enabled=False, disable_reason=None, order='soonest',
             dry_run=False, timeout=None):
@@ -30,10 +31,10 @@ def checked(host, stalled_after=None, force_after=None, no_force=False,
     naming the option at fault."""
     if not host.strip():
         raise exceptions.InvalidArgument('<host> must name a compute host')
-    if no_force and (stalled_after is not None or force_after is not None
-                     or deadline is not None):
+    if no_force and (auto or stalled_after is not None
+                     or force_after is not None or deadline is not None):
         raise exceptions.InvalidArgument(
-            '--no-force cannot be combined with --stalled-after, '
+            '--no-force cannot be combined with --auto, --stalled-after, '
             '--force-after or --deadline')
     if keep_enabled and disable_reason is not None:
         raise exceptions.InvalidArgument(
@@ -43,6 +44,7 @@ def checked(host, stalled_after=None, force_after=None, no_force=False,
         host=host,
         stalled_after=arguments.threshold('--stalled-after', stalled_after),
         force_after=arguments.threshold('--force-after', force_after),
+        auto=auto,
         force=not no_force,
         deadline=_positive('--deadline', deadline),
         target_host=target_host,

@@ -166,7 +166,7 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
     def drain_host(self, host, disable=True, disable_reason=None,
                    target_host=None, cold_migrate_stopped=False,
                    order='soonest', policy=None, stalled_after=None,
-                   force_after=None, force=True, deadline=None,
+                   force_after=None, auto=False, force=True, deadline=None,
                    dry_run=False, timeout=None, lookahead=1,
                    progress=None):
         """Empty ``host``: a list of Outcomes, one per server that was on
@@ -194,8 +194,9 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
         * a running live migration is forced as ``policy`` says: any
           object with diagnosis.Policy's ``forces_at_once`` and
           ``decide(diagnosis, running_for)``, by default one built from
-          ``stalled_after`` and ``force_after`` (seconds; neither: at
-          once); ``force`` False forces nothing;
+          ``auto`` (as soon as the readings prove it will not converge)
+          and ``stalled_after`` and ``force_after`` (seconds; none of
+          them: at once); ``force`` False forces nothing;
         * ``deadline`` (seconds from now): the host must be empty by then,
           so any migration whose estimated end, counting the queue behind
           it, would overrun it is forced;
@@ -220,7 +221,8 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
             self.compute, host, disable=disable,
             disable_reason=disable_reason, target_host=target_host,
             cold_migrate_stopped=cold_migrate_stopped, order=order,
-            policy=policy or arguments.policy(stalled_after, force_after),
+            policy=policy or arguments.policy(stalled_after, force_after,
+                                              auto),
             force=force, deadline=deadline, dry_run=dry_run,
             timeout=timeout, lookahead=lookahead, progress=progress,
             cli=self.cli)

@@ -138,7 +138,8 @@ class TestDefaultLimit(DrainTest):
     def test_bad_arguments_send_nothing(self):
         for argv in (('--deadline', 'soon'), ('--no-force', '--deadline',
                                               '5'),
-                     ('--keep-enabled', '--disable-reason', 'x')):
+                     ('--keep-enabled', '--disable-reason', 'x'),
+                     ('--no-force', '--auto')):
             code, out, err = self.openstack(*DRAIN, 'compute-1', *argv)
             self.assertEqual(2, code, err)
             self.assertNotIn('Traceback', err)
@@ -262,6 +263,24 @@ class TestDeadlineNotMetForAll(DrainTest):
         # The paused guest is never forced: Nova forces ACTIVE servers only.
         self.assertFalse(rows['paused-vm']['Forced'])
         self.assertNotIn('compute-1', [self.on_host()[name] for name in rows])
+
+
+class TestAuto(DrainTest):
+    """host-evacuation's workloads cycle busy (never converges), idle and
+    active (both converge on their own): --auto forces the busy ones and
+    leaves the others alone."""
+
+    scenario = 'host-evacuation'
+    servers = 6
+
+    def test_forces_only_what_will_not_converge(self):
+        code, rows, err = self.drain('compute-1', '--auto')
+        self.assertEqual(0, code, err)
+        forced = sorted(row['Name'] for row in rows if row['Forced'])
+        self.assertEqual(['evac-vm-001', 'evac-vm-004'], forced, rows)
+        self.assertEqual(6, len(rows))
+        self.assertEqual({'completed'}, {row['Status'] for row in rows})
+        self.assertEqual('disabled', self.service()['status'])
 
 
 class TestSDK(DrainTest):

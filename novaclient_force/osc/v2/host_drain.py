@@ -37,9 +37,17 @@ class DrainHost(command.Lister):
             help='Never force: each migration converges on its own or '
                  "ends as Nova's completion timeout says")
         parser.add_argument(
+            '--auto', action='store_true',
+            help='Force each running migration as soon as its memory '
+                 'counters prove it will not converge on its own (its '
+                 'pre-copy rounds find at least 97%% of what they send '
+                 'dirty again); one that converges is left alone. Where '
+                 'Nova reports no memory counters it is forced after 60 '
+                 'seconds of running')
+        parser.add_argument(
             '--stalled-after', metavar='<seconds>',
-            help='Force a running migration once its remaining memory has '
-                 'not shrunk for this long')
+            help='Force a running migration once its memory counters have '
+                 'shown no progress towards completion for this long')
         parser.add_argument(
             '--force-after', metavar='<seconds>',
             help='Force a running migration once it has run this long (0: '
@@ -103,7 +111,7 @@ class DrainHost(command.Lister):
         self._report = report = draining.run(
             self.app.stderr, self._migrations, self._latch,
             host=parsed_args.host, stalled_after=parsed_args.stalled_after,
-            force_after=parsed_args.force_after,
+            force_after=parsed_args.force_after, auto=parsed_args.auto,
             no_force=parsed_args.no_force, deadline=parsed_args.deadline,
             target_host=parsed_args.target_host,
             cold_migrate_stopped=parsed_args.cold_migrate_stopped,

@@ -28,10 +28,18 @@ options:
       - The compute host to empty.
     type: str
     required: true
+  auto:
+    description:
+      - Force each running live migration as soon as its memory counters
+        prove it will not converge on its own (C(--auto)); one that
+        converges is left alone. Without memory counters it is forced
+        after 60 seconds of running.
+    type: bool
+    default: false
   stalled_after:
     description:
-      - Force a running live migration only once its remaining memory
-        has not shrunk for this many seconds.
+      - Force a running live migration only once its memory counters
+        have shown no progress towards completion for this many seconds.
     type: float
   force_after:
     description:
@@ -203,15 +211,16 @@ from ansible_collections.novaclient_force.compute.plugins.module_utils import (
     cloud,
 )
 
-_SDK_OPTIONS = ('stalled_after', 'force_after', 'force', 'deadline',
-                'target_host', 'cold_migrate_stopped', 'disable_reason',
-                'order', 'timeout')
+_SDK_OPTIONS = ('auto', 'stalled_after', 'force_after', 'force',
+                'deadline', 'target_host', 'cold_migrate_stopped',
+                'disable_reason', 'order', 'timeout')
 
 
 def main():
     module = AnsibleModule(
         argument_spec=cloud.argument_spec(
             host={'type': 'str', 'required': True},
+            auto={'type': 'bool', 'default': False},
             stalled_after={'type': 'float'},
             force_after={'type': 'float'},
             force={'type': 'bool', 'default': True},
@@ -232,12 +241,12 @@ def main():
     from novaclient_force.cli import draining
 
     params = module.params
-    if not params['force'] and any(
+    if not params['force'] and (params['auto'] or any(
             params[name] is not None
-            for name in ('stalled_after', 'force_after', 'deadline')):
+            for name in ('stalled_after', 'force_after', 'deadline'))):
         cloud.fail(module, exceptions.InvalidArgument(
-            'force=false forces nothing: stalled_after, force_after and '
-            'deadline say when to force'))
+            'force=false forces nothing: auto, stalled_after, force_after '
+            'and deadline say when to force'))
     options = {name: params[name] for name in _SDK_OPTIONS}
     manager = cloud.client(module).server_migrations
     host = params['host']
