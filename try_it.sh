@@ -52,9 +52,9 @@ serve --scenario stuck-migration
 export OS_CLIENT_CONFIG_FILE="$workdir/clouds.yaml" OS_CLOUD=refserver-admin
 run openstack server migration list --host compute-1 --status running \
     -c Id -c 'Server UUID' -c Status -c 'Source Compute' -c 'Dest Compute'
-# busy-vm dirties memory faster than its link copies it: watch the readings
-# and force it once its remaining memory has not gone down for 5 seconds.
-run openstack server migration force complete busy-vm --wait --stalled-after 5
+# busy-vm dirties memory faster than its link copies it: watch its readings
+# and force it as soon as they prove it will not converge on its own.
+run openstack server migration force complete busy-vm --wait --auto
 run openstack server list --all-projects --long -c Name -c Status -c Host
 
 # The legacy nova CLI reads OS_* variables rather than clouds.yaml. This
@@ -72,5 +72,5 @@ stop_server
 # Six servers leaving compute-1 under Nova's default of one live migration
 # at a time: some converge on their own, some never do.
 serve --scenario host-evacuation --servers 6
-run openstack compute host drain compute-1 --stalled-after 5
+run openstack compute host drain compute-1 --auto
 run openstack compute service list --service nova-compute -c Host -c Status

@@ -29,7 +29,7 @@ class TestTryIt(testtools.TestCase):
             # Pasted, each argument stays one: the line is its own quoting.
             self.assertEqual(line, shlex.join(argv))
         self.assertIn("-c 'Server UUID'", shown[0])
-        self.assertIn('stalled', run.stdout)        # the diagnosis shown
+        self.assertIn('not converging', run.stdout)  # the diagnosis shown
         self.assertIn('compute-1 is drained', run.stderr)
         self.assertRegex(run.stdout, r'compute-1 +\| disabled')
         self.assertEqual('Stopped the reference server.',
