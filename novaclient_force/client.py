@@ -88,12 +88,15 @@ class Client:
 def _cloud_region(cloud):
     """openstacksdk's settings for ``cloud``; imported only here, so a
     script that gives a session never imports openstacksdk."""
+    from keystoneauth1 import exceptions as ksa_exceptions
     from openstack import config as os_config
     from openstack import exceptions as os_exceptions
 
     try:
         return os_config.get_cloud_region(cloud=cloud)
-    except os_exceptions.ConfigException as exc:
+    # No such cloud, or an auth plugin missing an option (no cloud
+    # configured at all: keystoneauth's MissingRequiredOptions).
+    except (os_exceptions.ConfigException, ksa_exceptions.OptionError) as exc:
         raise exceptions.InvalidArgument(
             f"Cloud configuration: {' '.join(str(exc).split())}") from None
 

@@ -69,6 +69,13 @@ class TestFromCloud(testtools.TestCase):
         self.assertIn('nosuch', str(exc))
         self.assertEqual(exceptions.EXIT_USAGE, exc.exit_code)
 
+    def test_no_cloud_configured_is_a_bad_argument(self):
+        # No clouds.yaml and no OS_* variables: keystoneauth's loader
+        # misses auth_url, which is one line, not a traceback.
+        exc = self.assertRaises(exceptions.InvalidArgument, client.Client)
+        self.assertIn('auth_url', str(exc))
+        self.assertEqual(exceptions.EXIT_USAGE, exc.exit_code)
+
     def test_one_source_of_credentials(self):
         self.write_cloud('lab')
         exc = self.assertRaises(exceptions.InvalidArgument, client.Client,
