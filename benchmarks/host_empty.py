@@ -25,6 +25,7 @@ import sys
 import tempfile
 
 import yaml
+from strategies import CAP, SimClock
 
 from novaclient_force import client
 from novaclient_force.refserver import fixture
@@ -33,22 +34,7 @@ from novaclient_force.v2 import server_migrations
 
 HOST = 'compute-1'
 FROZEN = 1e-9
-CAP = 48 * 3600.0
 DOWNTIME = 0.5      # a longer standstill than Nova's allowed downtime
-
-
-class SimClock:
-    """The reference server's simulated clock, as a clock and a sleep."""
-
-    def __init__(self, cloud):
-        self.cloud = cloud
-
-    def __call__(self):
-        return self.cloud.clock()['time']
-
-    def sleep(self, seconds):
-        if seconds > 0:
-            self.cloud.advance_clock(seconds)
 
 
 def unrequested_file(servers, directory):

@@ -79,7 +79,7 @@ def checked(server=None, migration=None, host=None, wait=False,
         migration=arguments.migration(migration),
         host=host,
         wait=wait,
-        timeout=_timeout(timeout),
+        timeout=positive_seconds('--timeout', timeout),
         concurrency=_concurrency(concurrency, max_concurrency),
         stalled_after=arguments.threshold('--stalled-after', stalled_after),
         force_after=arguments.threshold('--force-after', force_after),
@@ -91,7 +91,9 @@ def _usage(message):
     return exceptions.InvalidArgument(message)
 
 
-def _timeout(value):
+def positive_seconds(option, value):
+    """``value`` typed for ``option`` as seconds (None if not given), or
+    InvalidArgument naming the option."""
     if value is None:
         return None
     try:
@@ -99,9 +101,9 @@ def _timeout(value):
     except ValueError:
         seconds = math.nan
     if not math.isfinite(seconds) or seconds <= 0:
-        raise _usage(f'--timeout must be a positive number of seconds, '
+        raise _usage(f'{option} must be a positive number of seconds, '
                      f'not {value!r}')
-    return arguments.timeout_in_range(seconds)
+    return arguments.timeout_in_range(seconds, option)
 
 
 def _concurrency(text, maximum):

@@ -8,7 +8,6 @@ stderr (moved, forced, left, total estimated pause). There is no nova
 counterpart: the nova CLI is frozen upstream.
 """
 
-import math
 
 from novaclient_force import (
     arguments,
@@ -19,7 +18,7 @@ from novaclient_force import (
     signals,
     terminal,
 )
-from novaclient_force.cli import verdict
+from novaclient_force.cli import checks, verdict
 
 
 def checked(host, stalled_after=None, force_after=None, auto=False,
@@ -46,27 +45,14 @@ def checked(host, stalled_after=None, force_after=None, auto=False,
         force_after=arguments.threshold('--force-after', force_after),
         auto=auto,
         force=not no_force,
-        deadline=_positive('--deadline', deadline),
+        deadline=checks.positive_seconds('--deadline', deadline),
         target_host=target_host,
         cold_migrate_stopped=cold_migrate_stopped,
         disable=not keep_enabled,
         disable_reason=disable_reason,
         order=order,
         dry_run=dry_run,
-        timeout=_positive('--timeout', timeout))
-
-
-def _positive(option, value):
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = math.nan
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise exceptions.InvalidArgument(
-            f'{option} must be a positive number of seconds, not {value!r}')
-    return arguments.timeout_in_range(seconds, option)
+        timeout=checks.positive_seconds('--timeout', timeout))
 
 
 def run(stream, manager, latch, **typed):

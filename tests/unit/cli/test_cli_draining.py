@@ -12,7 +12,7 @@ class TestChecked(testtools.TestCase):
         options = draining.checked('compute-1')
         self.assertEqual(dict(
             host='compute-1', stalled_after=None, force_after=None,
-            force=True, deadline=None, target_host=None,
+            auto=False, force=True, deadline=None, target_host=None,
             cold_migrate_stopped=False, disable=True, disable_reason=None,
             order='soonest', dry_run=False, timeout=None), options)
 
@@ -32,6 +32,7 @@ class TestChecked(testtools.TestCase):
                 (dict(host='h', stalled_after='x'), '--stalled-after'),
                 (dict(host='h', no_force=True, force_after='5'),
                  '--no-force'),
+                (dict(host='h', no_force=True, auto=True), '--auto'),
                 (dict(host='h', keep_enabled=True, disable_reason='x'),
                  '--disable-reason')):
             error = self.assertRaises(exceptions.InvalidArgument,
