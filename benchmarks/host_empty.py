@@ -71,6 +71,7 @@ def drain(scenario, servers, limit, **options):
 
 def policies(args):
     return (('force at once (default)', {}),
+            ('--auto', {'auto': True}),
             (f'--stalled-after {args.stalled_after:g}',
              {'stalled_after': args.stalled_after}),
             (f'--force-after {args.force_after:g}',
