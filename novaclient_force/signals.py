@@ -72,17 +72,24 @@ class Latch:
 
 
 @contextlib.contextmanager
-def latched():
+def latched(ending=False):
     """Within this block a Latch (the one yielded) handles SIGINT and
     SIGTERM; the previous handlers come back afterwards. Only the main
-    thread may do this."""
+    thread may do this.
+
+    ``ending``: once a signal has come, the process ends after this block
+    (a command exiting 128 + the signal), so the Latch stays, dropping
+    any later signal: GNU timeout's second one would otherwise interrupt
+    the interpreter's exit with a traceback under the report.
+    """
     latch = Latch()
     previous = {signum: signal.signal(signum, latch) for signum in HANDLED}
     try:
         yield latch
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        if not (ending and latch.signum is not None):
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
 
 @contextlib.contextmanager

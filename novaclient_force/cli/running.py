@@ -25,9 +25,10 @@ def until_drawn(*streams):
     returns (``DisplayCommandBase.run``, cliff/display.py). The streams
     are flushed before the previous handlers come back: output buffered
     for a pipe would otherwise be written at exit, when a signal may
-    kill the process first.
+    kill the process first. After a signal, later ones are dropped until
+    the process has exited (signals.latched's ``ending``).
     """
-    with signals.latched() as latch:
+    with signals.latched(ending=True) as latch:
         yield latch
         for stream in streams:
             stream.flush()

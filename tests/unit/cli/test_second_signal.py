@@ -108,6 +108,15 @@ class TestOpenStack(testtools.TestCase):
         self.assertEqual(['completed'],
                          [row['Status'] for row in json.loads(out)])
 
+    def test_a_signal_after_the_report_while_the_process_exits(self):
+        # The command ends with 128 + the first signal; one more (GNU
+        # timeout's second) must not interrupt the interpreter's exit,
+        # which would print a KeyboardInterrupt traceback after the report.
+        self.sdk.force_complete_host.side_effect = interrupted_drain(True)
+        self.assertEveryAcceptedRow(self.drain())
+        sigterm()
+        os.kill(os.getpid(), signal.SIGINT)
+
 
 class TestNova(test_nova_shell.NovaShellTestCase):
 
