@@ -208,28 +208,38 @@ class TestEvacuationForcedAtLimit4(QueueTestCase):
     """``host-evacuation`` at max_concurrent_live_migrations 4, each
     migration forced as soon as it runs: the migrations end (and are
     written) in an order of their own, and every view must still agree
-    on each one's status at each instant."""
+    on each one's status at each instant, and on what it has sent."""
+
+    STEP = 0.5
 
     def make_scenario(self):
         return dataclasses.replace(scenarios.host_evacuation(12),
                                    max_concurrent_live_migrations=4)
 
-    def control_statuses(self):
+    def control_views(self):
         req = base.webob.Request.blank('/_refserver/migrations')
         req.remote_addr = '127.0.0.1'
         resp = req.get_response(app_mod.RefServerApp(
             self.services, self.make_scenario()))
         self.assertEqual(200, resp.status_int, resp.body)
-        return {item['id']: item['status']
+        return {item['id']: item
                 for item in json.loads(resp.body)['migrations']}
 
     def test_views_agree_and_forcing_all_empties_the_host(self):
-        forced = set()
-        for _ in range(60):
+        forced, sent = set(), {}
+        for _ in range(120):
             listed = self.statuses('2.80')
+            truth = self.control_views()
             self.assertEqual(
                 {key: item['status'] for key, item in listed.items()},
-                self.control_statuses())
+                {key: item['status'] for key, item in truth.items()})
+            for key, item in truth.items():
+                now = item['ground_truth']['bytes_sent']
+                # never faster than the whole link, let alone its share
+                self.assertLessEqual(
+                    now - sent.get(key, now),
+                    scenarios.DEFAULT_BANDWIDTH * self.STEP, key)
+                sent[key] = now
             for key, item in listed.items():
                 if item['status'] == 'running' and key not in forced:
                     resp = self.compute(
@@ -240,6 +250,6 @@ class TestEvacuationForcedAtLimit4(QueueTestCase):
             if not any(item['status'] in ('queued', 'preparing', 'running')
                        for item in listed.values()):
                 break
-            self.wall.advance(1)
-        self.assertEqual({'completed'},
-                         set(self.control_statuses().values()))
+            self.wall.advance(self.STEP)
+        self.assertEqual({'completed'}, {
+            item['status'] for item in self.control_views().values()})
