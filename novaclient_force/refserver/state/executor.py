@@ -115,12 +115,22 @@ class _Links:
                 - bisect.bisect_right(self.ends.get(dest, ()), at))
 
 
-def _starting_with(waiting, job, take, free):
+def _starting_with(following, job, take, free):
     """How many of the ``free`` workers idle at ``take`` go to jobs over
-    ``job``'s link, ``job`` (the first of ``waiting``) included: the
-    FIFO's next jobs ready by then all start at that moment."""
+    ``job``'s link, ``job`` (the first of ``following``) included: the
+    FIFO's next jobs ready by then all start at that moment.
+
+    One of them already written as ended took its worker then too: it
+    uses one up, and its share is in ``links`` already. So the answer
+    does not depend on which migrations were written as ended yet."""
     count = 0
-    for other in waiting:
+    for other in following:
+        if other.ended_at is not None:
+            if free <= 0 or (other.slot_at is not None
+                             and other.slot_at > take):
+                break
+            free -= other.slot_at == take
+            continue
         if free <= 0 or other.origin + other.params.queued_seconds > take:
             break
         if other.abort_at is not None and other.abort_at < take:
@@ -149,18 +159,15 @@ def schedule(jobs, limit):
         ordered = sorted(jobs, key=lambda job: (ready(job), job.key))
     else:
         ordered = sorted(jobs, key=lambda job: (job.origin, job.key))
-    waiting = [job for job in ordered if job.ended_at is None]
-    position = 0                    # waiting[position] is the next one
     free = [-math.inf] * (limit or 1)   # when each worker is free again
     head = -math.inf                # FIFO: no one overtakes the one ahead
     slots = {}
-    for job in ordered:
+    for position, job in enumerate(ordered):
         if job.ended_at is not None:
             if limit and job.slot_at is not None:
                 heapq.heapreplace(free, job.ended_at)
                 head = max(head, job.slot_at)
             continue
-        position += 1
         take = ready(job) if not limit else max(ready(job), head, free[0])
         if job.abort_at is not None and job.abort_at < take:
             slots[job.key] = Slot(None)
@@ -174,8 +181,7 @@ def schedule(jobs, limit):
             idle = (sum(1 for at in free if at <= take) if limit
                     else math.inf)
             sharing = links.running(job.dest, take) + _starting_with(
-                itertools.islice(waiting, position - 1, None), job, take,
-                idle)
+                itertools.islice(ordered, position, None), job, take, idle)
         end = end_of(job, take, sharing)
         slots[job.key] = Slot(take, sharing)
         if job.params.shared_link:

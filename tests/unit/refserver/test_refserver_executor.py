@@ -1,5 +1,6 @@
 """Nova's per-host live-migration queue (simulated times, no I/O)."""
 
+import dataclasses
 import math
 
 import testtools
@@ -165,6 +166,26 @@ class TestSharedLink(testtools.TestCase):
         shared = simulator.state_at(executor.shared(active, 4), 600.0)
         self.assertEqual('completed', alone.status)
         self.assertEqual('running', shared.status)
+
+    def test_which_ones_are_written_as_ended_changes_nothing(self):
+        # 1-4 start together, two over each link; 5 and 6 wait. Written
+        # as ended (with the worker and share it had), any of 1-4 leaves
+        # the others' shares and the queue behind as they were: it
+        # still holds the worker it took, not a fifth one.
+        jobs = [job(key, busy(), dest=f'compute-{2 + key % 2}',
+                    force_complete_at=110.0) for key in range(1, 7)]
+        slots = executor.schedule(jobs, 4)
+        self.assertEqual([2] * 4, [slots[key].sharing for key in (1, 2, 3,
+                                                                  4)])
+        for key in (1, 2, 3, 4):
+            written = list(jobs)
+            written[key - 1] = dataclasses.replace(
+                jobs[key - 1], ended_at=end(jobs[key - 1], slots[key]),
+                slot_at=slots[key].at)
+            self.assertEqual(
+                {other: slot for other, slot in slots.items()
+                 if other != key},
+                executor.schedule(written, 4))
 
     def test_an_unshared_link_gives_each_migration_all_of_it(self):
         fabric = busy(shared_link=False)

@@ -6,9 +6,11 @@ under Nova's default max_concurrent_live_migrations of 1: migration 1
 force sends about 4.8 GB) runs, 2-4 (idle guests) are queued.
 """
 
+import dataclasses
 import json
 import types
 
+from novaclient_force.refserver import app as app_mod
 from novaclient_force.refserver.state import scenarios, simulator
 from tests.unit.refserver import test_refserver_api as base
 
@@ -200,3 +202,54 @@ class TestHarnessEndings(QueueTestCase):
         self.wall.advance(5)
         self.assertEqual(('completed', 'preparing'),
                          (self.status_of(1), self.status_of(2)))
+
+
+class TestEvacuationForcedAtLimit4(QueueTestCase):
+    """``host-evacuation`` at max_concurrent_live_migrations 4, each
+    migration forced as soon as it runs: the migrations end (and are
+    written) in an order of their own, and every view must still agree
+    on each one's status at each instant, and on what it has sent."""
+
+    STEP = 0.5
+
+    def make_scenario(self):
+        return dataclasses.replace(scenarios.host_evacuation(12),
+                                   max_concurrent_live_migrations=4)
+
+    def control_views(self):
+        req = base.webob.Request.blank('/_refserver/migrations')
+        req.remote_addr = '127.0.0.1'
+        resp = req.get_response(app_mod.RefServerApp(
+            self.services, self.make_scenario()))
+        self.assertEqual(200, resp.status_int, resp.body)
+        return {item['id']: item
+                for item in json.loads(resp.body)['migrations']}
+
+    def test_views_agree_and_forcing_all_empties_the_host(self):
+        forced, sent = set(), {}
+        for _ in range(120):
+            listed = self.statuses('2.80')
+            truth = self.control_views()
+            self.assertEqual(
+                {key: item['status'] for key, item in listed.items()},
+                {key: item['status'] for key, item in truth.items()})
+            for key, item in truth.items():
+                now = item['ground_truth']['bytes_sent']
+                # never faster than the whole link, let alone its share
+                self.assertLessEqual(
+                    now - sent.get(key, now),
+                    scenarios.DEFAULT_BANDWIDTH * self.STEP, key)
+                sent[key] = now
+            for key, item in listed.items():
+                if item['status'] == 'running' and key not in forced:
+                    resp = self.compute(
+                        'POST', f"/servers/{item['instance_uuid']}/"
+                        f'migrations/{key}/action', FORCE, version='2.22')
+                    self.assertEqual(202, resp.status_int, resp.body)
+                    forced.add(key)
+            if not any(item['status'] in ('queued', 'preparing', 'running')
+                       for item in listed.values()):
+                break
+            self.wall.advance(self.STEP)
+        self.assertEqual({'completed'}, {
+            item['status'] for item in self.control_views().values()})
