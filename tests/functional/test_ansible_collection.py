@@ -8,14 +8,14 @@ import json
 import os
 import tarfile
 
-import testtools
 import yaml
 
 import novaclient_force
+from tests import testcase
 from tests.functional import playbooks
 
 
-class TestModuleDocs(testtools.TestCase):
+class TestModuleDocs(testcase.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -75,7 +75,7 @@ class TestModuleDocs(testtools.TestCase):
         self.assertEqual(sorted(expected), sorted(options - cloud))
 
 
-class TestGalaxyBuild(testtools.TestCase):
+class TestGalaxyBuild(testcase.TestCase):
 
     def test_builds_installs_and_documents(self):
         ansible = self.useFixture(playbooks.Ansible())

@@ -3,9 +3,8 @@ a maintenance disables, and enables again afterwards."""
 
 import textwrap
 
-import testtools
-
 from novaclient_force.refserver import fixture
+from tests import testcase
 from tests.functional import playbooks
 
 PLAY = '''\
@@ -28,7 +27,7 @@ def play(**options):
                        save=textwrap.indent(playbooks.save(), ' ' * 8))
 
 
-class TestComputeService(testtools.TestCase):
+class TestComputeService(testcase.TestCase):
 
     def setUp(self):
         super().setUp()

@@ -8,9 +8,8 @@ Scenario ``stuck-migration``: three servers on compute-1, one of them
 import re
 import textwrap
 
-import testtools
-
 from novaclient_force.refserver import fixture
+from tests import testcase
 from tests.functional import playbooks
 
 DRAIN = '''\
@@ -44,7 +43,9 @@ def steps(stdout):
     return shown
 
 
-class DrainTest(testtools.TestCase):
+class DrainTest(testcase.TestCase):
+    # Its commands have their own bound; this one is above it.
+    timeout = 360
 
     def setUp(self):
         super().setUp()

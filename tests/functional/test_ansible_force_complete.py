@@ -3,9 +3,8 @@ runs against the reference server (clouds.yaml, as a user has it)."""
 
 import textwrap
 
-import testtools
-
 from novaclient_force.refserver import fixture
+from tests import testcase
 from tests.functional import playbooks
 
 PLAY = '''\
@@ -28,7 +27,7 @@ def play(**options):
                        save=textwrap.indent(playbooks.save(), ' ' * 8))
 
 
-class TestForceComplete(testtools.TestCase):
+class TestForceComplete(testcase.TestCase):
 
     def setUp(self):
         super().setUp()

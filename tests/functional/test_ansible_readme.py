@@ -13,8 +13,7 @@ import re
 import subprocess
 import sys
 
-import testtools
-
+from tests import testcase
 from tests.functional import playbooks
 
 COLLECTION_README = os.path.join(playbooks.COLLECTION, 'README.md')
@@ -35,7 +34,9 @@ def walk_through():
     return block.splitlines()
 
 
-class TestReadmeWalkThrough(testtools.TestCase):
+class TestReadmeWalkThrough(testcase.TestCase):
+    # Its commands have their own bound; this one is above it.
+    timeout = 660
 
     def test_project_readme_shows_the_same_commands(self):
         with open(PROJECT_README, encoding='utf-8') as f:

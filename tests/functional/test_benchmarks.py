@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 
-import testtools
+from tests import testcase
 
 CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -33,7 +33,9 @@ def _usage_error(*argv):
                           stdin=subprocess.DEVNULL)
 
 
-class QuickBenchmarkTest(testtools.TestCase):
+class QuickBenchmarkTest(testcase.TestCase):
+    # Its commands have their own bound; this one is above it.
+    timeout = TIMEOUT + 60
 
     def test_quick_mode_runs_every_section(self):
         env = {key: value for key, value in os.environ.items()
@@ -60,7 +62,7 @@ class QuickBenchmarkTest(testtools.TestCase):
         self.assertEqual('', done.stdout)
 
 
-class DelayProxyTest(testtools.TestCase):
+class DelayProxyTest(testcase.TestCase):
     """benchmarks/latency.py: clients that authenticate through the proxy
     are sent through it for compute too, and every byte gets there."""
 
@@ -98,8 +100,11 @@ class DelayProxyTest(testtools.TestCase):
         self.assertNotIn('Traceback', done.stderr)
 
 
-class StrategiesBenchmarkTest(testtools.TestCase):
+class StrategiesBenchmarkTest(testcase.TestCase):
     """benchmarks/strategies.py runs all six strategies to the end."""
+
+    # Its commands have their own bound; this one is above it.
+    timeout = TIMEOUT + 60
 
     def test_small_run(self):
         done = subprocess.run(
@@ -124,8 +129,11 @@ class StrategiesBenchmarkTest(testtools.TestCase):
         self.assertIn('physical floor', done.stdout)
 
 
-class HostEmptyBenchmarkTest(testtools.TestCase):
+class HostEmptyBenchmarkTest(testcase.TestCase):
     """benchmarks/host_empty.py drains the host with every policy."""
+
+    # Its commands have their own bound; this one is above it.
+    timeout = TIMEOUT + 60
 
     def test_small_run(self):
         done = subprocess.run(

@@ -4,15 +4,14 @@ and wait readings, and no secret."""
 import re
 import subprocess
 
-import testtools
-
 from novaclient_force.refserver import fixture
+from tests import testcase
 from tests.functional import test_nova_cli, test_osc_cli
 
 TOKEN_HEADER = re.compile(r'X-(?:Auth|Subject)-Token: ?"?([^\s"]+)')
 
 
-class TestDebug(testtools.TestCase):
+class TestDebug(testcase.TestCase):
 
     def setUp(self):
         super().setUp()

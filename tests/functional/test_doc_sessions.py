@@ -9,9 +9,8 @@ import re
 import subprocess
 import sys
 
-import testtools
-
 from novaclient_force.refserver import fixture
+from tests import testcase
 
 DOCS = os.path.join(os.path.dirname(__file__), '..', '..', 'doc', 'source')
 STATUS = '@@@ status '
@@ -99,7 +98,9 @@ def run_session(commands, env):
     return results
 
 
-class TestDocSessions(testtools.TestCase):
+class TestDocSessions(testcase.TestCase):
+    # Its commands have their own bound; this one is above it.
+    timeout = 360
 
     def test_the_server_is_started_as_the_sessions_expect(self):
         text = read('troubleshooting.rst')

@@ -6,16 +6,15 @@ import re
 import subprocess
 import time
 
-import testtools
-
 from novaclient_force.refserver import fixture
+from tests import testcase
 from tests.functional import test_osc_cli
 
 EXIT_FAILED = 3
 ACTION = r'/migrations/1/action$'
 
 
-class TestWaitSeesTheFailure(testtools.TestCase):
+class TestWaitSeesTheFailure(testcase.TestCase):
 
     def setUp(self):
         super().setUp()

@@ -14,9 +14,8 @@ import subprocess
 import sys
 import sysconfig
 
-import testtools
-
 from novaclient_force.refserver import fixture
+from tests import testcase
 
 NOVA = os.path.join(sysconfig.get_path('scripts'), 'nova')
 DEPRECATION = 'nova CLI is deprecated'
@@ -44,7 +43,7 @@ def _help_entries(text):
     return entries
 
 
-class NovaCLITestCase(testtools.TestCase):
+class NovaCLITestCase(testcase.TestCase):
 
     scenario = 'stuck-migration'
     time_scale = 1.0

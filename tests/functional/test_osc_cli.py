@@ -15,10 +15,9 @@ import subprocess
 import sys
 import time
 
-import testtools
-
 from novaclient_force import client, outcome
 from novaclient_force.refserver import fixture
+from tests import testcase
 
 COMMAND = ('server', 'migration', 'force', 'complete')
 # Simulated seconds per real second: a paused guest's remaining memory is
@@ -32,7 +31,7 @@ def openstack_program():
     return here if os.path.exists(here) else shutil.which('openstack')
 
 
-class OpenStackCLITest(testtools.TestCase):
+class OpenStackCLITest(testcase.TestCase):
     """Starts a reference server per test; runs ``openstack`` against it."""
 
     scenario = 'stuck-migration'

@@ -14,6 +14,7 @@ import fixtures
 import testtools
 
 from novaclient_force.refserver import fixture
+from tests import testcase
 
 SAMPLES = os.path.join(os.path.dirname(__file__), '..', 'samples')
 BUSY_VM = 'busy-vm'
@@ -24,7 +25,7 @@ def _sample(name):
         return json.load(stream)
 
 
-class RefServerCase(testtools.TestCase):
+class RefServerCase(testcase.TestCase):
     scenario = 'stuck-migration'
     servers = None
     time_scale = 1.0
@@ -273,7 +274,7 @@ def _read(path):
         return ''
 
 
-class TestCommandLine(testtools.TestCase):
+class TestCommandLine(testcase.TestCase):
     def run_cli(self, *args):
         return subprocess.run(
             [sys.executable, '-m', 'novaclient_force.refserver'] + list(args),

@@ -10,6 +10,7 @@ import fixtures
 import testtools
 
 from novaclient_force.refserver import fixture
+from tests import testcase
 
 
 class HarnessTests:
@@ -65,7 +66,7 @@ class HarnessTests:
         self.assertEqual('error', row['status'])
 
 
-class TestInProcess(HarnessTests, testtools.TestCase):
+class TestInProcess(HarnessTests, testcase.TestCase):
     in_process = True
 
     def test_serves_from_a_thread_of_this_process(self):
@@ -93,7 +94,7 @@ class TestInProcess(HarnessTests, testtools.TestCase):
             self.assertIn('did not start', str(error.__context__))
 
 
-class TestSubprocess(HarnessTests, testtools.TestCase):
+class TestSubprocess(HarnessTests, testcase.TestCase):
     in_process = False
 
     def test_runs_as_a_process(self):

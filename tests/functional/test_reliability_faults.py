@@ -18,10 +18,10 @@ import subprocess
 import time
 
 import fixtures
-import testtools
 import yaml
 
 from novaclient_force.refserver import fixture
+from tests import testcase
 from tests.functional import test_nova_cli, test_osc_cli
 
 COMMAND = test_osc_cli.COMMAND
@@ -40,7 +40,7 @@ def free_port():
         return sock.getsockname()[1]
 
 
-class FaultTest(testtools.TestCase):
+class FaultTest(testcase.TestCase):
     """A reference server, clients for it, and the checks every test
     makes on what the operator sees."""
 

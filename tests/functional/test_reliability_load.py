@@ -17,10 +17,9 @@ import random
 import threading
 import time
 
-import testtools
-
 from novaclient_force import client, exceptions, outcome
 from novaclient_force.refserver import fixture
+from tests import testcase
 
 CLIENTS = 16
 LOAD_SECONDS = 5.0 if os.environ.get('CI') == 'true' else 30.0
@@ -109,7 +108,7 @@ class Worker(threading.Thread):
                 self.bad.append(f'{op}: {type(exc).__name__}: {exc}')
 
 
-class TestConcurrentClients(testtools.TestCase):
+class TestConcurrentClients(testcase.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -185,7 +184,7 @@ class TestConcurrentClients(testtools.TestCase):
                             (early, late))
 
 
-class TestHostDrain(testtools.TestCase):
+class TestHostDrain(testcase.TestCase):
 
     def test_two_hundred_migrations_concurrency_sixteen(self):
         cloud = self.useFixture(fixture.RefServer(

@@ -4,10 +4,10 @@ keystoneauth session."""
 import logging
 
 import fixtures
-import testtools
 
 from novaclient_force import client, exceptions, outcome
 from novaclient_force.refserver import fixture
+from tests import testcase
 
 
 def count_compute_requests(session, compute_url):
@@ -21,7 +21,7 @@ def count_compute_requests(session, compute_url):
     return seen
 
 
-class TestStuckMigration(testtools.TestCase):
+class TestStuckMigration(testcase.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -82,7 +82,7 @@ class TestStuckMigration(testtools.TestCase):
                           nc.server_migrations.force_complete, 'idle-vm')
 
 
-class TestAutoAtAnyTimeScale(testtools.TestCase):
+class TestAutoAtAnyTimeScale(testcase.TestCase):
     """--auto through the SDK: readings dated by Nova's saves give the
     link's rate at any time scale (the ground truth's)."""
 
@@ -107,7 +107,7 @@ class TestAutoAtAnyTimeScale(testtools.TestCase):
         self.check(50.0)
 
 
-class TestTooOldCloud(testtools.TestCase):
+class TestTooOldCloud(testcase.TestCase):
 
     def test_refused_naming_both_versions(self):
         cloud = self.useFixture(fixture.RefServer(
@@ -124,7 +124,7 @@ class TestTooOldCloud(testtools.TestCase):
         self.assertEqual(['POST', 'GET'], [m for m, _ in seen])
 
 
-class TestHostDrain(testtools.TestCase):
+class TestHostDrain(testcase.TestCase):
 
     def test_drain_host_maintenance(self):
         cloud = self.useFixture(fixture.RefServer(
@@ -140,7 +140,7 @@ class TestHostDrain(testtools.TestCase):
             'compute-1'))
 
 
-class TestDrainConnections(testtools.TestCase):
+class TestDrainConnections(testcase.TestCase):
     """More workers than requests' default pool of 10 connections per host
     keep one keep-alive connection each: otherwise every request beyond
     the pool opens a new connection and drops it (against a cloud, a TCP

@@ -2,13 +2,12 @@
 
 from concurrent import futures
 
-import testtools
-
 from novaclient_force import client
 from novaclient_force.refserver import fixture
+from tests import testcase
 
 
-class TestSharedClientOnAnOlderCloud(testtools.TestCase):
+class TestSharedClientOnAnOlderCloud(testcase.TestCase):
     """Below 2.80 every thread's first request is refused (406), and
     each must still be answered at the version negotiated."""
 

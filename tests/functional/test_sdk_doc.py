@@ -7,9 +7,8 @@ import re
 import subprocess
 import sys
 
-import testtools
-
 from novaclient_force.refserver import fixture
+from tests import testcase
 
 PAGE = os.path.join(os.path.dirname(__file__), '..', '..', 'doc', 'source',
                     'sdk.rst')
@@ -54,7 +53,9 @@ def run(code, env=None):
                           capture_output=True, text=True, timeout=300)
 
 
-class TestSdkPage(testtools.TestCase):
+class TestSdkPage(testcase.TestCase):
+    # Its commands have their own bound; this one is above it.
+    timeout = 360
 
     def setUp(self):
         super().setUp()

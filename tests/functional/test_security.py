@@ -15,12 +15,12 @@ import time
 
 import fixtures
 import requests
-import testtools
 import yaml
 from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
 
 from novaclient_force.refserver import fixture
+from tests import testcase
 from tests.functional import test_nova_cli, test_osc_cli
 
 COMPUTE_VERSION = {'OpenStack-API-Version': 'compute 2.80'}
@@ -42,7 +42,7 @@ migrations:
 """
 
 
-class SecurityTest(testtools.TestCase):
+class SecurityTest(testcase.TestCase):
 
     policy_file = None
 
@@ -311,7 +311,7 @@ class TestSecretsStayHidden(SecurityTest):
         self.assert_hidden([token], *results)
 
 
-class TestListening(testtools.TestCase):
+class TestListening(testcase.TestCase):
 
     def test_binds_loopback_by_default(self):
         proc = subprocess.Popen(

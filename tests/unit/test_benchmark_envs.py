@@ -5,14 +5,15 @@ import sys
 import threading
 
 import fixtures
-import testtools
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..',
                                 'benchmarks'))
 import envs  # noqa: E402
 
+from tests import testcase
 
-class TestExclusive(testtools.TestCase):
+
+class TestExclusive(testcase.TestCase):
 
     def test_a_second_run_waits_for_the_first(self):
         venvs = self.useFixture(fixtures.TempDir()).path

@@ -3,9 +3,8 @@
 import subprocess
 import sys
 
-import testtools
-
 from novaclient_force.refserver import cli
+from tests import testcase
 
 
 def block(names):
@@ -14,7 +13,7 @@ def block(names):
     return f'import sys\nfor name in {names!r}: sys.modules[name] = None\n'
 
 
-class TestWithoutRefserverExtra(testtools.TestCase):
+class TestWithoutRefserverExtra(testcase.TestCase):
 
     def test_sdk_and_plugins_import_none_of_the_extra(self):
         code = ('import sys; '
@@ -42,7 +41,7 @@ class TestWithoutRefserverExtra(testtools.TestCase):
             self.assertIn(blocked[0], line)
 
 
-class TestAnsibleIsForTestsOnly(testtools.TestCase):
+class TestAnsibleIsForTestsOnly(testcase.TestCase):
     """ansible-core is a test requirement: the SDK, both commands and the
     CLI core the Ansible modules reuse work without it."""
 

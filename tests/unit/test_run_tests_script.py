@@ -7,7 +7,8 @@ import stat
 import subprocess
 
 import fixtures
-import testtools
+
+from tests import testcase
 
 TOP = os.path.join(os.path.dirname(__file__), '..', '..')
 # stestr ends "no test matched" without a newline.
@@ -15,7 +16,7 @@ STESTR = ("#!/bin/sh\nprintf \"The specified regex doesn't match with "
           "anything\"\nexit 1\n")
 
 
-class TestTotalsLine(testtools.TestCase):
+class TestTotalsLine(testcase.TestCase):
 
     def test_on_its_own_line_after_a_message_without_newline(self):
         tmp = self.useFixture(fixtures.TempDir()).path

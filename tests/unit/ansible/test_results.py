@@ -9,12 +9,12 @@ they import no Ansible at module level.
 import os
 
 import fixtures
-import testtools
 
 from ansible_collections.novaclient_force.compute.plugins.module_utils import (
     cloud,
 )
 from novaclient_force import diagnosis, emptied, exceptions, outcome
+from tests import testcase
 
 
 def row(status, action=emptied.LIVE_MIGRATE, forced=False, **fields):
@@ -29,7 +29,7 @@ def drain(rows, empty=True, disabled=True, dry_run=False):
     return result
 
 
-class TestFields(testtools.TestCase):
+class TestFields(testcase.TestCase):
 
     def test_an_outcome_with_its_diagnosis_numbers_and_rc(self):
         judged = diagnosis.Diagnosis(diagnosis.STALLED, remaining_bytes=10,
@@ -51,7 +51,7 @@ class TestFields(testtools.TestCase):
         self.assertIsNone(result['diagnosis'])
 
 
-class TestDrained(testtools.TestCase):
+class TestDrained(testcase.TestCase):
 
     def test_a_host_already_empty_and_disabled_is_no_change(self):
         result = cloud.drained(drain([]), disabling=False)
@@ -112,7 +112,7 @@ class Module:
         raise Failed(result)
 
 
-class TestClient(testtools.TestCase):
+class TestClient(testcase.TestCase):
 
     def setUp(self):
         super().setUp()

@@ -1,12 +1,12 @@
 """The drain command's checks and its summary line, without a cloud."""
 
-import testtools
 
 from novaclient_force import emptied, exceptions, outcome
 from novaclient_force.cli import draining
+from tests import testcase
 
 
-class TestChecked(testtools.TestCase):
+class TestChecked(testcase.TestCase):
 
     def test_defaults(self):
         options = draining.checked('compute-1')
@@ -41,7 +41,7 @@ class TestChecked(testtools.TestCase):
             self.assertEqual(2, error.exit_code)
 
 
-class TestSummary(testtools.TestCase):
+class TestSummary(testcase.TestCase):
 
     def test_counts_and_names(self):
         rows = [emptied.ServerOutcome('a', 1, outcome.COMPLETED,

@@ -6,11 +6,10 @@ import signal
 import time
 from unittest import mock
 
-import testtools
-
 from novaclient_force import exceptions, outcome, signals, waiting
 from novaclient_force.cli import running
 from novaclient_force.v2.server_migrations import ServerMigrationsManager
+from tests import testcase
 from tests.unit.sdk import test_sdk_signals
 
 SERVER = '9a7b4c2e-52a8-5d4e-bd28-8f1f0f5c1d11'
@@ -27,7 +26,7 @@ def result(status):
                            reason='Nova accepted it', server_name='busy-vm')
 
 
-class TestRun(testtools.TestCase):
+class TestRun(testcase.TestCase):
 
     def setUp(self):
         super().setUp()

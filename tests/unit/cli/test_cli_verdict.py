@@ -2,10 +2,9 @@
 
 import signal
 
-import testtools
-
 from novaclient_force import diagnosis, drain, exceptions, outcome
 from novaclient_force.cli import checks, verdict
+from tests import testcase
 
 SERVER = '9a7b4c2e-52a8-5d4e-bd28-8f1f0f5c1d11'
 ONE = checks.Request(server='busy-vm', wait=True)
@@ -18,7 +17,7 @@ def result(status, migration=7, reason='', name='busy-vm', error=None):
         server_name=name, duration=12.345, error=error)
 
 
-class TestOfOutcomes(testtools.TestCase):
+class TestOfOutcomes(testcase.TestCase):
 
     def test_all_good_is_zero_and_silent(self):
         report = verdict.of_outcomes(
@@ -114,7 +113,7 @@ def drain_outcomes(note):
     return found
 
 
-class TestInterrupted(testtools.TestCase):
+class TestInterrupted(testcase.TestCase):
 
     def test_one_server_tells_its_detail(self):
         accepted = result(outcome.ACCEPTED, reason='Nova accepted it')
@@ -156,7 +155,7 @@ class TestInterrupted(testtools.TestCase):
                  report.shows_rows))
 
 
-class TestOfError(testtools.TestCase):
+class TestOfError(testcase.TestCase):
 
     def test_kind_and_exit_status_are_the_errors(self):
         report = verdict.of_error(exceptions.InvalidArgument('bad --host'))

@@ -13,11 +13,11 @@ even a token request).
 
 import string
 
-import testtools
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from novaclient_force import exceptions
+from tests import testcase
 from tests.unit.cli import test_nova_shell, test_osc_command
 
 SETTINGS = settings(max_examples=150, deadline=None, derandomize=True,
@@ -78,7 +78,7 @@ class TestNovaArguments(test_nova_shell.NovaShellTestCase):
             self.assertEqual(sent, len(self.compute_requests()), argv)
 
 
-class TestOpenStackArguments(testtools.TestCase):
+class TestOpenStackArguments(testcase.TestCase):
     """Run by the real OSC shell with the real SDK over requests-mock:
     Keystone answers; the compute API has no answers registered, so a
     request that gets that far ends in a one-line connection error."""

@@ -18,12 +18,12 @@ import sys
 import fixtures
 import novaclient.shell
 import requests
-import testtools
 from keystoneauth1 import fixture as ks_fixture
 from requests_mock.contrib import fixture as rm_fixture
 
 from novaclient_force import diagnosis
 from novaclient_force.v2 import server_migrations
+from tests import testcase
 
 IDENTITY = 'http://identity.example.test/v3'
 COMPUTE = 'http://compute.example.test/v2.1'
@@ -170,7 +170,7 @@ class TTYBuffer(io.StringIO):
         return True
 
 
-class NovaShellTestCase(testtools.TestCase):
+class NovaShellTestCase(testcase.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -627,7 +627,7 @@ class TestCoexistence(NovaShellTestCase):
         self.assertIn('| ID | Name | Status |', out.replace('  ', ' '))
 
 
-class TestStartupCost(testtools.TestCase):
+class TestStartupCost(testcase.TestCase):
     """``nova`` imports the extension on every run, even ``nova list``.
 
     What it may load of ours before our command runs is the extension

@@ -1,11 +1,11 @@
 """The OSC command's arguments through the core's checks, and its rows."""
 
 
-import testtools
 
 from novaclient_force import diagnosis, exceptions, outcome
 from novaclient_force.cli import checks
 from novaclient_force.osc.v2 import columns, force_complete
+from tests import testcase
 
 SERVER = '9a7b4c2e-52a8-5d4e-bd28-8f1f0f5c1d11'
 MIGRATION_UUID = '12341d4b-346a-40d0-83c6-5f4f6892b650'
@@ -21,7 +21,7 @@ def check(*argv):
     return checks.checked(**force_complete.request_arguments(parse(*argv)))
 
 
-class TestValidated(testtools.TestCase):
+class TestValidated(testcase.TestCase):
 
     def test_upstream_form_server_and_integer_id(self):
         request = check('busy-vm', '42')
@@ -123,7 +123,7 @@ def result(status, migration=7, reason='', name='busy-vm', error=None):
         migration_time=128.08)
 
 
-class TestRows(testtools.TestCase):
+class TestRows(testcase.TestCase):
 
     def test_row(self):
         cells = columns.row(result(outcome.COMPLETED))

@@ -14,7 +14,6 @@ import warnings
 from unittest import mock
 
 import fixtures
-import testtools
 import yaml
 from keystoneauth1 import fixture as ks_fixture
 from openstackclient import shell
@@ -24,6 +23,7 @@ from requests_mock.contrib import fixture as rm_fixture
 from novaclient_force import diagnosis, drain, exceptions, outcome, waiting
 from novaclient_force.osc import plugin
 from novaclient_force.v2.server_migrations import ServerMigrationsManager
+from tests import testcase
 
 AUTH_URL = 'http://keystone.test/identity/v3'
 COMPUTE_URL = 'http://compute.test/compute/v2.1'
@@ -146,7 +146,7 @@ def result(status, server=SERVER, name='busy-vm', migration=7, reason=''):
                            duration=31.04)
 
 
-class TestBeforeAuthentication(testtools.TestCase):
+class TestBeforeAuthentication(testcase.TestCase):
     """Bad arguments are refused before anything is sent, token included."""
 
     def setUp(self):
@@ -184,7 +184,7 @@ class TestBeforeAuthentication(testtools.TestCase):
             '--host', 'compute-1', '--concurrency', '0'))
 
 
-class TestOutcomes(testtools.TestCase):
+class TestOutcomes(testcase.TestCase):
     """Formatting and exit statuses, with the SDK answering from a script."""
 
     def setUp(self):
@@ -408,7 +408,7 @@ class TestOutcomes(testtools.TestCase):
             err.splitlines())
 
 
-class TestCoexistence(testtools.TestCase):
+class TestCoexistence(testcase.TestCase):
     """Ours replaces upstream's command and nothing else."""
 
     def setUp(self):
@@ -444,7 +444,7 @@ class TestCoexistence(testtools.TestCase):
                 'openstackclient.compute.'), name)
 
 
-class TestWithTheSDK(testtools.TestCase):
+class TestWithTheSDK(testcase.TestCase):
     """The plugin's client is the real SDK; only HTTP is mocked."""
 
     def setUp(self):

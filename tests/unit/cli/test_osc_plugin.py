@@ -6,12 +6,12 @@ import subprocess
 import sys
 
 import fixtures
-import testtools
 
 from novaclient_force.osc import plugin
+from tests import testcase
 
 
-class TestPluginModule(testtools.TestCase):
+class TestPluginModule(testcase.TestCase):
 
     def test_own_api_name_and_a_default_version(self):
         # OSC replaces the client-manager attribute named API_NAME, and
@@ -68,7 +68,7 @@ class TestPluginModule(testtools.TestCase):
                          loaded.split())
 
 
-class TestPinnedComputeVersion(testtools.TestCase):
+class TestPinnedComputeVersion(testcase.TestCase):
 
     def test_not_set_means_negotiate(self):
         self.assertIsNone(plugin.pinned_compute_version({}))

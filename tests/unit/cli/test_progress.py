@@ -3,9 +3,8 @@
 import dataclasses
 import io
 
-import testtools
-
 from novaclient_force import diagnosis, progress, waiting
+from tests import testcase
 
 SERVER = '9a7b4c2e-52a8-5d4e-bd28-8f1f0f5c1d11'
 
@@ -25,7 +24,7 @@ class TerminalStream(io.StringIO):
         return True
 
 
-class TestProgress(testtools.TestCase):
+class TestProgress(testcase.TestCase):
 
     def test_one_migration(self):
         event = Event(SERVER, 7, 'running', GIB, 3 * GIB, 4 * GIB, 12.4)

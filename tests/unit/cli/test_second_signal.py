@@ -14,9 +14,8 @@ import os
 import re
 import signal
 
-import testtools
-
 from novaclient_force import exceptions, outcome, signals
+from tests import testcase
 from tests.unit.cli import test_nova_shell, test_osc_command
 from tests.unit.sdk import test_sdk_signals
 
@@ -64,7 +63,7 @@ def interrupted_drain(again):
     return drain
 
 
-class TestOpenStack(testtools.TestCase):
+class TestOpenStack(testcase.TestCase):
 
     def setUp(self):
         super().setUp()

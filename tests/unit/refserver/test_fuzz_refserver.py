@@ -13,7 +13,6 @@ to the state is the request's doing.
 import json
 import urllib.parse
 
-import testtools
 import webob
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -24,6 +23,7 @@ from novaclient_force.refserver.handlers import compute
 from novaclient_force.refserver.notify import notifier
 from novaclient_force.refserver.state import accounts, scenarios, seed
 from novaclient_force.refserver.state import store as store_mod
+from tests import testcase
 
 FROZEN = 1_800_000_000.0
 TABLES = ('servers', 'migrations', 'actions', 'events', 'tokens', 'users',
@@ -167,7 +167,7 @@ _CONTENT_TYPES = st.one_of(
     _HEADER_TEXT)
 
 
-class TestRefServerHTTPSurface(testtools.TestCase):
+class TestRefServerHTTPSurface(testcase.TestCase):
     """Any request: no 5xx, no traceback, no change when refused."""
 
     def setUp(self):

@@ -8,7 +8,6 @@ each force_complete precondition has a server that exercises it.
 import json
 import types
 
-import testtools
 import webob
 
 from novaclient_force.refserver import app as app_mod
@@ -17,6 +16,7 @@ from novaclient_force.refserver.handlers import compute
 from novaclient_force.refserver.notify import notifier
 from novaclient_force.refserver.state import seed, simulator
 from novaclient_force.refserver.state import store as store_mod
+from tests import testcase
 
 GIB = 1024 ** 3
 BUSY = '00000000-0000-4000-8000-000000000001'
@@ -75,7 +75,7 @@ class FakeWall:
         self.now += seconds
 
 
-class RefServerTestCase(testtools.TestCase):
+class RefServerTestCase(testcase.TestCase):
     max_version = (2, 104)
     policy_file = None
 

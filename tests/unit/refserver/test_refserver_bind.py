@@ -12,8 +12,9 @@ import sys
 import urllib.request
 
 import fixtures
-import testtools
 import yaml
+
+from tests import testcase
 
 
 def _ipv6_loopback():
@@ -25,7 +26,7 @@ def _ipv6_loopback():
     return True
 
 
-class TestBind(testtools.TestCase):
+class TestBind(testcase.TestCase):
     def start(self, *args, lines=1):
         """The first ``lines`` lines the server prints."""
         self.clouds = self.useFixture(fixtures.TempDir()).join('clouds.yaml')

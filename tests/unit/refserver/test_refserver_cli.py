@@ -6,15 +6,15 @@ import json
 import os
 
 import fixtures
-import testtools
 import webob
 
 import novaclient_force
 from novaclient_force.refserver import cli, clouds
 from novaclient_force.refserver.state import lifecycle, scenarios
+from tests import testcase
 
 
-class TestOptions(testtools.TestCase):
+class TestOptions(testcase.TestCase):
     def parse(self, *args):
         return cli.parser().parse_args(list(args))
 
@@ -110,7 +110,7 @@ class TestOptions(testtools.TestCase):
         self.assertEqual(1, len(err.getvalue().strip().splitlines()))
 
 
-class TestClouds(testtools.TestCase):
+class TestClouds(testcase.TestCase):
     def test_four_clouds(self):
         doc = clouds.document('http://127.0.0.1:1/identity')
         self.assertEqual({'refserver-admin', 'refserver-demo',
@@ -121,7 +121,7 @@ class TestClouds(testtools.TestCase):
                          (manager['username'], manager['project_name']))
 
 
-class TestTimeLimits(testtools.TestCase):
+class TestTimeLimits(testcase.TestCase):
     """Times the server must turn into dates stay dates: a value too large
     for that is refused at start, in one line, rather than accepted and
     then failing every request with an OverflowError."""

@@ -3,9 +3,8 @@
 import dataclasses
 import math
 
-import testtools
-
 from novaclient_force.refserver.state import executor, simulator
+from tests import testcase
 from tests.unit.refserver import shapes
 
 GIB = simulator.GIB
@@ -40,7 +39,7 @@ def starts(jobs, limit):
             for key, slot in executor.schedule(jobs, limit).items()}
 
 
-class TestSchedule(testtools.TestCase):
+class TestSchedule(testcase.TestCase):
 
     def test_limit_1_runs_one_at_a_time_in_queue_order(self):
         jobs = [job(1, busy()), job(2, idle()), job(3, idle())]
@@ -120,7 +119,7 @@ class TestSchedule(testtools.TestCase):
         self.assertEqual(before, starts(jobs, 1)[2])
 
 
-class TestSharedLink(testtools.TestCase):
+class TestSharedLink(testcase.TestCase):
     """Migrations running at once over one link share its bandwidth."""
 
     def test_migrations_starting_together_split_the_link(self):

@@ -12,10 +12,10 @@ import sqlite3
 import types
 
 import fixtures
-import testtools
 
 from novaclient_force.refserver import cli
 from novaclient_force.refserver.edge import policy
+from tests import testcase
 
 SHOW = 'os_compute_api:servers:migrations:show'
 
@@ -27,7 +27,7 @@ def _reader():
                                           'user_id': 'u'})
 
 
-class FilesTest(testtools.TestCase):
+class FilesTest(testcase.TestCase):
     def setUp(self):
         super().setUp()
         self.tmp = self.useFixture(fixtures.TempDir()).path

@@ -16,9 +16,9 @@ import threading
 import time
 
 import fixtures
-import testtools
 
 from novaclient_force.refserver.edge import httpserver
+from tests import testcase
 
 #: How long a test waits for the server before calling it hung; far
 #: longer than the timeouts under test, so a loaded machine still passes.
@@ -74,7 +74,7 @@ def _read_response(sock):
     return head, body
 
 
-class ServerTest(testtools.TestCase):
+class ServerTest(testcase.TestCase):
     limits = {'idle_timeout': 0.5, 'request_timeout': 0.5}
 
     def setUp(self):
@@ -256,7 +256,7 @@ def _cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
 
-class TestDescriptorsRunOut(testtools.TestCase):
+class TestDescriptorsRunOut(testcase.TestCase):
     """With ``ulimit -n`` lowered, more idle clients than descriptors."""
 
     def start(self, script, limit, *args):

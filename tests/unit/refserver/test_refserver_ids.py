@@ -2,14 +2,13 @@
 
 import uuid
 
-import testtools
-
 from novaclient_force.refserver.state import accounts, ids, scenarios
+from tests import testcase
 
 SPACE = uuid.UUID('5b4a4c1e-7c1d-5a53-9d0e-2f6f7263652d')
 
 
-class TestNameUUID(testtools.TestCase):
+class TestNameUUID(testcase.TestCase):
     def test_same_text_as_the_standard_library(self):
         for name in ('', 'server:maint-vm-001', 'migration:busy-vm#3',
                      'caf\u00e9 \u2603', 'x' * 300):

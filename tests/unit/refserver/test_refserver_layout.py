@@ -13,9 +13,9 @@ import pathlib
 import re
 
 import fixtures
-import testtools
 
 import novaclient_force.refserver
+from tests import testcase
 
 ROOT = pathlib.Path(novaclient_force.refserver.__file__).parent
 PREFIX = 'novaclient_force.refserver'
@@ -71,7 +71,7 @@ def _imported_layers(path):
     return found
 
 
-class TestLayers(testtools.TestCase):
+class TestLayers(testcase.TestCase):
 
     def test_imports_point_one_way(self):
         checked = 0

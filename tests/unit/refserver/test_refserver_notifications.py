@@ -4,9 +4,8 @@ import datetime
 import json
 import os
 
-import testtools
-
 from novaclient_force.refserver.notify import payloads
+from tests import testcase
 
 SAMPLES = os.path.join(os.path.dirname(__file__), '..', '..', 'samples',
                        'notifications')
@@ -95,7 +94,7 @@ def flavor_shape(flavor):
     return result
 
 
-class TestAgainstNovaSamples(testtools.TestCase):
+class TestAgainstNovaSamples(testcase.TestCase):
 
     def test_every_sample_is_covered(self):
         names = sorted(name for name in os.listdir(SAMPLES)
@@ -145,7 +144,7 @@ class TestAgainstNovaSamples(testtools.TestCase):
                 self.assertEqual(SOURCE, data['host'], event_type)
 
 
-class TestBuilders(testtools.TestCase):
+class TestBuilders(testcase.TestCase):
 
     def test_order_of_a_successful_migration(self):
         events = payloads.live_migration_success(

@@ -6,9 +6,9 @@ every round, so its dirty set is always the whole memory, and whatever
 is left when it stops dirtying takes ``memory / bandwidth`` seconds.
 """
 
-import testtools
 
 from novaclient_force.refserver.state import simulator
+from tests import testcase
 from tests.unit.refserver import shapes
 
 GIB = simulator.GIB
@@ -36,7 +36,7 @@ def idle(**overrides):
     return simulator.MigrationParams(**values)
 
 
-class TestFailures(testtools.TestCase):
+class TestFailures(testcase.TestCase):
 
     def test_failed_job_rolls_back_then_is_failed(self):
         """nova/compute/manager.py _rollback_live_migration sets the
@@ -96,7 +96,7 @@ class TestFailures(testtools.TestCase):
         self.assertFalse(state.force_complete_applied)
 
 
-class TestConvergeAndStall(testtools.TestCase):
+class TestConvergeAndStall(testcase.TestCase):
 
     def test_converge_sends_the_rest_without_pausing(self):
         state = simulator.state_at(busy(), 100.0,
@@ -156,7 +156,7 @@ class TestConvergeAndStall(testtools.TestCase):
         self.assertIsNone(left)     # no stats save yet at 2 s
 
 
-class TestGroundTruth(testtools.TestCase):
+class TestGroundTruth(testcase.TestCase):
 
     def test_pause_of_a_forced_busy_guest(self):
         truth = simulator.ground_truth(busy(), 100.0, force_complete_at=40)

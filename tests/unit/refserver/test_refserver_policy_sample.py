@@ -6,17 +6,17 @@ import subprocess
 import sys
 
 import fixtures
-import testtools
 import yaml
 
 from novaclient_force.refserver.edge import policy
+from tests import testcase
 
 NAMESPACE = 'novaclient-force-refserver'
 GENERATOR = os.path.join(os.path.dirname(sys.executable),
                          'oslopolicy-sample-generator')
 
 
-class TestPolicySample(testtools.TestCase):
+class TestPolicySample(testcase.TestCase):
 
     def test_sample_generator_writes_every_default(self):
         path = self.useFixture(fixtures.TempDir()).join('policy.yaml')

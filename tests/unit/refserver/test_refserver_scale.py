@@ -5,10 +5,9 @@ reused only while no migration changed."""
 
 import sqlite3
 
-import testtools
-
 from novaclient_force.refserver.state import scenarios, seed
 from novaclient_force.refserver.state import store as store_mod
+from tests import testcase
 from tests.unit.refserver import test_refserver_api as base
 
 
@@ -40,7 +39,7 @@ class IndexedAccess:
                     self.assertNotEqual('SCAN ' + table, line.strip(), sql)
 
 
-class TestSeedScale(testtools.TestCase, IndexedAccess):
+class TestSeedScale(testcase.TestCase, IndexedAccess):
     def test_seeding_never_scans_the_servers(self):
         store = store_mod.Store()
         self.addCleanup(store.close)
@@ -121,7 +120,7 @@ class TestPageScale(base.RefServerTestCase, IndexedAccess):
         self.assertLessEqual(len(statements), len(page) + 10)
 
 
-class TestDerived(testtools.TestCase):
+class TestDerived(testcase.TestCase):
     def setUp(self):
         super().setUp()
         self.store = store_mod.Store()

@@ -9,9 +9,9 @@ import contextlib
 import io
 
 import fixtures
-import testtools
 
 from novaclient_force.refserver import cli
+from tests import testcase
 
 GOOD = {'host': 'compute-1', 'memory': '4GiB', 'extra': 'workload: busy',
         'id': '1', 'ago': '60'}
@@ -27,7 +27,7 @@ migrations:
 """
 
 
-class _StartTestCase(testtools.TestCase):
+class _StartTestCase(testcase.TestCase):
     """Starts the CLI on a scenario file, with serving refused."""
 
     def setUp(self):

@@ -5,9 +5,9 @@ import re
 import uuid
 
 import fixtures
-import testtools
 
 from novaclient_force.refserver.state import scenarios, simulator
+from tests import testcase
 
 GIB = simulator.GIB
 TOP = os.path.join(os.path.dirname(__file__), '..', '..', '..')
@@ -25,7 +25,7 @@ def params_for(scenario, server_name, force=False):
         permit_post_copy=host.permit_post_copy, config=scenario.config)
 
 
-class TestBuiltins(testtools.TestCase):
+class TestBuiltins(testcase.TestCase):
 
     def test_stuck_migration_layout(self):
         scenario = scenarios.load('stuck-migration')
@@ -162,7 +162,7 @@ migrations:
 '''
 
 
-class TestFiles(testtools.TestCase):
+class TestFiles(testcase.TestCase):
 
     def setUp(self):
         super().setUp()

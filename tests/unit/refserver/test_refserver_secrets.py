@@ -7,10 +7,10 @@ import stat
 import types
 
 import fixtures
-import testtools
 
 from novaclient_force.refserver.state import accounts, seed
 from novaclient_force.refserver.state import store as store_mod
+from tests import testcase
 from tests.unit.refserver import test_refserver_api as api
 
 PASSWORD = 'Q-pw-7f3a9c-never-stored'
@@ -32,7 +32,7 @@ def _password_auth(user, password):
                  'password': password}}}}
 
 
-class TestStateFile(testtools.TestCase):
+class TestStateFile(testcase.TestCase):
     def setUp(self):
         super().setUp()
         self.path = self.useFixture(fixtures.TempDir()).join('state.db')

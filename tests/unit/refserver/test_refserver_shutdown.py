@@ -9,12 +9,12 @@ import signal
 import subprocess
 import sys
 
-import testtools
+from tests import testcase
 
 TRIES = 5
 
 
-class TestSignals(testtools.TestCase):
+class TestSignals(testcase.TestCase):
 
     def start(self):
         proc = subprocess.Popen(

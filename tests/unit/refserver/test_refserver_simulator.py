@@ -4,10 +4,10 @@ import math
 import time
 
 import hypothesis
-import testtools
 from hypothesis import strategies as st
 
 from novaclient_force.refserver.state import simulator
+from tests import testcase
 from tests.unit.refserver import shapes
 
 GIB = simulator.GIB
@@ -66,7 +66,7 @@ def sawtooth(memory, seconds):
     return shapes.sawtooth(memory, seconds, LINK)
 
 
-class TestNovaFormulas(testtools.TestCase):
+class TestNovaFormulas(testcase.TestCase):
 
     def test_downtime_steps_match_nova_docstring_example(self):
         # nova/virt/libvirt/migration.py downtime_steps: 10 steps, 30 s
@@ -100,7 +100,7 @@ class TestNovaFormulas(testtools.TestCase):
         self.assertRaises(ValueError, busy, memory_bytes=0)
 
 
-class TestUnaided(testtools.TestCase):
+class TestUnaided(testcase.TestCase):
 
     def test_status_sequence_and_no_bytes_before_first_save(self):
         params = busy()
@@ -213,7 +213,7 @@ class TestUnaided(testtools.TestCase):
             done.finished_at)
 
 
-class TestForceComplete(testtools.TestCase):
+class TestForceComplete(testcase.TestCase):
 
     def test_pause_copies_the_rest_at_link_speed(self):
         params = busy()
@@ -316,7 +316,7 @@ class TestForceComplete(testtools.TestCase):
         self.assertFalse(state.paused)
 
 
-class TestQueued(testtools.TestCase):
+class TestQueued(testcase.TestCase):
     """``slot_at``: when the host's executor gave the migration a worker."""
 
     def test_queued_until_a_worker_is_free(self):
@@ -363,7 +363,7 @@ class TestQueued(testtools.TestCase):
                 simulator.finished_at(params, **requests))
 
 
-class TestAbort(testtools.TestCase):
+class TestAbort(testcase.TestCase):
 
     def test_abort_while_running(self):
         during = simulator.state_at(busy(), 100.5, abort_at=100.0)
@@ -424,7 +424,7 @@ examples = hypothesis.settings(max_examples=150, deadline=None,
                                derandomize=True, database=None)
 
 
-class TestProperties(testtools.TestCase):
+class TestProperties(testcase.TestCase):
 
     @examples
     @hypothesis.given(memory=sizes, rate=rates, link=links,
@@ -511,7 +511,7 @@ class TestProperties(testtools.TestCase):
             self.assertAlmostEqual(expected, state.finished_at, delta=1e-6)
 
 
-class TestSawtooth(testtools.TestCase):
+class TestSawtooth(testcase.TestCase):
     """Pre-copy as QEMU runs it: rounds, syncs, the working set."""
 
     def test_busy_guest_pending_memory_is_a_sawtooth(self):

@@ -6,15 +6,15 @@ import subprocess
 import sys
 
 import fixtures
-import testtools
 
 from novaclient_force.refserver import cli
 from novaclient_force.refserver.state import scenarios, seed
 from novaclient_force.refserver.state import store as store_mod
+from tests import testcase
 from tests.unit.refserver.test_refserver_api import FakeWall
 
 
-class TestStateFile(testtools.TestCase):
+class TestStateFile(testcase.TestCase):
     def setUp(self):
         super().setUp()
         self.path = self.useFixture(fixtures.TempDir()).join('state.db')
@@ -46,7 +46,7 @@ class TestStateFile(testtools.TestCase):
         self.assertEqual(start + 50, second.now())
 
 
-class TestOneServerPerFile(testtools.TestCase):
+class TestOneServerPerFile(testcase.TestCase):
     """Two servers on one state file ran two clocks over the same rows;
     the second is refused while the first has the file open."""
 

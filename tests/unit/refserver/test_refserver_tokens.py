@@ -6,10 +6,10 @@ import sqlite3
 import types
 
 import fixtures
-import testtools
 
 from novaclient_force.refserver.state import accounts, seed
 from novaclient_force.refserver.state import store as store_mod
+from tests import testcase
 from tests.unit.refserver import test_refserver_api as api
 
 TOKENS = '/identity/v3/auth/tokens'
@@ -146,7 +146,7 @@ class TestTokenPolicy(api.RefServerTestCase):
                                         'admin').status_int)
 
 
-class TestOlderStateFile(testtools.TestCase):
+class TestOlderStateFile(testcase.TestCase):
     def test_a_token_table_without_audit_chains_gains_them(self):
         path = self.useFixture(fixtures.TempDir()).join('state.db')
         with sqlite3.connect(path) as db:

@@ -12,7 +12,6 @@ import re
 
 import fixtures
 import requests
-import testtools
 import urllib3
 from keystoneauth1 import fixture as ksa_fixture
 from keystoneauth1 import session as ksa_session
@@ -21,6 +20,7 @@ from requests_mock.contrib import fixture as rm_fixture
 
 from novaclient_force import client
 from novaclient_force.v2 import server_migrations
+from tests import testcase
 
 AUTH_URL = 'http://keystone.test/identity/v3'
 COMPUTE = 'http://nova.test/compute/v2.1'
@@ -78,7 +78,7 @@ class FakeClock:
             raise AssertionError(f'slept more than {self.limit:g}s')
 
 
-class SDKTestCase(testtools.TestCase):
+class SDKTestCase(testcase.TestCase):
     roles = ('admin',)
 
     def setUp(self):

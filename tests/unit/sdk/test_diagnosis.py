@@ -3,9 +3,8 @@
 import json
 import os
 
-import testtools
-
 from novaclient_force import diagnosis
+from tests import testcase
 
 SAMPLES = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir,
                        'samples', 'migration-readings.json')
@@ -35,7 +34,7 @@ def recorded(name):
             for r in found['readings']], found['finished_at']
 
 
-class TestClassify(testtools.TestCase):
+class TestClassify(testcase.TestCase):
 
     def test_recorded_sawtooth_of_a_converging_guest(self):
         readings, finished = recorded('slow')
@@ -150,7 +149,7 @@ class TestClassify(testtools.TestCase):
         self.assertIsInstance(numbers['estimated_pause'], float)
 
 
-class TestPolicy(testtools.TestCase):
+class TestPolicy(testcase.TestCase):
 
     def decide(self, policy, name, until, running_for):
         return policy.decide(

@@ -1,9 +1,9 @@
 """The judgement on readings shaped like QEMU's pre-copy rounds, sampled
 as Nova saves them (precopy_series), at several sampling phases."""
 
-import testtools
 
 from novaclient_force import diagnosis
+from tests import testcase
 from tests.unit.sdk import precopy_series as ps
 
 GIB = ps.GIB
@@ -50,7 +50,7 @@ def forced_at(policy, steps):
     return None
 
 
-class TestNeverConverging(testtools.TestCase):
+class TestNeverConverging(testcase.TestCase):
 
     def test_never_called_converging_nor_given_an_eta(self):
         for name, guest in STUCK.items():
@@ -95,7 +95,7 @@ class TestNeverConverging(testtools.TestCase):
                                               judged(guest, 0.0)[0]))
 
 
-class TestConverging(testtools.TestCase):
+class TestConverging(testcase.TestCase):
 
     def test_neither_stall_nor_auto_forces_it(self):
         policies = (diagnosis.Policy(stalled_after=STALLED_AFTER),
@@ -127,7 +127,7 @@ class TestConverging(testtools.TestCase):
         self.assertLess(errors[len(errors) // 2], 0.1)
 
 
-class TestRates(testtools.TestCase):
+class TestRates(testcase.TestCase):
 
     def test_rates_follow_the_link_at_any_sampling(self):
         for guest in (STUCK['busy'], STUCK['busy on a quarter link'],

@@ -1,9 +1,9 @@
 """What a host drain plans for each server, its order, its deadline
 policy and its exit status: pure, no cloud."""
 
-import testtools
 
 from novaclient_force import diagnosis, drain_plan, emptied, outcome
+from tests import testcase
 
 GIB_MIB = 1024
 
@@ -17,7 +17,7 @@ def _server(name, vm_state='active', task=None, ram=4 * GIB_MIB,
                                                            vm_state.upper())}
 
 
-class TestPlan(testtools.TestCase):
+class TestPlan(testcase.TestCase):
 
     def test_active_and_paused_are_live_migrated(self):
         for state in ('active', 'paused'):
@@ -49,7 +49,7 @@ class TestPlan(testtools.TestCase):
             self.assertTrue(row.why, state)
 
 
-class TestOrder(testtools.TestCase):
+class TestOrder(testcase.TestCase):
 
     def test_soonest_puts_paused_then_small_first(self):
         rows = [drain_plan.plan(s, False) for s in (
@@ -70,7 +70,7 @@ class _Clock:
         return self.now
 
 
-class TestDeadlinePolicy(testtools.TestCase):
+class TestDeadlinePolicy(testcase.TestCase):
 
     def policy(self, queue_seconds, deadline_in=60.0,
                inner=diagnosis.Policy(stalled_after=3600)):
@@ -103,7 +103,7 @@ class TestDeadlinePolicy(testtools.TestCase):
             diagnosis.Diagnosis(diagnosis.STALLED), 1e6)[0])
 
 
-class TestExitStatus(testtools.TestCase):
+class TestExitStatus(testcase.TestCase):
 
     def rows(self, *statuses):
         return emptied.Emptied([emptied.ServerOutcome(
@@ -134,7 +134,7 @@ class TestExitStatus(testtools.TestCase):
         self.assertEqual(9, plan.exit_code)
 
 
-class TestDeadlineBeforeAnyJudgement(testtools.TestCase):
+class TestDeadlineBeforeAnyJudgement(testcase.TestCase):
 
     def test_one_reading_is_not_yet_a_reason_to_force(self):
         clock = _Clock()

@@ -4,7 +4,6 @@ No cloud and no clock: each move is given the time, as forcing.py and
 drain.py give it.
 """
 
-import testtools
 
 from novaclient_force import (
     diagnosis,
@@ -15,6 +14,7 @@ from novaclient_force import (
     statuses,
     waiting,
 )
+from tests import testcase
 
 SERVER = '9128d044-7b61-403e-b766-7547076ff6c1'
 HINT = f'openstack server migration list --server {SERVER}'
@@ -46,7 +46,7 @@ def final(status, reason):
                            reason=reason)
 
 
-class TestReadings(testtools.TestCase):
+class TestReadings(testcase.TestCase):
 
     def test_running_is_dated_from_the_first_reading_that_shows_it(self):
         one = follow(status='queued')
@@ -117,7 +117,7 @@ class TestReadings(testtools.TestCase):
              event.forced))
 
 
-class TestOutcomes(testtools.TestCase):
+class TestOutcomes(testcase.TestCase):
 
     def assertOutcome(self, one, status, reason, hint=HINT, duration=None):
         result = one.result
@@ -264,7 +264,7 @@ class TestOutcomes(testtools.TestCase):
         self.assertEqual(outcome.UNKNOWN, one.result.status)
 
 
-class TestWaited(testtools.TestCase):
+class TestWaited(testcase.TestCase):
     """How the last reading of a wait becomes an outcome."""
 
     def test_each_ending(self):
@@ -285,7 +285,7 @@ class TestWaited(testtools.TestCase):
                                             one.result.duration))
 
 
-class TestInterrupted(testtools.TestCase):
+class TestInterrupted(testcase.TestCase):
 
     def test_before_it_was_forced(self):
         one = running_since(follow(STALLED))
@@ -334,7 +334,7 @@ def lost(policy=diagnosis.Policy()):
     return one
 
 
-class TestUnanswered(testtools.TestCase):
+class TestUnanswered(testcase.TestCase):
     """A force-complete whose answer was lost may have been accepted, and
     one that failed transiently is not final."""
 
@@ -423,7 +423,7 @@ class TestUnanswered(testtools.TestCase):
                          '500)', one.result.reason)
 
 
-class TestStill(testtools.TestCase):
+class TestStill(testcase.TestCase):
     """A drain stops following what is left once nothing moves."""
 
     def test_queued_is_not_forced(self):

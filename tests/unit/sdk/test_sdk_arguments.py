@@ -1,14 +1,14 @@
 """The arguments both CLIs and the SDK check."""
 
-import testtools
 
 from novaclient_force import arguments, exceptions
+from tests import testcase
 from tests.unit.sdk import sdk_fakes as f
 
 UUID = '5c2e9c4d-9a49-4d0b-9a49-4b1e3c2f1a10'
 
 
-class TestMigration(testtools.TestCase):
+class TestMigration(testcase.TestCase):
 
     def test_none_means_the_one_in_progress(self):
         self.assertIsNone(arguments.migration(None))

@@ -5,12 +5,12 @@ import os
 import socket
 
 import fixtures
-import testtools
 import yaml
 from keystoneauth1 import loading
 from keystoneauth1 import session as ks_session
 
 from novaclient_force import client, exceptions
+from tests import testcase
 
 
 def closed_port():
@@ -20,7 +20,7 @@ def closed_port():
         return sock.getsockname()[1]
 
 
-class TestFromCloud(testtools.TestCase):
+class TestFromCloud(testcase.TestCase):
 
     def setUp(self):
         super().setUp()

@@ -1,13 +1,13 @@
 """Which known host an unknown host name is a typo of (hosts.close_name)."""
 
-import testtools
 
 from novaclient_force import hosts
+from tests import testcase
 
 NUMBERED = ['compute-1', 'compute-2', 'compute-3']
 
 
-class TestCloseName(testtools.TestCase):
+class TestCloseName(testcase.TestCase):
 
     def test_one_edit_closer_than_the_rest_is_suggested(self):
         for typed in ('compute1', 'comptue-1', 'Compute-1', 'compute-01'):

@@ -5,12 +5,12 @@ import threading
 from concurrent import futures
 
 import requests
-import testtools
 from keystoneauth1 import session as ksa_session
 from novaclient import client as nova_client
 
 from novaclient_force import errors, exceptions, negotiation
 from novaclient_force.v2 import server_migrations
+from tests import testcase
 from tests.unit.sdk import sdk_fakes as f
 
 ACTION = f'/servers/{f.SERVER}/migrations/7/action'
@@ -242,7 +242,7 @@ class VersionedCloud(requests.adapters.BaseAdapter):
         pass
 
 
-class TestConcurrentNegotiation(testtools.TestCase):
+class TestConcurrentNegotiation(testcase.TestCase):
     """One client shared by a pool of threads, on a cloud below
     OPTIMISTIC: every first request goes out at 2.80 and is refused, and
     each must be re-sent at the version negotiated, whichever thread's

@@ -1,9 +1,9 @@
 """Rate limits of proxies and API gateways in front of Nova (429, or 503
 with Retry-After) are transient, and Retry-After is honoured."""
 
-import testtools
 
 from novaclient_force import errors, exceptions, negotiation, retrying
+from tests import testcase
 from tests.unit.sdk import sdk_fakes as f
 
 INDEX = f'{f.COMPUTE}/servers/{f.SERVER}/migrations'
@@ -88,7 +88,7 @@ class TestRateLimits(f.SDKTestCase):
         self.assertEqual([0.5, 1.0, 2.0, 4.0], self.clock.sleeps)
 
 
-class TestRetryAfter(testtools.TestCase):
+class TestRetryAfter(testcase.TestCase):
     """Retry-After in seconds or as an HTTP-date (RFC 9110 §10.2.3)."""
 
     def test_values(self):

@@ -1,9 +1,9 @@
 """The one retry policy, and what a wait makes of an outage after a 202."""
 
 import requests
-import testtools
 
 from novaclient_force import outcome, progress, retrying
+from tests import testcase
 from tests.unit.sdk import failing_connections
 from tests.unit.sdk import sdk_fakes as f
 
@@ -15,7 +15,7 @@ RUNNING = {'json': {'migrations': [f.migration_row()]}}
 GONE = {'json': {'migrations': []}}
 
 
-class TestBackoff(testtools.TestCase):
+class TestBackoff(testcase.TestCase):
 
     def delays(self, window, deadline=None, cap=retrying.MAX_DELAY):
         clock = f.FakeClock()

@@ -9,6 +9,7 @@ import fixtures
 import testtools
 
 from novaclient_force import exceptions, outcome, signals
+from tests import testcase
 from tests.unit.sdk import sdk_fakes as f
 
 INDEX = f.COMPUTE + f'/servers/{f.SERVER}/migrations'
@@ -16,7 +17,7 @@ ACTION = f.COMPUTE + f'/servers/{f.SERVER}/migrations/7/action'
 OS_MIGRATIONS = f.COMPUTE + '/os-migrations'
 
 
-class TestRaised(testtools.TestCase):
+class TestRaised(testcase.TestCase):
 
     def test_sigterm_raises_in_the_block_and_not_after(self):
         before = signal.getsignal(signal.SIGTERM)

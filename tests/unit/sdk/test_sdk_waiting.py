@@ -1,8 +1,8 @@
 """Waiting for the real outcome: the pure loop, then each outcome."""
 
-import testtools
 
 from novaclient_force import exceptions, outcome, waiting
+from tests import testcase
 from tests.unit.sdk import sdk_fakes as f
 
 INDEX = f'{f.COMPUTE}/servers/{f.SERVER}/migrations'
@@ -11,7 +11,7 @@ OS_MIGRATIONS = f.COMPUTE + '/os-migrations'
 ACTIONS = f'{f.COMPUTE}/servers/{f.SERVER}/os-instance-actions'
 
 
-class TestLoop(testtools.TestCase):
+class TestLoop(testcase.TestCase):
 
     def test_backs_off_to_the_cap_and_stops_when_done(self):
         clock = f.FakeClock()

@@ -1,11 +1,11 @@
 """The one escaping helper, table shorthands and quoted hints."""
 
-import testtools
 
 from novaclient_force import hints, terminal
+from tests import testcase
 
 
-class TestPrintable(testtools.TestCase):
+class TestPrintable(testcase.TestCase):
 
     def test_printable_text_is_shown_as_is(self):
         self.assertEqual("busy-vm 'prod' ü", terminal.printable(
@@ -28,7 +28,7 @@ class TestPrintable(testtools.TestCase):
         self.assertEqual('7', terminal.printable(7))
 
 
-class TestBrief(testtools.TestCase):
+class TestBrief(testcase.TestCase):
 
     def test_first_clause_only(self):
         self.assertEqual('still running after 2s', terminal.brief(
@@ -46,7 +46,7 @@ class TestBrief(testtools.TestCase):
         self.assertEqual('31.0s', terminal.seconds(31))
 
 
-class TestHints(testtools.TestCase):
+class TestHints(testcase.TestCase):
 
     def test_every_word_is_quoted_for_the_shell(self):
         self.assertEqual("openstack server unlock 'vm; touch /tmp/x'",
