@@ -8,7 +8,7 @@ own handler.
 
 import contextlib
 
-from novaclient_force import exceptions, progress, signals
+from novaclient_force import exceptions, progress, signals, terminal
 from novaclient_force.cli import checks, verdict
 
 
@@ -32,6 +32,19 @@ def until_drawn(*streams):
         yield latch
         for stream in streams:
             stream.flush()
+
+
+def notes_after_rows(stdout, stderr, lines):
+    """Write ``lines`` on stderr once the rows on stdout are out.
+
+    On a terminal both streams are line-buffered and the rows come first;
+    into one pipe or file (``2>&1``, a CI log) Python buffers stdout but
+    not stderr, so without the flush the notes would come before the rows
+    they are about.
+    """
+    stdout.flush()
+    for line in lines:
+        stderr.write(f'{terminal.printable(line)}\n')
 
 
 def exit_code(report, latch):

@@ -28,14 +28,14 @@ def run(cs, args):
             server=args.server, migration=args.migration, wait=args.wait,
             timeout=args.wait_timeout, stalled_after=args.stalled_after,
             force_after=args.force_after, auto=args.auto)
+        lines = []
         if report.shows_rows:
             for result in report.outcomes:
                 _print_outcome(result)
-            for line in report.advice:
-                print(terminal.printable(line), file=sys.stderr)
+            lines = list(report.advice)
         if report.exit_code:
-            print(f'ERROR ({report.kind}): '
-                  f'{terminal.printable(report.message)}', file=sys.stderr)
+            lines.append(f'ERROR ({report.kind}): {report.message}')
+        running.notes_after_rows(sys.stdout, sys.stderr, lines)
     code = running.exit_code(report, latch)
     if code:
         sys.exit(code)

@@ -152,7 +152,6 @@ class ForceCompleteMigration(command.Lister):
         Signals wait until the report is written (running.until_drawn):
         cliff writes the rows in super().run(), after take_action().
         """
-        from novaclient_force import terminal
         from novaclient_force.cli import running
 
         with running.until_drawn(self.app.stdout,
@@ -164,8 +163,7 @@ class ForceCompleteMigration(command.Lister):
                 # What the table's cells leave out (-f json and -f value
                 # carry it in the rows).
                 lines[:0] = report.advice
-            for line in lines:
-                self.app.stderr.write(f'{terminal.printable(line)}\n')
+            running.notes_after_rows(self.app.stdout, self.app.stderr, lines)
         return running.exit_code(report, self._latch)
 
     def take_action(self, parsed_args):

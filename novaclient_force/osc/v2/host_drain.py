@@ -90,18 +90,16 @@ class DrainHost(command.Lister):
     def run(self, parsed_args):
         """Run; the exit status described above, after the rows, the
         summary line and how to follow what may still change."""
-        from novaclient_force import terminal
         from novaclient_force.cli import draining, running
 
         with running.until_drawn(self.app.stdout,
                                  self.app.stderr) as self._latch:
             super().run(parsed_args)
             report = self._report
-            for line in draining.follow_lines(report):
-                self.app.stderr.write(f'{line}\n')
+            lines = draining.follow_lines(report)
             if report.message:
-                self.app.stderr.write(
-                    f'{terminal.printable(report.message)}\n')
+                lines.append(report.message)
+            running.notes_after_rows(self.app.stdout, self.app.stderr, lines)
         return running.exit_code(report, self._latch)
 
     def take_action(self, parsed_args):
