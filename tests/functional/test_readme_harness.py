@@ -49,7 +49,7 @@ class TestReadmeHarnessExamples(testcase.TestCase):
 
     def test_testtools_example(self):
         code = examples()[0]
-        self.assertIn('testcase.TestCase', code)
+        self.assertIn('testtools.TestCase', code)
         out = self.run_example(code, 'testtools.run', 'test_example')
         self.assertRegex(out, re.compile(r'Ran 1 test', re.M))
 
