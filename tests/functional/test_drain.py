@@ -164,7 +164,8 @@ class TestQueueLimit4(TestQueueLimit1):
         # its force-complete: it is reported as it ended, not refused.
         ended = [r for r in rows if r['Status'] == outcome.COMPLETED
                  and not r['Forced']]
-        self.assertEqual(len(rows), len(running) + len(queued) + len(ended))
+        self.assertEqual(len(rows), len(running) + len(queued) + len(ended),
+                         rows)
         truth = self.truth()
         self.assertEqual(sorted(r['Server Name'] for r in running), sorted(
             name for name, m in truth.items() if m['force_complete_at']))
