@@ -310,7 +310,7 @@ class TestCommandLine(testcase.TestCase):
             self.assertLess(time.monotonic(), deadline, 'nothing logged')
             time.sleep(0.05)
         process.send_signal(signal.SIGTERM)
-        self.assertEqual(0, process.wait(timeout=10))
+        self.assertEqual(0, process.wait(timeout=30))
         return _read(stderr_path), path
 
     def test_requests_are_not_logged_unless_asked(self):
@@ -340,6 +340,6 @@ class TestCommandLine(testcase.TestCase):
         line = process.stdout.readline()
         self.assertTrue(line.startswith('listening on http://127.0.0.1:'))
         process.send_signal(signal.SIGTERM)
-        self.assertEqual(0, process.wait(timeout=10))
+        self.assertEqual(0, process.wait(timeout=30))
         process.stdout.close()
         process.stderr.close()

@@ -318,7 +318,7 @@ class TestListening(testcase.TestCase):
             [sys.executable, '-m', 'novaclient_force.refserver', '--port',
              '0', '--scenario', 'empty'], stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL, text=True)
-        self.addCleanup(proc.wait)
+        self.addCleanup(proc.wait, 60)
         self.addCleanup(proc.terminate)
         line = proc.stdout.readline().strip()
         proc.stdout.close()

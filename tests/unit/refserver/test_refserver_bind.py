@@ -34,7 +34,7 @@ class TestBind(testcase.TestCase):
             [sys.executable, '-m', 'novaclient_force.refserver',
              '--scenario', 'empty', '--clouds-yaml', self.clouds, *args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.addCleanup(proc.wait)
+        self.addCleanup(proc.wait, 60)
         self.addCleanup(proc.send_signal, signal.SIGTERM)
         first = proc.stdout.readline().rstrip('\n')
         if not first.startswith('listening on'):
