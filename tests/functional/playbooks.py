@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 
 import fixtures
 
@@ -106,3 +107,26 @@ def save(variable='result'):
             f'    mode: "0600"\n'
             f'  delegate_to: localhost\n'
             f'  check_mode: false\n')
+
+
+ONE_TASK = '''\
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - block:
+        - name: {title}
+          {module}:
+{options}
+          register: result
+      always:
+{save}'''
+
+
+def one_task(title, module, **options):
+    """A play of one task of ``module`` (of this collection) with
+    ``options``, whose result is saved whatever happens (see save)."""
+    lines = '\n'.join(f'            {name}: {value}'
+                      for name, value in options.items())
+    return ONE_TASK.format(title=title, module=f'{NAMESPACE}.{module}',
+                           options=lines,
+                           save=textwrap.indent(save(), ' ' * 8))

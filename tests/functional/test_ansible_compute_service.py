@@ -7,24 +7,10 @@ from novaclient_force.refserver import fixture
 from tests import testcase
 from tests.functional import playbooks
 
-PLAY = '''\
-- hosts: localhost
-  gather_facts: false
-  tasks:
-    - block:
-        - name: Set the service of compute-2
-          novaclient_force.compute.compute_service:
-{options}
-          register: result
-      always:
-{save}'''
-
 
 def play(**options):
-    lines = '\n'.join(f'            {name}: {value}'
-                      for name, value in options.items())
-    return PLAY.format(options=lines,
-                       save=textwrap.indent(playbooks.save(), ' ' * 8))
+    return playbooks.one_task('Set the service of compute-2',
+                              'compute_service', **options)
 
 
 class TestComputeService(testcase.TestCase):

@@ -1,30 +1,14 @@
 """The live_migration_force_complete module in real ``ansible-playbook``
 runs against the reference server (clouds.yaml, as a user has it)."""
 
-import textwrap
-
 from novaclient_force.refserver import fixture
 from tests import testcase
 from tests.functional import playbooks
 
-PLAY = '''\
-- hosts: localhost
-  gather_facts: false
-  tasks:
-    - block:
-        - name: Force the live migration of busy-vm
-          novaclient_force.compute.live_migration_force_complete:
-{options}
-          register: result
-      always:
-{save}'''
-
 
 def play(**options):
-    lines = '\n'.join(f'            {name}: {value}'
-                      for name, value in options.items())
-    return PLAY.format(options=lines,
-                       save=textwrap.indent(playbooks.save(), ' ' * 8))
+    return playbooks.one_task('Force the live migration of busy-vm',
+                              'live_migration_force_complete', **options)
 
 
 class TestForceComplete(testcase.TestCase):
