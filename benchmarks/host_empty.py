@@ -70,8 +70,8 @@ def drain(scenario, servers, limit, **options):
 
 
 def policies(args):
-    return (('force at once (default)', {}),
-            ('--auto', {'auto': True}),
+    return (('--force-after 0 (at once)', {'force_after': 0}),
+            ('--auto (default)', {}),
             (f'--stalled-after {args.stalled_after:g}',
              {'stalled_after': args.stalled_after}),
             (f'--force-after {args.force_after:g}',
@@ -105,7 +105,8 @@ def by_deadline(args, directory):
     for name, options in (
             (f'--deadline {args.deadline:g} (smallest first)',
              {'deadline': args.deadline, 'stalled_after': CAP}),
-            ('first come, force at once', {'order': 'listed'}),
+            ('first come, force at once',
+             {'order': 'listed', 'force_after': 0}),
             (f'first come, --stalled-after {args.stalled_after:g}',
              {'order': 'listed', 'stalled_after': args.stalled_after})):
         truth, start, rows = drain(path, args.servers, args.limit,

@@ -21,7 +21,7 @@ from novaclient_force import (
 from novaclient_force.cli import checks, verdict
 
 
-def checked(host, stalled_after=None, force_after=None, auto=False,
+def checked(host, stalled_after=None, force_after=None, auto=None,
             no_force=False,
             deadline=None, target_host=None, cold_migrate_stopped=False,
             keep_enabled=False, disable_reason=None, order='soonest',

@@ -166,7 +166,7 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
     def drain_host(self, host, disable=True, disable_reason=None,
                    target_host=None, cold_migrate_stopped=False,
                    order='soonest', policy=None, stalled_after=None,
-                   force_after=None, auto=False, force=True, deadline=None,
+                   force_after=None, auto=None, force=True, deadline=None,
                    dry_run=False, timeout=None, lookahead=1,
                    progress=None):
         """Empty ``host``: a list of Outcomes, one per server that was on
@@ -195,8 +195,10 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
           object with diagnosis.Policy's ``forces_at_once`` and
           ``decide(diagnosis, running_for)``, by default one built from
           ``auto`` (as soon as the readings prove it will not converge)
-          and ``stalled_after`` and ``force_after`` (seconds; none of
-          them: at once); ``force`` False forces nothing;
+          and ``stalled_after`` and ``force_after`` (seconds; 0: at
+          once). ``auto`` None, the default, is ``auto`` unless a
+          threshold is given; False without thresholds forces at once.
+          ``force`` False forces nothing;
         * ``deadline`` (seconds from now): the host must be empty by then,
           so any migration whose estimated end, counting the queue behind
           it, would overrun it is forced;
@@ -217,6 +219,8 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
         from novaclient_force import arguments, emptying
 
         arguments.wait_timeout(timeout)
+        if auto is None:
+            auto = stalled_after is None and force_after is None
         return emptying.drain_host(
             self.compute, host, disable=disable,
             disable_reason=disable_reason, target_host=target_host,

@@ -273,14 +273,32 @@ class TestAuto(DrainTest):
     scenario = 'host-evacuation'
     servers = 6
 
-    def test_forces_only_what_will_not_converge(self):
-        code, rows, err = self.drain('compute-1', '--auto')
+    def assert_only_the_busy_ones_forced(self, *options):
+        code, rows, err = self.drain('compute-1', *options)
         self.assertEqual(0, code, err)
         forced = sorted(row['Name'] for row in rows if row['Forced'])
         self.assertEqual(['evac-vm-001', 'evac-vm-004'], forced, rows)
         self.assertEqual(6, len(rows))
         self.assertEqual({'completed'}, {row['Status'] for row in rows})
         self.assertEqual('disabled', self.service()['status'])
+        for row in rows:
+            if row['Forced']:
+                self.assertIn('(--auto)', row['Reason'])
+
+    def test_forces_only_what_will_not_converge(self):
+        self.assert_only_the_busy_ones_forced('--auto')
+
+    def test_is_the_default(self):
+        self.assert_only_the_busy_ones_forced()
+
+    def test_is_the_sdks_default_too(self):
+        from novaclient_force import client
+
+        nc = client.Client(session=self.cloud.session())
+        result = nc.server_migrations.drain_host('compute-1')
+        self.assertEqual(0, result.exit_code)
+        self.assertEqual(['evac-vm-001', 'evac-vm-004'], sorted(
+            row.server_name for row in result if row.forced))
 
 
 class TestSDK(DrainTest):

@@ -37,13 +37,14 @@ class DrainHost(command.Lister):
             help='Never force: each migration converges on its own or '
                  "ends as Nova's completion timeout says")
         parser.add_argument(
-            '--auto', action='store_true',
+            '--auto', action='store_true', default=None,
             help='Force each running migration as soon as its memory '
                  'counters prove it will not converge on its own (its '
                  'pre-copy rounds find at least 97%% of what they send '
                  'dirty again); one that converges is left alone. Where '
                  'Nova reports no memory counters it is forced after 60 '
-                 'seconds of running')
+                 'seconds of running. The default without --stalled-after '
+                 'or --force-after')
         parser.add_argument(
             '--stalled-after', metavar='<seconds>',
             help='Force a running migration once its memory counters have '
@@ -51,7 +52,8 @@ class DrainHost(command.Lister):
         parser.add_argument(
             '--force-after', metavar='<seconds>',
             help='Force a running migration once it has run this long (0: '
-                 'as soon as it runs, the default without any policy)')
+                 'as soon as it runs, pausing converging guests too: the '
+                 'quickest way to empty the host)')
         parser.add_argument(
             '--deadline', metavar='<seconds>',
             help='The host must be empty this many seconds from now: '

@@ -12,7 +12,7 @@ class TestChecked(testcase.TestCase):
         options = draining.checked('compute-1')
         self.assertEqual(dict(
             host='compute-1', stalled_after=None, force_after=None,
-            auto=False, force=True, deadline=None, target_host=None,
+            auto=None, force=True, deadline=None, target_host=None,
             cold_migrate_stopped=False, disable=True, disable_reason=None,
             order='soonest', dry_run=False, timeout=None), options)
 

@@ -34,8 +34,10 @@ options:
         prove it will not converge on its own (C(--auto)); one that
         converges is left alone. Without memory counters it is forced
         after 60 seconds of running.
+      - Unset, this is the policy unless O(stalled_after) or
+        O(force_after) is given; V(false) without them forces each
+        migration as soon as it runs, as O(force_after=0).
     type: bool
-    default: false
   stalled_after:
     description:
       - Force a running live migration only once its memory counters
@@ -220,7 +222,7 @@ def main():
     module = AnsibleModule(
         argument_spec=cloud.argument_spec(
             host={'type': 'str', 'required': True},
-            auto={'type': 'bool', 'default': False},
+            auto={'type': 'bool'},
             stalled_after={'type': 'float'},
             force_after={'type': 'float'},
             force={'type': 'bool', 'default': True},
