@@ -453,10 +453,10 @@ class _Emptying:
         if followed is None:
             return self._unfollowed(row, deadline)
         if followed.status == outcome.COMPLETED:
-            return self._host_unchanged(row, followed)
-        result = self._row(row, followed.status, followed.reason,
-                           **_copied(followed))
-        return result
+            return self._host_unchanged(row, followed.migration,
+                                        **_copied(followed))
+        return self._row(row, followed.status, followed.reason,
+                         **_copied(followed))
 
     def _moved(self, row, followed, now_on):
         fields = _copied(followed) if followed else {}
@@ -474,14 +474,17 @@ class _Emptying:
         return self._row(row, outcome.COMPLETED, reason,
                          destination=now_on, **fields)
 
-    def _host_unchanged(self, row, followed):
+    def _host_unchanged(self, row, migration, **fields):
+        """A live migration ``completed`` whose server Nova still shows
+        on the host: left, not counted as moved."""
+        fields['migration'] = migration
         return self._row(
-            row, emptied.LEFT, f'its live migration {followed.migration} '
+            row, emptied.LEFT, f'its live migration {migration} '
             f'completed, but Nova still shows the server on '
             f'{terminal.printable(self.host)} (its host was not updated): '
             'not counted as moved; check it with '
             f'`{hints.command("openstack", "server", "show", row.id)}`',
-            **_copied(followed))
+            **fields)
 
     def _unfollowed(self, row, deadline):
         """A requested live migration never seen leaving the host, with
@@ -500,11 +503,7 @@ class _Emptying:
         status = newest.get('status', '')
         mid = newest.get('id')
         if status == 'completed':
-            return self._row(
-                row, emptied.LEFT, f'its live migration {mid} completed, '
-                'but Nova still shows the server on '
-                f'{terminal.printable(self.host)} (its host was not '
-                'updated): not counted as moved', migration=mid)
+            return self._host_unchanged(row, mid)
         ended = statuses.FINAL.get(status, outcome.UNKNOWN)
         reason = failures.reason(self.compute, resolve.ServerRef(row.id),
                                  self.host, deadline)

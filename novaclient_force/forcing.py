@@ -21,6 +21,7 @@ from novaclient_force import (
     arguments,
     errors,
     exceptions,
+    failures,
     follower,
     negotiation,
     observe,
@@ -269,13 +270,10 @@ def _server_name(compute, server_id):
     """A server's name for a message (its UUID when it cannot be read:
     another project's server, for a project manager)."""
     try:
-        body = compute.get_json(
-            f'/servers/{server_id}', negotiation.BASIC,
-            errors.Context('find', server=terminal.printable(server_id)))
+        body = failures.server_body(compute, resolve.ServerRef(server_id))
     except exceptions.ForceCompleteError:
-        body = {}
-    return terminal.printable(body.get('server', {}).get('name')
-                              or server_id)
+        body = {}       # a transient failure: the UUID will do
+    return terminal.printable(body.get('name') or server_id)
 
 
 def wait(manager, server, migration, timeout, progress):

@@ -10,7 +10,7 @@ is erased before the command prints its table, so stdout stays clean.
 import shutil
 import threading
 
-from novaclient_force.terminal import printable
+from novaclient_force.terminal import plural, printable
 
 _CLEAR_LINE = '\r\x1b[K'
 _GIB = 1024 ** 3
@@ -64,7 +64,7 @@ def describe(events):
         detail += (f'; migration {judged[0].migration} '
                    f'{judged[0].diagnosis.summary()}')
     done = len(events) - len(current)
-    text = (f'{_count(len(current), "live migration")} in progress '
+    text = (f'{plural(len(current), "live migration")} in progress '
             f'({detail}), {done} of {len(events)} done')
     # Forced ones that have finished count too: their last event (the
     # poll that forced them, or a later one) says they were forced.
@@ -72,11 +72,6 @@ def describe(events):
     if forced:
         text += f', {forced} forced'
     return f'{text}, {latest:.0f}s'
-
-
-def _count(n, noun):
-    """``1 live migration``, ``2 live migrations``."""
-    return f'{n} {noun}' if n == 1 else f'{n} {noun}s'
 
 
 def _describe_one(event):

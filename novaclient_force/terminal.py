@@ -43,3 +43,8 @@ def brief(text, width=BRIEF):
 def seconds(value):
     """A duration with its unit, for a table cell: ``12.5s``."""
     return f'{value:.1f}s'
+
+
+def plural(n, noun):
+    """``1 live migration``, ``2 live migrations``."""
+    return f'{n} {noun}' if n == 1 else f'{n} {noun}s'

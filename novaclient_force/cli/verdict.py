@@ -78,7 +78,8 @@ def summary(outcomes, host):
         head = (f'{len(failed)} of {len(outcomes)} live migrations '
                 f'leaving {host} {what}')
     else:
-        head = f'{_plural(len(outcomes), "live migration")} leaving {host}'
+        head = (f'{terminal.plural(len(outcomes), "live migration")} '
+                f'leaving {host}')
     return f'{head}: {_counts(outcomes)}; {_forced(outcomes)}'
 
 
@@ -121,10 +122,6 @@ def _which(group):
         name = terminal.printable(o.server_name or o.server)
         return f'migration {o.migration} ({name})'
     return 'migrations ' + ', '.join(str(o.migration) for o in group)
-
-
-def _plural(n, noun):
-    return f'{n} {noun}' if n == 1 else f'{n} {noun}s'
 
 
 def of_error(err):

@@ -60,7 +60,7 @@ class Seconds(columns.FormattableColumn):
         return cells.seconds(self._value)
 
     def machine_readable(self):
-        return None if self._value is None else round(self._value, 1)
+        return rounded(self._value)
 
 
 class Reason(columns.FormattableColumn):
@@ -86,8 +86,8 @@ def row(result, machine=False):
     if machine:
         return (result.server, result.server_name, migration, result.status,
                 ForcedColumn(result.forced), DiagnosisColumn(result.diagnosis),
-                _rounded(pause), _rounded(result.force_to_end),
-                _rounded(result.migration_time), result.detail)
+                rounded(pause), rounded(result.force_to_end),
+                rounded(result.migration_time), result.detail)
     return (terminal.printable(result.server),
             terminal.printable(result.server_name), migration,
             result.status, ForcedColumn(result.forced),
@@ -96,5 +96,6 @@ def row(result, machine=False):
             Reason(result))
 
 
-def _rounded(seconds):
+def rounded(seconds):
+    """Seconds to a tenth, for machine formats; None stays None."""
     return None if seconds is None else round(seconds, 1)

@@ -18,7 +18,7 @@ def row(result, machine=False):
                 result.action, result.source, result.destination,
                 columns.ForcedColumn(result.forced),
                 columns.DiagnosisColumn(result.diagnosis),
-                None if pause is None else round(pause, 1), result.detail)
+                columns.rounded(pause), result.detail)
     return (terminal.printable(result.server_name),
             terminal.printable(result.server), result.status,
             result.action, terminal.printable(result.source),
