@@ -155,3 +155,26 @@ class TestClient(testcase.TestCase):
     def test_a_named_cloud_gives_a_client_with_its_settings(self):
         nc = cloud.client(Module(cloud='here', region_name='RegionTwo'))
         self.assertEqual('RegionTwo', nc.compute.client.region_name)
+
+
+class TestInterruptedDrain(testcase.TestCase):
+    """A signal stops a drain once the service is disabled; Nova may have
+    accepted moves whose rows then say ``unknown``, not forced."""
+
+    def test_an_accepted_move_is_a_change(self):
+        rows = [row(outcome.UNKNOWN, hint='openstack server show uuid-1'),
+                row(emptied.LEFT)]
+        self.assertTrue(cloud.interrupted_drain_changed(rows, False))
+
+    def test_the_disabled_service_is_a_change(self):
+        self.assertTrue(cloud.interrupted_drain_changed(
+            [row(emptied.LEFT)], True))
+
+    def test_refused_or_unrequested_moves_and_followed_ones_are_not(self):
+        rows = [row(outcome.ERROR), row(emptied.LEFT),
+                row(outcome.UNKNOWN, action=emptied.FOLLOW)]
+        self.assertFalse(cloud.interrupted_drain_changed(rows, False))
+
+    def test_a_forced_migration_is_a_change(self):
+        rows = [row(outcome.UNKNOWN, action=emptied.FOLLOW, forced=True)]
+        self.assertTrue(cloud.interrupted_drain_changed(rows, False))

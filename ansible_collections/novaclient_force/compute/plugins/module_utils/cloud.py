@@ -111,15 +111,33 @@ def fail(module, error, **results):
                      kind=report.kind, **results)
 
 
-def interrupted(module, stop, report=None):
+def interrupted(module, stop, report=None, changed=None):
     """Fail the task for SIGINT or SIGTERM: whatever Nova had accepted
     by then is in ``outcomes``; ``report`` is the CLI core's
-    verdict.Report for it when the caller has its own."""
+    verdict.Report for it when the caller has its own, ``changed``
+    whether anything was changed (by default: something was forced)."""
     report = report or verdict.of_interruption(stop)
+    if changed is None:
+        changed = any(o.forced for o in stop.outcomes)
     module.fail_json(msg=report.message, rc=report.exit_code,
-                     kind=report.kind,
-                     changed=any(o.forced for o in stop.outcomes),
+                     kind=report.kind, changed=changed,
                      outcomes=[fields(o) for o in stop.outcomes])
+
+
+def interrupted_drain_changed(rows, disabling):
+    """Whether an interrupted drain changed anything. A drain is
+    interrupted only once it has disabled the service (``disabling``:
+    it was to), and its rows then count a move Nova accepted as
+    ``unknown``, not forced: any move requested and neither refused nor
+    left unrequested is a change."""
+    from novaclient_force import emptied as sdk_emptied
+    from novaclient_force import outcome
+
+    moves = (sdk_emptied.LIVE_MIGRATE, sdk_emptied.COLD_MIGRATE)
+    return disabling or any(
+        row.forced or (row.action in moves and row.status not in (
+            outcome.ERROR, sdk_emptied.LEFT))
+        for row in rows)
 
 
 def fields(result):

@@ -252,16 +252,26 @@ def main():
     options = {name: params[name] for name in _SDK_OPTIONS}
     manager = cloud.client(module).server_migrations
     host = params['host']
+    was_disabled = _disabled(manager.compute, host)
+    disabling = not params['keep_enabled'] and was_disabled is not True
     try:
-        was_disabled = _disabled(manager.compute, host)
         drained = manager.drain_host(
             host, disable=not params['keep_enabled'],
             dry_run=module.check_mode, **options)
     except exceptions.Interrupted as stop:
-        cloud.interrupted(module, stop, draining.interrupted(stop, host))
+        cloud.interrupted(
+            module, stop, draining.interrupted(stop, host),
+            changed=cloud.interrupted_drain_changed(
+                stop.outcomes, disabling and not module.check_mode))
     except exceptions.ForceCompleteError as error:
-        cloud.fail(module, error, changed=False)
-    disabling = not params['keep_enabled'] and was_disabled is not True
+        # A refusal or a bad argument comes before anything is sent;
+        # anything else may come once the service was disabled: its
+        # state tells.
+        changed = (disabling and not module.check_mode
+                   and error.exit_code not in (exceptions.EXIT_ERROR,
+                                               exceptions.EXIT_USAGE)
+                   and _disabled(manager.compute, host) is True)
+        cloud.fail(module, error, changed=changed)
     results = cloud.drained(drained, disabling)
     if results['rc']:
         module.fail_json(**results)
@@ -269,9 +279,10 @@ def main():
 
 
 def _disabled(compute, host):
-    """Whether the host's nova-compute service is disabled before the
-    drain, so a drain of a host already empty and disabled is no change;
-    None if it cannot be told (the drain then names the fault)."""
+    """Whether the host's nova-compute service is disabled (before the
+    drain: a drain of a host already empty and disabled is no change;
+    after a failure: whether the drain got that far); None if it cannot
+    be told."""
     from novaclient_force import compute_services, exceptions
 
     try:
