@@ -17,7 +17,8 @@ and ``enable``; those are not modelled (the route starts at 2.53).
 """
 
 import dataclasses
-import uuid
+
+from oslo_utils import uuidutils
 
 from novaclient_force.refserver.edge import faults, validation
 from novaclient_force.refserver.state import services as services_state
@@ -69,22 +70,11 @@ def index(services, req, context, body=None):
     return 200, {'services': found}
 
 
-def _is_uuid_like(value):
-    """oslo.utils ``uuidutils.is_uuid_like``: a UUID in any spelling
-    ``uuid.UUID`` reads, given back the same once canonical (dashes and
-    case aside)."""
-    try:
-        canonical = str(uuid.UUID(value))
-    except (TypeError, ValueError, AttributeError):
-        return False
-    return canonical.replace('-', '') == value.replace('-', '').lower()
-
-
 def update(services, req, context, service_id, body=None):
     """``_update_v253``: the body schema, then a UUID (400), the policy
     (403), the service (404), then the change; 200 with the service."""
     validation.validate(_UPDATE, body)
-    if not _is_uuid_like(service_id):
+    if not uuidutils.is_uuid_like(service_id):
         raise faults.bad_request(f'Invalid uuid {service_id}')
     services.policy.authorize(UPDATE_POLICY, context, context.project_id)
     now = services.store.now()
@@ -100,12 +90,12 @@ def update(services, req, context, service_id, body=None):
                     raise faults.bad_request(
                         "Specifying 'disabled_reason' with status "
                         "'enabled' is invalid.")
-                changed = dataclasses.replace(changed, disabled=False,
-                                   disabled_reason=None)
+                changed = dataclasses.replace(
+                    changed, disabled=False, disabled_reason=None)
             else:
-                changed = dataclasses.replace(changed, disabled=True,
-                                   disabled_reason=body.get(
-                                       'disabled_reason'))
+                changed = dataclasses.replace(
+                    changed, disabled=True,
+                    disabled_reason=body.get('disabled_reason'))
         if 'forced_down' in body:
             changed = dataclasses.replace(
                 changed, forced_down=validation.as_bool(body['forced_down']))

@@ -164,6 +164,4 @@ def update(call):
     if call.context.version < (2, 75):
         body = {key: value for key, value in body.items()
                 if not key.startswith(_BEFORE_275)}
-    if call.context.version < (2, 71):
-        body.pop('server_groups', None)
     return 200, {'server': body}

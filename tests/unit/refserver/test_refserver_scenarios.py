@@ -162,7 +162,9 @@ migrations:
 '''
 
 
-class TestFiles(testcase.TestCase):
+class FilesCase(testcase.TestCase):
+    """Scenario files written in a temporary directory (no tests of its
+    own, so that subclasses do not run TestFiles' again)."""
 
     def setUp(self):
         super().setUp()
@@ -182,6 +184,9 @@ class TestFiles(testcase.TestCase):
         self.assertNotIn('\n', message)
         self.assertTrue(message.startswith(path + ': '), message)
         return message
+
+
+class TestFiles(FilesCase):
 
     def test_documented_example_loads(self):
         with open(DOCS, encoding='utf-8') as stream:
@@ -315,7 +320,7 @@ class TestFiles(testcase.TestCase):
         self.assertIn('cannot read', str(error))
 
 
-class TestHostsAndNames(TestFiles):
+class TestHostsAndNames(FilesCase):
     """A file may leave its hosts implied, and name servers as Nova lets
     users name them: the same name twice, in one project or two."""
 
