@@ -59,10 +59,7 @@ def migrate(call):
             'Cannot migrate to the host where the server exists.')
     if host and not hosts.exists(db, host):
         raise faults.bad_request(f'Compute host {host} could not be found.')
-    if host:
-        dest = None if services.is_disabled(db, host) else host
-    else:
-        dest = hosts.least_loaded(db, server['host'])
+    dest = services.schedule(db, server['host'], host)
     if dest is None:
         cold_migrate.no_valid_host(db, server, _NO_VALID_HOST, call.context,
                                    call.now)

@@ -16,8 +16,8 @@ import uuid
 from novaclient_force.refserver.state import (
     actions,
     flavors,
-    hosts,
     lifecycle,
+    services,
     simulator,
 )
 
@@ -195,9 +195,9 @@ def destination(db, server, host, forced_host):
     if forced_host == server['host']:
         return None, (f"Unable to migrate instance ({server['uuid']}) to "
                       f'current host ({forced_host}).')
-    if host and host != server['host']:
-        return host, None
-    chosen = None if host else hosts.least_loaded(db, server['host'])
+    if forced_host:
+        return forced_host, None
+    chosen = services.schedule(db, server['host'], host)
     if chosen is None:
         return None, ('No valid host was found. There are not enough hosts '
                       'available.')

@@ -51,6 +51,19 @@ def is_disabled(db, host):
     return bool(row and row['disabled'])
 
 
+def schedule(db, source, requested=None):
+    """The host Nova's scheduler picks for a migration away from
+    ``source``: the ``requested`` host (a destination the scheduler
+    checks, not a forced one) unless it is the source or disabled
+    (``ComputeFilter``), else the least loaded enabled host; None is
+    ``NoValidHost``."""
+    if requested:
+        if requested == source or is_disabled(db, requested):
+            return None
+        return requested
+    return hosts.least_loaded(db, source)
+
+
 def save(db, service, now):
     """Store ``service``'s status (``Service.save``)."""
     db.execute('INSERT OR REPLACE INTO services (host, disabled, '

@@ -101,6 +101,26 @@ class TestServiceUpdate(ServicesCase):
         self.assertEqual([], json.loads(resp.body)['migrations'])
         self.assertEqual('ACTIVE', self.server(BUSY2)['status'])
 
+    def test_a_named_disabled_host_is_no_valid_host(self):
+        # From 2.30 a named host is checked by the scheduler (force
+        # False), whose ComputeFilter skips a disabled service: the
+        # conductor's NoValidHost comes after the 202.
+        self.update('compute-3', {'status': 'disabled'})
+        resp = self.compute('POST', f'/servers/{BUSY2}/action', {
+            'os-migrateLive': {'host': 'compute-3',
+                               'block_migration': 'auto'}},
+            version='2.80')
+        self.assertEqual(202, resp.status_int, resp.body)
+        resp = self.compute('GET', f'/os-migrations?instance_uuid={BUSY2}',
+                            version='2.80')
+        newest = max(json.loads(resp.body)['migrations'],
+                     key=lambda m: m['id'])
+        # The conductor was given no host (compute/api.py unsets it for
+        # the scheduler), so its migration names none.
+        self.assertEqual(('error', None),
+                         (newest['status'], newest['dest_compute']))
+        self.assertEqual('ACTIVE', self.server(BUSY2)['status'])
+
 
 class TestColdMigration(ServicesCase):
 
