@@ -19,11 +19,11 @@ class DrainHost(command.Lister):
     with --cold-migrate-stopped, forces what the policy says, and lists
     the host again at the end. Admin only. The exit status is 0 only if
     the host holds no server at the end; 9 when servers were left (named
-    on stderr), 3 for a failed migration, 5 timed out, 1 refused or an
-    unknown host, 2 for bad arguments, 130/143 on SIGINT/SIGTERM (the
-    requested migrations go on in Nova; each row says how to follow
-    them). There is no nova command for this: the nova CLI is frozen
-    upstream.
+    on stderr), 3 for a failed migration, 4 cancelled, 5 timed out, 8
+    accepted but its outcome unknown, 1 refused or an unknown host, 2 for
+    bad arguments, 130/143 on SIGINT/SIGTERM (the requested migrations go
+    on in Nova; each row says how to follow them). There is no nova
+    command for this: the nova CLI is frozen upstream.
     """
 
     auth_required = False

@@ -50,9 +50,8 @@ options:
     type: float
   force:
     description:
-      - Force running live migrations (at once, unless O(stalled_after)
-        or O(force_after) say when). V(false) forces none
-        (C(--no-force)).
+      - Force running live migrations, as O(auto), O(stalled_after) or
+        O(force_after) say. V(false) forces none (C(--no-force)).
     type: bool
     default: true
   deadline:
