@@ -11,6 +11,7 @@ whose ``server_migrations`` is our manager and whose microversion is
 negotiated lazily, once, by that manager (see negotiation.py).
 """
 
+import contextlib
 import re
 
 import novaclient
@@ -88,14 +89,23 @@ class Client:
 def _cloud_region(cloud):
     """openstacksdk's settings for ``cloud``; imported only here, so a
     script that gives a session never imports openstacksdk."""
-    from keystoneauth1 import exceptions as ksa_exceptions
     from openstack import config as os_config
+
+    with config_errors():
+        return os_config.get_cloud_region(cloud=cloud)
+
+
+@contextlib.contextmanager
+def config_errors():
+    """openstacksdk's loader refusing the settings, before anything is
+    sent, as InvalidArgument: no such cloud, or an auth plugin missing an
+    option (keystoneauth's MissingRequiredOptions, when no cloud is
+    configured at all)."""
+    from keystoneauth1 import exceptions as ksa_exceptions
     from openstack import exceptions as os_exceptions
 
     try:
-        return os_config.get_cloud_region(cloud=cloud)
-    # No such cloud, or an auth plugin missing an option (no cloud
-    # configured at all: keystoneauth's MissingRequiredOptions).
+        yield
     except (os_exceptions.ConfigException, ksa_exceptions.OptionError) as exc:
         raise exceptions.InvalidArgument(
             f"Cloud configuration: {' '.join(str(exc).split())}") from None

@@ -6,24 +6,10 @@ Scenario ``stuck-migration``: three servers on compute-1, one of them
 """
 
 import re
-import textwrap
 
 from novaclient_force.refserver import fixture
 from tests import testcase
 from tests.functional import playbooks
-
-DRAIN = '''\
-- hosts: localhost
-  gather_facts: false
-  tasks:
-    - block:
-        - name: Drain compute-1
-          novaclient_force.compute.compute_host_drain:
-            cloud: refserver-admin
-            host: compute-1
-          register: result
-      always:
-{save}'''
 
 MAINTENANCE = f'{playbooks.NAMESPACE}.host_maintenance'
 INVENTORY = '[compute]\ncompute-1\ncompute-2\n'
@@ -120,8 +106,8 @@ class TestMaintenancePlaybook(DrainTest):
 class TestDrainModule(DrainTest):
 
     def test_a_second_run_reports_no_change(self):
-        drain = DRAIN.format(save=textwrap.indent(playbooks.save(),
-                                                  ' ' * 8))
+        drain = playbooks.one_task('Drain compute-1', 'compute_host_drain',
+                                   cloud='refserver-admin', host='compute-1')
         run = self.ansible.playbook(drain)
         self.assertEqual(0, run.returncode, run.stdout + run.stderr)
         first = self.ansible.result()

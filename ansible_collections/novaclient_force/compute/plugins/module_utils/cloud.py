@@ -64,41 +64,30 @@ def require_sdk(module):
 def client(module):
     """A ``novaclient_force.client.Client`` for the module's cloud
     options; a task failure (rc 2, nothing sent) when they are wrong."""
+    import openstack
+
     from novaclient_force import client as sdk_client
 
-    try:
-        import openstack
-        from keystoneauth1 import exceptions as ksa_exceptions
-        from openstack import exceptions as os_exceptions
-    except ImportError:
-        fail(module, exceptions.InvalidArgument(
-            'openstacksdk is not installed where the module runs'))
     params = module.params
     given = {key: params[name] for name, key in _CONNECTION_OPTIONS.items()
              if params[name] is not None}
     cloud = params['cloud']
+    if isinstance(cloud, dict):
+        clash = sorted(name for name in _CONNECTION_OPTIONS
+                       if params[name] is not None)
+        if params['interface'] != 'public':
+            clash.append('interface')
+        if clash:
+            fail(module, exceptions.InvalidArgument(
+                f"Give the cloud's settings either in cloud or in "
+                f"{', '.join(clash)}, not both"))
+        settings = cloud
+    else:
+        settings = dict(cloud=cloud, interface=params['interface'], **given)
     try:
-        if isinstance(cloud, dict):
-            clash = sorted(name for name in _CONNECTION_OPTIONS
-                           if params[name] is not None)
-            if params['interface'] != 'public':
-                clash.append('interface')
-            if clash:
-                raise exceptions.InvalidArgument(
-                    f"Give the cloud's settings either in cloud or in "
-                    f"{', '.join(clash)}, not both")
-            connection = openstack.connect(**cloud)
-        else:
-            connection = openstack.connect(
-                cloud=cloud, interface=params['interface'], **given)
+        with sdk_client.config_errors():
+            connection = openstack.connect(**settings)
         return sdk_client.Client(connection=connection)
-    except (os_exceptions.ConfigException,
-            ksa_exceptions.OptionError) as exc:
-        # The loader refuses settings before anything is sent: no such
-        # cloud, or an auth plugin missing an option (keystoneauth's
-        # MissingRequiredOptions, when no cloud is configured at all).
-        fail(module, exceptions.InvalidArgument(
-            f"Cloud configuration: {' '.join(str(exc).split())}"))
     except exceptions.ForceCompleteError as exc:
         fail(module, exc)
 
