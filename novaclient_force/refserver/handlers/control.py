@@ -19,6 +19,12 @@ from novaclient_force.refserver.edge import faultrules
 from novaclient_force.refserver.handlers import server_migrations
 from novaclient_force.refserver.state import lifecycle, migrations, seed
 
+#: The control API's actions on a migration (``POST
+#: migrations/{id}/<action>``): the overrides, and a driver fault for
+#: its next force-complete.
+_OVERRIDES = ('converge', 'stall', 'fail')
+_FAIL_FORCE_COMPLETE = 'fail_force_complete'
+
 #: What each override needs to find, for the 409 that says so.
 _APPLIES = {
     'converge': 'a running migration whose pre-copy still iterates (not '
@@ -96,16 +102,16 @@ class ControlApp:
             if len(parts) == 2 and req.method == 'GET':
                 return self.migration(req, parts[1])
             if (len(parts) == 3 and req.method == 'POST'
-                    and parts[2] in ('converge', 'stall', 'fail')):
+                    and parts[2] in _OVERRIDES):
                 return self.override(req, parts[1], parts[2])
             if (len(parts) == 3 and req.method == 'POST'
-                    and parts[2] == 'fail_force_complete'):
+                    and parts[2] == _FAIL_FORCE_COMPLETE):
                 return self.fail_force_complete(req, parts[1])
         if (len(parts) == 3 and parts[0] == 'servers'
                 and parts[2] == 'keep-host' and req.method == 'POST'):
             return self.keep_host(req, parts[1])
         unknown_action = len(parts) == 3 and parts[2] not in (
-            'converge', 'stall', 'fail', 'fail_force_complete')
+            *_OVERRIDES, _FAIL_FORCE_COMPLETE)
         if not unknown_action and parts and parts[0] in {
                 name for _, name in routes} | {'migrations'}:
             raise ControlError(
@@ -231,14 +237,7 @@ class ControlApp:
         now = self.services.store.now()
         # A ControlError rolls the transaction back: nothing half-applied.
         with self.services.store.transaction() as db:
-            row = self._row(db, migration_id)
-            status = lifecycle.observe(db, row, now,
-                                       self.services.notifier).status
-            row = migrations.get(db, row['id'])
-            if row['final'] or not row['params']:
-                raise ControlError(
-                    409, f'migration {migration_id} is {status}: it has '
-                         'ended')
+            row, status = self._live(db, migration_id, now)
             lifecycle.add_override(db, row, kind, now, message)
             row = migrations.get(db, row['id'])
             if not lifecycle.override_took_effect(db, row, now):
@@ -247,6 +246,18 @@ class ControlApp:
                          f'needs {_APPLIES[kind]}')
             view = self._view(db, row, now)
         return _json(200, {'migration': view})
+
+    def _live(self, db, migration_id, now):
+        """The migration's row brought up to ``now``, and its status; 409
+        once it has ended (nothing about it can change any more)."""
+        row = self._row(db, migration_id)
+        status = lifecycle.observe(db, row, now,
+                                   self.services.notifier).status
+        row = migrations.get(db, row['id'])
+        if row['final'] or not row['params']:
+            raise ControlError(
+                409, f'migration {migration_id} is {status}: it has ended')
+        return row, status
 
     def fail_force_complete(self, req, migration_id):
         """The next force-complete of the migration fails in the driver
@@ -260,14 +271,7 @@ class ControlApp:
             raise ControlError(400, f'unknown field {sorted(body)[0]}')
         now = self.services.store.now()
         with self.services.store.transaction() as db:
-            row = self._row(db, migration_id)
-            status = lifecycle.observe(db, row, now,
-                                       self.services.notifier).status
-            row = migrations.get(db, row['id'])
-            if row['final'] or not row['params']:
-                raise ControlError(
-                    409, f'migration {migration_id} is {status}: it has '
-                         'ended')
+            row, _ = self._live(db, migration_id, now)
             migrations.set_force_fault(
                 db, row, message or server_migrations.no_active_migration(
                     row['instance_uuid']))
