@@ -11,7 +11,9 @@ anything not ``running`` yet. So a drain is a watch:
 * a migration is forced when it reaches ``running`` and the policy
   (diagnosis.Policy: at once, or once stalled or old enough) says so; the
   policy's memory readings come from the server's migration index, read
-  only for running migrations not forced yet;
+  only for running migrations not forced yet whose ``updated_at`` in the
+  listing shows a save since: the drain looks again just after each
+  save Nova is due to make (saves.py);
 * force requests and index reads go out from a pool of ``concurrency``
   workers over the one shared keystoneauth session.
 
@@ -39,6 +41,7 @@ from novaclient_force import (
     hosts,
     observe,
     resolve,
+    saves,
     signals,
     statuses,
     waiting,
@@ -139,6 +142,7 @@ class _Drain:
         self.rows = {}                  # the latest row of each
         self._discovered = False        # the next read may use discover()
         self.departures = observe.Departures(compute, host, pool)
+        self.offset = saves.Offset()    # the cloud's clock, for them all
         #: Without --wait only what runs at the first look is acted on.
         self.acting_on = None
         self.seen = None                # the statuses followed, last poll
@@ -165,7 +169,8 @@ class _Drain:
                     server, int(row['id']), self.start,
                     functools.partial(hints.follow, server, self.cli,
                                       self.admin),
-                    self.policy, migration_uuid=row.get('uuid') or '')
+                    self.policy, migration_uuid=row.get('uuid') or '',
+                    offset=self.offset)
             if not one.done:
                 self.rows[key] = row
 
@@ -187,10 +192,14 @@ class _Drain:
         self.step(deadline)
         # The statuses of what is left: the loop polls again promptly
         # when they change (the next migration of the queue is running).
+        now = self.compute.clock()
+        looks = [look for _, one in self._active()
+                 if (look := one.next_look(now)) is not None]
         return waiting.Reading(' '.join(
             f'{key}:{one.status}{"+" if one.forced else ""}'
             for key, one in self._active()), done=not self._active(),
-            prompt=any(one.forced for _, one in self._active()))
+            prompt=any(one.forced for _, one in self._active()),
+            look_at=min(looks, default=None))
 
     # -- deciding ----------------------------------------------------------
 
@@ -200,6 +209,7 @@ class _Drain:
         now = self.compute.clock()
         for key, one in self._active():
             one.saw(self.rows[key].get('status') or '', now)
+            one.saved(now, observe.saved_at(self.rows[key].get('updated_at')))
             if one.status in statuses.FINAL:
                 self._ended(key, one, deadline)
             elif one.refusal is not None and one.status == statuses.RUNNING:
@@ -212,8 +222,10 @@ class _Drain:
                       if one.forcible
                       and (self.wait or key in self.acting_on)]
         if not self.policy.forces_at_once:
-            list(self.pool.map(lambda one: self._sample(one, deadline),
-                               candidates))
+            # only where the listing shows a save since (saves.py)
+            list(self.pool.map(
+                lambda one: self._sample(one, deadline),
+                [one for one in candidates if one.worth_reading]))
         if deadline is not None and now >= deadline:
             candidates = []     # nothing mutating goes out after it
         chosen = [one for one in candidates if one.judge(now)]

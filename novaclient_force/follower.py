@@ -13,6 +13,7 @@ from novaclient_force import (
     diagnosis,
     exceptions,
     outcome,
+    saves,
     statuses,
     terminal,
     waiting,
@@ -42,7 +43,7 @@ class Follower:
     """
 
     def __init__(self, server, migration, start, hint, policy=None,
-                 status='', server_name='', migration_uuid=''):
+                 status='', server_name='', migration_uuid='', offset=None):
         self.result = outcome.Outcome(
             server, migration, outcome.ACCEPTED, server_name=server_name,
             migration_uuid=migration_uuid, migration_status=status)
@@ -50,6 +51,10 @@ class Follower:
         self.hint = hint
         self.policy = policy
         self.samples = []
+        # when Nova saved the counters; ``offset``: saves.Offset, shared
+        # by the migrations read from one cloud
+        self.saves = saves.Saves(offset)
+        self.sampled_save = None        # the save the latest sample showed
         self.running_since = None
         self.why = ''               # why it was forced, or left alone
         self.refusal = None         # an OVERTAKEN refusal, being followed
@@ -97,6 +102,31 @@ class Follower:
         when = now - self.start if saved_at is None else saved_at
         self.samples.append(diagnosis.Sample(when, remaining, processed,
                                              total))
+        self.saved(now, saved_at)
+        self.sampled_save = saved_at
+
+    def saved(self, now, saved_at):
+        """A reading at ``now`` showed that Nova last saved the migration
+        at ``saved_at`` (its ``updated_at``; None when not told)."""
+        self.saves.seen(now, saved_at, self.status == statuses.RUNNING)
+
+    @property
+    def judges_counters(self):
+        """Whether its policy is waiting on the memory counters: it runs,
+        may be forced, and is not forced at once."""
+        return (self.forcible and self.policy is not None
+                and not self.policy.forces_at_once)
+
+    @property
+    def worth_reading(self):
+        """Whether reading its counters may tell the policy anything new:
+        none read yet, or Nova saved the migration since (saves.py)."""
+        return not self.samples or self.saves.newer_than(self.sampled_save)
+
+    def next_look(self, now):
+        """When a reading may next tell its policy something new, just
+        after Nova's next stats save (saves.py), or None."""
+        return self.saves.next_look(now) if self.judges_counters else None
 
     def judge(self, now):
         """Whether the policy forces the running migration now."""

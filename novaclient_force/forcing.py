@@ -319,7 +319,8 @@ def _watch(manager, one, ref, mig, timeout, progress, wait, asked=None):
                    reading.memory_processed_bytes, reading.memory_total_bytes,
                    reading.saved_at)
         force = one.judge(now)
-        return dataclasses.replace(reading, done=force)
+        return dataclasses.replace(reading, done=force,
+                                   look_at=one.next_look(now))
 
     report = None
     if progress is not None:

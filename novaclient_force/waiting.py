@@ -72,6 +72,9 @@ class Reading:
     migration_time: typing.Optional[float] = None
     #: When Nova saved those counters (``updated_at``, Unix time).
     saved_at: typing.Optional[float] = None
+    #: Look again by then at the latest (on the loop's clock): a reading
+    #: may tell something new then (a stats save, saves.py).
+    look_at: typing.Optional[float] = None
 
 
 def wait_for_outcome(read, timeout=None, clock=time.monotonic,
@@ -84,7 +87,8 @@ def wait_for_outcome(read, timeout=None, clock=time.monotonic,
     done. The interval starts at ``first_delay`` and doubles up to
     ``max_delay``, and starts over whenever the status read changes (a
     migration that just started running is worth a prompt look), and is
-    PROMPT_DELAY at most after a reading marked ``prompt``; the last
+    PROMPT_DELAY at most after a reading marked ``prompt``, and comes by
+    a reading's ``look_at`` (the back-off goes on meanwhile); the last
     reading is taken at the deadline itself.
     Returns ``(reading, elapsed)``; ``reading.done`` is False on time-out.
 
@@ -140,12 +144,15 @@ def wait_for_outcome(read, timeout=None, clock=time.monotonic,
             progress(reading, elapsed)
         if reading.prompt:
             delay = min(delay, PROMPT_DELAY)
+        pause = delay
+        if reading.look_at is not None:
+            pause = min(pause, max(reading.look_at - clock(), 0.0))
         if deadline is not None:
             left = deadline - clock()
             if left <= 0:
                 return reading, elapsed
-            delay = min(delay, left)
-        sleep(delay)
+            pause = min(pause, left)
+        sleep(pause)
         delay = min(delay * 2, max_delay)
 
 

@@ -5,6 +5,7 @@ keystoneauth's fixture) and whatever compute answers a test registers; the
 request history is what round-trip assertions count.
 """
 
+import datetime
 import http.client
 import json
 import math
@@ -155,6 +156,10 @@ class HostQueue:
     by the SDK's own sleeps. Serves ``/os-migrations`` (filters, newest
     first, paging by ``page_size``), the server migration index, the
     force-complete action, ``/os-services`` and ``/servers?host=``.
+
+    With ``stats_interval`` the counters are Nova's: saved every that many
+    seconds of running (none before the first save), and every row has
+    the ``updated_at`` of its latest save (status or counters).
     """
 
     PREPARING = 1.0
@@ -164,10 +169,11 @@ class HostQueue:
 
     def __init__(self, requests, clock, limit=1, host='compute-1',
                  page_size=1000, known_hosts=('compute-1', 'compute-2'),
-                 project_only=None):
+                 project_only=None, stats_interval=None):
         #: A project ID: listings must be narrowed to it (a manager's).
         self.project_only = project_only
         self.clock = clock
+        self.stats_interval = stats_interval
         self.limit = limit
         self.host = host
         self.page_size = page_size
@@ -243,11 +249,29 @@ class HostQueue:
         return 'completed'
 
     def _row(self, mig):
-        return {'id': mig['id'], 'uuid': mig['uuid'],
-                'instance_uuid': mig['server'],
-                'status': self.status(mig['id']),
-                'migration_type': 'live-migration',
-                'source_compute': self.host, 'dest_compute': 'compute-2'}
+        row = {'id': mig['id'], 'uuid': mig['uuid'],
+               'instance_uuid': mig['server'],
+               'status': self.status(mig['id']),
+               'migration_type': 'live-migration',
+               'source_compute': self.host, 'dest_compute': 'compute-2'}
+        if self.stats_interval:
+            row['updated_at'] = datetime.datetime.fromtimestamp(
+                self._saved_at(mig), datetime.timezone.utc).replace(
+                tzinfo=None).isoformat()
+        return row
+
+    def _saved_at(self, mig):
+        """When Nova last saved the migration: its status (``queued`` at
+        creation, then ``preparing`` and ``running``), then its counters
+        every ``stats_interval`` seconds of running."""
+        running_at, end = self._timeline()[mig['id']]
+        now = self.clock() if end is None else min(self.clock(), end)
+        if running_at is None or now < running_at - self.PREPARING:
+            return mig['created']
+        if now < running_at:
+            return running_at - self.PREPARING
+        saves = (now - running_at) // self.stats_interval
+        return running_at + saves * self.stats_interval
 
     def _list(self, request, context):
         query = request.qs
@@ -282,7 +306,10 @@ class HostQueue:
         time and dirties nothing; a busy one re-dirties all of it every
         round, so its pending memory is a sawtooth below the total."""
         running_at, _ = self._timeline()[mig['id']]
-        ran = max(self.clock() - running_at, 0)
+        at = self._saved_at(mig) if self.stats_interval else self.clock()
+        if at <= running_at and self.stats_interval:
+            return {}       # null until the first save
+        ran = max(at - running_at, 0)
         rate = self.BANDWIDTH
         if mig['converges_after']:
             rate = self.MEMORY / mig['converges_after']

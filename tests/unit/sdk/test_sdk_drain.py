@@ -338,6 +338,24 @@ class TestQueue(f.SDKTestCase):
                          [r.status for r in results])
         self.assertEqual([2, 4], queue.forced)
 
+    def test_auto_forces_on_the_first_look_after_the_proving_save(self):
+        # Nova saves the counters every 5 s of running; the save 10 s in
+        # is the first after the 8.6 s first pass (8 GiB at 1 GB/s) and
+        # proves the guest stuck. The drain looks just after that save
+        # (saves.py), not up to a back-off interval later, and reads the
+        # index only when the listing shows a save it has not read.
+        queue = self.host(None, stats_interval=5.0)
+        self.drain(wait=True, auto=True)
+        self.assertEqual([1], queue.forced)
+        proving_save = queue._timeline()[1][0] + 10
+        late = queue.post_times[0] - proving_save
+        self.assertGreaterEqual(late, 0)
+        self.assertLess(late, 1.5)
+        index_reads = [p for m, p in self.compute_calls()
+                       if m == 'GET' and p.endswith('/migrations')]
+        # the running status save, and the counters 5 and 10 s in
+        self.assertEqual(3, len(index_reads))
+
     def test_stall_policy_leaves_converging_migrations_alone(self):
         queue = self.host(20, None, 8, None)
         results = self.drain(wait=True, stalled_after=10)
@@ -524,6 +542,18 @@ class TestOneServerPolicy(f.SDKTestCase):
         self.assertGreater(forced_at - running_at, first_pass)
         self.assertLess(forced_at - running_at,
                         first_pass + 2 * waiting.MAX_DELAY + 1)
+
+    def test_auto_looks_just_after_nova_saves_the_counters(self):
+        self.queue = f.HostQueue(self.requests, self.clock,
+                                 stats_interval=5.0)
+        self.queue.add('busy')
+        result = self.force(1, wait=True, auto=True)
+        self.assertTrue(result.forced)
+        # the save 10 s into running is the first after the first pass
+        late = self.queue.post_times[0] - (self.queue._timeline()[1][0]
+                                           + 10)
+        self.assertGreaterEqual(late, 0)
+        self.assertLess(late, 1.5)
 
     def test_auto_leaves_a_converging_migration_alone(self):
         self.queue.add('idle', converges_after=12)
