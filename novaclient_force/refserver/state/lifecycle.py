@@ -250,7 +250,9 @@ def ground_truth(db, row, now):
         post_copy_at=(None if truth.post_copy_at is None
                       else origin + truth.post_copy_at),
         last_sync_at=(None if truth.last_sync_at is None
-                      else origin + truth.last_sync_at))
+                      else origin + truth.last_sync_at),
+        first_sync_at=(None if truth.first_sync_at is None
+                       else origin + truth.first_sync_at))
 
 
 def _stored(row):

@@ -557,6 +557,8 @@ class GroundTruth:
     #: Bytes/s the link (its share) carries, and the guest dirties.
     transfer_rate: float = 0.0
     dirty_rate: float = 0.0
+    #: When the first pass over memory ended (its first bitmap sync).
+    first_sync_at: float | None = None
 
 
 def ground_truth(params, now, force_complete_at=None, abort_at=None,
@@ -590,11 +592,13 @@ def ground_truth(params, now, force_complete_at=None, abort_at=None,
     disk_sent = params.bandwidth * max(
         min(end, plan.memory_at) - plan.running_at, 0.0)
     rounds, last_sync = _rounds(plan, run, end)
+    first_sync = (None if last_sync is None
+                  else plan.memory_at + plan.precopy.end_of(1))
     return GroundTruth(paused_at, paused_seconds, post_copy_at,
                        round(_memory_sent(params, plan, run, end)),
                        round(min(disk_sent, params.disk_bytes)),
                        rounds, last_sync, params.bandwidth,
-                       params.dirty_rate)
+                       params.dirty_rate, first_sync)
 
 
 def _rounds(plan, run, end):

@@ -549,13 +549,15 @@ class TestSawtooth(testcase.TestCase):
     def test_ground_truth_counts_the_rounds(self):
         params = busy(working_set_bytes=GIB, config=NO_TIMEOUT)
         first = simulator.ground_truth(params, 1.5 + 3.0)
-        self.assertEqual((1, None), (first.precopy_rounds,
-                                     first.last_sync_at))
+        self.assertEqual((1, None, None), (first.precopy_rounds,
+                                           first.last_sync_at,
+                                           first.first_sync_at))
         truth = simulator.ground_truth(params, 1.5 + 10.0)
         # 10 s send 11.6 GiB: 4 GiB once, then 7 whole 1 GiB rounds
         self.assertEqual(9, truth.precopy_rounds)
         self.assertAlmostEqual(1.5 + (4 + 7) * GIB / LINK,
                                truth.last_sync_at)
+        self.assertAlmostEqual(1.5 + 4 * GIB / LINK, truth.first_sync_at)
         self.assertEqual((LINK, 2e9), (truth.transfer_rate,
                                        truth.dirty_rate))
 
