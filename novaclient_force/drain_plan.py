@@ -125,6 +125,11 @@ class DeadlinePolicy:
         self.queue = queue
         self.seconds = seconds      # as given, for the words
 
+    @property
+    def force_after(self):
+        """The age at which ``inner`` forces whatever the readings say."""
+        return self.inner.force_after
+
     def decide(self, diagnosis, running_for):
         force, why = self.inner.decide(diagnosis, running_for)
         if force:

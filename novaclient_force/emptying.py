@@ -259,7 +259,8 @@ class _Emptying:
         return waiting.Reading(
             f'{reading.status} to-request:{len(self.to_request)} '
             f'unseen:{len(self.unseen)} cold:{len(self.cold)}'
-            f'{self.cold_now and self.cold_now[1] or ""}', done=done)
+            f'{self.cold_now and self.cold_now[1] or ""}', done=done,
+            prompt=reading.prompt, look_at=reading.look_at)
 
     def _queued(self):
         """Requests waiting in Nova's queue: not running yet."""

@@ -124,9 +124,18 @@ class Follower:
         return not self.samples or self.saves.newer_than(self.sampled_save)
 
     def next_look(self, now):
-        """When a reading may next tell its policy something new, just
-        after Nova's next stats save (saves.py), or None."""
-        return self.saves.next_look(now) if self.judges_counters else None
+        """When a reading may next change its policy's mind, or None: just
+        after Nova's next stats save (saves.py), or at the age
+        ``--force-after`` gives it, if sooner."""
+        if not self.judges_counters:
+            return None
+        looks = [self.saves.next_look(now)]
+        # a caller's own policy need not have one (drain_host's ``policy``)
+        age = getattr(self.policy, 'force_after', None)
+        if age is not None and self.running_since is not None:
+            looks.append(self.running_since + age)
+        return min((at for at in looks if at is not None and at > now),
+                   default=None)
 
     def judge(self, now):
         """Whether the policy forces the running migration now."""

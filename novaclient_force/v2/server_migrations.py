@@ -193,7 +193,9 @@ class ServerMigrationsManager(upstream.ServerMigrationsManager):
           progress), are left and reported with Nova's reason;
         * a running live migration is forced as ``policy`` says: any
           object with diagnosis.Policy's ``forces_at_once`` and
-          ``decide(diagnosis, running_for)``, by default one built from
+          ``decide(diagnosis, running_for)`` (and, if it forces at an
+          age whatever the readings say, ``force_after``, that age in
+          seconds, so that the drain looks then), by default one built from
           ``auto`` (as soon as the readings prove it will not converge)
           and ``stalled_after`` and ``force_after`` (seconds; 0: at
           once). ``auto`` None, the default, is ``auto`` unless a

@@ -164,3 +164,64 @@ class TestDrainConnections(testcase.TestCase):
         self.assertLessEqual(len(opened), 32, lines)
         self.assertEqual([], [line for line in lines
                               if 'pool is full' in line])
+
+
+class TestAutoLooksAfterSaves(testcase.TestCase):
+    """--auto on the simulated clock (stopped, moved only by the SDK's
+    sleeps): each busy guest of host-evacuation is forced within a
+    second of the first stats save after its first pass over memory (the
+    save that can first prove it stuck), by force_complete_host and by
+    drain_host."""
+
+    def setUp(self):
+        super().setUp()
+        self.cloud = self.useFixture(fixture.RefServer(
+            'host-evacuation', servers=9, time_scale=1e-9,
+            in_process=True))
+
+    def manager(self):
+        from novaclient_force.v2 import server_migrations
+
+        cloud = self.cloud
+
+        def clock():
+            return cloud.clock()['time']
+
+        def sleep(seconds):
+            if seconds > 0:
+                cloud.advance_clock(seconds)
+
+        nc = client.Client(session=cloud.session())
+        return server_migrations.ServerMigrationsManager(
+            nc.compute, pinned=None, clock=clock, sleep=sleep)
+
+    def assert_forced_after_the_proving_save(self, start):
+        forced = {m['server_uuid']: m for m in self.cloud.migrations_truth()
+                  if m['force_complete_at'] is not None}
+        self.assertEqual(3, len(forced))
+        for migration in forced.values():
+            truth = migration['ground_truth']
+            since = truth['first_sync_at'] - truth['running_at']
+            proving_save = truth['running_at'] + 5.0 * (since // 5.0 + 1)
+            late = migration['force_complete_at'] - proving_save
+            self.assertGreaterEqual(late, 0.0, migration)
+            # The first was running when the drain began: until a save
+            # is seen soon after it happened, the cloud's clock is known
+            # only roughly, and the back-off finds the save.
+            bound = 1.0 if truth['running_at'] > start else 5.0
+            self.assertLess(late, bound, migration)
+
+    def test_force_complete_host(self):
+        start = self.cloud.clock()['time']
+        results = self.manager().force_complete_host(
+            'compute-1', wait=True, timeout=3600, auto=True)
+        self.assertEqual({outcome.COMPLETED}, {r.status for r in results})
+        self.assert_forced_after_the_proving_save(start)
+
+    def test_drain_host(self):
+        # the migrations are followed, not requested again; --auto is its
+        # default
+        start = self.cloud.clock()['time']
+        result = self.manager().drain_host('compute-1', timeout=3600)
+        self.assertEqual(0, result.exit_code, [r.reason for r in result])
+        self.assert_forced_after_the_proving_save(start)

@@ -371,6 +371,14 @@ class TestQueue(f.SDKTestCase):
         self.assertEqual(diagnosis.STALLED, results[1].diagnosis.state)
         self.assertIsNotNone(results[1].diagnosis.estimated_pause)
 
+    def test_force_after_forces_at_that_age_not_at_the_next_poll(self):
+        queue = self.host(None)
+        start = self.clock()
+        self.drain(wait=True, force_after=15)
+        # running at the first look: forced 15 s later, to the poll
+        self.assertEqual([1], queue.forced)
+        self.assertAlmostEqual(start + 15, queue.post_times[0], places=6)
+
     def test_force_after(self):
         queue = self.host(40, 5)
         results = self.drain(wait=True, force_after=15)
