@@ -101,7 +101,7 @@ class DelayProxyTest(testcase.TestCase):
 
 
 class StrategiesBenchmarkTest(testcase.TestCase):
-    """benchmarks/strategies.py runs all six strategies to the end."""
+    """benchmarks/strategies.py runs all seven strategies to the end."""
 
     # Its commands have their own bound; this one is above it.
     timeout = TIMEOUT + 60
@@ -116,7 +116,7 @@ class StrategiesBenchmarkTest(testcase.TestCase):
         self.assertEqual(0, done.returncode, done.stderr[-3000:])
         rows = [line.split('  ') for line in done.stdout.splitlines()
                 if line.startswith('1  ')]
-        self.assertEqual(6, len(rows), done.stdout)
+        self.assertEqual(7, len(rows), done.stdout)
         for row in rows:
             cells = [c.strip() for c in row if c.strip()]
             if cells[1].startswith('(f)'):
@@ -127,6 +127,8 @@ class StrategiesBenchmarkTest(testcase.TestCase):
             self.assertNotEqual('inf', cells[2], row)
             self.assertEqual('0', cells[7], row)
         self.assertIn('physical floor', done.stdout)
+        self.assertIn('(e) --auto empties the host in', done.stdout)
+        self.assertIn('the best possible client', done.stdout)
 
 
 class HostEmptyBenchmarkTest(testcase.TestCase):
