@@ -41,8 +41,9 @@ and the clients' sleeps advance it through the control API (the SDK takes
 an injected clock and sleep), so the figures do not depend on this
 machine's speed or load, and a run takes seconds. Everything reported is
 the server's ground truth, which no Nova client sees: when each migration
-ended, whether and how long its guest was paused. Nothing here asserts a
-timing.
+ended, whether and how long its guest was paused; and the compute API
+reads (GETs) each strategy sent, as the server's request log has them.
+Nothing here asserts a timing.
 """
 
 import argparse
@@ -52,6 +53,7 @@ import os
 import sys
 import tempfile
 
+import requestlog
 import yaml
 from novaclient import client as upstream_client
 
@@ -103,6 +105,7 @@ class Result:
     not_completed: int
     forced_requests: int
     timeline: tuple = ()     # (server, queued, running, paused, pause, end)
+    reads: int = 0           # compute API GETs the strategy sent
 
 
 #: Writable working sets of the realistic scenario, by dirty rate: a
@@ -235,9 +238,13 @@ def measure(strategy, limit, servers, scenario, run, working_sets):
             max_concurrent_live_migrations=limit) as cloud:
         clock = SimClock(cloud)
         start = clock()
+        log = requestlog.RequestLog(cloud)
         sent = run(cloud, clock)
-        return summarize(strategy, limit, servers, cloud, start, sent,
-                         working_sets)
+        compute, _ = requestlog.split(log.take())
+        result = summarize(strategy, limit, servers, cloud, start, sent,
+                           working_sets)
+        result.reads = sum(1 for r in compute if r.method == 'GET')
+        return result
 
 
 def would_converge(server, link, working_sets):
@@ -339,10 +346,11 @@ def print_table(results):
     headers = ('limit', 'strategy', 'host empty after (s)',
                'guests paused', 'paused but would converge',
                'total pause (s)', 'longest pause (s)', 'not completed',
-               'force requests')
+               'force requests', 'compute reads')
     rows = [(r.limit, r.strategy, f'{r.host_empty_after:.0f}', r.paused,
              r.paused_would_converge, f'{r.total_pause:.1f}',
-             f'{r.longest_pause:.1f}', r.not_completed, r.forced_requests)
+             f'{r.longest_pause:.1f}', r.not_completed, r.forced_requests,
+             r.reads)
             for r in results]
     widths = [max(len(h), *(len(str(row[i])) for row in rows))
               for i, h in enumerate(headers)]

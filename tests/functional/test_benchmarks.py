@@ -110,7 +110,7 @@ class StrategiesBenchmarkTest(testcase.TestCase):
         done = subprocess.run(
             [sys.executable, os.path.join(CHECKOUT, 'benchmarks',
                                           'strategies.py'),
-             '--servers', '3', '--limits', '1'], cwd=CHECKOUT,
+             '--servers', '3', '--limits', '1', '--timeline'], cwd=CHECKOUT,
             capture_output=True, text=True, timeout=TIMEOUT,
             stdin=subprocess.DEVNULL)
         self.assertEqual(0, done.returncode, done.stderr[-3000:])
@@ -129,6 +129,10 @@ class StrategiesBenchmarkTest(testcase.TestCase):
         self.assertIn('physical floor', done.stdout)
         self.assertIn('(e) --auto empties the host in', done.stdout)
         self.assertIn('the best possible client', done.stdout)
+        # one timeline per strategy, a row per server
+        rows = [line for line in done.stdout.splitlines()
+                if line.startswith('  evac-vm-') and line.endswith('|')]
+        self.assertEqual(7 * 3, len(rows), done.stdout)
 
 
 class HostEmptyBenchmarkTest(testcase.TestCase):
