@@ -35,9 +35,9 @@ shrink; during the first pass every guest looks alike and is
 copy then drains what is left at the transfer rate, so the pause lasts
 about remaining / transfer.
 
-The counters are null until libvirt's first stats save (every
-``live_migration_monitor_interval``, 5 s) and stay null on drivers that
-report none; such readings give ``unknown``.
+The counters are null until the monitor's first save, as the job starts
+running, and stay null on drivers that report none; such readings give
+``unknown``.
 
 Everything here is pure (no clock, no I/O): the callers feed readings
 with the time they were taken.
@@ -501,7 +501,7 @@ class Policy:
     queue time included).
 
     Without memory counters (a driver that reports none, or a reading
-    before libvirt's first stats save) neither ``auto`` nor
+    before the monitor's first save) neither ``auto`` nor
     ``stalled_after`` can see any progress, so they act as an age limit
     (:data:`AUTO_GRACE`, or ``stalled_after``): the migration gets that
     grace time and is forced if still running then; it is never forced

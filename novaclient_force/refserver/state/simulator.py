@@ -32,13 +32,15 @@ Sources for each rule (openstack/nova unless noted):
 * force complete: ``migration.run_tasks`` -- ``migrateStartPostCopy`` and
   status ``running (post-copy)`` when post-copy is permitted, otherwise
   ``guest.pause()`` so that nothing more is dirtied;
-* stats saved every ``live_migration_monitor_interval`` seconds
+* stats saved as the job starts running and then every
+  ``live_migration_monitor_interval`` seconds
   (``LibvirtDriver._live_migration_monitor`` calls
-  ``migration.save_stats``, which calls ``migration.save()``): the
-  ``*_bytes`` fields are ``None`` until the first save and then show the
-  values of the latest save, and the migration's ``updated_at`` is that
-  save's time (oslo.db's ``TimestampMixin``), at a phase unrelated to the
-  pre-copy rounds;
+  ``migration.save_stats``, which calls ``migration.save()``, when
+  ``n % divisor == 0``, its first reading included): the ``*_bytes``
+  fields are ``None`` until the job runs and then show the values of the
+  latest save, and the migration's ``updated_at`` is that save's time
+  (oslo.db's ``TimestampMixin``), at a phase unrelated to the pre-copy
+  rounds;
 * options and defaults: ``nova/conf/libvirt.py``.
 
 Byte counters: Nova copies libvirt's job stats verbatim
@@ -524,9 +526,8 @@ def _observe(params, plan, run, at):
               and run.forced_at <= at < run.copy_end)
     fields = [None] * 6
     interval = params.config.monitor_interval
-    saves = (math.floor((at - plan.running_at) / interval)
-             if at >= plan.running_at else 0)
-    if saves >= 1:
+    if at >= plan.running_at:
+        saves = math.floor((at - plan.running_at) / interval)
         saved_at = plan.running_at + saves * interval
         disk_left, memory_left = _left(params, plan, run, saved_at)
         disk_left = round(disk_left)

@@ -441,7 +441,10 @@ class TestIndexAndShow(base.RefServerTestCase):
         self.assertFault(resp, 400, "Additional properties are not allowed "
                          "('x' was unexpected)")
 
-    def test_bytes_are_null_before_first_stats_save(self):
+    def test_the_first_running_sample_is_saved_at_once(self):
+        # nova/virt/libvirt/driver.py _live_migration_monitor saves when
+        # n % divisor == 0, n = 0 included: the counters show as soon as
+        # the job runs, and then change every 5 s.
         self.compute('POST', f'/servers/{BUSY2}/action',
                      {'os-migrateLive': {'host': None,
                                          'block_migration': False,
@@ -451,7 +454,9 @@ class TestIndexAndShow(base.RefServerTestCase):
                             version='2.23')
         migration = json.loads(resp.body)['migrations'][0]
         self.assertEqual('running', migration['status'])
-        self.assertIsNone(migration['memory_total_bytes'])
+        self.assertEqual(4 * 2 ** 30, migration['memory_total_bytes'])
+        self.assertEqual(0, migration['memory_processed_bytes'])
+        self.assertEqual(4 * 2 ** 30, migration['memory_remaining_bytes'])
 
 
 class TestNotifications(base.RefServerTestCase):

@@ -102,16 +102,22 @@ class TestNovaFormulas(testcase.TestCase):
 
 class TestUnaided(testcase.TestCase):
 
-    def test_status_sequence_and_no_bytes_before_first_save(self):
+    def test_status_sequence_and_the_saves_from_the_start_of_running(self):
         params = busy()
         self.assertEqual('queued', simulator.state_at(params, 0.2).status)
-        self.assertEqual('preparing', simulator.state_at(params, 1.0).status)
+        preparing = simulator.state_at(params, 1.0)
+        self.assertEqual(('preparing', None),
+                         (preparing.status, preparing.memory_total_bytes))
+        # the monitor's first reading of the running job is saved
         early = simulator.state_at(params, 1.5 + 4.9)
         self.assertEqual('running', early.status)
-        self.assertIsNone(early.memory_total_bytes)
-        self.assertIsNone(early.disk_remaining_bytes)
+        self.assertEqual((4 * GIB, 0, 4 * GIB, 0),
+                         (early.memory_total_bytes,
+                          early.memory_processed_bytes,
+                          early.memory_remaining_bytes,
+                          early.disk_remaining_bytes))
         saved = simulator.state_at(params, 1.5 + 5.0)
-        self.assertEqual(4 * GIB, saved.memory_total_bytes)
+        self.assertEqual(5.0 * LINK, saved.memory_processed_bytes)
         self.assertEqual(0, saved.disk_total_bytes)
 
     def test_busy_vm_never_converges_and_times_out_with_abort(self):
@@ -337,7 +343,7 @@ class TestQueued(testcase.TestCase):
         state = simulator.state_at(params, 1000.0 + 1.0 + 4.9,
                                    slot_at=1000.0)
         self.assertEqual('running', state.status)
-        self.assertIsNone(state.memory_total_bytes)
+        self.assertEqual(0, state.memory_processed_bytes)
         self.assertEqual(
             1000.0 + 1.0 + 3200 + simulator.ABORT_SECONDS,
             simulator.finished_at(params, slot_at=1000.0))

@@ -157,8 +157,8 @@ class HostQueue:
     first, paging by ``page_size``), the server migration index, the
     force-complete action, ``/os-services`` and ``/servers?host=``.
 
-    With ``stats_interval`` the counters are Nova's: saved every that many
-    seconds of running (none before the first save), and every row has
+    With ``stats_interval`` the counters are Nova's: saved as the job
+    starts running and then every that many seconds, and every row has
     the ``updated_at`` of its latest save (status or counters).
     """
 
@@ -262,8 +262,8 @@ class HostQueue:
 
     def _saved_at(self, mig):
         """When Nova last saved the migration: its status (``queued`` at
-        creation, then ``preparing`` and ``running``), then its counters
-        every ``stats_interval`` seconds of running."""
+        creation, then ``preparing`` and ``running`` with the first
+        counters), then its counters every ``stats_interval`` seconds."""
         running_at, end = self._timeline()[mig['id']]
         now = self.clock() if end is None else min(self.clock(), end)
         if running_at is None or now < running_at - self.PREPARING:
@@ -307,8 +307,6 @@ class HostQueue:
         round, so its pending memory is a sawtooth below the total."""
         running_at, _ = self._timeline()[mig['id']]
         at = self._saved_at(mig) if self.stats_interval else self.clock()
-        if at <= running_at and self.stats_interval:
-            return {}       # null until the first save
         ran = max(at - running_at, 0)
         rate = self.BANDWIDTH
         if mig['converges_after']:

@@ -353,7 +353,7 @@ class TestQueue(f.SDKTestCase):
         self.assertLess(late, 1.5)
         index_reads = [p for m, p in self.compute_calls()
                        if m == 'GET' and p.endswith('/migrations')]
-        # the running status save, and the counters 5 and 10 s in
+        # the counters as it starts running, 5 and 10 s in
         self.assertEqual(3, len(index_reads))
 
     def test_stall_policy_leaves_converging_migrations_alone(self):
