@@ -137,10 +137,11 @@ class DeadlinePolicy:
         left = self.deadline - self.clock()
         if diagnosis.state == 'converging':
             own = diagnosis.eta or 0.0
-        elif diagnosis.state == 'unknown':
-            # Not judged yet (one reading, or no counters): at best one
-            # copy of what remains; running twice that long unconverged,
-            # it takes more rounds than a deadline can wait for.
+        elif diagnosis.state in ('unknown', 'copying'):
+            # Not judged yet (one reading, no counters, or the first pass
+            # over memory going on): at best one copy of what remains;
+            # running twice that long unconverged, it takes more rounds
+            # than a deadline can wait for.
             own = copy_seconds(diagnosis.remaining_bytes
                                or diagnosis.total_bytes,
                                diagnosis.transfer_rate)

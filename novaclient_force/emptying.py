@@ -313,10 +313,15 @@ class _Emptying:
 
     def queue_seconds(self, transfer=None):
         """Seconds the live migrations not running yet will take, for
-        drain_plan.DeadlinePolicy: at least their first copy (at
-        ``transfer`` bytes/s or the last measured rate), and at least
-        what each migration has taken so far on this host (queueing,
-        preparing and cleaning up included), once one has ended."""
+        drain_plan.DeadlinePolicy: their first copy (at ``transfer``
+        bytes/s or the last measured rate), and, once some have ended,
+        what each of those took beyond its first copy (queueing,
+        preparing, more rounds, cleaning up) for each of them too, and
+        once more for the one judged, whose own estimate is only its
+        copy. Sizes count: in the order that empties the host soonest
+        the smallest guests go first, and a mean time per migration
+        would make the larger ones behind them look quicker than they
+        are."""
         rate = transfer or self.last_transfer
         waiting_rows = list(self.to_request) + [
             row for row in self.rows if row.id in self.unseen]
@@ -325,11 +330,15 @@ class _Emptying:
             in statuses.NOT_STARTED for one in self.drain.leaving())]
         copies = sum(drain_plan.copy_seconds(row.memory_bytes, rate)
                      for row in waiting_rows)
-        ended = sum(1 for one in self.drain.followers.values() if one.done)
-        if not ended:
+        done = [one for one in self.drain.followers.values() if one.done]
+        if not done:
             return copies
-        each = (self.compute.clock() - self.start) / ended
-        return max(copies, each * len(waiting_rows))
+        sizes = {row.id: row.memory_bytes for row in self.rows}
+        copied = sum(drain_plan.copy_seconds(sizes.get(one.result.server),
+                                             rate) for one in done)
+        took = max(one.result.duration for one in done)
+        extra = max(took - copied, 0.0) / len(done)
+        return copies + extra * (len(waiting_rows) + 1)
 
     # -- cold migrations -----------------------------------------------
 

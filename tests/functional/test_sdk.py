@@ -166,6 +166,23 @@ class TestDrainConnections(testcase.TestCase):
                               if 'pool is full' in line])
 
 
+def simulated_manager(cloud):
+    """A ServerMigrationsManager on ``cloud``'s simulated clock: its
+    sleeps move the server's (stopped) clock forward."""
+    from novaclient_force.v2 import server_migrations
+
+    def clock():
+        return cloud.clock()['time']
+
+    def sleep(seconds):
+        if seconds > 0:
+            cloud.advance_clock(seconds)
+
+    nc = client.Client(session=cloud.session())
+    return server_migrations.ServerMigrationsManager(
+        nc.compute, pinned=None, clock=clock, sleep=sleep)
+
+
 class TestAutoLooksAfterSaves(testcase.TestCase):
     """--auto on the simulated clock (stopped, moved only by the SDK's
     sleeps): each busy guest of host-evacuation is forced within a
@@ -180,20 +197,7 @@ class TestAutoLooksAfterSaves(testcase.TestCase):
             in_process=True))
 
     def manager(self):
-        from novaclient_force.v2 import server_migrations
-
-        cloud = self.cloud
-
-        def clock():
-            return cloud.clock()['time']
-
-        def sleep(seconds):
-            if seconds > 0:
-                cloud.advance_clock(seconds)
-
-        nc = client.Client(session=cloud.session())
-        return server_migrations.ServerMigrationsManager(
-            nc.compute, pinned=None, clock=clock, sleep=sleep)
+        return simulated_manager(self.cloud)
 
     def assert_forced_after_the_proving_save(self, start):
         forced = {m['server_uuid']: m for m in self.cloud.migrations_truth()
@@ -225,3 +229,40 @@ class TestAutoLooksAfterSaves(testcase.TestCase):
         result = self.manager().drain_host('compute-1', timeout=3600)
         self.assertEqual(0, result.exit_code, [r.reason for r in result])
         self.assert_forced_after_the_proving_save(start)
+
+
+class TestDeadlineOnTime(testcase.TestCase):
+    """drain_host with a 60 s deadline on host-evacuation's twelve
+    servers, nothing requested yet, on the simulated clock: forcing at
+    once empties the host in 59 s, so the deadline can be met, and is.
+    The estimate of the queue counts sizes: the smallest guests go first,
+    and what they took says little of the larger ones behind them."""
+
+    def setUp(self):
+        super().setUp()
+        import yaml
+
+        from novaclient_force.refserver.state import scenarios
+
+        built = scenarios.host_evacuation(12)
+        path = self.useFixture(fixtures.TempDir()).join('unrequested.yaml')
+        with open(path, 'w') as stream:
+            yaml.safe_dump({
+                'name': 'unrequested',
+                'hosts': [h.name for h in built.hosts],
+                'servers': [{'name': s.name, 'host': s.host,
+                             'memory': s.memory_bytes,
+                             'dirty_rate': s.dirty_rate}
+                            for s in built.servers]}, stream)
+        self.cloud = self.useFixture(fixture.RefServer(
+            path, time_scale=1e-9, in_process=True))
+
+    def test_every_guest_moved_by_the_deadline(self):
+        start = self.cloud.clock()['time']
+        result = simulated_manager(self.cloud).drain_host(
+            'compute-1', deadline=60, timeout=3600)
+        self.assertEqual(0, result.exit_code, [r.reason for r in result])
+        ends = [m['finished_at'] - start
+                for m in self.cloud.migrations_truth()]
+        self.assertEqual(12, len(ends))
+        self.assertLessEqual(max(ends), 60.0)

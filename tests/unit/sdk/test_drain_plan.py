@@ -92,6 +92,16 @@ class TestDeadlinePolicy(testcase.TestCase):
         self.assertTrue(force)
         self.assertIn('the queue behind it about 55s', why)
 
+    def test_a_first_pass_is_not_judged_stuck(self):
+        # 4 GiB still to copy at 1 GB/s: about 4 s, with 60 s left
+        copying = diagnosis.Diagnosis(
+            diagnosis.COPYING, remaining_bytes=4 * 2 ** 30,
+            transfer_rate=1e9)
+        self.assertFalse(self.policy(20).decide(copying, 2)[0])
+        force, why = self.policy(57).decide(copying, 2)
+        self.assertTrue(force)
+        self.assertIn('it needs about 4s', why)
+
     def test_the_inner_policy_still_forces(self):
         force, why = self.policy(0, inner=diagnosis.Policy()).decide(
             diagnosis.Diagnosis(diagnosis.CONVERGING, eta=1.0), 0)
