@@ -17,15 +17,17 @@ only when ``updated_at`` moved spares the requests in between.
 Saves are dated on the cloud's clock and looks on the caller's; the least
 gap seen between a look and a save it was the first to show (their
 offset plus the quickest look), over every migration read from the same
-cloud (Offset), maps one onto the other, so a look is never due before the
-save can have happened. A save later than predicted (the monitor's period
+cloud (Offset), maps one onto the other, so a look is not due before the
+save can have happened (with ``updated_at`` in whole seconds, as a MySQL
+DATETIME keeps it, up to a second before: the looks again cover that).
+A save later than predicted (the monitor's period
 is a little over the interval; an operator may set another) is looked for
 again shortly for a while, and then the caller's back-off takes over. The
 interval is learnt from the saves themselves.
 """
 
-#: Nova's default ``[libvirt] live_migration_monitor_interval``.
-INTERVAL = 5.0
+from novaclient_force import diagnosis
+
 #: Seconds after the predicted save to look: each of the monitor's 0.5 s
 #: iterations also reads libvirt's job stats, and the save goes through
 #: nova-conductor, so a save comes a little after the interval.
@@ -61,7 +63,7 @@ class Saves:
     def __init__(self, offset=None):
         self.latest = None      # cloud time of the latest save seen
         self.offset = offset or Offset()
-        self.interval = INTERVAL
+        self.interval = diagnosis.STATS_INTERVAL
         self._learnt = False    # the interval, read off two saves
         self._running = None    # cloud time of the latest save while running
 

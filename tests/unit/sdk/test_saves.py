@@ -1,10 +1,11 @@
 """When to look again at a live migration: just after Nova's next save."""
 
-from novaclient_force import saves
+from novaclient_force import diagnosis, saves
 from tests import testcase
 
 # The caller's clock runs this far ahead of the cloud's.
 AHEAD = 1000.0
+INTERVAL = diagnosis.STATS_INTERVAL
 
 
 class TestSaves(testcase.TestCase):
@@ -15,13 +16,13 @@ class TestSaves(testcase.TestCase):
     def test_next_look_is_just_after_the_next_save(self):
         one = saves.Saves()
         one.seen(AHEAD + 10.3, 10.0, running=True)
-        self.assertAlmostEqual(10.0 + saves.INTERVAL + 0.3 + saves.MARGIN,
+        self.assertAlmostEqual(10.0 + INTERVAL + 0.3 + saves.MARGIN,
                                one.next_look(AHEAD + 11.0) - AHEAD)
 
     def test_a_late_save_is_looked_for_shortly_then_left(self):
         one = saves.Saves()
         one.seen(AHEAD + 10.0, 10.0, running=True)
-        due = AHEAD + 10.0 + saves.INTERVAL + saves.MARGIN
+        due = AHEAD + 10.0 + INTERVAL + saves.MARGIN
         self.assertEqual(due + 0.1 + saves.RETRY, one.next_look(due + 0.1))
         self.assertIsNone(one.next_look(due + saves.OVERDUE))
 
@@ -32,7 +33,7 @@ class TestSaves(testcase.TestCase):
         second.seen(AHEAD + 20.2, 20.0, running=True)  # read at once
         self.assertAlmostEqual(AHEAD + 0.2, offset.value)
         self.assertAlmostEqual(
-            10.0 + saves.INTERVAL + 0.2 + saves.MARGIN,
+            10.0 + INTERVAL + 0.2 + saves.MARGIN,
             first.next_look(AHEAD + 14.5) - AHEAD)
 
     def test_an_old_save_read_again_changes_nothing(self):
@@ -48,7 +49,7 @@ class TestSaves(testcase.TestCase):
         one.seen(AHEAD + 1.0, 1.0, running=False)     # preparing
         one.seen(AHEAD + 2.0, 2.0, running=True)      # running status
         one.seen(AHEAD + 2.3, 2.3, running=True)      # first counters
-        self.assertEqual(saves.INTERVAL, one.interval)
+        self.assertEqual(INTERVAL, one.interval)
         one.seen(AHEAD + 22.3, 22.3, running=True)    # 20 s later
         self.assertAlmostEqual(20.0, one.interval)
         one.seen(AHEAD + 52.3, 52.3, running=True)    # one save missed
