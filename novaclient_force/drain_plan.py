@@ -127,8 +127,9 @@ class DeadlinePolicy:
 
     @property
     def force_after(self):
-        """The age at which ``inner`` forces whatever the readings say."""
-        return self.inner.force_after
+        """The age at which ``inner`` forces whatever the readings say
+        (None: at none, or a caller's own policy that does not say)."""
+        return getattr(self.inner, 'force_after', None)
 
     def decide(self, diagnosis, running_for):
         force, why = self.inner.decide(diagnosis, running_for)

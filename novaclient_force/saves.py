@@ -63,9 +63,15 @@ class Saves:
     def __init__(self, offset=None):
         self.latest = None      # cloud time of the latest save seen
         self.offset = offset or Offset()
-        self.interval = diagnosis.STATS_INTERVAL
-        self._learnt = False    # the interval, read off two saves
+        self._shortest = None   # the shortest gap between two saves seen
         self._running = None    # cloud time of the latest save while running
+
+    @property
+    def interval(self):
+        """The monitor's period: the shortest gap seen between two saves
+        of the running migration (a missed save makes a gap a multiple,
+        never shorter), else Nova's default."""
+        return self._shortest or diagnosis.STATS_INTERVAL
 
     def seen(self, now, saved_at, running):
         """A look at ``now`` (caller's clock) showed the migration saved
@@ -78,12 +84,9 @@ class Saves:
         self.latest = saved_at
         if not running:
             return
-        if self._running is not None and (
-                saved_at - self._running >= SHORTEST_INTERVAL):
-            # a missed save makes a gap a multiple, never shorter
-            gap = saved_at - self._running
-            self.interval = min(self.interval, gap) if self._learnt else gap
-            self._learnt = True
+        gap = None if self._running is None else saved_at - self._running
+        if gap is not None and gap >= SHORTEST_INTERVAL:
+            self._shortest = min(gap, self._shortest or gap)
         self._running = saved_at
 
     def newer_than(self, saved_at):
